@@ -1,0 +1,29 @@
+import { defineClient } from '../functions/config/program';
+
+/** The demo webshop used by `npm start`, `npm run demo` and the tests (PRODUCT.md §2). */
+export default defineClient({
+  clientId: 'demo',
+  brand: { name: 'Lojal Demo Sport', senderAddress: 'hello@demo.lojal.dev', websiteUrl: 'https://demo.lojal.dev' },
+  locales: ['sv', 'en'],
+  defaultLocale: 'sv',
+  timeZone: 'Europe/Stockholm',
+  allowedSources: ['webshop'],
+  earnRates: { SEK: { points: 1, per: 100 } },
+  categoryMultipliers: { 'running-shoes': 2 },
+  tiers: [
+    { name: 'Red', qualifyingPoints: 0, multiplier: 1 },
+    { name: 'Silver', qualifyingPoints: 5000, multiplier: 1.5 },
+    { name: 'Gold', qualifyingPoints: 15000, multiplier: 2 },
+  ],
+  activities: { review: 50, referral: 250 },
+  checkin: { delayDays: 30, categoryDelayDays: {} },
+  lifespans: { 'running-shoes': 270 },
+  relatedCategories: { 'running-shoes': ['running-socks', 'insoles'] },
+  anniversaryBonus: 500,
+  birthdayBonus: 200,
+  pointsExpiryMonths: 24,
+  returnWindowDays: 0,
+  marketingCap: { emails: 2, perDays: 7 },
+  quietHours: { start: '21:00', end: '08:00' },
+  holdoutPercent: 0,
+});

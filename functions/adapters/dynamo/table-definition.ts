@@ -1,0 +1,84 @@
+/**
+ * The one definition of Lojal's DynamoDB table: the CDK construct (lib/) deploys it and the
+ * local copy and tests create it from it, so keys and indexes can never drift apart.
+ *
+ * Single-table layout (pk / sk):
+ * - `MEMBER#<customerId>` / `PROFILE`            member profile (personal data, erased on delete)
+ * - `MEMBER#<customerId>` / `L#~STATE`           balance, lifetime points, tier, version
+ * - `MEMBER#<customerId>` / `L#<at>#<kind>#<ref>` one ledger entry per distinct event, ordered by
+ *   business time; the state item sorts after every entry so one Query reads a window of the
+ *   ledger and the state together (one round trip per order).
+ * - `MEMBER#<customerId>` / `C#<at>#<ref>#<n>`   correction entries written when a late event
+ *   re-prices later ones.
+ * - `MEMBER#<customerId>` / `T#...`              timeline items (scheduled check-ins, reminders)
+ */
+export type AttributeType = 'S' | 'N';
+
+export interface KeyDefinition {
+  readonly name: string;
+  readonly type: AttributeType;
+}
+
+export interface IndexDefinition {
+  readonly indexName: string;
+  readonly partitionKey: KeyDefinition;
+  readonly sortKey: KeyDefinition;
+  /** Attributes copied into the index besides the keys. */
+  readonly nonKeyAttributes: readonly string[];
+}
+
+export interface TableDefinition {
+  readonly partitionKey: KeyDefinition;
+  readonly sortKey: KeyDefinition;
+  readonly timeToLiveAttribute: string;
+  readonly globalSecondaryIndexes: readonly IndexDefinition[];
+}
+
+export const LOJAL_TABLE: TableDefinition = {
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  timeToLiveAttribute: 'expiresAt',
+  globalSecondaryIndexes: [
+    {
+      // Due items by time bucket, sharded (`DUE#<yyyy-mm-ddThh:mm>#<shard>`), so a sweep reads
+      // only what is due and a burst never lands on one partition.
+      indexName: 'due',
+      partitionKey: { name: 'duePk', type: 'S' },
+      sortKey: { name: 'dueSk', type: 'S' },
+      nonKeyAttributes: ['status', 'kind', 'leaseUntil'],
+    },
+    {
+      // Members by calendar day (`CAL#<MM-DD>#<shard>`) for anniversaries and birthdays.
+      indexName: 'calendar',
+      partitionKey: { name: 'calPk', type: 'S' },
+      sortKey: { name: 'calSk', type: 'S' },
+      nonKeyAttributes: ['customerId', 'registeredAt', 'birthday'],
+    },
+  ],
+};
+
+/** The CreateTable request for DynamoDB Local and tests, derived from `LOJAL_TABLE`. */
+export function createTableInput(tableName: string) {
+  const def = LOJAL_TABLE;
+  const attributes = new Map<string, AttributeType>();
+  for (const key of [def.partitionKey, def.sortKey, ...def.globalSecondaryIndexes.flatMap((i) => [i.partitionKey, i.sortKey])]) {
+    attributes.set(key.name, key.type);
+  }
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST' as const,
+    AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
+    KeySchema: [
+      { AttributeName: def.partitionKey.name, KeyType: 'HASH' as const },
+      { AttributeName: def.sortKey.name, KeyType: 'RANGE' as const },
+    ],
+    GlobalSecondaryIndexes: def.globalSecondaryIndexes.map((index) => ({
+      IndexName: index.indexName,
+      KeySchema: [
+        { AttributeName: index.partitionKey.name, KeyType: 'HASH' as const },
+        { AttributeName: index.sortKey.name, KeyType: 'RANGE' as const },
+      ],
+      Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...index.nonKeyAttributes] },
+    })),
+  };
+}

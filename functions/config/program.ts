@@ -1,0 +1,197 @@
+import { z } from 'zod';
+
+/**
+ * The program configuration of one client (PRODUCT.md §2). A client file under `clients/`
+ * default-exports the *input* of this schema; `parseProgramConfig` validates it at synth
+ * time (CDK), at start-up (local copy) and at cold start (Lambda), so an invalid client file
+ * fails with a message naming the field instead of deploying.
+ */
+
+const isoDateTime = z.iso.datetime({ offset: true });
+
+/** A multiplier such as 1.5: positive and exact to three decimals, so the engine can work in integer per-mille. */
+const multiplier = z
+  .number()
+  .positive()
+  .max(100)
+  .refine((m) => Math.abs(m * 1000 - Math.round(m * 1000)) < 1e-9, 'must have at most three decimals');
+
+const points = z.number().int().nonnegative();
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24h)');
+const ianaTimeZone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be an IANA time zone such as Europe/Stockholm');
+const locale = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a BCP-47 tag such as sv or sv-SE');
+const currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO-4217 code such as SEK');
+
+export const EMAIL_KINDS = ['welcome', 'checkin', 'replacement', 'anniversary', 'birthday', 'tier', 'reward', 'expiry'] as const;
+export type EmailKind = (typeof EMAIL_KINDS)[number];
+
+export const DEFAULT_EMAIL_CLASSES: Record<EmailKind, 'service' | 'marketing'> = {
+  welcome: 'service',
+  checkin: 'service',
+  replacement: 'marketing',
+  anniversary: 'marketing',
+  birthday: 'marketing',
+  tier: 'service',
+  reward: 'service',
+  expiry: 'service',
+};
+
+export const EarnRateSchema = z.object({
+  /** Points earned for every `per` minor units of net amount, e.g. 1 point per 100 öre. */
+  points: z.number().int().positive(),
+  per: z.number().int().positive(),
+});
+
+export const TierSchema = z.object({
+  name: z.string().min(1),
+  /** Qualifying points over a rolling 12 months needed to hold this tier. */
+  qualifyingPoints: points,
+  multiplier,
+});
+
+export const CampaignSchema = z
+  .object({
+    id: z.string().min(1),
+    name: z.string().min(1),
+    start: isoDateTime,
+    end: isoDateTime,
+    /** Multiplies the points of matching lines during the window. */
+    multiplier: multiplier.optional(),
+    /** Fixed bonus points for an order with at least one matching line in the window. */
+    bonusPoints: points.optional(),
+    /** Only lines in these categories match; all lines when omitted. */
+    categories: z.array(z.string().min(1)).optional(),
+  })
+  .refine((c) => c.multiplier !== undefined || c.bonusPoints !== undefined, {
+    message: 'needs a multiplier or bonusPoints',
+    path: ['multiplier'],
+  })
+  .refine((c) => Date.parse(c.start) < Date.parse(c.end), { message: 'must end after it starts', path: ['end'] });
+
+export const ProgramConfigSchema = z
+  .object({
+    /** Short, stable identifier: names the stack and its resources. */
+    clientId: z.string().regex(/^[a-z][a-z0-9-]{1,30}$/, 'must be lower-case letters, digits and dashes'),
+    brand: z.object({
+      name: z.string().min(1),
+      senderAddress: z.email(),
+      websiteUrl: z.url().optional(),
+    }),
+    locales: z.array(locale).min(1),
+    defaultLocale: locale,
+    timeZone: ianaTimeZone,
+    /** Event sources the webshop may use. `lojal` is reserved for Lojal's own events. @default ["webshop"] */
+    allowedSources: z
+      .array(z.string().min(1).refine((s) => s !== 'lojal' && !s.startsWith('aws.'), 'is reserved'))
+      .min(1)
+      .default(['webshop']),
+    /** Earn rate per currency; an order in a currency not listed here is rejected. */
+    earnRates: z.record(currency, EarnRateSchema).refine((r) => Object.keys(r).length > 0, 'needs at least one currency'),
+    /** @default {} (every category ×1) */
+    categoryMultipliers: z.record(z.string().min(1), multiplier).default({}),
+    tiers: z
+      .array(TierSchema)
+      .min(1)
+      .refine((t) => t[0]?.qualifyingPoints === 0, 'the first tier must start at 0 qualifying points')
+      .refine(
+        (t) => t.every((tier, i) => i === 0 || tier.qualifyingPoints > (t[i - 1]?.qualifyingPoints ?? -1)),
+        'must be sorted by rising qualifyingPoints',
+      ),
+    /** @default [] */
+    campaigns: z.array(CampaignSchema).default([]),
+    /** Points per completed activity, by activity name. An unknown activity is rejected. @default {} */
+    activities: z.record(z.string().min(1), points).default({}),
+    /** Bonus points on a customer's first order. @default 0 */
+    firstOrderBonus: points.default(0),
+    checkin: z
+      .object({
+        delayDays: z.number().int().positive().default(30),
+        /** Per-category override of the delay. */
+        categoryDelayDays: z.record(z.string(), z.number().int().positive()).default({}),
+      })
+      .default({ delayDays: 30, categoryDelayDays: {} }),
+    /** Expected product lifespan per category, in days; a line's own lifespanDays wins. @default {} */
+    lifespans: z.record(z.string().min(1), z.number().int().positive()).default({}),
+    /** Categories to suggest beside a replacement reminder, per category. @default {} */
+    relatedCategories: z.record(z.string().min(1), z.array(z.string().min(1))).default({}),
+    anniversaryBonus: points.default(0),
+    birthdayBonus: points.default(0),
+    /** Points expire this many months after they were earned; null for never. @default null */
+    pointsExpiryMonths: z.number().int().positive().nullable().default(null),
+    /** Days order points stay pending before they can be spent. @default 0 */
+    returnWindowDays: z.number().int().nonnegative().default(0),
+    /** Spend-threshold rewards, e.g. a free item per 500 SEK spent. @default [] */
+    spendRewards: z
+      .array(z.object({ id: z.string().min(1), name: z.string().min(1), currency, everyMinor: z.number().int().positive() }))
+      .default([]),
+    /** Rewards members can redeem points for. @default [] */
+    rewards: z
+      .array(
+        z.object({
+          id: z.string().min(1),
+          name: z.string().min(1),
+          points: z.number().int().positive(),
+          stock: z.number().int().nonnegative().nullable().default(null),
+          validDays: z.number().int().positive().nullable().default(null),
+        }),
+      )
+      .default([]),
+    /** Override which kinds are service or marketing mail (PRODUCT.md §3). */
+    emailKinds: z.partialRecord(z.enum(EMAIL_KINDS), z.enum(['service', 'marketing'])).default({}),
+    marketingCap: z
+      .object({ emails: z.number().int().positive(), perDays: z.number().int().positive() })
+      .default({ emails: 2, perDays: 7 }),
+    quietHours: z.object({ start: clockTime, end: clockTime }).nullable().default({ start: '21:00', end: '08:00' }),
+    /** Share of members (0–100) kept out of marketing mail to measure its effect. @default 0 */
+    holdoutPercent: z.number().min(0).max(100).default(0),
+  })
+  .refine((c) => c.locales.includes(c.defaultLocale), {
+    message: 'must be one of locales',
+    path: ['defaultLocale'],
+  });
+
+export type ProgramConfigInput = z.input<typeof ProgramConfigSchema>;
+export type ProgramConfig = z.output<typeof ProgramConfigSchema>;
+
+/** Thrown when a client file does not satisfy the schema; the message names every bad field. */
+export class InvalidProgramConfigError extends Error {
+  override readonly name = 'InvalidProgramConfigError';
+  constructor(
+    readonly source: string,
+    readonly issues: readonly { path: string; message: string }[],
+  ) {
+    super(`Invalid client configuration ${source}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+  }
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[') || '(root)';
+}
+
+/** Validates a client's configuration; throws `InvalidProgramConfigError` naming each bad field. */
+export function parseProgramConfig(input: unknown, source = 'client'): ProgramConfig {
+  const result = ProgramConfigSchema.safeParse(input);
+  if (!result.success) {
+    throw new InvalidProgramConfigError(
+      source,
+      result.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })),
+    );
+  }
+  return result.data;
+}
+
+/** Helper for client files: type-checks the literal while keeping defaults optional. */
+export function defineClient(config: ProgramConfigInput): ProgramConfigInput {
+  return config;
+}
+
+export function emailClass(config: ProgramConfig, kind: EmailKind): 'service' | 'marketing' {
+  return config.emailKinds[kind] ?? DEFAULT_EMAIL_CLASSES[kind];
+}

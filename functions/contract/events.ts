@@ -1,0 +1,146 @@
+import { z } from 'zod';
+
+/**
+ * The webshop event contract (PRODUCT.md §1): one zod schema per DetailType. These schemas
+ * are the single definition: handlers parse with them, `npm run schemas` generates the JSON
+ * Schemas in `schemas/` for webshop developers, and the local copy validates with them.
+ */
+
+const isoDateTime = z.iso.datetime({ offset: true });
+const id = z.string().min(1).max(200);
+/** Amounts are integers in minor units (öre, cents). */
+const minor = z.number().int().nonnegative();
+const email = z.email().max(320);
+
+export const BirthdaySchema = z
+  .string()
+  .regex(/^(\d{4}|-)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'must be YYYY-MM-DD or --MM-DD')
+  .refine((b) => {
+    const [, mm, dd] = /^(?:\d{4}|-)-(\d\d)-(\d\d)$/.exec(b) ?? [];
+    const days = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][Number(mm) - 1] ?? 0;
+    return Number(dd) <= days;
+  }, 'is not a calendar day');
+
+const timeZone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be an IANA time zone');
+
+const profileFields = {
+  email,
+  firstName: z.string().max(200).optional(),
+  locale: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a BCP-47 tag').optional(),
+  timeZone: timeZone.optional(),
+  birthday: BirthdaySchema.optional(),
+  accountId: id.optional(),
+  marketingConsent: z.boolean().optional(),
+};
+
+export const CustomerRegisteredSchema = z.object({
+  customerId: id,
+  registeredAt: isoDateTime,
+  ...profileFields,
+  marketingConsent: z.boolean().default(false),
+});
+
+export const CustomerUpdatedSchema = z.object({
+  customerId: id,
+  updatedAt: isoDateTime,
+  ...z.object(profileFields).partial().shape,
+  registeredAt: isoDateTime.optional(),
+});
+
+export const CustomerDeletedSchema = z.object({
+  customerId: id,
+  deletedAt: isoDateTime,
+});
+
+export const OrderLineSchema = z.object({
+  sku: id,
+  category: z.string().min(1).max(100),
+  quantity: z.number().int().positive(),
+  unitPrice: minor,
+  name: z.string().max(300).optional(),
+  lifespanDays: z.number().int().positive().optional(),
+});
+
+export const OrderPlacedSchema = z
+  .object({
+    orderId: id,
+    customerId: id,
+    placedAt: isoDateTime,
+    currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO-4217 code'),
+    lines: z.array(OrderLineSchema).min(1).max(500),
+    accountId: id.optional(),
+    market: z.string().max(50).optional(),
+    /** Order-level discount in minor units, spread pro rata over the lines. */
+    discount: minor.optional(),
+  })
+  .refine((o) => (o.discount ?? 0) <= o.lines.reduce((s, l) => s + l.unitPrice * l.quantity, 0), {
+    message: 'must not exceed the sum of the lines',
+    path: ['discount'],
+  })
+  .refine((o) => new Set(o.lines.map((l) => l.sku)).size === o.lines.length, {
+    message: 'each sku may appear on one line only',
+    path: ['lines'],
+  });
+
+export const OrderRefundedSchema = z
+  .object({
+    refundId: id,
+    orderId: id,
+    customerId: id,
+    refundedAt: isoDateTime,
+    lines: z.array(z.object({ sku: id, quantity: z.number().int().positive() })).min(1).optional(),
+    /** Refunded amount in minor units, when the refund is not by line. */
+    amount: z.number().int().positive().optional(),
+  })
+  .refine((r) => (r.lines === undefined) !== (r.amount === undefined), {
+    message: 'give either lines or amount, not both and not neither',
+    path: ['lines'],
+  });
+
+export const ActivityCompletedSchema = z.object({
+  activityId: id,
+  customerId: id,
+  activity: z.string().min(1).max(100),
+  occurredAt: isoDateTime,
+});
+
+export type CustomerRegistered = z.output<typeof CustomerRegisteredSchema>;
+export type CustomerUpdated = z.output<typeof CustomerUpdatedSchema>;
+export type CustomerDeleted = z.output<typeof CustomerDeletedSchema>;
+export type OrderPlaced = z.output<typeof OrderPlacedSchema>;
+export type OrderLine = z.output<typeof OrderLineSchema>;
+export type OrderRefunded = z.output<typeof OrderRefundedSchema>;
+export type ActivityCompleted = z.output<typeof ActivityCompletedSchema>;
+
+/** Every webshop DetailType with its schema: the rules, the handlers and the generated JSON Schemas come from here. */
+export const WEBSHOP_EVENTS = {
+  'customer.registered': CustomerRegisteredSchema,
+  'customer.updated': CustomerUpdatedSchema,
+  'customer.deleted': CustomerDeletedSchema,
+  'order.placed': OrderPlacedSchema,
+  'order.refunded': OrderRefundedSchema,
+  'activity.completed': ActivityCompletedSchema,
+} as const;
+
+export type WebshopDetailType = keyof typeof WEBSHOP_EVENTS;
+export const WEBSHOP_DETAIL_TYPES = Object.keys(WEBSHOP_EVENTS) as WebshopDetailType[];
+
+/** Lojal's own events (Source `lojal`); webshops can never send these. */
+export const LOJAL_SOURCE = 'lojal';
+export const LOJAL_DETAIL_TYPES = [
+  'checkin.due',
+  'product.aged',
+  'customer.anniversary',
+  'customer.birthday',
+  'tier.changed',
+  'reward.earned',
+  'points.expiring',
+] as const;
+export type LojalDetailType = (typeof LOJAL_DETAIL_TYPES)[number];

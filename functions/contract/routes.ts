@@ -1,0 +1,46 @@
+import { LOJAL_SOURCE, type WebshopDetailType } from './events';
+
+/**
+ * Which events go to which handler. The CDK stack turns each route into one EventBridge rule
+ * and the local copy routes with the very same patterns, so local behaviour matches AWS.
+ */
+export type HandlerName =
+  | 'customer-registered'
+  | 'customer-updated'
+  | 'customer-deleted'
+  | 'order-placed'
+  | 'order-refunded'
+  | 'activity-completed';
+
+export interface Route {
+  /** Stable id: names the rule in CDK. */
+  readonly id: string;
+  readonly detailType: WebshopDetailType;
+  /** Who may send it: the webshop's allowed sources, or Lojal itself. */
+  readonly from: 'webshop' | 'lojal';
+  readonly handler: HandlerName;
+}
+
+export const ROUTES: readonly Route[] = [
+  { id: 'CustomerRegistered', detailType: 'customer.registered', from: 'webshop', handler: 'customer-registered' },
+  { id: 'CustomerUpdated', detailType: 'customer.updated', from: 'webshop', handler: 'customer-updated' },
+  { id: 'CustomerDeleted', detailType: 'customer.deleted', from: 'webshop', handler: 'customer-deleted' },
+  { id: 'OrderPlaced', detailType: 'order.placed', from: 'webshop', handler: 'order-placed' },
+  { id: 'OrderRefunded', detailType: 'order.refunded', from: 'webshop', handler: 'order-refunded' },
+  { id: 'ActivityCompleted', detailType: 'activity.completed', from: 'webshop', handler: 'activity-completed' },
+];
+
+/** An EventBridge event pattern (the subset of the pattern language Lojal's rules use and the local matcher supports). */
+export type EventPattern = Record<string, unknown>;
+
+/**
+ * The rule pattern for a route. Webshop routes match only the client's allowed sources, so
+ * an event claiming `Source: "lojal"` never reaches a webshop handler, and Lojal routes match
+ * only `lojal`, which the webshop's publisher role may not send.
+ */
+export function routePattern(route: Route, allowedSources: readonly string[]): EventPattern {
+  return {
+    source: route.from === 'lojal' ? [LOJAL_SOURCE] : [...allowedSources],
+    'detail-type': [route.detailType],
+  };
+}
