@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The program configuration of one client (PRODUCT.md §2). A client file under `clients/`

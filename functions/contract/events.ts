@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The webshop event contract (PRODUCT.md §1): one zod schema per DetailType. These schemas
