@@ -1,4 +1,10 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { z } from 'zod';
+import { LedgerStore } from '../adapters/dynamo/ledger-store';
+import { memberPk } from '../adapters/dynamo/keys';
+import { ProfileStore } from '../adapters/dynamo/profile-store';
+import { foldLedger, qualifyingPointsAt, tierFor } from '../domain/points';
+import { ConflictError, NotFoundError, ValidationError } from '../runtime/errors';
 import type { HandlerDeps } from '../handlers/registry';
 
 /**
@@ -6,8 +12,106 @@ import type { HandlerDeps } from '../handlers/registry';
  * invokes it in AWS, the local copy's HTTP server invokes it with the same event shape.
  */
 export type MemberApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+export type MemberApiDeps = Omit<HandlerDeps, 'deadLetters'>;
 
-export function createMemberApi(deps: Omit<HandlerDeps, 'deadLetters'>): MemberApiHandler {
-  void deps;
-  throw new Error('not yet implemented');
+/** The routes, shared with the CDK HTTP API and the local server. */
+export const MEMBER_API_ROUTES = [
+  { method: 'GET', path: '/v1/members/{customerId}', operation: 'getMember' },
+  { method: 'GET', path: '/v1/members/{customerId}/ledger', operation: 'getLedger' },
+] as const;
+export type MemberApiOperation = (typeof MEMBER_API_ROUTES)[number]['operation'];
+
+const LedgerQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  cursor: z.string().max(2000).optional(),
+});
+
+const json = (statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 => ({
+  statusCode,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
+
+const encodeCursor = (key: Record<string, unknown> | undefined) =>
+  key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
+
+function decodeCursor(cursor: string | undefined, customerId: string): Record<string, unknown> | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
+    // A cursor only ever continues the member it was issued for.
+    if (key.pk !== memberPk(customerId) || typeof key.sk !== 'string') throw new Error('foreign cursor');
+    return { pk: key.pk, sk: key.sk };
+  } catch {
+    throw new ValidationError('cursor', 'is not a cursor this API issued');
+  }
+}
+
+/** Matches a request to a route; returns the operation and path parameters. */
+export function matchMemberRoute(method: string, path: string): { operation: MemberApiOperation; customerId: string } | undefined {
+  for (const route of MEMBER_API_ROUTES) {
+    if (route.method !== method) continue;
+    const pattern = new RegExp(`^${route.path.replace('{customerId}', '([^/]+)')}$`);
+    const match = pattern.exec(path);
+    if (match?.[1]) return { operation: route.operation, customerId: decodeURIComponent(match[1]) };
+  }
+  return undefined;
+}
+
+export function createMemberApi(deps: MemberApiDeps): MemberApiHandler {
+  const ledger = new LedgerStore(deps.dynamo, deps.tableName);
+  const profiles = new ProfileStore(deps.dynamo, deps.tableName);
+
+  const operations: Record<MemberApiOperation, (customerId: string, event: APIGatewayProxyEventV2) => Promise<unknown>> = {
+    async getMember(customerId) {
+      const [snapshot, stored] = await Promise.all([ledger.read(customerId), profiles.get(customerId, false)]);
+      if (!snapshot.state && !stored) throw new NotFoundError(`no member ${customerId}`);
+      const fold = foldLedger(deps.config, snapshot.entries.map((e) => e.input));
+      const qualifyingPoints = qualifyingPointsAt(fold, deps.clock.now().getTime());
+      return {
+        customerId,
+        balance: snapshot.state?.balance ?? 0,
+        lifetimePoints: snapshot.state?.lifetimePoints ?? 0,
+        tier: tierFor(deps.config, qualifyingPoints).name,
+        qualifyingPoints,
+        accountId: stored?.profile.values.accountId ?? null,
+        perks: [] as string[],
+      };
+    },
+
+    async getLedger(customerId, event) {
+      const query = LedgerQuerySchema.safeParse(event.queryStringParameters ?? {});
+      if (!query.success) throw ValidationError.fromZod(query.error, 'query');
+      const start = decodeCursor(query.data.cursor, customerId);
+      const page = await ledger.page(customerId, query.data.limit, start);
+      if (!start && page.items.length === 0 && !(await profiles.get(customerId, false))) {
+        throw new NotFoundError(`no member ${customerId}`);
+      }
+      return {
+        items: page.items.map((item) => ({
+          at: item.at,
+          delta: item.delta,
+          reason: item.reason,
+          ref: item.type === 'entry' ? `${item.kind}:${item.ref}` : `correction:${item.ref.replace('#', ':')}`,
+          ...(item.type === 'entry' && item.status !== 'applied' ? { status: item.status } : {}),
+        })),
+        nextCursor: encodeCursor(page.cursor) ?? null,
+      };
+    },
+  };
+
+  return async (event) => {
+    const route = matchMemberRoute(event.requestContext.http.method, event.rawPath);
+    try {
+      if (!route) return json(404, { error: { code: 'NotFound', message: `no route ${event.requestContext.http.method} ${event.rawPath}` } });
+      return json(200, await operations[route.operation](route.customerId, event));
+    } catch (error) {
+      // The one place errors become HTTP responses; anything unexpected gets a generic body.
+      if (error instanceof ValidationError) return json(400, { error: { code: 'ValidationError', message: error.message } });
+      if (error instanceof NotFoundError) return json(404, { error: { code: 'NotFound', message: error.message } });
+      if (error instanceof ConflictError) return json(409, { error: { code: error.code, message: error.message } });
+      deps.logger.error('member API failed', { operation: route?.operation, error: (error as Error).name });
+      return json(500, { error: { code: 'InternalError', message: 'Something went wrong; try again.' } });
+    }
+  };
 }

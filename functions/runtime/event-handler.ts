@@ -1,0 +1,45 @@
+import type { z } from 'zod';
+import { ValidationError } from './errors';
+import type { BusEvent, DeadLetterSink, LoggerPort, MetricsPort } from './ports';
+
+export interface EventHandlerDeps {
+  readonly logger: LoggerPort;
+  readonly metrics: MetricsPort;
+  readonly deadLetters: DeadLetterSink;
+}
+
+export type HandlerOutcome = 'applied' | 'duplicate' | 'ignored';
+
+/**
+ * Composes parsing, dead-lettering and metrics around a business step, the same way in
+ * Lambda and in the local copy. A `ValidationError` (from the schema or the step's own
+ * checks, always before any write) goes straight to the dead-letter sink, naming the field;
+ * retrying bad input cannot help. Any other error is thrown so Lambda retries the event and,
+ * after the retries, the on-failure destination keeps it.
+ */
+export function busEventHandler<S extends z.ZodType>(
+  deps: EventHandlerDeps,
+  schema: S,
+  step: (detail: z.output<S>, event: BusEvent) => Promise<HandlerOutcome>,
+): (event: BusEvent) => Promise<void> {
+  return async (event) => {
+    const detailType = event['detail-type'];
+    try {
+      const parsed = schema.safeParse(event.detail);
+      if (!parsed.success) throw ValidationError.fromZod(parsed.error);
+      const outcome = await step(parsed.data, event);
+      if (outcome === 'duplicate') {
+        deps.metrics.addMetric('DuplicateEvents', 'Count', 1);
+        deps.logger.info('duplicate delivery ignored', { detailType, eventId: event.id });
+      } else {
+        deps.logger.info('event handled', { detailType, eventId: event.id, outcome });
+      }
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      deps.metrics.addMetric('EventsRejected', 'Count', 1);
+      // Only the field path and reason are logged: the event itself may hold personal data.
+      deps.logger.warn('event rejected', { detailType, eventId: event.id, field: error.field, reason: error.reason });
+      await deps.deadLetters.deadLetter({ detailType, source: event.source, error: error.message, field: error.field, event });
+    }
+  };
+}
