@@ -1,0 +1,68 @@
+import { CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import { AccountRootPrincipal, type IPrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import { EventRouting } from './event-routing';
+import { FailureQueue } from './failure-queue';
+import type { LoadedClient } from './load-client';
+import { LojalEventBus } from './lojal-event-bus';
+import { LojalTable } from './lojal-table';
+import { WebshopPublisher } from './webshop-publisher';
+
+export interface LojalStackProps extends StackProps {
+  /** The validated client file (lib/load-client.ts). */
+  readonly client: LoadedClient;
+  /**
+   * Who may assume the webshop publisher role.
+   * @default this stack's own account (`AccountRootPrincipal`), for a webshop run in-house
+   */
+  readonly publisherPrincipal?: IPrincipal;
+  /** @default none; see `WebshopPublisherProps.externalId` */
+  readonly publisherExternalId?: string;
+  /** @default the AWS-managed key; see `LojalTableProps.encryptionKey` */
+  readonly tableEncryptionKey?: IKey;
+}
+
+/** One client's Lojal: its bus, the rules and handlers behind it, the table, and the webshop's publisher role. */
+export class LojalStack extends Stack {
+  readonly table: LojalTable;
+  readonly eventBus: LojalEventBus;
+  readonly routing: EventRouting;
+  readonly rejectedEvents: FailureQueue;
+  readonly publisher: WebshopPublisher;
+
+  constructor(scope: Construct, id: string, props: LojalStackProps) {
+    super(scope, id, {
+      description: `Lojal loyalty backend for client ${props.client.config.clientId}`,
+      ...props,
+    });
+    const { config, configJson } = props.client;
+    Tags.of(this).add('lojal:client', config.clientId);
+
+    this.table = new LojalTable(this, 'Data', { encryptionKey: props.tableEncryptionKey });
+    this.eventBus = new LojalEventBus(this, 'Events', { clientId: config.clientId, allowedSources: config.allowedSources });
+    this.rejectedEvents = new FailureQueue(this, 'RejectedEvents', {
+      holds: 'It holds malformed events with the error naming the field, for an operator to inspect, fix and replay.',
+    });
+    this.routing = new EventRouting(this, 'Routing', {
+      clientId: config.clientId,
+      configJson,
+      eventBus: this.eventBus,
+      table: this.table,
+      rejectedEvents: this.rejectedEvents.queue,
+    });
+    this.publisher = new WebshopPublisher(this, 'WebshopPublisher', {
+      eventBus: this.eventBus,
+      assumedBy: props.publisherPrincipal ?? new AccountRootPrincipal(),
+      externalId: props.publisherExternalId,
+    });
+
+    new CfnOutput(this, 'EventBusName', { value: this.eventBus.bus.eventBusName, description: 'Send webshop events here' });
+    new CfnOutput(this, 'EventBusArn', { value: this.eventBus.bus.eventBusArn });
+    new CfnOutput(this, 'PublisherRoleArn', {
+      value: this.publisher.role.roleArn,
+      description: 'The webshop assumes this role to call PutEvents',
+    });
+    new CfnOutput(this, 'RejectedEventsQueueUrl', { value: this.rejectedEvents.queue.queueUrl });
+  }
+}
