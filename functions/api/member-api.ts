@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { LedgerStore } from '../adapters/dynamo/ledger-store';
 import { memberPk } from '../adapters/dynamo/keys';
 import { ProfileStore } from '../adapters/dynamo/profile-store';
