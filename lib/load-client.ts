@@ -65,14 +65,15 @@ export async function loadClient(name: string, options: LoadClientOptions = {}):
  * @param expectedClientId the file name the input came from, which `clientId` must equal
  */
 export function validateClient(input: unknown, source: string, expectedClientId?: string): LoadedClient {
-  const configJson = JSON.stringify(input) ?? 'null';
-  const config = parseProgramConfig(JSON.parse(configJson), source);
+  const config = parseProgramConfig(JSON.parse(JSON.stringify(input) ?? 'null'), source);
   if (expectedClientId !== undefined && config.clientId !== expectedClientId) {
     throw new InvalidProgramConfigError(source, [
       { path: 'clientId', message: `must equal the file name "${expectedClientId}", got "${config.clientId}"` },
     ]);
   }
-  return { source, configJson, config };
+  // The validated output (defaults filled in) is what gets baked into the bundles, so the
+  // functions need not carry the config schema (and classic zod) to parse it again.
+  return { source, configJson: JSON.stringify(config), config };
 }
 
 function listClients(clientsDir: string): string {

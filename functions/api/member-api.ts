@@ -1,9 +1,11 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { LedgerStore } from '../adapters/dynamo/ledger-store';
 import { memberPk } from '../adapters/dynamo/keys';
 import { ProfileStore } from '../adapters/dynamo/profile-store';
+import { TimelineStore } from '../adapters/dynamo/timeline-store';
 import { foldLedger, qualifyingPointsAt, tierFor } from '../domain/points';
+import { publicStatus } from '../domain/timeline';
 import { ConflictError, NotFoundError, ValidationError } from '../runtime/errors';
 import type { HandlerDeps } from '../handlers/registry';
 
@@ -18,12 +20,13 @@ export type MemberApiDeps = Omit<HandlerDeps, 'deadLetters'>;
 export const MEMBER_API_ROUTES = [
   { method: 'GET', path: '/v1/members/{customerId}', operation: 'getMember' },
   { method: 'GET', path: '/v1/members/{customerId}/ledger', operation: 'getLedger' },
+  { method: 'GET', path: '/v1/members/{customerId}/timeline', operation: 'getTimeline' },
 ] as const;
 export type MemberApiOperation = (typeof MEMBER_API_ROUTES)[number]['operation'];
 
 const LedgerQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(25),
-  cursor: z.string().max(2000).optional(),
+  limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 25),
+  cursor: z.optional(z.string().check(z.maxLength(2000))),
 });
 
 const json = (statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 => ({
@@ -61,6 +64,7 @@ export function matchMemberRoute(method: string, path: string): { operation: Mem
 export function createMemberApi(deps: MemberApiDeps): MemberApiHandler {
   const ledger = new LedgerStore(deps.dynamo, deps.tableName);
   const profiles = new ProfileStore(deps.dynamo, deps.tableName);
+  const timeline = new TimelineStore(deps.dynamo, deps.tableName);
 
   const operations: Record<MemberApiOperation, (customerId: string, event: APIGatewayProxyEventV2) => Promise<unknown>> = {
     async getMember(customerId) {
@@ -96,6 +100,24 @@ export function createMemberApi(deps: MemberApiDeps): MemberApiHandler {
           ...(item.type === 'entry' && item.status !== 'applied' ? { status: item.status } : {}),
         })),
         nextCursor: encodeCursor(page.cursor) ?? null,
+      };
+    },
+
+    /** Scheduled check-ins and reminders, by due time (one Query); a claimed item shows as pending. */
+    async getTimeline(customerId) {
+      const items = await timeline.list(customerId);
+      if (items.length === 0 && !(await profiles.get(customerId, false)) && (await ledger.page(customerId, 1)).items.length === 0) {
+        throw new NotFoundError(`no member ${customerId}`);
+      }
+      return {
+        items: items
+          .map((item) => ({
+            dueAt: item.dueAt,
+            kind: item.kind,
+            ref: item.kind === 'checkin' ? `order:${item.orderId}` : `order:${item.orderId}:${item.product?.sku ?? ''}`,
+            status: publicStatus(item.status),
+          }))
+          .sort((a, b) => (a.dueAt < b.dueAt ? -1 : a.dueAt > b.dueAt ? 1 : a.ref < b.ref ? -1 : 1)),
       };
     },
   };

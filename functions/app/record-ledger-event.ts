@@ -1,8 +1,9 @@
 import type { ProgramConfig } from '../config/program';
-import type { LedgerStore, StoredCorrection } from '../adapters/dynamo/ledger-store';
+import type { LedgerSnapshot, LedgerStore, StoredCorrection, StoredEntry } from '../adapters/dynamo/ledger-store';
 import { entryKey, foldLedger, type LedgerInput } from '../domain/points';
 import { ConcurrentUpdateError } from '../runtime/errors';
 import type { Clock, LoggerPort, MetricsPort } from '../runtime/ports';
+import type { LedgerCache } from './ledger-cache';
 
 export interface LedgerDeps {
   readonly config: ProgramConfig;
@@ -10,6 +11,8 @@ export interface LedgerDeps {
   readonly clock: Clock;
   readonly logger: LoggerPort;
   readonly metrics: MetricsPort;
+  /** Optional snapshot cache; without it every event reads the ledger first. */
+  readonly cache?: LedgerCache;
 }
 
 export type RecordOutcome =
@@ -29,7 +32,9 @@ const MAX_ATTEMPTS = 8;
 export async function recordLedgerEvent(deps: LedgerDeps, customerId: string, input: LedgerInput): Promise<RecordOutcome> {
   const key = entryKey(input.kind, input.ref);
   for (let attempt = 1; ; attempt++) {
-    const snapshot = await deps.ledger.read(customerId);
+    // The first attempt may use a cached snapshot; after a failed commit, always read afresh.
+    const cached = attempt === 1 ? deps.cache?.get(customerId) : undefined;
+    const snapshot = cached ?? (await deps.ledger.read(customerId));
     if (snapshot.entries.some((e) => entryKey(e.kind, e.ref) === key)) return { outcome: 'duplicate' };
 
     const fold = foldLedger(deps.config, [...snapshot.entries.map((e) => e.input), input]);
@@ -62,28 +67,45 @@ export async function recordLedgerEvent(deps: LedgerDeps, customerId: string, in
           }
         : undefined;
 
-    const outcome = await deps.ledger.commit(customerId, {
-      entry: {
-        kind: input.kind,
-        ref: input.ref,
-        at: input.at,
-        input,
-        delta: priced.points,
-        reason: priced.reason,
-        status: priced.status,
-        recordedAt,
-      },
-      ...(correction ? { correction } : {}),
-      state: { balance: fold.balance, lifetimePoints: fold.lifetimePoints, updatedAt: recordedAt },
-      expectedVersion: snapshot.state?.version ?? 0,
-    });
-    if (outcome === 'duplicate') return { outcome: 'duplicate' };
+    const entry: Omit<StoredEntry, 'type' | 'sk'> = {
+      kind: input.kind,
+      ref: input.ref,
+      at: input.at,
+      input,
+      delta: priced.points,
+      reason: priced.reason,
+      status: priced.status,
+      recordedAt,
+    };
+    const state = { balance: fold.balance, lifetimePoints: fold.lifetimePoints, updatedAt: recordedAt };
+    const expectedVersion = snapshot.state?.version ?? 0;
+    const outcome = await deps.ledger.commit(customerId, { entry, ...(correction ? { correction } : {}), state, expectedVersion });
+    if (outcome === 'duplicate') {
+      deps.cache?.forget(customerId);
+      return { outcome: 'duplicate' };
+    }
     if (outcome === 'committed') {
+      deps.cache?.set(customerId, afterCommit(snapshot, entry, correction, { ...state, version: expectedVersion + 1 }));
       return { outcome: 'applied', points: priced.points, corrected, balance: fold.balance };
     }
+    deps.cache?.forget(customerId);
     // Another event for this member committed between our read and our write: recompute.
     deps.metrics.addMetric('LedgerConflicts', 'Count', 1);
     if (attempt >= MAX_ATTEMPTS) throw new ConcurrentUpdateError(`gave up on ${key} after ${attempt} concurrent updates`);
     await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
   }
+}
+
+/** The snapshot as it is after a successful commit, for the cache. */
+function afterCommit(
+  before: LedgerSnapshot,
+  entry: Omit<StoredEntry, 'type' | 'sk'>,
+  correction: Omit<StoredCorrection, 'type' | 'sk'> | undefined,
+  state: NonNullable<LedgerSnapshot['state']>,
+): LedgerSnapshot {
+  return {
+    entries: [...before.entries, { type: 'entry', sk: '', ...entry }],
+    corrections: correction ? [...before.corrections, { type: 'correction', sk: '', ...correction }] : before.corrections,
+    state,
+  };
 }

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { formatPath } from '../runtime/errors';
 
 /**
  * The program configuration of one client (PRODUCT.md §2). A client file under `clients/`
@@ -171,9 +172,6 @@ export class InvalidProgramConfigError extends Error {
   }
 }
 
-export function formatPath(path: readonly PropertyKey[]): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[') || '(root)';
-}
 
 /** Validates a client's configuration; throws `InvalidProgramConfigError` naming each bad field. */
 export function parseProgramConfig(input: unknown, source = 'client'): ProgramConfig {

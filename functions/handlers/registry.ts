@@ -1,7 +1,10 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LedgerStore } from '../adapters/dynamo/ledger-store';
 import { ProfileStore } from '../adapters/dynamo/profile-store';
+import { TimelineStore } from '../adapters/dynamo/timeline-store';
+import { LedgerCache } from '../app/ledger-cache';
 import { recordLedgerEvent } from '../app/record-ledger-event';
+import { cancelCustomerTimeline, cancelRefundedTimeline, scheduleOrderTimeline } from '../app/schedule-timeline';
 import { updateProfile } from '../app/update-profile';
 import type { ProgramConfig } from '../config/program';
 import {
@@ -34,7 +37,12 @@ export type BusEventHandler = (event: BusEvent) => Promise<void>;
 export function createHandlers(deps: HandlerDeps): Record<HandlerName, BusEventHandler> {
   const ledger = new LedgerStore(deps.dynamo, deps.tableName);
   const profiles = new ProfileStore(deps.dynamo, deps.tableName);
-  const ledgerDeps = { ...deps, ledger };
+  // Wall-clock TTL: the cache is about this container's memory, not business time.
+  const ledgerDeps = { ...deps, ledger, cache: new LedgerCache(() => Date.now()) };
+
+  // Timeline steps run after the points step and on duplicates too: they are idempotent, and an
+  // earlier attempt may have failed between the two.
+  const timelineDeps = { ...deps, profiles, timeline: new TimelineStore(deps.dynamo, deps.tableName) };
 
   const award = async (customerId: string, input: Parameters<typeof recordLedgerEvent>[2]) => {
     const result = await recordLedgerEvent(ledgerDeps, customerId, input);
@@ -54,16 +62,18 @@ export function createHandlers(deps: HandlerDeps): Record<HandlerName, BusEventH
       return updateProfile(profiles, customerId, { type: 'set', at: Date.parse(updatedAt), values });
     }),
 
-    'customer-deleted': busEventHandler(deps, CustomerDeletedSchema, async (d) =>
-      updateProfile(profiles, d.customerId, { type: 'delete', at: Date.parse(d.deletedAt) }),
-    ),
+    'customer-deleted': busEventHandler(deps, CustomerDeletedSchema, async (d) => {
+      const outcome = await updateProfile(profiles, d.customerId, { type: 'delete', at: Date.parse(d.deletedAt) });
+      await cancelCustomerTimeline(timelineDeps, d.customerId, d.deletedAt);
+      return outcome;
+    }),
 
     'order-placed': busEventHandler(deps, OrderPlacedSchema, async (order) => {
       if (!deps.config.earnRates[order.currency]) {
         const known = Object.keys(deps.config.earnRates).join(', ');
         throw new ValidationError('detail.currency', `${order.currency} is not a currency of this program (${known})`);
       }
-      return award(order.customerId, {
+      const outcome = await award(order.customerId, {
         kind: 'order',
         ref: order.orderId,
         at: order.placedAt,
@@ -71,18 +81,22 @@ export function createHandlers(deps: HandlerDeps): Record<HandlerName, BusEventH
         lines: order.lines.map(({ sku, category, quantity, unitPrice }) => ({ sku, category, quantity, unitPrice })),
         discount: order.discount ?? 0,
       });
+      await scheduleOrderTimeline(timelineDeps, order);
+      return outcome;
     }),
 
-    'order-refunded': busEventHandler(deps, OrderRefundedSchema, async (refund) =>
-      award(refund.customerId, {
+    'order-refunded': busEventHandler(deps, OrderRefundedSchema, async (refund) => {
+      const outcome = await award(refund.customerId, {
         kind: 'refund',
         ref: refund.refundId,
         at: refund.refundedAt,
         orderRef: refund.orderId,
         ...(refund.lines ? { lines: refund.lines } : {}),
         ...(refund.amount !== undefined ? { amount: refund.amount } : {}),
-      }),
-    ),
+      });
+      await cancelRefundedTimeline(timelineDeps, refund);
+      return outcome;
+    }),
 
     'activity-completed': busEventHandler(deps, ActivityCompletedSchema, async (activity) => {
       if (deps.config.activities[activity.activity] === undefined) {

@@ -7,7 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
-import { type ProgramConfig, parseProgramConfig } from '../config/program';
+import type { ProgramConfig } from '../config/program';
 import type { BusEventHandler, HandlerDeps } from '../handlers/registry';
 import { type BusEvent, type LoggerPort, systemClock } from '../runtime/ports';
 import { requireEnv } from './env';
@@ -32,7 +32,8 @@ function bakedConfig(): ProgramConfig {
       '__LOJAL_CONFIG__ is not defined: bundle this entry with lib/bundling.ts, which compiles the client configuration in',
     );
   }
-  return parseProgramConfig(JSON.parse(__LOJAL_CONFIG__), 'the bundled client configuration');
+  // lib/load-client.ts bakes in the output of parseProgramConfig, validated at synth time.
+  return JSON.parse(__LOJAL_CONFIG__) as ProgramConfig;
 }
 
 const config = bakedConfig();

@@ -1,5 +1,8 @@
-import type { z } from 'zod';
-import { formatPath } from '../config/program';
+
+/** A zod issue path as a dotted field name, e.g. `lines[0].unitPrice`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[') || '(root)';
+}
 
 /**
  * Bad input: never retried, writes nothing, goes to the dead-letter queue. `field` names the
@@ -14,7 +17,7 @@ export class ValidationError extends Error {
     super(`${field}: ${reason}`);
   }
 
-  static fromZod(error: z.ZodError, prefix = 'detail'): ValidationError {
+  static fromZod(error: { readonly issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[] }, prefix = 'detail'): ValidationError {
     const issue = error.issues[0];
     const path = issue ? formatPath(issue.path) : '(root)';
     const field = path === '(root)' ? prefix : `${prefix}.${path}`;

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { ValidationError } from './errors';
 import type { BusEvent, DeadLetterSink, LoggerPort, MetricsPort } from './ports';
 
@@ -17,7 +17,7 @@ export type HandlerOutcome = 'applied' | 'duplicate' | 'ignored';
  * retrying bad input cannot help. Any other error is thrown so Lambda retries the event and,
  * after the retries, the on-failure destination keeps it.
  */
-export function busEventHandler<S extends z.ZodType>(
+export function busEventHandler<S extends z.ZodMiniType>(
   deps: EventHandlerDeps,
   schema: S,
   step: (detail: z.output<S>, event: BusEvent) => Promise<HandlerOutcome>,

@@ -109,18 +109,20 @@ describe('Property: exactly-once points', () => {
         const customerId = `prop-${++run}-${Math.random().toString(36).slice(2, 8)}`;
         const events = history.map((make) => make(customerId));
         const bus: BusEvent[] = events.map((e) => busEvent(e.detailType, e.detail));
-        const handlers = createHandlers(testDeps(table.doc, table.tableName));
-        const handlerFor = {
-          'order.placed': handlers['order-placed'],
-          'order.refunded': handlers['order-refunded'],
-          'activity.completed': handlers['activity-completed'],
+        // Two containers, each with its own snapshot cache, so stale caches are exercised too.
+        const containers = [createHandlers(testDeps(table.doc, table.tableName)), createHandlers(testDeps(table.doc, table.tableName))];
+        const handlerFor = (k: number) => {
+          const handlers = containers[k % 2]!;
+          return { 'order.placed': handlers['order-placed'], 'order.refunded': handlers['order-refunded'], 'activity.completed': handlers['activity-completed'] }[
+            events[order[k]!]!.detailType
+          ];
         };
         const it = batchSizes[Symbol.iterator]();
         for (let i = 0; i < order.length; ) {
           const size = it.next().value as number;
-          const batch = order.slice(i, i + size);
+          const batch = Array.from({ length: Math.min(size, order.length - i) }, (_, j) => i + j);
           i += size;
-          await Promise.all(batch.map((k) => handlerFor[events[k]!.detailType](bus[k]!)));
+          await Promise.all(batch.map((k) => handlerFor(k)(bus[order[k]!]!)));
         }
 
         const expected = foldLedger(demoConfig, events.map((e) => e.input));

@@ -1,0 +1,125 @@
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import demo from '../clients/demo';
+import { parseProgramConfig } from '../functions/config/program';
+import { createHandlers } from '../functions/handlers/registry';
+import { noMetrics, silentLogger, systemClock } from '../functions/runtime/ports';
+import { ensureTable, localDynamoClients } from '../local/services/dynamodb';
+import { instrumentDynamo, runPool } from './instrument';
+
+export interface PointsBenchOptions {
+  readonly endpoint: string;
+  /** @default 2000 */
+  readonly orders?: number;
+  /** Orders are spread over this many members, so each member's ledger grows. @default 400 */
+  readonly members?: number;
+  /** @default 16 */
+  readonly concurrency?: number;
+}
+
+export interface HandlerFigures {
+  readonly perSecond: number;
+  readonly ratio: number;
+  readonly roundTrips: number;
+  readonly calls: Record<string, number>;
+  readonly readUnits: number;
+  readonly writeUnits: number;
+}
+
+export interface PointsBenchResult {
+  readonly orders: number;
+  readonly members: number;
+  readonly concurrency: number;
+  readonly rawTransactionsPerSecond: number;
+  /** Members' second and later orders: the container's snapshot cache usually holds them. */
+  readonly returning: HandlerFigures;
+  /** Every order from a new member: the ledger must be read first. */
+  readonly firstOrders: HandlerFigures;
+}
+
+/**
+ * order.placed through the real handler against DynamoDB Local, beside raw TransactWriteItems
+ * of the same shape (a ledger entry and the member state) on the same server in the same run.
+ */
+export async function benchPoints(options: PointsBenchOptions): Promise<PointsBenchResult> {
+  const orders = options.orders ?? 2000;
+  const members = options.members ?? 400;
+  const concurrency = options.concurrency ?? 16;
+  const config = parseProgramConfig(demo);
+  const { client, doc } = localDynamoClients(options.endpoint);
+  const tableName = `bench-points-${Date.now()}`;
+  await ensureTable(client, tableName);
+  const probe = instrumentDynamo(doc);
+  const handlers = createHandlers({
+    config,
+    dynamo: doc,
+    tableName,
+    clock: systemClock,
+    logger: silentLogger,
+    metrics: noMetrics,
+    deadLetters: { deadLetter: async () => undefined },
+  });
+  const order = (i: number, memberCount = members, prefix = 'm') => ({
+    id: `bench-${i}`,
+    source: 'webshop',
+    'detail-type': 'order.placed',
+    detail: {
+      orderId: `o-${i}`,
+      customerId: `${prefix}-${i % memberCount}`,
+      // In business-time order per member, as a live shop sends them.
+      placedAt: new Date(Date.parse('2026-01-01T00:00:00Z') + i * 60_000).toISOString(),
+      currency: 'SEK',
+      lines: [
+        { sku: 'shoe-1', category: 'running-shoes', quantity: 1, unitPrice: 129_900, name: 'Trail Runner 3' },
+        { sku: 'sock-1', category: 'socks', quantity: 2, unitPrice: 9_900 },
+      ],
+    },
+  });
+
+  const measureHandler = async (first: number, count: number, memberCount: number, prefix: string) => {
+    probe.reset();
+    const ms = await runPool(count, concurrency, (i) => handlers['order-placed'](order(first + i, memberCount, prefix)));
+    return {
+      perSecond: (count / ms) * 1000,
+      calls: Object.fromEntries([...probe.totals.calls].map(([k, v]) => [k, v / count])),
+      roundTrips: probe.roundTrips() / count,
+      readUnits: probe.totals.readUnits / count,
+      writeUnits: probe.totals.writeUnits / count,
+    };
+  };
+
+  const raw = (i: number) =>
+    doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: tableName,
+              Item: { pk: `RAW#${i % members}`, sk: `L#${i}`, type: 'entry', delta: 2796, input: order(i).detail },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+          { Put: { TableName: tableName, Item: { pk: `RAW#${i % members}`, sk: 'L#~STATE', balance: i, version: i } } },
+        ],
+      }),
+    ).then(() => undefined);
+  const rawPerSecond = async (first: number) => (orders / (await runPool(orders, concurrency, (i) => raw(first + i)))) * 1000;
+
+  // Warm both paths up (JIT, connections) on members the measurement does not use.
+  await runPool(200, concurrency, (i) => handlers['order-placed'](order(10_000_000 + i, 10_000_000, 'warm')));
+  await runPool(200, concurrency, (i) => raw(10_000_000 + i));
+  // Raw before and after the handler, averaged, so neither side gets the warmer server.
+  const rawBefore = await rawPerSecond(0);
+  const returning = await measureHandler(0, orders, members, 'member');
+  const firstOrders = await measureHandler(1_000_000, Math.min(orders, 1000), 1_000_000, 'new');
+  const rawAfter = await rawPerSecond(orders);
+  const rawTransactionsPerSecond = (rawBefore + rawAfter) / 2;
+  client.destroy();
+  return {
+    orders,
+    members,
+    concurrency,
+    rawTransactionsPerSecond,
+    returning: { ...returning, ratio: returning.perSecond / rawTransactionsPerSecond },
+    firstOrders: { ...firstOrders, ratio: firstOrders.perSecond / rawTransactionsPerSecond },
+  };
+}
