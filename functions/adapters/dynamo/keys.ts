@@ -9,3 +9,34 @@ export const LEDGER_END = 'L#~';
 
 export const ledgerSk = (atIso: string, kind: string, ref: string): string => `L#${new Date(atIso).toISOString()}#${kind}#${ref}`;
 export const correctionSk = (atIso: string, triggerKey: string): string => `L#${new Date(atIso).toISOString()}#~fix#${triggerKey}`;
+
+/** Ids go into keys percent-encoded, so a `#` in an order id can never fake a key boundary. */
+const keyPart = (id: string): string => encodeURIComponent(id);
+
+export const TIMELINE_PREFIX = 'T#';
+/** One check-in per order. */
+export const checkinSk = (orderId: string): string => `T#C#${keyPart(orderId)}`;
+/** One replacement reminder per customer and category: a repurchase overwrites it with one conditional write. */
+export const reminderSk = (category: string): string => `T#R#${keyPart(category)}`;
+/** An order's facts and its refunds share this prefix, so one Query reads both. */
+export const orderFactsPrefix = (orderId: string): string => `O#${keyPart(orderId)}#`;
+export const orderFactsSk = (orderId: string): string => `${orderFactsPrefix(orderId)}ORDER`;
+export const refundFactsSk = (orderId: string, refundId: string): string => `${orderFactsPrefix(orderId)}REFUND#${keyPart(refundId)}`;
+
+/** Partitions per month bucket of the `due` index. */
+export const DUE_SHARDS = 16;
+/** `yyyy-mm` of a UTC ISO instant: the time bucket of the `due` index. */
+export const dueMonth = (iso: string): string => iso.slice(0, 7);
+export const duePk = (month: string, shard: number): string => `DUE#${month}#${String(shard).padStart(2, '0')}`;
+/** A stable shard per item (FNV-1a of its key), so re-indexing an item keeps it on its shard. */
+export function dueShard(pk: string, sk: string): number {
+  let hash = 0x811c9dc5;
+  const text = `${pk}\n${sk}`;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % DUE_SHARDS;
+}
+/** The sweeper's watermark: every month bucket before it is known to be empty. */
+export const SWEEP_WATERMARK_KEY = { pk: 'SWEEP#timeline', sk: 'WATERMARK' } as const;

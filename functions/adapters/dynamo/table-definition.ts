@@ -10,7 +10,14 @@
  *   ledger and the state together (one round trip per order).
  * - `MEMBER#<customerId>` / `C#<at>#<ref>#<n>`   correction entries written when a late event
  *   re-prices later ones.
- * - `MEMBER#<customerId>` / `T#...`              timeline items (scheduled check-ins, reminders)
+ * - `MEMBER#<customerId>` / `T#C#<orderId>`     the check-in of an order
+ * - `MEMBER#<customerId>` / `T#R#<category>`     the replacement reminder of a category (one per
+ *   customer and category; a newer purchase overwrites it), so the timeline is one Query of `T#`
+ * - `MEMBER#<customerId>` / `O#<orderId>#ORDER`  the order facts the timeline was planned from,
+ *   and `O#<orderId>#REFUND#<refundId>` each refund of it: one Query reconciles refunds and
+ *   orders in whichever order they arrive
+ * - `SWEEP#timeline` / `WATERMARK`               the month before which the `due` index is empty
+ * (Ids inside keys are percent-encoded.)
  */
 export type AttributeType = 'S' | 'N';
 
@@ -40,8 +47,11 @@ export const LOJAL_TABLE: TableDefinition = {
   timeToLiveAttribute: 'expiresAt',
   globalSecondaryIndexes: [
     {
-      // Due items by time bucket, sharded (`DUE#<yyyy-mm-ddThh:mm>#<shard>`), so a sweep reads
-      // only what is due and a burst never lands on one partition.
+      // Timeline items waiting to be sent, by month bucket and shard (`DUE#<yyyy-mm>#<00-15>`),
+      // sorted by when to look at them next (`dueSk`: the due time, a claim's lease expiry or a
+      // retry time, UTC ISO). Sparse: only pending and claimed items carry `duePk`, so a sweep's
+      // Query `dueSk <= now` reads exactly what is due, and 16 shards keep a burst (every quiet-
+      // hours send lands at 08:00) off any one partition. See functions/app/sweep-due-items.ts.
       indexName: 'due',
       partitionKey: { name: 'duePk', type: 'S' },
       sortKey: { name: 'dueSk', type: 'S' },
