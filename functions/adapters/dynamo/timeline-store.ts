@@ -41,6 +41,27 @@ export interface OrderFacts {
 export const timelineSkOf = (item: Pick<PlannedItem, 'kind' | 'orderId' | 'product'>): string =>
   item.kind === 'checkin' ? checkinSk(item.orderId) : reminderSk(item.product?.category ?? '');
 
+/**
+ * A planned item as stored: under its member, and in the `due` index while pending. Exported
+ * for bulk loads (tests, benchmarks) that batch-write items; the store writes the same shape.
+ */
+export function timelineRecord(item: PlannedItem, now: Date): Record<string, unknown> {
+  const pk = memberPk(item.customerId);
+  const sk = timelineSkOf(item);
+  const nowIso = now.toISOString();
+  const record: Record<string, unknown> = { pk, sk, type: 'timeline', ...item, scheduledAt: nowIso, updatedAt: nowIso };
+  if (item.status === 'pending') {
+    // An overdue item goes into the current month's bucket, never into one the sweeper has
+    // already left behind; its sort key (the due time) still makes the next sweep take it.
+    const visitAt = item.dueAt > nowIso ? item.dueAt : nowIso;
+    record.duePk = duePk(dueMonth(visitAt), dueShard(pk, sk));
+    record.dueSk = item.dueAt;
+  } else {
+    record.reason = 'due more than 7 days before it was scheduled';
+  }
+  return record;
+}
+
 const ACTIVE = { ':pending': 'pending', ':claimed': 'claimed' } as const;
 
 function isConditionFailure(error: unknown): boolean {
@@ -63,7 +84,7 @@ export class TimelineStore {
    * later ones change nothing. Returns whether this call wrote it.
    */
   async scheduleCheckin(item: PlannedItem, now: Date): Promise<boolean> {
-    return this.put(this.toRecord(item, now), 'attribute_not_exists(pk)');
+    return this.put(timelineRecord(item, now), 'attribute_not_exists(pk)');
   }
 
   /**
@@ -72,12 +93,12 @@ export class TimelineStore {
    * in), while a duplicate or an older order arriving late changes nothing.
    */
   async scheduleReminder(item: PlannedItem, now: Date): Promise<boolean> {
-    return this.put(this.toRecord(item, now), 'attribute_not_exists(pk) OR anchor < :anchor', { ':anchor': item.anchor });
+    return this.put(timelineRecord(item, now), 'attribute_not_exists(pk) OR anchor < :anchor', { ':anchor': item.anchor });
   }
 
   /** Replaces a still-pending item planned from the same purchase (a refund changed its plan). */
   async replacePending(item: PlannedItem, now: Date): Promise<boolean> {
-    return this.put(this.toRecord(item, now), 'anchor = :anchor AND #status = :pending', { ':anchor': item.anchor, ':pending': 'pending' }, { '#status': 'status' });
+    return this.put(timelineRecord(item, now), 'anchor = :anchor AND #status = :pending', { ':anchor': item.anchor, ':pending': 'pending' }, { '#status': 'status' });
   }
 
   /**
@@ -140,23 +161,6 @@ export class TimelineStore {
       else if (item.type === 'refund-facts') refunds.push(item.refund as TimelineRefund);
     }
     return { ...(facts ? { facts } : {}), refunds };
-  }
-
-  private toRecord(item: PlannedItem, now: Date): Record<string, unknown> {
-    const pk = memberPk(item.customerId);
-    const sk = timelineSkOf(item);
-    const nowIso = now.toISOString();
-    const record: Record<string, unknown> = { pk, sk, type: 'timeline', ...item, scheduledAt: nowIso, updatedAt: nowIso };
-    if (item.status === 'pending') {
-      // An overdue item goes into the current month's bucket, never into one the sweeper has
-      // already left behind; its sort key (the due time) still makes the next sweep take it.
-      const visitAt = item.dueAt > nowIso ? item.dueAt : nowIso;
-      record.duePk = duePk(dueMonth(visitAt), dueShard(pk, sk));
-      record.dueSk = item.dueAt;
-    } else {
-      record.reason = 'due more than 7 days before it was scheduled';
-    }
-    return record;
   }
 
   private async put(

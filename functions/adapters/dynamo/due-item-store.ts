@@ -1,0 +1,194 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { dueMonth, duePk, dueShard, SWEEP_WATERMARK_KEY } from './keys';
+import type { StoredTimelineItem } from './timeline-store';
+
+/** The base-table key of a timeline item, as the `due` index returns it. */
+export interface ItemKey {
+  readonly pk: string;
+  readonly sk: string;
+}
+
+export interface DuePage {
+  readonly keys: ItemKey[];
+  /** Index items DynamoDB read for this page (`ScannedCount`): the cost of the page. */
+  readonly read: number;
+  readonly cursor?: Record<string, unknown>;
+}
+
+export const DUE_INDEX = 'due';
+
+function isConditionFailure(error: unknown): boolean {
+  return error instanceof ConditionalCheckFailedException || (error as { name?: string }).name === 'ConditionalCheckFailedException';
+}
+
+/**
+ * The DynamoDB adapter for the sweeper's side of the timeline: the sparse `due` index and the
+ * claim → sent life cycle of an item. `dueSk` always says when to look at an item next: its
+ * due time while pending, its lease expiry while claimed, its retry time after a failed send.
+ */
+export class DueItemStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** One page of the items of a bucket and shard to look at up to `nowIso`, earliest first. */
+  async page(month: string, shard: number, nowIso: string, limit: number, cursor?: Record<string, unknown>): Promise<DuePage> {
+    const result = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: DUE_INDEX,
+        KeyConditionExpression: 'duePk = :pk AND dueSk <= :now',
+        ExpressionAttributeValues: { ':pk': duePk(month, shard), ':now': nowIso },
+        ProjectionExpression: 'pk, sk',
+        Limit: limit,
+        ExclusiveStartKey: cursor,
+      }),
+    );
+    return {
+      keys: (result.Items ?? []).map((i) => ({ pk: String(i.pk), sk: String(i.sk) })),
+      read: result.ScannedCount ?? result.Count ?? 0,
+      ...(result.LastEvaluatedKey ? { cursor: result.LastEvaluatedKey } : {}),
+    };
+  }
+
+  /** The earliest `dueSk` in a bucket and shard, if any (one item read). */
+  async earliest(month: string, shard: number): Promise<string | undefined> {
+    const result = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: DUE_INDEX,
+        KeyConditionExpression: 'duePk = :pk',
+        ExpressionAttributeValues: { ':pk': duePk(month, shard) },
+        ProjectionExpression: 'dueSk',
+        Limit: 1,
+      }),
+    );
+    const first = result.Items?.[0]?.dueSk;
+    return typeof first === 'string' ? first : undefined;
+  }
+
+  /**
+   * Claims an item for one sweep: a pending item that is due, or a claimed one whose lease ran
+   * out (its sweeper died). The condition makes the claim exclusive, so of two sweepers that
+   * read the same item only one gets it; and checking `dueAt` means an item rescheduled after
+   * the (eventually consistent) index was read is not claimed early. The item is re-indexed at
+   * its lease expiry, where the next sweeps find it only if this one never marks it sent.
+   * Returns the claimed item, or undefined when someone else has it or it changed.
+   */
+  async claim(key: ItemKey, claim: { token: string; now: Date; leaseUntil: Date }): Promise<StoredTimelineItem | undefined> {
+    const now = claim.now.toISOString();
+    const leaseUntil = claim.leaseUntil.toISOString();
+    try {
+      const result = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression:
+            'SET #status = :claimed, claimToken = :token, leaseUntil = :lease, claimedAt = :now, duePk = :duePk, dueSk = :lease, attempts = if_not_exists(attempts, :zero) + :one',
+          ConditionExpression: '(#status = :pending AND dueAt <= :now) OR (#status = :claimed AND leaseUntil <= :now)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':pending': 'pending',
+            ':claimed': 'claimed',
+            ':token': claim.token,
+            ':lease': leaseUntil,
+            ':now': now,
+            ':duePk': duePk(dueMonth(leaseUntil), dueShard(key.pk, key.sk)),
+            ':zero': 0,
+            ':one': 1,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return result.Attributes as StoredTimelineItem | undefined;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Marks a claimed item sent and takes it out of the index; false if it was cancelled or replaced meanwhile. */
+  async markSent(key: ItemKey, token: string, now: Date): Promise<boolean> {
+    return this.finish(key, token, 'SET #status = :sent, sentAt = :now, updatedAt = :now', { ':sent': 'sent', ':now': now.toISOString() });
+  }
+
+  /** Marks a claimed item skipped (too late to send) and takes it out of the index. */
+  async markSkipped(key: ItemKey, token: string, now: Date, reason: string): Promise<boolean> {
+    return this.finish(key, token, 'SET #status = :skipped, reason = :reason, updatedAt = :now', {
+      ':skipped': 'skipped',
+      ':reason': reason,
+      ':now': now.toISOString(),
+    });
+  }
+
+  /** Gives a claimed item back as pending, to be looked at again at `retryAt` (its send failed). */
+  async release(key: ItemKey, token: string, retryAt: Date, now: Date): Promise<boolean> {
+    const retry = retryAt.toISOString();
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: 'SET #status = :pending, duePk = :duePk, dueSk = :retry, updatedAt = :now REMOVE leaseUntil, claimToken',
+          ConditionExpression: 'claimToken = :token',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':pending': 'pending',
+            ':duePk': duePk(dueMonth(retry), dueShard(key.pk, key.sk)),
+            ':retry': retry,
+            ':now': now.toISOString(),
+            ':token': token,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** The month bucket (`yyyy-mm`) before which the index holds nothing, if a sweep recorded one. */
+  async readWatermark(): Promise<string | undefined> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: SWEEP_WATERMARK_KEY, ConsistentRead: true }));
+    return typeof Item?.month === 'string' ? Item.month : undefined;
+  }
+
+  /** Moves the watermark forward to `month`; never back, whichever of two sweepers writes last. */
+  async advanceWatermark(month: string, now: Date): Promise<void> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...SWEEP_WATERMARK_KEY, type: 'watermark', month, updatedAt: now.toISOString() },
+          ConditionExpression: 'attribute_not_exists(pk) OR #month < :month',
+          ExpressionAttributeNames: { '#month': 'month' },
+          ExpressionAttributeValues: { ':month': month },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  private async finish(key: ItemKey, token: string, set: string, values: Record<string, unknown>): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: `${set} REMOVE duePk, dueSk, leaseUntil, claimToken`,
+          ConditionExpression: 'claimToken = :token',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ...values, ':token': token },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+}
