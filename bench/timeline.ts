@@ -112,7 +112,7 @@ export async function benchTimeline(options: TimelineBenchOptions): Promise<Time
     let sweepMillis = 0;
     for (now = DAY + sweepEvery; now <= DAY + DAY_MS; now += sweepEvery) {
       const started = performance.now();
-      const report = await job.run();
+      const report = await job.sweep();
       sweepMillis += performance.now() - started;
       itemsRead += report.read;
       sweeps++;

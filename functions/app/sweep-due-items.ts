@@ -237,8 +237,9 @@ export interface TimelineSweeperDeps {
 export const TIMELINE_SWEEPER_SCHEDULE = { name: 'timeline-sweeper', every: 'PT1M', rateMinutes: 1 } as const;
 
 /**
- * The sweeper as a scheduled job: `run` sweeps, `nextDueAt` tells the local clock when there is
- * next something to do. Structurally a `ScheduledJob` of local/schedule.ts.
+ * The sweeper as a scheduled job: `run` sweeps (`sweep` too, answering the figures), `nextDueAt`
+ * tells the local clock when there is next something to do. Structurally a `ScheduledJob` of
+ * local/schedule.ts.
  *
  * @example
  * scheduler.register(timelineSweeperJob(deps, EventBridgePublisher.forClient(client)));
@@ -252,18 +253,24 @@ export function timelineSweeperJob(deps: TimelineSweeperDeps, publisher: EventPu
     metrics: deps.metrics,
     options,
   };
+  const sweep = async (): Promise<SweepReport> => {
+    const report = await sweepDueItems(sweepDeps);
+    if (report.claimed > 0 || !report.complete) {
+      const { months, ...figures } = report;
+      deps.logger.info('timeline sweep', { ...figures, months: months.join(',') });
+    }
+    return report;
+  };
   return {
     name: TIMELINE_SWEEPER_SCHEDULE.name,
     every: TIMELINE_SWEEPER_SCHEDULE.every,
     nextDueAt: (now: Date): Promise<Date> => nextDueAt(sweepDeps, now),
-    run: async (): Promise<SweepReport> => {
-      const report = await sweepDueItems(sweepDeps);
-      if (report.claimed > 0 || !report.complete) {
-        const { months, ...figures } = report;
-        deps.logger.info('timeline sweep', { ...figures, months: months.join(',') });
-      }
-      return report;
+    /** Sweeps once (the scheduler's entry point). */
+    run: async (): Promise<void> => {
+      await sweep();
     },
+    /** Sweeps once and reports the figures. */
+    sweep,
   };
 }
 

@@ -12,6 +12,4 @@ import { requireEnv } from './env';
 const publisher = EventBridgePublisher.forClient(new EventBridgeClient({}), { eventBusName: requireEnv('EVENT_BUS_NAME') });
 const sweeper = timelineSweeperJob(deps, publisher);
 
-export const handler = lambdaHandler(async () => {
-  await sweeper.run();
-});
+export const handler = lambdaHandler(() => sweeper.run());

@@ -8,7 +8,10 @@ import { EventBridgePublisher } from '../../functions/adapters/eventbridge/publi
 import { nextDueAt, type SweepOptions, timelineSweeperJob } from '../../functions/app/sweep-due-items';
 import { createHandlers } from '../../functions/handlers/registry';
 import type { EventPublisher } from '../../functions/runtime/event-publisher';
-import { silentLogger } from '../../functions/runtime/ports';
+import { type Clock, silentLogger } from '../../functions/runtime/ports';
+import { LocalClock } from '../../local/clock';
+import { Scheduler } from '../../local/schedule';
+import { WorkTracker } from '../../local/work-tracker';
 import { createTestTable } from '../support/dynamo';
 import { busEvent, manualClock, testDeps } from '../support/deps';
 import { checkinDueAt, RecordingPublisher, loadTimeline } from '../support/timeline';
@@ -22,7 +25,7 @@ beforeEach(async () => {
 const MINUTE = 60_000;
 const plus = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString();
 
-function sweeper(publisher: EventPublisher, clock: ReturnType<typeof manualClock>, options: SweepOptions = {}) {
+function sweeper(publisher: EventPublisher, clock: Clock, options: SweepOptions = {}) {
   return timelineSweeperJob(
     { dynamo: table.doc, tableName: table.tableName, clock, logger: silentLogger, metrics: { addMetric() {} } },
     publisher,
@@ -59,10 +62,10 @@ describe('Timeline sweeper', () => {
 
     // Act: one minute before the check-in is due, at it, and again.
     clock.set('2026-06-03T09:59:00Z');
-    const early = await job.run();
+    const early = await job.sweep();
     clock.set('2026-06-03T10:00:00Z');
-    const due = await job.run();
-    const again = await job.run();
+    const due = await job.sweep();
+    const again = await job.sweep();
 
     // Assess
     expect(early.emitted).toBe(0);
@@ -90,7 +93,7 @@ describe('Timeline sweeper', () => {
 
     // Act: 270 days on, across month buckets the sweeper never visited minute by minute.
     clock.set('2027-01-29T11:00:00Z');
-    const aged = await job.run();
+    const aged = await job.sweep();
     expect(aged.emitted).toBe(1);
     expect(publisher.events[1]).toMatchObject({ detailType: 'product.aged', detail: { sku: 'shoe-1', ageDays: 270, itemId: 'replacement:running-shoes:o1' } });
   });
@@ -99,7 +102,7 @@ describe('Timeline sweeper', () => {
     const clock = manualClock('2026-06-10T12:00:00Z');
     await seedDue(40, '2026-06-10T11:00:00Z', '2026-06-09T00:00:00Z', 1_000, 'due');
     await seedDue(60, '2026-06-10T12:01:00Z', '2026-06-09T00:00:00Z', 6 * 60 * MINUTE, 'later');
-    const report = await sweeper(new RecordingPublisher(), clock).run();
+    const report = await sweeper(new RecordingPublisher(), clock).sweep();
     expect(report).toMatchObject({ read: 40, emitted: 40, complete: true });
   });
 
@@ -111,7 +114,7 @@ describe('Timeline sweeper', () => {
     const options = { pageSize: 25 };
 
     // Act
-    const [ra, rb] = await Promise.all([sweeper(a, clock, options).run(), sweeper(b, clock, options).run()]);
+    const [ra, rb] = await Promise.all([sweeper(a, clock, options).sweep(), sweeper(b, clock, options).sweep()]);
 
     // Assess
     const emitted = [...a.itemIds(), ...b.itemIds()];
@@ -119,7 +122,7 @@ describe('Timeline sweeper', () => {
     expect(new Set(emitted)).toEqual(new Set(items.map((i) => i.itemId)));
     expect(ra.emitted + rb.emitted).toBe(2_000);
     expect(ra.claimed + rb.claimed).toBe(2_000);
-    expect((await sweeper(new RecordingPublisher(), clock).run()).read).toBe(0);
+    expect((await sweeper(new RecordingPublisher(), clock).sweep()).read).toBe(0);
   });
 
   it('a sweeper that dies between claiming and emitting loses nothing: the next sweep after the lease takes over', async () => {
@@ -129,24 +132,24 @@ describe('Timeline sweeper', () => {
     const dying = new RecordingPublisher().failWith(() => new Error('the sweeper was killed'));
 
     // Act: the first sweeper claims, then dies.
-    await expect(sweeper(dying, clock).run()).rejects.toThrow('the sweeper was killed');
+    await expect(sweeper(dying, clock).sweep()).rejects.toThrow('the sweeper was killed');
     expect(await statusOf('c0', 'o0')).toBe('claimed');
 
     // Within the lease nobody touches the items.
     const healthy = new RecordingPublisher();
     clock.set('2026-06-10T12:04:59Z');
-    expect(await sweeper(healthy, clock).run()).toMatchObject({ read: 0, emitted: 0 });
+    expect(await sweeper(healthy, clock).sweep()).toMatchObject({ read: 0, emitted: 0 });
 
     // Once the lease has run out (5 minutes), the next sweep takes every item over.
     clock.set('2026-06-10T12:05:00Z');
-    const takeover = await sweeper(healthy, clock).run();
+    const takeover = await sweeper(healthy, clock).sweep();
 
     // Assess
     expect(takeover).toMatchObject({ read: 30, claimed: 30, emitted: 30 });
     expect(new Set(healthy.itemIds()).size).toBe(30);
     expect(await statusOf('c0', 'o0')).toBe('sent');
     clock.set('2026-06-10T13:00:00Z');
-    expect((await sweeper(healthy, clock).run()).read).toBe(0);
+    expect((await sweeper(healthy, clock).sweep()).read).toBe(0);
   });
 
   describe('with the real EventBridge adapter', () => {
@@ -177,7 +180,7 @@ describe('Timeline sweeper', () => {
       });
 
       // Act
-      const report = await sweeper(publisher(), clock).run();
+      const report = await sweeper(publisher(), clock).sweep();
 
       // Assess
       const requests = sentEntries();
@@ -205,17 +208,17 @@ describe('Timeline sweeper', () => {
       });
 
       // Act and assess: four attempts, then given back.
-      const first = await sweeper(publisher(), clock).run();
+      const first = await sweeper(publisher(), clock).sweep();
       expect(first).toMatchObject({ emitted: 4, retrying: 1 });
       expect(sentEntries().filter((entries) => entries.some((e) => itemIdOf(e) === 'checkin:o3'))).toHaveLength(4);
       expect(await statusOf('c3', 'o3')).toBe('pending');
 
       // Not before the backoff (1 minute after the first attempt)...
       outage = false;
-      expect((await sweeper(publisher(), clock).run()).emitted).toBe(0);
+      expect((await sweeper(publisher(), clock).sweep()).emitted).toBe(0);
       clock.set('2026-06-10T12:01:00Z');
       // ...then once.
-      expect(await sweeper(publisher(), clock).run()).toMatchObject({ emitted: 1, read: 1 });
+      expect(await sweeper(publisher(), clock).sweep()).toMatchObject({ emitted: 1, read: 1 });
       expect(await statusOf('c3', 'o3')).toBe('sent');
     });
   });
@@ -225,7 +228,7 @@ describe('Timeline sweeper', () => {
     await seedDue(1, '2026-06-10T11:59:59Z', '2026-06-09T00:00:00Z', 1_000, 'late');
     await seedDue(1, '2026-06-11T12:00:00Z', '2026-06-09T00:00:00Z', 1_000, 'just');
     const publisher = new RecordingPublisher();
-    const report = await sweeper(publisher, clock).run();
+    const report = await sweeper(publisher, clock).sweep();
     expect(report).toMatchObject({ claimed: 2, skipped: 1, emitted: 1 });
     expect(publisher.itemIds()).toEqual(['checkin:o0']);
     expect(await statusOf('late0', 'o0')).toBe('skipped');
@@ -236,13 +239,13 @@ describe('Timeline sweeper', () => {
     // Prepare: sweeps on 2 June move the watermark to June.
     const clock = manualClock('2026-06-02T02:00:00Z');
     const publisher = new RecordingPublisher();
-    await sweeper(publisher, clock).run();
+    await sweeper(publisher, clock).sweep();
     expect(await new DueItemStore(table.doc, table.tableName).readWatermark()).toBe('2026-06');
 
     // Act: a late event schedules an item that was due on 30 May.
     await seedDue(1, '2026-05-30T10:00:00Z', '2026-06-02T02:00:00Z');
     clock.set('2026-06-02T02:01:00Z');
-    const report = await sweeper(publisher, clock).run();
+    const report = await sweeper(publisher, clock).sweep();
 
     // Assess
     expect(report.emitted).toBe(1);
@@ -257,37 +260,35 @@ describe('Timeline sweeper', () => {
         return { failed: [] };
       },
     };
-    const report = await sweeper(cancelling, clock).run();
+    const report = await sweeper(cancelling, clock).sweep();
     expect(report).toMatchObject({ emitted: 1, superseded: 1 });
     expect(await statusOf('c0', 'o0')).toBe('cancelled');
   });
 
-  it('nextDueAt tells the clock when the next item falls due, so a jump of months needs a handful of sweeps', async () => {
-    // Prepare: items due in 3 days, in 40 days and in 200 days.
-    const start = '2026-06-10T12:00:00Z';
-    const clock = manualClock(start);
+  it("on the local copy's scheduler, a year's clock jump sends each item at its due minute in a handful of runs", async () => {
+    // Prepare: items due in 3 days, in 40 days and in 200 days; the sweeper on the local scheduler.
+    const clock = new LocalClock({ start: new Date('2026-06-10T12:00:00Z'), frozen: true });
     const dues = ['2026-06-13T08:00:00.000Z', '2026-07-20T08:00:00.000Z', '2026-12-27T09:00:00.000Z'];
-    await loadTimeline(table.doc, table.tableName, dues.map((d, i) => checkinDueAt(`c${i}`, `o${i}`, d)), new Date(start));
-    const publisher = new RecordingPublisher();
+    await loadTimeline(table.doc, table.tableName, dues.map((d, i) => checkinDueAt(`c${i}`, `o${i}`, d)), clock.now());
+    const sentAt: string[] = [];
+    const publisher: EventPublisher = {
+      async publish(events) {
+        for (const _ of events) sentAt.push(clock.now().toISOString());
+        return { failed: [] };
+      },
+    };
     const job = sweeper(publisher, clock);
-    const dueItems = new DueItemStore(table.doc, table.tableName);
-    expect((await nextDueAt({ dueItems }, clock.now())).toISOString()).toBe(dues[0]);
+    expect((await job.nextDueAt(clock.now())).toISOString()).toBe(dues[0]);
+    const scheduler = new Scheduler({ clock, work: new WorkTracker(), logger: silentLogger, maxRunsPerMove: 50 });
+    scheduler.register(job);
 
-    // Act: move the clock a year the way the local scheduler does, one run per hint.
-    const target = Date.parse('2027-06-10T12:00:00Z');
-    let runs = 0;
-    for (;;) {
-      const hint = (await job.nextDueAt(clock.now())).getTime();
-      const at = Math.ceil(Math.max(hint, clock.now().getTime()) / MINUTE) * MINUTE;
-      if (at > target) break;
-      clock.set(new Date(at).toISOString());
-      await job.run();
-      if (++runs > 50) throw new Error('the sweeper ran away');
-    }
+    // Act
+    const move = await scheduler.advance('P365D');
 
-    // Assess: all three sent on time, in a few runs (three items plus month-boundary look-agains).
-    expect(publisher.events.map((e) => e.detail.dueAt)).toEqual(dues);
-    expect(runs).toBeLessThan(15);
+    // Assess: each sent at its due minute; the runs are the three items plus a few month-boundary look-agains.
+    expect(move.failures).toEqual([]);
+    expect(sentAt).toEqual(dues);
+    expect(move.runs['timeline-sweeper']).toBeLessThan(15);
   });
 
   it('nextDueAt with nothing pending answers the start of the month after its look-ahead', async () => {
