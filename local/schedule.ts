@@ -35,8 +35,8 @@ export type ScheduledJob = JobSchedule & {
    * the clock runs the job only at its first tick on or after that instant.
    */
   nextDueAt?(now: Date): Date | null | undefined | Promise<Date | null | undefined>;
-  /** Does the work due at `now` (the scheduled instant; the local clock shows it too). */
-  run(now: Date): void | Promise<void>;
+  /** Does the work due at `now` (the scheduled instant; the local clock shows it too). A returned promise is awaited; its value is ignored. */
+  run(now: Date): unknown;
 };
 
 /** What one clock move did. */
