@@ -83,11 +83,12 @@ export class LocalBus {
   private dispatch(event: BusEvent): void {
     const targets = this.rules.filter((rule) => rule.matches(event));
     if (targets.length === 0) {
-      this.options.logger.warn('No rule matches this event, so nothing handles it (EventBridge drops it too)', {
-        eventId: event.id,
-        source: event.source,
-        detailType: event['detail-type'],
-      });
+      // A webshop event no rule matches is most likely a typo in its DetailType; Lojal's own
+      // events are on the bus for whoever adds rules for them, so no match is normal.
+      const fields = { eventId: event.id, source: event.source, detailType: event['detail-type'] };
+      const message = 'No rule matches this event, so nothing handles it (EventBridge drops it too)';
+      if (event.source === LOJAL_SOURCE) this.options.logger.debug(message, fields);
+      else this.options.logger.warn(message, fields);
     }
     for (const rule of targets) this.options.work.track(this.deliver(rule, event));
   }

@@ -29,7 +29,7 @@ function fail(error: unknown): never {
 async function main(): Promise<void> {
   // The SDK warns on Node 20 at every client; the project supports Node 20 (package.json engines),
   // and the warning would bury the start-up banner. An explicit setting wins.
-  process.env.AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING ??= '1';
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const settings = resolveLocalSettings(process.argv.slice(2), process.env);
   if (settings.help) {
     process.stdout.write(USAGE);
