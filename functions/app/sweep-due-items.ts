@@ -46,7 +46,11 @@ export interface SweepOptions {
   readonly pageSize?: number;
   /** DynamoDB requests in flight at once. @default 32 */
   readonly concurrency?: number;
-  /** A month bucket is closed (no writer can still add to it) this long after it ends. @default 1 hour */
+  /**
+   * A month bucket is closed (no writer can still add to it) this long after it ends. Keep it
+   * well above `leaseMs`: an item claimed just before a month ended may sit in that month's
+   * bucket until its lease runs out. @default 1 hour
+   */
   readonly closeAfterMs?: number;
   /** Where the very first sweep starts looking, back from now. @default 31 days */
   readonly initialLookbackMs?: number;
