@@ -64,7 +64,13 @@ export async function startDynamoDbLocal(options: { port?: number; persistDir?: 
   assertJava17();
   const port = options.port ?? (await freePort());
   await assertPortFree(port, '127.0.0.1', 'DynamoDB Local');
-  const child: ChildProcess = dynamoDbLocal.spawn({ port, ...(options.persistDir ? { path: options.persistDir } : {}), stdio: 'pipe' });
+  const child: ChildProcess = dynamoDbLocal.spawn({
+    port,
+    // One database whatever credentials and region a tool uses (the AWS CLI, NoSQL Workbench).
+    sharedDb: true,
+    ...(options.persistDir ? { path: options.persistDir } : {}),
+    stdio: 'pipe',
+  });
   let exited = false;
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
@@ -93,9 +99,13 @@ export async function startDynamoDbLocal(options: { port?: number; persistDir?: 
     stop: () =>
       new Promise<void>((resolve) => {
         if (exited) return resolve();
-        child.once('exit', () => resolve());
+        // Not unref'd: if Java ignores SIGTERM, this timer is what keeps us here to kill it.
+        const force = setTimeout(() => child.kill('SIGKILL'), 3000);
+        child.once('exit', () => {
+          clearTimeout(force);
+          resolve();
+        });
         child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 3000).unref();
       }),
   };
 }
