@@ -1,4 +1,4 @@
-import { LOJAL_SOURCE, type WebshopDetailType } from './events';
+import { LOJAL_SOURCE, type LojalDetailType, type WebshopDetailType } from './events';
 
 /**
  * Which events go to which handler. The CDK stack turns each route into one EventBridge rule
@@ -15,7 +15,8 @@ export type HandlerName =
 export interface Route {
   /** Stable id: names the rule in CDK. */
   readonly id: string;
-  readonly detailType: WebshopDetailType;
+  /** Several routes may share a detail type (e.g. a profile handler and a welcome-mail handler). */
+  readonly detailType: WebshopDetailType | LojalDetailType;
   /** Who may send it: the webshop's allowed sources, or Lojal itself. */
   readonly from: 'webshop' | 'lojal';
   readonly handler: HandlerName;
