@@ -1,4 +1,6 @@
-import { CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import { Schedule } from 'aws-cdk-lib/aws-events';
+import { TIMELINE_SWEEPER_SCHEDULE } from '../functions/app/sweep-due-items';
 import { AccountRootPrincipal, type IPrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
@@ -6,6 +8,7 @@ import { EventRouting } from './event-routing';
 import { FailureQueue } from './failure-queue';
 import type { LoadedClient } from './load-client';
 import { LojalEventBus } from './lojal-event-bus';
+import { LojalJob } from './lojal-job';
 import { LojalTable } from './lojal-table';
 import { WebshopPublisher } from './webshop-publisher';
 
@@ -30,6 +33,7 @@ export class LojalStack extends Stack {
   readonly routing: EventRouting;
   readonly rejectedEvents: FailureQueue;
   readonly publisher: WebshopPublisher;
+  readonly timelineSweeper: LojalJob;
 
   constructor(scope: Construct, id: string, props: LojalStackProps) {
     super(scope, id, {
@@ -51,11 +55,26 @@ export class LojalStack extends Stack {
       table: this.table,
       rejectedEvents: this.rejectedEvents.queue,
     });
+    this.timelineSweeper = new LojalJob(this, 'TimelineSweeper', {
+      clientId: config.clientId,
+      name: 'timeline-sweeper',
+      schedule: Schedule.rate(Duration.minutes(TIMELINE_SWEEPER_SCHEDULE.rateMinutes)),
+      configJson,
+      table: this.table,
+      eventBus: this.eventBus,
+      rejectedEvents: this.rejectedEvents.queue,
+      // Below the sweeper's 5-minute claim lease, above its 60-second sweep budget.
+      timeout: Duration.minutes(2),
+      description: `Emits due check-ins and replacement reminders of client ${config.clientId}`,
+    });
     this.publisher = new WebshopPublisher(this, 'WebshopPublisher', {
       eventBus: this.eventBus,
       assumedBy: props.publisherPrincipal ?? new AccountRootPrincipal(),
       externalId: props.publisherExternalId,
     });
+
+    // After every Lojal job is granted: only their roles may send Source `lojal`.
+    this.eventBus.reserveLojalSource();
 
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.bus.eventBusName, description: 'Send webshop events here' });
     new CfnOutput(this, 'EventBusArn', { value: this.eventBus.bus.eventBusArn });

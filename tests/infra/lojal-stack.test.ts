@@ -7,7 +7,8 @@ import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LOJAL_TABLE } from '../../functions/adapters/dynamo/table-definition';
 import { LOJAL_SOURCE } from '../../functions/contract/events';
-import { ROUTES, routePattern } from '../../functions/contract/routes';
+import { JOB_NAMES } from '../../functions/contract/jobs';
+import { ROUTES, type Route, routePattern } from '../../functions/contract/routes';
 import { type LoadedClient, loadClient } from '../../lib/load-client';
 import { LojalStack } from '../../lib/lojal-stack';
 
@@ -33,6 +34,15 @@ function resources(type: string): Record<string, Resource> {
   return template.findResources(type) as Record<string, Resource>;
 }
 
+/** The rules on the client's bus (the others are job schedules on the default bus). */
+function busRules(): Record<string, Resource> {
+  return Object.fromEntries(Object.entries(resources('AWS::Events::Rule')).filter(([, r]) => r.Properties.EventBusName !== undefined));
+}
+
+function routeOf(rule: Resource): Route | undefined {
+  return ROUTES.find((r) => JSON.stringify(routePattern(r, client.config.allowedSources)) === JSON.stringify(rule.Properties.EventPattern));
+}
+
 function logicalIdOfFunction(handler: string): string {
   const [id] = Object.keys(template.findResources('AWS::Lambda::Function', {
     Properties: { FunctionName: `lojal-${client.config.clientId}-${handler}` },
@@ -49,8 +59,9 @@ function policyStatementsOfRole(roleLogicalId: string): Statement[] {
 
 describe('Construct: LojalStack', () => {
   describe('event routing', () => {
-    it('has exactly one rule per route', () => {
-      template.resourceCountIs('AWS::Events::Rule', ROUTES.length);
+    it('has exactly one rule per route on the bus, and one schedule per job', () => {
+      expect(Object.keys(busRules())).toHaveLength(ROUTES.length);
+      template.resourceCountIs('AWS::Events::Rule', ROUTES.length + JOB_NAMES.length);
     });
 
     it.each(ROUTES)('routes $detailType with exactly the pattern from routePattern to its handler', (route) => {
@@ -72,14 +83,14 @@ describe('Construct: LojalStack', () => {
     });
 
     it('never lets a webshop route match the lojal source', () => {
-      for (const rule of Object.values(resources('AWS::Events::Rule'))) {
+      for (const rule of Object.values(busRules()).filter((r) => routeOf(r)?.from === 'webshop')) {
         expect(rule.Properties.EventPattern.source).toEqual(client.config.allowedSources);
         expect(rule.Properties.EventPattern.source).not.toContain(LOJAL_SOURCE);
       }
     });
 
     it('gives every rule target a dead-letter queue and a retry policy', () => {
-      const targets = Object.values(resources('AWS::Events::Rule')).flatMap((r) => r.Properties.Targets);
+      const targets = Object.values(busRules()).flatMap((r) => r.Properties.Targets);
       expect(targets).toHaveLength(ROUTES.length);
       for (const target of targets) {
         expect(target.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [expect.stringMatching(/DeliveryFailures/), 'Arn'] } });
@@ -89,8 +100,8 @@ describe('Construct: LojalStack', () => {
 
     it('sends events whose handler keeps failing to an on-failure queue', () => {
       const configs = Object.values(resources('AWS::Lambda::EventInvokeConfig'));
-      const functions = Object.keys(resources('AWS::Lambda::Function'));
-      expect(configs.map((c) => c.Properties.FunctionName.Ref).sort()).toEqual([...functions].sort());
+      const handlers = [...new Set(ROUTES.map((r) => logicalIdOfFunction(r.handler)))];
+      expect(configs.map((c) => c.Properties.FunctionName.Ref).sort()).toEqual(handlers.sort());
       for (const config of configs) {
         expect(config.Properties).toMatchObject({
           Qualifier: '$LATEST',
@@ -122,7 +133,7 @@ describe('Construct: LojalStack', () => {
   describe('functions', () => {
     it('run every handler on Node.js 22 on arm64 with active tracing and their own log group', () => {
       const functions = Object.values(resources('AWS::Lambda::Function'));
-      expect(functions).toHaveLength(new Set(ROUTES.map((r) => r.handler)).size);
+      expect(functions).toHaveLength(new Set(ROUTES.map((r) => r.handler)).size + JOB_NAMES.length);
       for (const fn of functions) {
         expect(fn.Properties).toMatchObject({
           Runtime: 'nodejs22.x',
@@ -222,6 +233,33 @@ describe('Construct: LojalStack', () => {
         },
       ]);
       expect(statements[0]!.Condition!.StringEquals['events:source']).not.toContain(LOJAL_SOURCE);
+    });
+
+    it('lets each job put events on the bus with Source lojal only', () => {
+      for (const job of JOB_NAMES) {
+        const fn = resources('AWS::Lambda::Function')[logicalIdOfFunction(job)]!;
+        const statements = policyStatementsOfRole(fn.Properties.Role['Fn::GetAtt'][0] as string);
+        expect(statements.filter((s) => asList(s.Action).includes('events:PutEvents'))).toEqual([
+          {
+            Effect: 'Allow',
+            Action: 'events:PutEvents',
+            Resource: { 'Fn::GetAtt': [expect.stringMatching(/^EventsBus/), 'Arn'] },
+            Condition: { StringEquals: { 'events:source': [LOJAL_SOURCE] } },
+          },
+        ]);
+      }
+    });
+
+    it("denies Source lojal on the bus to everyone but Lojal's own jobs", () => {
+      const jobRoles = JOB_NAMES.map((job) => resources('AWS::Lambda::Function')[logicalIdOfFunction(job)]!.Properties.Role);
+      template.hasResourceProperties('AWS::Events::EventBusPolicy', {
+        Statement: {
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: 'events:PutEvents',
+          Condition: { StringEquals: { 'events:source': LOJAL_SOURCE }, ArnNotEquals: { 'aws:PrincipalArn': jobRoles } },
+        },
+      });
     });
 
     it('grants handlers named DynamoDB actions on the table and its named indexes only', () => {
