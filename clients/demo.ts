@@ -21,6 +21,7 @@ export default defineClient({
   relatedCategories: { 'running-shoes': ['running-socks', 'insoles'] },
   anniversaryBonus: 500,
   birthdayBonus: 200,
+  perks: [{ id: 'fast-payout', name: 'Fast payout', afterMonths: 6 }],
   pointsExpiryMonths: 24,
   returnWindowDays: 0,
   marketingCap: { emails: 2, perDays: 7 },

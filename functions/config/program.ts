@@ -76,6 +76,22 @@ export const CampaignSchema = z
   })
   .refine((c) => Date.parse(c.start) < Date.parse(c.end), { message: 'must end after it starts', path: ['end'] });
 
+/**
+ * A perk a member holds from a tenure on, e.g. "Fast payout" after 6 months. A perk after N
+ * months is earned on the local calendar day of registration N months later (the 31st falls on
+ * the month's last day), shows on the member API from that day, and the daily calendar job
+ * emits `perk.earned` on it.
+ */
+export const TenurePerkSchema = z.object({
+  /** Stable identifier, shown on the member API and in `perk.earned`, e.g. `fast-payout`. */
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes'),
+  name: z.string().min(1),
+  /** Months of membership after which the perk is earned. */
+  afterMonths: z.number().int().positive().max(1200),
+  /** Whether the earning should be mailed (`perk.earned` carries it as `email`). @default true */
+  email: z.boolean().default(true),
+});
+
 export const ProgramConfigSchema = z
   .object({
     /** Short, stable identifier: names the stack and its resources. */
@@ -122,8 +138,15 @@ export const ProgramConfigSchema = z
     lifespans: z.record(z.string().min(1), z.number().int().positive()).default({}),
     /** Categories to suggest beside a replacement reminder, per category. @default {} */
     relatedCategories: z.record(z.string().min(1), z.array(z.string().min(1))).default({}),
+    /** Points on each membership anniversary (years ≥ 1), once per member and year. @default 0 */
     anniversaryBonus: points.default(0),
+    /** Points on a member's birthday, once per member and year. @default 0 */
     birthdayBonus: points.default(0),
+    /** Perks earned by tenure (see `TenurePerkSchema`). @default [] */
+    perks: z
+      .array(TenurePerkSchema)
+      .default([])
+      .refine((perks) => new Set(perks.map((p) => p.id)).size === perks.length, 'perk ids must be unique'),
     /** Points expire this many months after they were earned; null for never. @default null */
     pointsExpiryMonths: z.number().int().positive().nullable().default(null),
     /** Days order points stay pending before they can be spent. @default 0 */

@@ -153,5 +153,6 @@ export const LOJAL_DETAIL_TYPES = [
   'tier.changed',
   'reward.earned',
   'points.expiring',
+  'perk.earned',
 ] as const;
 export type LojalDetailType = (typeof LOJAL_DETAIL_TYPES)[number];

@@ -1,0 +1,59 @@
+import * as z from 'zod/mini';
+
+/**
+ * Lojal's own events (Source `lojal`): one zod schema per DetailType, the single definition the
+ * emitting jobs build against and the consuming handlers (points, emails) parse with. Written
+ * with `zod/mini` for the same bundle-size reason as contract/events.ts.
+ *
+ * Every event carries an `idempotencyKey`: a job may emit an event twice (a rerun, a retry
+ * after an unknown outcome), and consumers act once per key.
+ */
+
+const id = z.string().check(z.minLength(1), z.maxLength(200));
+const localDate = z.string().check(z.regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'must be a date YYYY-MM-DD'));
+const points = z.int().check(z.nonnegative());
+
+/** `customer.anniversary`: a member's membership anniversary, from year 1 (daily calendar job). */
+export const CustomerAnniversarySchema = z.object({
+  /** `anniversary:<customerId>:<date>` */
+  idempotencyKey: id,
+  customerId: id,
+  /** The day celebrated, in the client's calendar. */
+  date: localDate,
+  /** Whole years of membership, 1 or more. */
+  years: z.int().check(z.positive()),
+  /** The local date of registration (the member's time zone, else the client's). */
+  registeredOn: localDate,
+  /** The bonus the program awards for it (`anniversaryBonus`), for the email to mention; 0 for none. */
+  bonusPoints: points,
+});
+
+/** `customer.birthday`: a member's birthday (daily calendar job). No age: the birth year is personal data. */
+export const CustomerBirthdaySchema = z.object({
+  /** `birthday:<customerId>:<date>` */
+  idempotencyKey: id,
+  customerId: id,
+  /** The day celebrated, in the client's calendar (28 February for a 29 February birthday in a common year). */
+  date: localDate,
+  /** The bonus the program awards for it (`birthdayBonus`); 0 for none. */
+  bonusPoints: points,
+});
+
+/** `perk.earned`: a member reached the tenure of a perk today (daily calendar job). */
+export const PerkEarnedSchema = z.object({
+  /** `perk:<customerId>:<perkId>` (a perk is earned once). */
+  idempotencyKey: id,
+  customerId: id,
+  perkId: id,
+  perkName: z.string().check(z.minLength(1)),
+  /** Months of membership the perk needs. */
+  afterMonths: z.int().check(z.positive()),
+  /** The day it was earned, in the client's calendar. */
+  date: localDate,
+  /** Whether the client wants the earning mailed (the perk's `email` setting). */
+  email: z.boolean(),
+});
+
+export type CustomerAnniversary = z.output<typeof CustomerAnniversarySchema>;
+export type CustomerBirthday = z.output<typeof CustomerBirthdaySchema>;
+export type PerkEarned = z.output<typeof PerkEarnedSchema>;
