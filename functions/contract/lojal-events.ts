@@ -57,3 +57,47 @@ export const PerkEarnedSchema = z.object({
 export type CustomerAnniversary = z.output<typeof CustomerAnniversarySchema>;
 export type CustomerBirthday = z.output<typeof CustomerBirthdaySchema>;
 export type PerkEarned = z.output<typeof PerkEarnedSchema>;
+
+/**
+ * A product as the timeline sweeper names it in `checkin.due` and `product.aged`
+ * (functions/domain/timeline.ts, `dueEventFor`): `productName` is null when the order line had none.
+ */
+const DueProductSchema = z.object({
+  sku: id,
+  category: z.string().check(z.minLength(1), z.maxLength(100)),
+  productName: z.nullable(z.string().check(z.maxLength(300))),
+});
+
+/** What `checkin.due` and `product.aged` share: the timeline item that fell due (timeline sweeper). */
+const dueItemFields = {
+  /** `checkin:<orderId>` or `replacement:<category>:<orderId>`: stable per scheduled item; consumers dedupe on it. */
+  itemId: id,
+  customerId: id,
+  orderId: id,
+  /** UTC ISO. */
+  placedAt: z.string().check(z.minLength(1)),
+  /** UTC ISO, already moved out of quiet hours. */
+  dueAt: z.string().check(z.minLength(1)),
+  /** Days after the purchase: the check-in delay or the product's lifespan. */
+  ageDays: z.int().check(z.positive()),
+};
+
+/** `checkin.due`: a purchase's check-in fell due (timeline sweeper). */
+export const CheckinDueSchema = z.object({
+  ...dueItemFields,
+  kind: z.literal('checkin'),
+  /** What was bought (at most 20 products). */
+  products: z.array(DueProductSchema),
+});
+
+/** `product.aged`: a product reached the end of its expected lifespan (timeline sweeper). */
+export const ProductAgedSchema = z.object({
+  ...dueItemFields,
+  kind: z.literal('replacement'),
+  sku: z.nullable(id),
+  category: z.nullable(z.string().check(z.minLength(1), z.maxLength(100))),
+  productName: z.nullable(z.string().check(z.maxLength(300))),
+});
+
+export type CheckinDue = z.output<typeof CheckinDueSchema>;
+export type ProductAged = z.output<typeof ProductAgedSchema>;
