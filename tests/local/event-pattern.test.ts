@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ROUTES, type Route, routePattern } from '../../functions/contract/routes';
-import { WEBSHOP_DETAIL_TYPES } from '../../functions/contract/events';
+import { LOJAL_DETAIL_TYPES, WEBSHOP_DETAIL_TYPES } from '../../functions/contract/events';
 import { compileEventPattern, InvalidEventPatternError, matchesEventPattern } from '../../local/event-pattern';
 import { demoConfig } from '../support/deps';
 
@@ -372,18 +372,20 @@ describe('Lojal rule patterns (routePattern)', () => {
 
   describe.each(ROUTES.map((route) => [route.id, route] as const))('route %s', (_id, route) => {
     const matches = compileEventPattern(routePattern(route, demoConfig.allowedSources));
+    const own = route.from === 'lojal' ? 'lojal' : 'webshop';
+    const forged = route.from === 'lojal' ? 'webshop' : 'lojal';
 
-    it(`delivers ${route.detailType} from the webshop`, () => {
-      expect(matches(event('webshop', route.detailType))).toBe(true);
+    it(`delivers ${route.detailType} from ${own}`, () => {
+      expect(matches(event(own, route.detailType))).toBe(true);
     });
 
-    it('never delivers an event that claims Source lojal', () => {
-      expect(matches(event('lojal', route.detailType))).toBe(false);
+    it(`never delivers ${route.detailType} claiming Source ${forged}`, () => {
+      expect(matches(event(forged, route.detailType))).toBe(false);
     });
 
     it('ignores every other detail type', () => {
-      for (const other of WEBSHOP_DETAIL_TYPES.filter((t) => t !== route.detailType)) {
-        expect(matches(event('webshop', other))).toBe(false);
+      for (const other of [...WEBSHOP_DETAIL_TYPES, ...LOJAL_DETAIL_TYPES].filter((t) => t !== route.detailType)) {
+        expect(matches(event(own, other))).toBe(false);
       }
     });
   });
