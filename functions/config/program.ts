@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { formatPath } from '../runtime/errors';
+import { EMAIL_KINDS } from './email-kinds';
 
 /**
  * The program configuration of one client (PRODUCT.md §2). A client file under `clients/`
@@ -30,19 +31,7 @@ const ianaTimeZone = z.string().refine((tz) => {
 const locale = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a BCP-47 tag such as sv or sv-SE');
 const currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO-4217 code such as SEK');
 
-export const EMAIL_KINDS = ['welcome', 'checkin', 'replacement', 'anniversary', 'birthday', 'tier', 'reward', 'expiry'] as const;
-export type EmailKind = (typeof EMAIL_KINDS)[number];
-
-export const DEFAULT_EMAIL_CLASSES: Record<EmailKind, 'service' | 'marketing'> = {
-  welcome: 'service',
-  checkin: 'service',
-  replacement: 'marketing',
-  anniversary: 'marketing',
-  birthday: 'marketing',
-  tier: 'service',
-  reward: 'service',
-  expiry: 'service',
-};
+export { DEFAULT_EMAIL_CLASSES, EMAIL_KINDS, type EmailKind, emailClass } from './email-kinds';
 
 export const EarnRateSchema = z.object({
   /** Points earned for every `per` minor units of net amount, e.g. 1 point per 100 öre. */
@@ -211,8 +200,4 @@ export function parseProgramConfig(input: unknown, source = 'client'): ProgramCo
 /** Helper for client files: type-checks the literal while keeping defaults optional. */
 export function defineClient(config: ProgramConfigInput): ProgramConfigInput {
   return config;
-}
-
-export function emailClass(config: ProgramConfig, kind: EmailKind): 'service' | 'marketing' {
-  return config.emailKinds[kind] ?? DEFAULT_EMAIL_CLASSES[kind];
 }

@@ -1,0 +1,23 @@
+/**
+ * Mail kinds and whether each is service or marketing mail by default (PRODUCT.md §3). Apart
+ * from program.ts so Lambda bundles can read them without importing the configuration schema,
+ * which is written in classic zod and would add its weight to every function that mails.
+ */
+export const EMAIL_KINDS = ['welcome', 'checkin', 'replacement', 'anniversary', 'birthday', 'tier', 'reward', 'expiry'] as const;
+export type EmailKind = (typeof EMAIL_KINDS)[number];
+
+export const DEFAULT_EMAIL_CLASSES: Record<EmailKind, 'service' | 'marketing'> = {
+  welcome: 'service',
+  checkin: 'service',
+  replacement: 'marketing',
+  anniversary: 'marketing',
+  birthday: 'marketing',
+  tier: 'service',
+  reward: 'service',
+  expiry: 'service',
+};
+
+/** Whether `kind` is service or marketing mail for a client: its `emailKinds` override, else the default. */
+export function emailClass(config: { readonly emailKinds: Partial<Record<EmailKind, 'service' | 'marketing'>> }, kind: EmailKind): 'service' | 'marketing' {
+  return config.emailKinds[kind] ?? DEFAULT_EMAIL_CLASSES[kind];
+}
