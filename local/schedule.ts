@@ -122,7 +122,8 @@ export class Scheduler {
 
   /** Runs what is due up to the clock's current time; the running clock calls this as real time passes. */
   runDue(): Promise<MoveReport> {
-    return this.exclusive(() => this.moveTo(this.options.clock.now()));
+    // A running clock keeps moving while this waits its turn: "now" is whenever the run starts.
+    return this.exclusive(() => this.moveTo(this.options.clock.now(), { upToNow: true }));
   }
 
   /** Convenience for `advanceBy` with an ISO-8601 string. */
@@ -138,9 +139,10 @@ export class Scheduler {
     return run;
   }
 
-  private async moveTo(target: Date): Promise<MoveReport> {
+  private async moveTo(requested: Date, options: { upToNow?: boolean } = {}): Promise<MoveReport> {
     const { clock, work, logger } = this.options;
     const start = clock.now();
+    const target = options.upToNow && requested.getTime() < start.getTime() ? start : requested;
     if (target.getTime() < start.getTime()) throw new ClockMovedBackwardError(start, target);
     const maxRuns = this.options.maxRunsPerMove ?? 100_000;
     const runs: Record<string, number> = {};
