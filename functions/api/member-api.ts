@@ -4,6 +4,7 @@ import { LedgerStore } from '../adapters/dynamo/ledger-store';
 import { memberPk } from '../adapters/dynamo/keys';
 import { ProfileStore } from '../adapters/dynamo/profile-store';
 import { TimelineStore } from '../adapters/dynamo/timeline-store';
+import { calendarEntriesOf, localDateAt, perksHeld } from '../domain/calendar';
 import { foldLedger, qualifyingPointsAt, tierFor } from '../domain/points';
 import { publicStatus } from '../domain/timeline';
 import { ConflictError, NotFoundError, ValidationError } from '../runtime/errors';
@@ -71,7 +72,12 @@ export function createMemberApi(deps: MemberApiDeps): MemberApiHandler {
       const [snapshot, stored] = await Promise.all([ledger.read(customerId), profiles.get(customerId, false)]);
       if (!snapshot.state && !stored) throw new NotFoundError(`no member ${customerId}`);
       const fold = foldLedger(deps.config, snapshot.entries.map((e) => e.input));
-      const qualifyingPoints = qualifyingPointsAt(fold, deps.clock.now().getTime());
+      const now = deps.clock.now().getTime();
+      const qualifyingPoints = qualifyingPointsAt(fold, now);
+      // Tenure perks from the registration's local date, as of the client's local today (the
+      // day the calendar job emits `perk.earned`); a deleted member holds none.
+      const anniversary = calendarEntriesOf(stored?.profile, deps.config.timeZone).find((e) => e.kind === 'anniversary');
+      const perks = perksHeld(anniversary?.date, localDateAt(now, deps.config.timeZone), deps.config.perks);
       return {
         customerId,
         balance: snapshot.state?.balance ?? 0,
@@ -79,7 +85,7 @@ export function createMemberApi(deps: MemberApiDeps): MemberApiHandler {
         tier: tierFor(deps.config, qualifyingPoints).name,
         qualifyingPoints,
         accountId: stored?.profile.values.accountId ?? null,
-        perks: [] as string[],
+        perks,
       };
     },
 

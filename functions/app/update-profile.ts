@@ -1,20 +1,38 @@
+import { calendarChanges } from '../adapters/dynamo/calendar-store';
 import type { ProfileStore } from '../adapters/dynamo/profile-store';
+import { calendarEntriesOf } from '../domain/calendar';
 import { applyProfileChange, type ProfileChange } from '../domain/profile';
 import { ConcurrentUpdateError } from '../runtime/errors';
 
 const MAX_ATTEMPTS = 8;
 
-/** Applies a profile change with optimistic concurrency; a change that alters nothing writes nothing. */
+export interface UpdateProfileOptions {
+  /** The client's time zone: a registration's local date is taken there when the member has none. */
+  readonly clientTimeZone: string;
+}
+
+/**
+ * Applies a profile change with optimistic concurrency; a change that alters nothing writes
+ * nothing. The member's calendar entries (anniversary, birthday) are derived from the merged
+ * profile and written in the same transaction, so they follow the profile's last-writer-wins
+ * outcome whatever order the changes arrive in, and a deletion takes them out of the index.
+ */
 export async function updateProfile(
   profiles: ProfileStore,
   customerId: string,
   change: ProfileChange,
+  options: UpdateProfileOptions,
 ): Promise<'applied' | 'duplicate'> {
   for (let attempt = 1; ; attempt++) {
     const stored = await profiles.get(customerId);
     const next = applyProfileChange(customerId, stored?.profile, change);
     if (stored && next === stored.profile) return 'duplicate';
-    if (await profiles.put(next, stored?.version ?? 0)) return 'applied';
+    const derived = calendarChanges(
+      customerId,
+      calendarEntriesOf(stored?.profile, options.clientTimeZone),
+      calendarEntriesOf(next, options.clientTimeZone),
+    );
+    if (await profiles.put(next, stored?.version ?? 0, derived)) return 'applied';
     if (attempt >= MAX_ATTEMPTS) throw new ConcurrentUpdateError(`gave up updating a profile after ${attempt} concurrent updates`);
     await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
   }

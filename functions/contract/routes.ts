@@ -10,7 +10,9 @@ export type HandlerName =
   | 'customer-deleted'
   | 'order-placed'
   | 'order-refunded'
-  | 'activity-completed';
+  | 'activity-completed'
+  | 'customer-anniversary'
+  | 'customer-birthday';
 
 export interface Route {
   /** Stable id: names the rule in CDK. */
@@ -29,6 +31,8 @@ export const ROUTES: readonly Route[] = [
   { id: 'OrderPlaced', detailType: 'order.placed', from: 'webshop', handler: 'order-placed' },
   { id: 'OrderRefunded', detailType: 'order.refunded', from: 'webshop', handler: 'order-refunded' },
   { id: 'ActivityCompleted', detailType: 'activity.completed', from: 'webshop', handler: 'activity-completed' },
+  { id: 'CustomerAnniversary', detailType: 'customer.anniversary', from: 'lojal', handler: 'customer-anniversary' },
+  { id: 'CustomerBirthday', detailType: 'customer.birthday', from: 'lojal', handler: 'customer-birthday' },
 ];
 
 /** An EventBridge event pattern (the subset of the pattern language Lojal's rules use and the local matcher supports). */

@@ -2,6 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LedgerStore } from '../adapters/dynamo/ledger-store';
 import { ProfileStore } from '../adapters/dynamo/profile-store';
 import { TimelineStore } from '../adapters/dynamo/timeline-store';
+import { awardOccasionBonus } from '../app/award-occasion-bonus';
 import { LedgerCache } from '../app/ledger-cache';
 import { recordLedgerEvent } from '../app/record-ledger-event';
 import { cancelCustomerTimeline, cancelRefundedTimeline, scheduleOrderTimeline } from '../app/schedule-timeline';
@@ -15,6 +16,7 @@ import {
   OrderPlacedSchema,
   OrderRefundedSchema,
 } from '../contract/events';
+import { CustomerAnniversarySchema, CustomerBirthdaySchema } from '../contract/lojal-events';
 import type { HandlerName } from '../contract/routes';
 import { ValidationError } from '../runtime/errors';
 import { busEventHandler } from '../runtime/event-handler';
@@ -44,6 +46,9 @@ export function createHandlers(deps: HandlerDeps): Record<HandlerName, BusEventH
   // earlier attempt may have failed between the two.
   const timelineDeps = { ...deps, profiles, timeline: new TimelineStore(deps.dynamo, deps.tableName) };
 
+  const profileOptions = { clientTimeZone: deps.config.timeZone };
+  const bonusDeps = { ...ledgerDeps, profiles };
+
   const award = async (customerId: string, input: Parameters<typeof recordLedgerEvent>[2]) => {
     const result = await recordLedgerEvent(ledgerDeps, customerId, input);
     if (result.outcome === 'duplicate') return 'duplicate' as const;
@@ -54,16 +59,16 @@ export function createHandlers(deps: HandlerDeps): Record<HandlerName, BusEventH
   return {
     'customer-registered': busEventHandler(deps, CustomerRegisteredSchema, async (d) => {
       const { customerId, registeredAt, ...values } = d;
-      return updateProfile(profiles, customerId, { type: 'set', at: Date.parse(registeredAt), values: { ...values, registeredAt } });
+      return updateProfile(profiles, customerId, { type: 'set', at: Date.parse(registeredAt), values: { ...values, registeredAt } }, profileOptions);
     }),
 
     'customer-updated': busEventHandler(deps, CustomerUpdatedSchema, async (d) => {
       const { customerId, updatedAt, ...values } = d;
-      return updateProfile(profiles, customerId, { type: 'set', at: Date.parse(updatedAt), values });
+      return updateProfile(profiles, customerId, { type: 'set', at: Date.parse(updatedAt), values }, profileOptions);
     }),
 
     'customer-deleted': busEventHandler(deps, CustomerDeletedSchema, async (d) => {
-      const outcome = await updateProfile(profiles, d.customerId, { type: 'delete', at: Date.parse(d.deletedAt) });
+      const outcome = await updateProfile(profiles, d.customerId, { type: 'delete', at: Date.parse(d.deletedAt) }, profileOptions);
       await cancelCustomerTimeline(timelineDeps, d.customerId, d.deletedAt);
       return outcome;
     }),
@@ -105,5 +110,21 @@ export function createHandlers(deps: HandlerDeps): Record<HandlerName, BusEventH
       }
       return award(activity.customerId, { kind: 'activity', ref: activity.activityId, at: activity.occurredAt, activity: activity.activity });
     }),
+
+    // Lojal's own events from the daily calendar job: the bonus comes from the configuration,
+    // never from the event, and is awarded once per member and year.
+    'customer-anniversary': busEventHandler(deps, CustomerAnniversarySchema, async (a) =>
+      awardOccasionBonus(bonusDeps, {
+        customerId: a.customerId,
+        occasion: 'anniversary',
+        date: a.date,
+        points: deps.config.anniversaryBonus,
+        reason: `membership anniversary, ${a.years} ${a.years === 1 ? 'year' : 'years'}`,
+      }),
+    ),
+
+    'customer-birthday': busEventHandler(deps, CustomerBirthdaySchema, async (b) =>
+      awardOccasionBonus(bonusDeps, { customerId: b.customerId, occasion: 'birthday', date: b.date, points: deps.config.birthdayBonus, reason: 'birthday' }),
+    ),
   };
 }

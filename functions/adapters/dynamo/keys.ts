@@ -40,3 +40,29 @@ export function dueShard(pk: string, sk: string): number {
 }
 /** The sweeper's watermark: every month bucket before it is known to be empty. */
 export const SWEEP_WATERMARK_KEY = { pk: 'SWEEP#timeline', sk: 'WATERMARK' } as const;
+
+/** A member's calendar entries: one item per kind under the member, so one member can sit on two days. */
+export const calendarSk = (kind: 'anniversary' | 'birthday'): string => `CAL#${kind}`;
+/**
+ * Partitions per month-day of the `calendar` index. Four spread a bulk import (every member
+ * registered the same day) over four GSI partitions, while a day's run stays at four Queries per
+ * month-day. Changing it moves every entry: re-index the calendar items when you do.
+ */
+export const CALENDAR_SHARDS = 4;
+/** `CAL#<MM-DD>#<shard>`: the `calendar` index partition of a month-day. */
+export const calendarPk = (monthDay: string, shard: number): string => `CAL#${monthDay}#${shard}`;
+/** `A#<registration date>#<id>` or `B#<birthday>#<id>`: a perk reads one registration date by prefix. */
+export const calendarIndexSk = (kind: 'anniversary' | 'birthday', date: string, customerId: string): string =>
+  `${calendarSkPrefix(kind, date)}${keyPart(customerId)}`;
+export const calendarSkPrefix = (kind: 'anniversary' | 'birthday', date: string): string => `${kind === 'anniversary' ? 'A' : 'B'}#${date}#`;
+/** A stable shard per member (FNV-1a of the id): both of a member's entries share it. */
+export function calendarShard(customerId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < customerId.length; i++) {
+    hash ^= customerId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % CALENDAR_SHARDS;
+}
+/** The daily calendar job's watermark: the last local date it finished. */
+export const CALENDAR_WATERMARK_KEY = { pk: 'JOB#calendar-daily', sk: 'WATERMARK' } as const;

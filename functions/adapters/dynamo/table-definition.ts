@@ -17,6 +17,10 @@
  *   and `O#<orderId>#REFUND#<refundId>` each refund of it: one Query reconciles refunds and
  *   orders in whichever order they arrive
  * - `SWEEP#timeline` / `WATERMARK`               the month before which the `due` index is empty
+ * - `MEMBER#<customerId>` / `CAL#anniversary`    the member's entry in the `calendar` index for the
+ *   membership anniversary, and `CAL#birthday` for the birthday: written in the same transaction
+ *   as the profile they are derived from, deleted with it (functions/domain/calendar.ts)
+ * - `JOB#calendar-daily` / `WATERMARK`           the last local date the daily calendar job finished
  * (Ids inside keys are percent-encoded.)
  */
 export type AttributeType = 'S' | 'N';
@@ -58,7 +62,10 @@ export const LOJAL_TABLE: TableDefinition = {
       nonKeyAttributes: ['status', 'kind', 'leaseUntil'],
     },
     {
-      // Members by calendar day (`CAL#<MM-DD>#<shard>`) for anniversaries and birthdays.
+      // Members by calendar day (`CAL#<MM-DD>#<0-3>`) for anniversaries and birthdays, sorted by
+      // `A#<registration date>#<id>` or `B#<birthday>#<id>`: the daily job reads a day's partitions
+      // whole, and a perk earned N months after registration reads one registration date by prefix.
+      // Four shards spread a bulk import (every member registered the same day) over partitions.
       indexName: 'calendar',
       partitionKey: { name: 'calPk', type: 'S' },
       sortKey: { name: 'calSk', type: 'S' },
