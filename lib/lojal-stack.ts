@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import { Schedule } from 'aws-cdk-lib/aws-events';
 import { TIMELINE_SWEEPER_SCHEDULE } from '../functions/app/sweep-due-items';
+import { CALENDAR_DAILY_SCHEDULE } from '../functions/app/calendar-daily';
 import { AccountRootPrincipal, type IPrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
@@ -34,6 +35,7 @@ export class LojalStack extends Stack {
   readonly rejectedEvents: FailureQueue;
   readonly publisher: WebshopPublisher;
   readonly timelineSweeper: LojalJob;
+  readonly calendarDaily: LojalJob;
 
   constructor(scope: Construct, id: string, props: LojalStackProps) {
     super(scope, id, {
@@ -66,6 +68,18 @@ export class LojalStack extends Stack {
       // Below the sweeper's 5-minute claim lease, above its 60-second sweep budget.
       timeout: Duration.minutes(2),
       description: `Emits due check-ins and replacement reminders of client ${config.clientId}`,
+    });
+    this.calendarDaily = new LojalJob(this, 'CalendarDaily', {
+      clientId: config.clientId,
+      name: CALENDAR_DAILY_SCHEDULE.name,
+      daily: { hour: CALENDAR_DAILY_SCHEDULE.hour, minute: CALENDAR_DAILY_SCHEDULE.minute, timeZone: config.timeZone },
+      configJson,
+      table: this.table,
+      eventBus: this.eventBus,
+      rejectedEvents: this.rejectedEvents.queue,
+      // Above the job's 4-minute budget, so a long catch-up stops between dates, never inside one.
+      timeout: Duration.minutes(6),
+      description: `Emits anniversaries, birthdays and earned perks of client ${config.clientId} at local midnight`,
     });
     this.publisher = new WebshopPublisher(this, 'WebshopPublisher', {
       eventBus: this.eventBus,

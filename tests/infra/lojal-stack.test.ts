@@ -61,7 +61,34 @@ describe('Construct: LojalStack', () => {
   describe('event routing', () => {
     it('has exactly one rule per route on the bus, and one schedule per job', () => {
       expect(Object.keys(busRules())).toHaveLength(ROUTES.length);
-      template.resourceCountIs('AWS::Events::Rule', ROUTES.length + JOB_NAMES.length);
+      const jobSchedules = Object.keys(resources('AWS::Events::Rule')).length - ROUTES.length;
+      expect(jobSchedules + Object.keys(resources('AWS::Scheduler::Schedule')).length).toBe(JOB_NAMES.length);
+    });
+
+    it('runs the calendar job at midnight in the client\'s time zone, through EventBridge Scheduler', () => {
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: 'cron(0 0 * * ? *)',
+        ScheduleExpressionTimezone: client.config.timeZone,
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalIdOfFunction('calendar-daily'), 'Arn'] } }),
+      });
+    });
+
+    it('lets the calendar schedule invoke its one function and nothing else', () => {
+      // Prepare
+      const [schedule] = Object.values(resources('AWS::Scheduler::Schedule'));
+      const roleId = schedule!.Properties.Target.RoleArn['Fn::GetAtt'][0] as string;
+
+      // Act
+      const statements = policyStatementsOfRole(roleId);
+
+      // Assess
+      expect(statements).toEqual([
+        { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [logicalIdOfFunction('calendar-daily'), 'Arn'] } },
+      ]);
+      expect(resources('AWS::IAM::Role')[roleId]!.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+        expect.objectContaining({ Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } }),
+      ]);
     });
 
     it.each(ROUTES)('routes $detailType with exactly the pattern from routePattern to its handler', (route) => {
