@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { formatPath } from '../runtime/errors';
 import { EMAIL_KINDS } from './email-kinds';
+import { DEFAULT_MEMBER_API_THROTTLE, MEMBER_API_AUTH_MODES } from '../contract/member-api';
 
 /**
  * The program configuration of one client (PRODUCT.md §2). A client file under `clients/`
@@ -79,6 +80,41 @@ export const TenurePerkSchema = z.object({
   afterMonths: z.number().int().positive().max(1200),
   /** Whether the earning should be mailed (`perk.earned` carries it as `email`). @default true */
   email: z.boolean().default(true),
+});
+
+/**
+ * A browser origin allowed to call the member API (CORS): scheme and host, and a port when it is
+ * not the default. Plain http only for a front end on the developer's own machine.
+ */
+const webOrigin = z.string().refine((origin) => {
+  try {
+    const url = new URL(origin);
+    const local = url.hostname === 'localhost' || url.hostname === '127.0.0.1';
+    return url.origin === origin && (url.protocol === 'https:' || (url.protocol === 'http:' && local));
+  } catch {
+    return false;
+  }
+}, 'must be an origin such as https://shop.example.com: https, no path and no trailing slash');
+
+/** The member API in AWS (PRODUCT.md §3; lib/member-api.ts). Locally the API is open. */
+export const MemberApiConfigSchema = z.object({
+  /**
+   * How the shop authenticates: `iam` (SigV4, with the caller role the stack outputs) or
+   * `apiKey` (the `x-api-key` header, the key kept in Secrets Manager). @default 'iam'
+   */
+  auth: z.enum(MEMBER_API_AUTH_MODES).default('iam'),
+  /**
+   * Browser origins allowed to call the API, e.g. `["https://shop.example.com"]`. Empty: no
+   * CORS, so only servers can call it. @default []
+   */
+  corsOrigins: z
+    .array(webOrigin)
+    .default([])
+    .refine((origins) => new Set(origins).size === origins.length, 'must not repeat an origin'),
+  /** Stage-wide throttle, requests per second. @default { rateLimit: 50, burstLimit: 100 } */
+  throttle: z
+    .object({ rateLimit: z.number().int().positive().max(10_000), burstLimit: z.number().int().positive().max(5_000) })
+    .default({ ...DEFAULT_MEMBER_API_THROTTLE }),
 });
 
 export const ProgramConfigSchema = z
@@ -164,6 +200,8 @@ export const ProgramConfigSchema = z
     quietHours: z.object({ start: clockTime, end: clockTime }).nullable().default({ start: '21:00', end: '08:00' }),
     /** Share of members (0–100) kept out of marketing mail to measure its effect. @default 0 */
     holdoutPercent: z.number().min(0).max(100).default(0),
+    /** Auth, CORS and throttling of the member API in AWS. @default IAM, no CORS, 50/s with bursts of 100 */
+    memberApi: MemberApiConfigSchema.default({ auth: 'iam', corsOrigins: [], throttle: { ...DEFAULT_MEMBER_API_THROTTLE } }),
   })
   .refine((c) => c.locales.includes(c.defaultLocale), {
     message: 'must be one of locales',
