@@ -1,0 +1,246 @@
+import type { TemplateLocale } from './locale';
+
+/**
+ * The words of Lojal's mail, per language. Pure functions of already-validated data; the
+ * templates (templates.ts) escape whatever they return before it reaches HTML, so copy is
+ * plain text. Subjects never carry the member's name: the sent-mail log keeps subjects, and
+ * names are personal data that a deletion must be able to erase.
+ */
+export interface MailCopy {
+  readonly greeting: (firstName: string | undefined) => string;
+  readonly points: (n: string) => string;
+  readonly age: (days: number) => string;
+  readonly welcome: {
+    readonly subject: (brand: string) => string;
+    readonly intro: (brand: string) => string;
+    readonly balance: (points: string) => string;
+    readonly earnHeading: string;
+    readonly earnRate: (points: string, amount: string) => string;
+    readonly multiplier: (factor: string, category: string) => string;
+    readonly activity: (points: string, activity: string) => string;
+    readonly firstOrderBonus: (points: string) => string;
+  };
+  readonly checkin: {
+    readonly subject: (product: string | undefined) => string;
+    readonly intro: (products: string) => string;
+    readonly onePurchase: string;
+    readonly question: string;
+    readonly scale: string;
+    readonly reply: string;
+  };
+  readonly replacement: {
+    readonly subject: (product: string) => string;
+    readonly line: (product: string, age: string) => string;
+    readonly nudge: string;
+    readonly related: string;
+    readonly cta: string;
+  };
+  readonly anniversary: {
+    readonly subject: (years: number, brand: string) => string;
+    readonly body: (years: number) => string;
+    readonly bonus: (points: string) => string;
+  };
+  readonly birthday: {
+    readonly subject: (brand: string) => string;
+    readonly body: string;
+    readonly bonus: (points: string) => string;
+  };
+  readonly footer: {
+    readonly service: (brand: string) => string;
+    readonly marketing: (brand: string) => string;
+    readonly unsubscribe: string;
+  };
+  /** Names of common activities; an activity without one is shown by its configured name. */
+  readonly activities: Readonly<Record<string, string>>;
+}
+
+const plural = (n: number, one: string, many: string) => (n === 1 ? one : many);
+
+/** Days as a customer says them: days up to two months, then months, then years. */
+function ageIn(days: number, units: { day: [string, string]; month: [string, string]; year: [string, string] }): string {
+  if (days < 60) return `${days} ${plural(days, ...units.day)}`;
+  if (days < 730) {
+    const months = Math.round(days / 30.44);
+    return `${months} ${plural(months, ...units.month)}`;
+  }
+  const years = Math.round(days / 365.25);
+  return `${years} ${plural(years, ...units.year)}`;
+}
+
+const en: MailCopy = {
+  greeting: (name) => (name ? `Hi ${name},` : 'Hi,'),
+  points: (n) => `${n} points`,
+  age: (days) => ageIn(days, { day: ['day', 'days'], month: ['month', 'months'], year: ['year', 'years'] }),
+  welcome: {
+    subject: (brand) => `Welcome to ${brand}`,
+    intro: (brand) => `Welcome to ${brand}'s loyalty programme: every purchase earns you points.`,
+    balance: (points) => `You have ${points} right now.`,
+    earnHeading: 'How to earn more',
+    earnRate: (points, amount) => `${points} for every ${amount} you spend`,
+    multiplier: (factor, category) => `${factor} the points on ${category}`,
+    activity: (points, activity) => `${points} for ${activity}`,
+    firstOrderBonus: (points) => `${points} extra on your first order`,
+  },
+  checkin: {
+    subject: (product) => (product ? `Is everything right with your ${product}?` : 'Is everything right with your order?'),
+    intro: (products) => `A while ago you bought ${products}. We hope everything is as it should be.`,
+    onePurchase: 'your purchase',
+    question: 'How likely are you to recommend us to a friend?',
+    scale: '0 = not at all likely, 10 = extremely likely',
+    reply: 'If something is not right, just reply to this email and we will help.',
+  },
+  replacement: {
+    subject: (product) => `Time to replace your ${product}?`,
+    line: (product, age) => `${product}: bought ${age} ago`,
+    nudge: 'After that long, most are ready to be replaced.',
+    related: 'Goes well with',
+    cta: 'Visit the shop',
+  },
+  anniversary: {
+    subject: (years, brand) => `${years} ${plural(years, 'year', 'years')} with ${brand} – thank you!`,
+    body: (years) => `Today it is ${years} ${plural(years, 'year', 'years')} since you became a member.`,
+    bonus: (points) => `To say thank you, we have added ${points} to your account.`,
+  },
+  birthday: {
+    subject: (brand) => `Happy birthday from ${brand}!`,
+    body: 'We hope you have a wonderful day.',
+    bonus: (points) => `To celebrate, we have added ${points} to your account.`,
+  },
+  footer: {
+    service: (brand) => `You get this email because you are a member of ${brand}'s loyalty programme.`,
+    marketing: (brand) => `You get this email because you said yes to news from ${brand}.`,
+    unsubscribe: 'Unsubscribe',
+  },
+  activities: { review: 'writing a review', referral: 'referring a friend', course: 'completing a course' },
+};
+
+const sv: MailCopy = {
+  greeting: (name) => (name ? `Hej ${name}!` : 'Hej!'),
+  points: (n) => `${n} poäng`,
+  age: (days) => ageIn(days, { day: ['dag', 'dagar'], month: ['månad', 'månader'], year: ['år', 'år'] }),
+  welcome: {
+    subject: (brand) => `Välkommen till ${brand}`,
+    intro: (brand) => `Välkommen till ${brand}s kundklubb: varje köp ger dig poäng.`,
+    balance: (points) => `Just nu har du ${points}.`,
+    earnHeading: 'Så tjänar du fler poäng',
+    earnRate: (points, amount) => `${points} för varje ${amount} du handlar för`,
+    multiplier: (factor, category) => `${factor} poängen på ${category}`,
+    activity: (points, activity) => `${points} för ${activity}`,
+    firstOrderBonus: (points) => `${points} extra på din första beställning`,
+  },
+  checkin: {
+    subject: (product) => (product ? `Är du nöjd med ${product}?` : 'Är du nöjd med ditt köp?'),
+    intro: (products) => `För ett tag sedan köpte du ${products}. Vi hoppas att du är nöjd.`,
+    onePurchase: 'något hos oss',
+    question: 'Hur troligt är det att du skulle rekommendera oss till en vän?',
+    scale: '0 = inte alls troligt, 10 = mycket troligt',
+    reply: 'Är något inte som det ska? Svara på det här mejlet så hjälper vi dig.',
+  },
+  replacement: {
+    subject: (product) => `Dags att byta ut ${product}?`,
+    line: (product, age) => `${product}: köpt för ${age} sedan`,
+    nudge: 'Efter så lång tid är det ofta dags att byta.',
+    related: 'Passar bra ihop med',
+    cta: 'Till butiken',
+  },
+  anniversary: {
+    subject: (years, brand) => `${years} år med ${brand} – tack!`,
+    body: (years) => `Idag är det ${years} år sedan du blev medlem.`,
+    bonus: (points) => `Som tack har vi satt in ${points} på ditt konto.`,
+  },
+  birthday: {
+    subject: (brand) => `Grattis på födelsedagen från ${brand}!`,
+    body: 'Vi hoppas att du får en riktigt fin dag.',
+    bonus: (points) => `Vi firar med att sätta in ${points} på ditt konto.`,
+  },
+  footer: {
+    service: (brand) => `Du får det här mejlet eftersom du är medlem i ${brand}s kundklubb.`,
+    marketing: (brand) => `Du får det här mejlet eftersom du har sagt ja till nyheter från ${brand}.`,
+    unsubscribe: 'Avsluta prenumerationen',
+  },
+  activities: { review: 'ett omdöme', referral: 'att tipsa en vän', course: 'en avklarad kurs' },
+};
+
+const nb: MailCopy = {
+  greeting: (name) => (name ? `Hei ${name}!` : 'Hei!'),
+  points: (n) => `${n} poeng`,
+  age: (days) => ageIn(days, { day: ['dag', 'dager'], month: ['måned', 'måneder'], year: ['år', 'år'] }),
+  welcome: {
+    subject: (brand) => `Velkommen til ${brand}`,
+    intro: (brand) => `Velkommen til kundeklubben til ${brand}: hvert kjøp gir deg poeng.`,
+    balance: (points) => `Akkurat nå har du ${points}.`,
+    earnHeading: 'Slik tjener du flere poeng',
+    earnRate: (points, amount) => `${points} for hver ${amount} du handler for`,
+    multiplier: (factor, category) => `${factor} poengene på ${category}`,
+    activity: (points, activity) => `${points} for ${activity}`,
+    firstOrderBonus: (points) => `${points} ekstra på din første bestilling`,
+  },
+  checkin: {
+    subject: (product) => (product ? `Er du fornøyd med ${product}?` : 'Er du fornøyd med kjøpet ditt?'),
+    intro: (products) => `For en stund siden kjøpte du ${products}. Vi håper du er fornøyd.`,
+    onePurchase: 'noe hos oss',
+    question: 'Hvor sannsynlig er det at du vil anbefale oss til en venn?',
+    scale: '0 = svært usannsynlig, 10 = svært sannsynlig',
+    reply: 'Er noe ikke som det skal? Svar på denne e-posten, så hjelper vi deg.',
+  },
+  replacement: {
+    subject: (product) => `På tide å bytte ut ${product}?`,
+    line: (product, age) => `${product}: kjøpt for ${age} siden`,
+    nudge: 'Etter så lang tid er det ofte på tide å bytte.',
+    related: 'Passer godt sammen med',
+    cta: 'Til butikken',
+  },
+  anniversary: {
+    subject: (years, brand) => `${years} år med ${brand} – takk!`,
+    body: (years) => `I dag er det ${years} år siden du ble medlem.`,
+    bonus: (points) => `Som takk har vi satt inn ${points} på kontoen din.`,
+  },
+  birthday: {
+    subject: (brand) => `Gratulerer med dagen fra ${brand}!`,
+    body: 'Vi håper du får en riktig fin dag.',
+    bonus: (points) => `Vi feirer med å sette inn ${points} på kontoen din.`,
+  },
+  footer: {
+    service: (brand) => `Du får denne e-posten fordi du er medlem i kundeklubben til ${brand}.`,
+    marketing: (brand) => `Du får denne e-posten fordi du har takket ja til nyheter fra ${brand}.`,
+    unsubscribe: 'Meld deg av',
+  },
+  activities: { review: 'en anmeldelse', referral: 'å tipse en venn', course: 'et fullført kurs' },
+};
+
+export const MAIL_COPY: Readonly<Record<TemplateLocale, MailCopy>> = { sv, nb, en };
+
+/** `Intl` formatters per language, created once: a cold start should not pay for them twice. */
+const numberFormats = new Map<string, Intl.NumberFormat>();
+
+export function formatNumber(n: number, locale: TemplateLocale): string {
+  let f = numberFormats.get(locale);
+  if (!f) numberFormats.set(locale, (f = new Intl.NumberFormat(locale, { maximumFractionDigits: 3 })));
+  return f.format(n);
+}
+
+/** An amount in minor units (öre, cents) as money, e.g. `1,00 kr`. */
+export function formatMinor(minor: number, currency: string, locale: TemplateLocale): string {
+  const key = `${locale}:${currency}`;
+  let f = numberFormats.get(key);
+  if (!f) numberFormats.set(key, (f = new Intl.NumberFormat(locale, { style: 'currency', currency })));
+  const digits = f.resolvedOptions().maximumFractionDigits ?? 2;
+  return f.format(minor / 10 ** digits);
+}
+
+/** `2` → `2×` (as "2× the points"). */
+export function formatFactor(multiplier: number, locale: TemplateLocale): string {
+  return `${formatNumber(multiplier, locale)}×`;
+}
+
+/** A category id as words: `running-shoes` → `running shoes`. */
+export function categoryName(category: string): string {
+  return category.replace(/[-_]+/g, ' ').trim();
+}
+
+/** `a`, `a and b`, `a, b and c` in the mail's language. */
+export function listOf(items: readonly string[], locale: TemplateLocale): string {
+  const and = locale === 'en' ? 'and' : locale === 'sv' ? 'och' : 'og';
+  if (items.length <= 1) return items[0] ?? '';
+  return `${items.slice(0, -1).join(', ')} ${and} ${items[items.length - 1]}`;
+}
