@@ -1,0 +1,134 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DUE_INDEX } from './due-item-store';
+import { MAIL_RELEASE_WATERMARK_KEY, mailDuePk, mailDueShard } from './mail-keys';
+import type { MailRecord } from './mail-store';
+
+export interface MailKey {
+  readonly pk: string;
+  readonly sk: string;
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return error instanceof ConditionalCheckFailedException || (error as { name?: string }).name === 'ConditionalCheckFailedException';
+}
+
+/**
+ * The release job's side of deferred mail: the `MAILDUE#<month>#<shard>` partitions of the
+ * `due` index (the timeline's index; the timeline sweeper reads only `DUE#…`, so neither sees
+ * the other's items) and the handing back of a deferred mail to the queue under a lease.
+ */
+export class DeferredMailStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** Deferred mail of a month and shard whose time has come (`dueSk <= now`), earliest first. */
+  async page(month: string, shard: number, nowIso: string, limit: number, cursor?: Record<string, unknown>) {
+    const result = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: DUE_INDEX,
+        KeyConditionExpression: 'duePk = :pk AND dueSk <= :now',
+        ExpressionAttributeValues: { ':pk': mailDuePk(month, shard), ':now': nowIso },
+        ProjectionExpression: 'pk, sk',
+        Limit: limit,
+        ExclusiveStartKey: cursor,
+      }),
+    );
+    return {
+      keys: (result.Items ?? []).map((i) => ({ pk: String(i.pk), sk: String(i.sk) })),
+      ...(result.LastEvaluatedKey ? { cursor: result.LastEvaluatedKey } : {}),
+    };
+  }
+
+  /** The earliest deferred mail of a month and shard (one index item read). */
+  async earliest(month: string, shard: number): Promise<string | undefined> {
+    const result = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: DUE_INDEX,
+        KeyConditionExpression: 'duePk = :pk',
+        ExpressionAttributeValues: { ':pk': mailDuePk(month, shard) },
+        ProjectionExpression: 'dueSk',
+        Limit: 1,
+      }),
+    );
+    const first = result.Items?.[0]?.dueSk;
+    return typeof first === 'string' ? first : undefined;
+  }
+
+  /**
+   * Takes a deferred mail whose time has come for one release: re-indexes it at `leaseUntil`
+   * (where the next runs find it only if the sender never picks it up) and returns it with
+   * its job. Undefined when it is no longer deferred or not due (the index lags the table).
+   */
+  async take(key: MailKey, now: Date, leaseUntil: Date): Promise<MailRecord | undefined> {
+    const lease = leaseUntil.toISOString();
+    try {
+      const result = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: 'SET duePk = :duePk, dueSk = :lease, releasedAt = :now, releases = if_not_exists(releases, :zero) + :one',
+          ConditionExpression: '#status = :deferred AND dueSk <= :now',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':deferred': 'deferred',
+            ':duePk': mailDuePk(lease.slice(0, 7), mailDueShard(key.pk, key.sk)),
+            ':lease': lease,
+            ':now': now.toISOString(),
+            ':zero': 0,
+            ':one': 1,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return result.Attributes as MailRecord | undefined;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Gives up on a deferred mail that was released again and again without being sent. */
+  async abandon(key: MailKey, reason: string, now: Date): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: 'SET #status = :failed, reason = :reason, updatedAt = :now REMOVE duePk, dueSk',
+          ConditionExpression: '#status = :deferred',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':failed': 'failed', ':deferred': 'deferred', ':reason': reason, ':now': now.toISOString() },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async readWatermark(): Promise<string | undefined> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: MAIL_RELEASE_WATERMARK_KEY, ConsistentRead: true }));
+    return typeof Item?.month === 'string' ? Item.month : undefined;
+  }
+
+  /** Moves the watermark forward to `month`, never back. */
+  async advanceWatermark(month: string, now: Date): Promise<void> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...MAIL_RELEASE_WATERMARK_KEY, type: 'watermark', month, updatedAt: now.toISOString() },
+          ConditionExpression: 'attribute_not_exists(pk) OR #month < :month',
+          ExpressionAttributeNames: { '#month': 'month' },
+          ExpressionAttributeValues: { ':month': month },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+}
