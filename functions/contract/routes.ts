@@ -12,7 +12,12 @@ export type HandlerName =
   | 'order-refunded'
   | 'activity-completed'
   | 'customer-anniversary'
-  | 'customer-birthday';
+  | 'customer-birthday'
+  | 'welcome-email'
+  | 'checkin-email'
+  | 'replacement-email'
+  | 'anniversary-email'
+  | 'birthday-email';
 
 export interface Route {
   /** Stable id: names the rule in CDK. */
@@ -33,6 +38,12 @@ export const ROUTES: readonly Route[] = [
   { id: 'ActivityCompleted', detailType: 'activity.completed', from: 'webshop', handler: 'activity-completed' },
   { id: 'CustomerAnniversary', detailType: 'customer.anniversary', from: 'lojal', handler: 'customer-anniversary' },
   { id: 'CustomerBirthday', detailType: 'customer.birthday', from: 'lojal', handler: 'customer-birthday' },
+  // Mail: each handler queues a mail request; the sender (an SQS consumer, not a route) sends it.
+  { id: 'WelcomeEmail', detailType: 'customer.registered', from: 'webshop', handler: 'welcome-email' },
+  { id: 'CheckinEmail', detailType: 'checkin.due', from: 'lojal', handler: 'checkin-email' },
+  { id: 'ReplacementEmail', detailType: 'product.aged', from: 'lojal', handler: 'replacement-email' },
+  { id: 'AnniversaryEmail', detailType: 'customer.anniversary', from: 'lojal', handler: 'anniversary-email' },
+  { id: 'BirthdayEmail', detailType: 'customer.birthday', from: 'lojal', handler: 'birthday-email' },
 ];
 
 /** An EventBridge event pattern (the subset of the pattern language Lojal's rules use and the local matcher supports). */

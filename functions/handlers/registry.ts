@@ -20,6 +20,7 @@ import { CustomerAnniversarySchema, CustomerBirthdaySchema } from '../contract/l
 import type { HandlerName } from '../contract/routes';
 import { ValidationError } from '../runtime/errors';
 import { busEventHandler } from '../runtime/event-handler';
+import { createEmailHandlers, type EmailPorts } from './email-handlers';
 import type { BusEvent, Clock, DeadLetterSink, LoggerPort, MetricsPort } from '../runtime/ports';
 
 /** Everything a handler needs; Lambda, the local copy and tests each build one. */
@@ -31,6 +32,8 @@ export interface HandlerDeps {
   readonly logger: LoggerPort;
   readonly metrics: MetricsPort;
   readonly deadLetters: DeadLetterSink;
+  /** The mail queue (and link signer) for the email handlers and the member API; absent where nothing mails. */
+  readonly email?: EmailPorts;
 }
 
 export type BusEventHandler = (event: BusEvent) => Promise<void>;
@@ -57,6 +60,8 @@ export function createHandlers(deps: HandlerDeps): Record<HandlerName, BusEventH
   };
 
   return {
+    ...createEmailHandlers(deps),
+
     'customer-registered': busEventHandler(deps, CustomerRegisteredSchema, async (d) => {
       const { customerId, registeredAt, ...values } = d;
       return updateProfile(profiles, customerId, { type: 'set', at: Date.parse(registeredAt), values: { ...values, registeredAt } }, profileOptions);

@@ -1,0 +1,79 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ProfileStore } from '../adapters/dynamo/profile-store';
+import { updateProfile } from '../app/update-profile';
+import type { ProgramConfig } from '../config/program';
+import { CustomerRegisteredSchema } from '../contract/events';
+import { CheckinDueSchema, CustomerAnniversarySchema, CustomerBirthdaySchema, ProductAgedSchema } from '../contract/lojal-events';
+import type { MailJob } from '../contract/mail-job';
+import type { MailLinks } from '../domain/email/links';
+import { busEventHandler } from '../runtime/event-handler';
+import type { MailQueue } from '../runtime/mail-ports';
+import type { BusEvent, Clock, DeadLetterSink, LoggerPort, MetricsPort } from '../runtime/ports';
+
+/** The route handlers that turn events into mail requests (functions/contract/routes.ts). */
+export const EMAIL_HANDLER_NAMES = ['welcome-email', 'checkin-email', 'replacement-email', 'anniversary-email', 'birthday-email'] as const;
+export type EmailHandlerName = (typeof EMAIL_HANDLER_NAMES)[number];
+
+/** What mail needs besides the handlers' usual dependencies. */
+export interface EmailPorts {
+  /** Where mail requests go (SQS in AWS, in process locally). */
+  readonly queue: MailQueue;
+  /** Signs and checks the links in mail; the member API's unsubscribe and check-in routes need it. */
+  readonly links?: MailLinks;
+}
+
+export interface EmailHandlerDeps {
+  readonly config: ProgramConfig;
+  readonly dynamo: DynamoDBDocumentClient;
+  readonly tableName: string;
+  readonly clock: Clock;
+  readonly logger: LoggerPort;
+  readonly metrics: MetricsPort;
+  readonly deadLetters: DeadLetterSink;
+  /** Absent where nothing mails (unit tests of other handlers); a mail handler then fails loudly. */
+  readonly email?: EmailPorts;
+}
+
+/** Thrown by a mail handler built without a mail queue: a wiring mistake, retried and then dead-lettered like any failure. */
+export class MailQueueMissingError extends Error {
+  override readonly name = 'MailQueueMissingError';
+}
+
+/**
+ * The email handlers: each validates its event, names the mail `(customer, kind, ref)` and
+ * queues the request. Everything else (consent, cap, quiet hours, the template, the send)
+ * happens in the sender (functions/app/send-mail.ts), when the mail is actually due to go,
+ * so a request that waits in the queue is judged on the facts of the moment it is sent.
+ */
+export function createEmailHandlers(deps: EmailHandlerDeps): Record<EmailHandlerName, (event: BusEvent) => Promise<void>> {
+  const profiles = new ProfileStore(deps.dynamo, deps.tableName);
+  const queue = async (event: BusEvent, job: Omit<MailJob, 'v' | 'causeId'>) => {
+    if (!deps.email) throw new MailQueueMissingError('this handler was built without a mail queue (deps.email.queue)');
+    await deps.email.queue.enqueue([{ v: 1, ...job, causeId: event.id }]);
+    return 'applied' as const;
+  };
+
+  return {
+    // Runs beside the profile handler on the same event; it applies the same registration
+    // (idempotent, last-writer-wins) first, so the sender finds the address however the two race.
+    'welcome-email': busEventHandler(deps, CustomerRegisteredSchema, async (d, event) => {
+      const { customerId, registeredAt, ...values } = d;
+      await updateProfile(profiles, customerId, { type: 'set', at: Date.parse(registeredAt), values: { ...values, registeredAt } }, { clientTimeZone: deps.config.timeZone });
+      return queue(event, { customerId, kind: 'welcome', ref: 'welcome' });
+    }),
+
+    'checkin-email': busEventHandler(deps, CheckinDueSchema, async (d, event) => queue(event, { customerId: d.customerId, kind: 'checkin', ref: d.itemId })),
+
+    'replacement-email': busEventHandler(deps, ProductAgedSchema, async (d, event) =>
+      queue(event, { customerId: d.customerId, kind: 'replacement', ref: d.itemId }),
+    ),
+
+    'anniversary-email': busEventHandler(deps, CustomerAnniversarySchema, async (d, event) =>
+      queue(event, { customerId: d.customerId, kind: 'anniversary', ref: d.date, data: { years: d.years, bonusPoints: d.bonusPoints } }),
+    ),
+
+    'birthday-email': busEventHandler(deps, CustomerBirthdaySchema, async (d, event) =>
+      queue(event, { customerId: d.customerId, kind: 'birthday', ref: d.date, data: { bonusPoints: d.bonusPoints } }),
+    ),
+  };
+}
