@@ -1,5 +1,6 @@
 import { EventBridgePublisher } from '../functions/adapters/eventbridge/publisher';
 import { calendarDailyJob } from '../functions/app/calendar-daily';
+import { deferredMailReleaseJob } from '../functions/app/release-deferred-mail';
 import { timelineSweeperJob } from '../functions/app/sweep-due-items';
 import type { LocalJobContext } from './local-copy';
 import type { ScheduledJob } from './schedule';
@@ -9,9 +10,13 @@ import type { ScheduledJob } from './schedule';
  * code: the timeline sweeper (every minute; it says when it next has work, so the clock can
  * jump), and the daily calendar job (anniversaries, birthdays, perks; at local midnight in the
  * client's time zone). Their events go through the production `EventBridgePublisher` onto the
- * local bus as Lojal (Source `lojal`).
+ * local bus as Lojal (Source `lojal`). With mail wired (always in the local copy), also the
+ * deferred-mail release job (every minute, skipping idle ones), which puts mail back on the
+ * in-process mail queue when its cap or quiet hours end.
  */
 export function lojalJobs(context: LocalJobContext): ScheduledJob[] {
   const publisher = new EventBridgePublisher((entries) => context.publish(entries));
-  return [timelineSweeperJob(context.deps, publisher), calendarDailyJob(context.deps, publisher)];
+  const jobs: ScheduledJob[] = [timelineSweeperJob(context.deps, publisher), calendarDailyJob(context.deps, publisher)];
+  if (context.deps.email) jobs.push(deferredMailReleaseJob({ ...context.deps, queue: context.deps.email.queue }));
+  return jobs;
 }

@@ -14,6 +14,7 @@ import { InMemoryDeadLetterQueue } from './dead-letters';
 import { parseDuration } from './duration';
 import { createRequestListener } from './http-server';
 import { lojalJobs } from './jobs';
+import { createLocalMail, type LocalMail } from './mail';
 import { parsePutEventsRequest, type PutEventsRequestEntry, type PutEventsResult } from './put-events';
 import { type MoveReport, type ScheduledJob, Scheduler } from './schedule';
 import { assertPortFree, ensureTable, LocalServiceError, localDynamoClients, startDynamoDbLocal } from './services/dynamodb';
@@ -74,6 +75,8 @@ export interface LocalCopyOptions {
   readonly tickIntervalMs?: number;
   /** Guard against a move that would run a job too often. @default 100 000 */
   readonly maxRunsPerMove?: number;
+  /** Signs unsubscribe and check-in links (32+ characters). @default env LOJAL_LINK_SECRET, else random per start */
+  readonly linkSecret?: string;
 }
 
 export interface LocalCopyUrls {
@@ -92,6 +95,8 @@ export interface LocalCopy {
   /** Absolute path of the DynamoDB data, or undefined when in memory. */
   readonly persistDir: string | undefined;
   readonly deadLetters: InMemoryDeadLetterQueue;
+  /** The mail path: the in-process queue (with its dead letters), the link signer, the SES client. */
+  readonly mail: LocalMail;
   readonly scheduler: Scheduler;
   /** Registers a scheduled job; see `Scheduler.register`. Returns an unregister function. */
   registerSchedule(job: ScheduledJob): () => void;
@@ -169,7 +174,16 @@ export async function startLocalCopy(options: LocalCopyOptions = {}): Promise<Lo
     const clock = new LocalClock(options.clock);
     const work = new WorkTracker();
     const deadLetters = new InMemoryDeadLetterQueue();
-    const deps: HandlerDeps = { config, dynamo: dynamoClients.doc, tableName, clock, logger, metrics: noMetrics, deadLetters };
+    // Mail goes through the production sender into the local SES; links point at this API.
+    let apiUrl = '';
+    const mail = createLocalMail({
+      config, dynamo: dynamoClients.doc, tableName, clock, logger, metrics: noMetrics, work,
+      sesEndpoint: ses.endpoint,
+      linkBaseUrl: () => apiUrl,
+      ...(options.linkSecret !== undefined ? { linkSecret: options.linkSecret } : {}),
+    });
+    cleanups.push(() => mail.stop());
+    const deps: HandlerDeps = { config, dynamo: dynamoClients.doc, tableName, clock, logger, metrics: noMetrics, deadLetters, email: mail.ports };
     const handlers = (options.createHandlers ?? createRealHandlers)(deps);
     const memberApi = (options.createMemberApi ?? createRealMemberApi)(deps);
     const bus = new LocalBus({ config, handlers, deadLetters, clock, work, logger, ...(options.delivery ? { delivery: options.delivery } : {}) });
@@ -180,6 +194,7 @@ export async function startLocalCopy(options: LocalCopyOptions = {}): Promise<Lo
 
     const server = createServer(createRequestListener({ bus, scheduler, clock, deadLetters, memberApi, logger }));
     const apiPort = await listen(server, port, host);
+    apiUrl = `http://${urlHost(host)}:${apiPort}`;
     let serverClosed: Promise<void> | undefined;
     const closeServer = () =>
       (serverClosed ??= new Promise<void>((resolve) => {
@@ -211,6 +226,7 @@ export async function startLocalCopy(options: LocalCopyOptions = {}): Promise<Lo
       tableName,
       persistDir,
       deadLetters,
+      mail,
       scheduler,
       registerSchedule: (job) => scheduler.register(job),
       publish,

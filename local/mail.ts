@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SesMailer } from '../functions/adapters/ses/ses-mailer';
+import type { ProgramConfig } from '../functions/config/program';
+import type { MailJob } from '../functions/contract/mail-job';
+import { MailLinks } from '../functions/domain/email/links';
+import type { EmailPorts } from '../functions/handlers/email-handlers';
+import { createMailSender, type MailSenderHandler } from '../functions/handlers/email-sender';
+import type { MailQueue } from '../functions/runtime/mail-ports';
+import type { Clock, LoggerPort, MetricsPort } from '../functions/runtime/ports';
+import { LocalServiceError } from './services/dynamodb';
+import type { WorkTracker } from './work-tracker';
+
+/**
+ * Mail in the local copy: the production sender code behind an in-process queue, sending
+ * through the real `@aws-sdk/client-sesv2` to aws-ses-v2-local, so every mail shows in its web
+ * inbox and in `GET /store`. The queue stands in for SQS: bounded concurrency, a failed
+ * message retried (briefly, not minutes apart), then kept as a dead letter.
+ */
+
+export interface LocalMailOptions {
+  readonly config: ProgramConfig;
+  readonly dynamo: DynamoDBDocumentClient;
+  readonly tableName: string;
+  readonly clock: Clock;
+  readonly logger: LoggerPort;
+  readonly metrics: MetricsPort;
+  readonly work: WorkTracker;
+  /** The local SES endpoint (aws-ses-v2-local). */
+  readonly sesEndpoint: string;
+  /** Base of the links in mail: the local API, known once it listens. */
+  readonly linkBaseUrl: () => string;
+  /** Link-signing secret, at least 32 characters. @default env LOJAL_LINK_SECRET, else a random one per start (links then die with the process) */
+  readonly linkSecret?: string;
+  /** Messages processed at once, like the sender's maximum concurrency in AWS. @default 4 */
+  readonly concurrency?: number;
+  /** Attempts per message before it becomes a dead letter. @default 4 */
+  readonly maxAttempts?: number;
+  /** Real milliseconds between attempts; the last repeats. @default [100, 200, 400] */
+  readonly retryDelaysMs?: readonly number[];
+}
+
+export interface LocalMailDeadLetter {
+  readonly job: MailJob;
+  readonly error: string;
+  readonly attempts: number;
+}
+
+/** The in-process mail queue: `enqueue` answers at once, the sender works through the messages. */
+export class LocalMailQueue implements MailQueue {
+  readonly deadLetters: LocalMailDeadLetter[] = [];
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(
+    private readonly sender: MailSenderHandler,
+    private readonly options: Pick<LocalMailOptions, 'work' | 'logger' | 'concurrency' | 'maxAttempts' | 'retryDelaysMs'>,
+  ) {}
+
+  async enqueue(jobs: readonly MailJob[]): Promise<void> {
+    for (const job of jobs) this.options.work.track(this.process(job));
+  }
+
+  private async process(job: MailJob): Promise<void> {
+    const maxAttempts = this.options.maxAttempts ?? 4;
+    const delays = this.options.retryDelaysMs ?? [100, 200, 400];
+    // Like SQS, the message is taken off the queue after the producer's call has returned.
+    await new Promise((resolve) => setImmediate(resolve));
+    for (let attempt = 1; ; attempt++) {
+      await this.slot();
+      try {
+        await this.sender({ body: JSON.stringify(job), receiveCount: attempt });
+        return;
+      } catch (error) {
+        const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        if (attempt >= maxAttempts) {
+          this.deadLetters.push({ job, error: message, attempts: attempt });
+          this.options.logger.error('A mail request failed on every attempt; it is kept as a dead letter', { kind: job.kind, error: message });
+          return;
+        }
+        this.options.logger.warn('Sending a mail failed; retrying', { kind: job.kind, attempt, error: message });
+      } finally {
+        this.release();
+      }
+      await sleep(delays[Math.min(attempt - 1, delays.length - 1)] ?? 0);
+    }
+  }
+
+  private async slot(): Promise<void> {
+    if (this.active >= (this.options.concurrency ?? 4)) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.active++;
+  }
+
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.active--;
+  }
+}
+
+export interface LocalMail {
+  readonly ports: Required<EmailPorts>;
+  readonly queue: LocalMailQueue;
+  readonly ses: SESv2Client;
+  stop(): void;
+}
+
+/** Builds the local mail path: SES client, link signer, sender and queue. */
+export function createLocalMail(options: LocalMailOptions): LocalMail {
+  const secret = options.linkSecret ?? process.env.LOJAL_LINK_SECRET ?? randomBytes(32).toString('hex');
+  if (secret.length < 32) throw new LocalServiceError('LOJAL_LINK_SECRET must be at least 32 characters long.');
+  const ses = new SESv2Client({
+    endpoint: options.sesEndpoint,
+    region: 'eu-north-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const links = new MailLinks({ secret, baseUrl: options.linkBaseUrl, unsubscribeMailbox: options.config.brand.senderAddress });
+  const sender = createMailSender({ ...options, mailer: new SesMailer(ses), links });
+  const queue = new LocalMailQueue(sender, options);
+  return { ports: { queue, links }, queue, ses, stop: () => ses.destroy() };
+}
