@@ -9,6 +9,7 @@ import { foldLedger, qualifyingPointsAt, tierFor } from '../domain/points';
 import { publicStatus } from '../domain/timeline';
 import { ConflictError, NotFoundError, ValidationError } from '../runtime/errors';
 import type { HandlerDeps } from '../handlers/registry';
+import type { MemberApiRouteSpec } from '../contract/member-api';
 
 /**
  * The member API (PRODUCT.md §3) as one HTTP API v2 (payload format 2.0) handler: API Gateway
@@ -17,12 +18,15 @@ import type { HandlerDeps } from '../handlers/registry';
 export type MemberApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 export type MemberApiDeps = Omit<HandlerDeps, 'deadLetters'>;
 
-/** The routes, shared with the CDK HTTP API and the local server. */
+/**
+ * The routes, shared with the CDK HTTP API and the local server. In AWS a route needs the shop's
+ * credentials unless it says `auth: 'public'` (email links; see `MemberApiRouteAuth`).
+ */
 export const MEMBER_API_ROUTES = [
   { method: 'GET', path: '/v1/members/{customerId}', operation: 'getMember' },
   { method: 'GET', path: '/v1/members/{customerId}/ledger', operation: 'getLedger' },
   { method: 'GET', path: '/v1/members/{customerId}/timeline', operation: 'getTimeline' },
-] as const;
+] as const satisfies readonly MemberApiRouteSpec[];
 export type MemberApiOperation = (typeof MEMBER_API_ROUTES)[number]['operation'];
 
 const LedgerQuerySchema = z.object({

@@ -45,3 +45,26 @@ export interface MemberApiThrottle {
  * stops a runaway client long before it reaches the account's Lambda concurrency.
  */
 export const DEFAULT_MEMBER_API_THROTTLE: MemberApiThrottle = { rateLimit: 50, burstLimit: 100 };
+
+/**
+ * Who may call a member API route in AWS. A route is a `member` route unless it says
+ * `auth: 'public'`: the links in emails (unsubscribe, answering a check-in) must work from a mail
+ * client without credentials, so they get no authorizer and prove themselves with the HMAC
+ * signature they carry (functions/domain/email/links.ts). Locally every route is open.
+ */
+export type MemberApiRouteAuth = 'member' | 'public';
+
+/** The shape of a `MEMBER_API_ROUTES` entry (functions/api/member-api.ts), as the CDK construct reads it. */
+export interface MemberApiRouteSpec {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** API Gateway route syntax, e.g. `/v1/members/{customerId}/ledger`. */
+  readonly path: string;
+  readonly operation: string;
+  /** @default 'member' */
+  readonly auth?: MemberApiRouteAuth;
+}
+
+/** True for a route reached from an email link, without credentials. */
+export function isPublicRoute(route: Pick<MemberApiRouteSpec, 'auth'>): boolean {
+  return route.auth === 'public';
+}
