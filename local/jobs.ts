@@ -17,6 +17,6 @@ import type { ScheduledJob } from './schedule';
 export function lojalJobs(context: LocalJobContext): ScheduledJob[] {
   const publisher = new EventBridgePublisher((entries) => context.publish(entries));
   const jobs: ScheduledJob[] = [timelineSweeperJob(context.deps, publisher), calendarDailyJob(context.deps, publisher)];
-  if (context.deps.email) jobs.push(deferredMailReleaseJob({ ...context.deps, queue: context.deps.email.queue }));
+  if (context.deps.email?.queue) jobs.push(deferredMailReleaseJob({ ...context.deps, queue: context.deps.email.queue }));
   return jobs;
 }

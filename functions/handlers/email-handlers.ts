@@ -16,8 +16,8 @@ export type EmailHandlerName = (typeof EMAIL_HANDLER_NAMES)[number];
 
 /** What mail needs besides the handlers' usual dependencies. */
 export interface EmailPorts {
-  /** Where mail requests go (SQS in AWS, in process locally). */
-  readonly queue: MailQueue;
+  /** Where mail requests go (SQS in AWS, in process locally); the email handlers need it. */
+  readonly queue?: MailQueue;
   /** Signs and checks the links in mail; the member API's unsubscribe and check-in routes need it. */
   readonly links?: MailLinks;
 }
@@ -48,7 +48,7 @@ export class MailQueueMissingError extends Error {
 export function createEmailHandlers(deps: EmailHandlerDeps): Record<EmailHandlerName, (event: BusEvent) => Promise<void>> {
   const profiles = new ProfileStore(deps.dynamo, deps.tableName);
   const queue = async (event: BusEvent, job: Omit<MailJob, 'v' | 'causeId'>) => {
-    if (!deps.email) throw new MailQueueMissingError('this handler was built without a mail queue (deps.email.queue)');
+    if (!deps.email?.queue) throw new MailQueueMissingError('this handler was built without a mail queue (deps.email.queue)');
     await deps.email.queue.enqueue([{ v: 1, ...job, causeId: event.id }]);
     return 'applied' as const;
   };

@@ -52,6 +52,17 @@ export interface MailCopy {
   };
   /** Names of common activities; an activity without one is shown by its configured name. */
   readonly activities: Readonly<Record<string, string>>;
+  /** The pages the links in mail open (functions/api/mail-api.ts). */
+  readonly pages: {
+    readonly unsubscribeTitle: string;
+    readonly unsubscribeQuestion: (brand: string) => string;
+    readonly unsubscribeButton: string;
+    readonly unsubscribed: (brand: string) => string;
+    readonly checkinChosen: (score: number) => string;
+    readonly checkinButton: string;
+    readonly checkinThanks: string;
+    readonly invalidLink: string;
+  };
 }
 
 const plural = (n: number, one: string, many: string) => (n === 1 ? one : many);
@@ -112,6 +123,16 @@ const en: MailCopy = {
     unsubscribe: 'Unsubscribe',
   },
   activities: { review: 'writing a review', referral: 'referring a friend', course: 'completing a course' },
+  pages: {
+    unsubscribeTitle: 'Unsubscribe',
+    unsubscribeQuestion: (brand) => `Stop news and offers from ${brand} by email?`,
+    unsubscribeButton: 'Unsubscribe',
+    unsubscribed: (brand) => `Done: you will get no more news or offers from ${brand} by email.`,
+    checkinChosen: (score) => `Your answer: ${score} out of 10.`,
+    checkinButton: 'Send my answer',
+    checkinThanks: 'Thank you for your answer!',
+    invalidLink: 'This link is not valid. Please use the link in your email.',
+  },
 };
 
 const sv: MailCopy = {
@@ -159,6 +180,16 @@ const sv: MailCopy = {
     unsubscribe: 'Avsluta prenumerationen',
   },
   activities: { review: 'ett omdöme', referral: 'att tipsa en vän', course: 'en avklarad kurs' },
+  pages: {
+    unsubscribeTitle: 'Avsluta prenumerationen',
+    unsubscribeQuestion: (brand) => `Vill du sluta få nyheter och erbjudanden från ${brand} via mejl?`,
+    unsubscribeButton: 'Avsluta prenumerationen',
+    unsubscribed: (brand) => `Klart: du får inga fler nyheter eller erbjudanden från ${brand} via mejl.`,
+    checkinChosen: (score) => `Ditt svar: ${score} av 10.`,
+    checkinButton: 'Skicka mitt svar',
+    checkinThanks: 'Tack för ditt svar!',
+    invalidLink: 'Länken är inte giltig. Använd länken i ditt mejl.',
+  },
 };
 
 const nb: MailCopy = {
@@ -206,6 +237,16 @@ const nb: MailCopy = {
     unsubscribe: 'Meld deg av',
   },
   activities: { review: 'en anmeldelse', referral: 'å tipse en venn', course: 'et fullført kurs' },
+  pages: {
+    unsubscribeTitle: 'Meld deg av',
+    unsubscribeQuestion: (brand) => `Vil du slutte å få nyheter og tilbud fra ${brand} på e-post?`,
+    unsubscribeButton: 'Meld deg av',
+    unsubscribed: (brand) => `Ferdig: du får ikke flere nyheter eller tilbud fra ${brand} på e-post.`,
+    checkinChosen: (score) => `Ditt svar: ${score} av 10.`,
+    checkinButton: 'Send svaret mitt',
+    checkinThanks: 'Takk for svaret ditt!',
+    invalidLink: 'Lenken er ikke gyldig. Bruk lenken i e-posten din.',
+  },
 };
 
 export const MAIL_COPY: Readonly<Record<TemplateLocale, MailCopy>> = { sv, nb, en };

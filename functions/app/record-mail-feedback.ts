@@ -1,0 +1,40 @@
+import type { MailStore } from '../adapters/dynamo/mail-store';
+import type { SesFeedback } from '../contract/ses-events';
+import { addressHash } from '../domain/email/suppression';
+import type { Clock, LoggerPort, MetricsPort } from '../runtime/ports';
+
+export interface FeedbackDeps {
+  readonly mail: MailStore;
+  readonly clock: Clock;
+  readonly logger: LoggerPort;
+  readonly metrics: MetricsPort;
+}
+
+/**
+ * A hard bounce or a complaint stops all further mail to the address, whatever the kind: the
+ * address goes on the suppression list (by hash), which the sender checks before every mail.
+ * Soft bounces (`Transient`, `Undetermined`) suppress nothing: SES retried them already, and the
+ * next mail may well arrive. Idempotent: the first reason recorded for an address stays.
+ */
+export async function recordMailFeedback(deps: FeedbackDeps, feedback: SesFeedback): Promise<'applied' | 'ignored'> {
+  const at = deps.clock.now().toISOString();
+  let addresses: string[] = [];
+  let kind: 'bounce' | 'complaint' | undefined;
+  let detail = '';
+  if (feedback.eventType === 'Bounce' && feedback.bounce?.bounceType === 'Permanent') {
+    kind = 'bounce';
+    detail = `${feedback.bounce.bounceType}/${feedback.bounce.bounceSubType ?? ''}`;
+    addresses = feedback.bounce.bouncedRecipients.map((r) => r.emailAddress);
+  } else if (feedback.eventType === 'Complaint' && feedback.complaint) {
+    kind = 'complaint';
+    detail = feedback.complaint.complaintFeedbackType ?? 'complaint';
+    addresses = feedback.complaint.complainedRecipients.map((r) => r.emailAddress);
+  }
+  if (!kind || addresses.length === 0) return 'ignored';
+  const added = await Promise.all(addresses.map((a) => deps.mail.suppress(addressHash(a), { kind, detail, at, messageId: feedback.mail.messageId })));
+  const count = added.filter(Boolean).length;
+  if (count > 0) deps.metrics.addMetric(kind === 'bounce' ? 'AddressesSuppressedBounce' : 'AddressesSuppressedComplaint', 'Count', count);
+  // The address itself is personal data: only the fact and the SES message id are logged.
+  deps.logger.info('mail feedback recorded', { kind, detail, messageId: feedback.mail.messageId, suppressed: count });
+  return 'applied';
+}

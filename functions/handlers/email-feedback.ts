@@ -1,0 +1,14 @@
+import { MailStore } from '../adapters/dynamo/mail-store';
+import { recordMailFeedback } from '../app/record-mail-feedback';
+import { SesFeedbackSchema } from '../contract/ses-events';
+import { busEventHandler } from '../runtime/event-handler';
+import type { BusEventHandler, HandlerDeps } from './registry';
+
+/**
+ * SES bounce and complaint events (the default-bus rule of lib/lojal-email.ts targets this
+ * handler directly): parsed, then the addresses put on the suppression list.
+ */
+export function createEmailFeedbackHandler(deps: HandlerDeps): BusEventHandler {
+  const mail = new MailStore(deps.dynamo, deps.tableName);
+  return busEventHandler(deps, SesFeedbackSchema, (feedback) => recordMailFeedback({ ...deps, mail }, feedback));
+}
