@@ -10,6 +10,7 @@ import { publicStatus } from '../domain/timeline';
 import { ConflictError, NotFoundError, ValidationError } from '../runtime/errors';
 import type { HandlerDeps } from '../handlers/registry';
 import type { MemberApiRouteSpec } from '../contract/member-api';
+import { createMailApiOperations, HttpAnswer, MAIL_API_ROUTES } from './mail-api';
 
 /**
  * The member API (PRODUCT.md §3) as one HTTP API v2 (payload format 2.0) handler: API Gateway
@@ -26,6 +27,8 @@ export const MEMBER_API_ROUTES = [
   { method: 'GET', path: '/v1/members/{customerId}', operation: 'getMember' },
   { method: 'GET', path: '/v1/members/{customerId}/ledger', operation: 'getLedger' },
   { method: 'GET', path: '/v1/members/{customerId}/timeline', operation: 'getTimeline' },
+  // The sent-mail log and the pages the links in mail open (functions/api/mail-api.ts).
+  ...MAIL_API_ROUTES,
 ] as const satisfies readonly MemberApiRouteSpec[];
 export type MemberApiOperation = (typeof MEMBER_API_ROUTES)[number]['operation'];
 
@@ -72,6 +75,8 @@ export function createMemberApi(deps: MemberApiDeps): MemberApiHandler {
   const timeline = new TimelineStore(deps.dynamo, deps.tableName);
 
   const operations: Record<MemberApiOperation, (customerId: string, event: APIGatewayProxyEventV2) => Promise<unknown>> = {
+    ...createMailApiOperations(deps),
+
     async getMember(customerId) {
       const [snapshot, stored] = await Promise.all([ledger.read(customerId), profiles.get(customerId, false)]);
       if (!snapshot.state && !stored) throw new NotFoundError(`no member ${customerId}`);
@@ -136,7 +141,8 @@ export function createMemberApi(deps: MemberApiDeps): MemberApiHandler {
     const route = matchMemberRoute(event.requestContext.http.method, event.rawPath);
     try {
       if (!route) return json(404, { error: { code: 'NotFound', message: `no route ${event.requestContext.http.method} ${event.rawPath}` } });
-      return json(200, await operations[route.operation](route.customerId, event));
+      const answer = await operations[route.operation](route.customerId, event);
+      return answer instanceof HttpAnswer ? answer.result : json(200, answer);
     } catch (error) {
       // The one place errors become HTTP responses; anything unexpected gets a generic body.
       if (error instanceof ValidationError) return json(400, { error: { code: 'ValidationError', message: error.message } });
