@@ -8,7 +8,8 @@ import type { TemplateLocale } from './locale';
  */
 export interface MailCopy {
   readonly greeting: (firstName: string | undefined) => string;
-  readonly points: (n: string) => string;
+  /** `formatted` is `n` written the local way (`2 598`, `2,598`). */
+  readonly points: (n: number, formatted: string) => string;
   readonly age: (days: number) => string;
   readonly welcome: {
     readonly subject: (brand: string) => string;
@@ -80,7 +81,7 @@ function ageIn(days: number, units: { day: [string, string]; month: [string, str
 
 const en: MailCopy = {
   greeting: (name) => (name ? `Hi ${name},` : 'Hi,'),
-  points: (n) => `${n} points`,
+  points: (n, formatted) => `${formatted} ${plural(n, 'point', 'points')}`,
   age: (days) => ageIn(days, { day: ['day', 'days'], month: ['month', 'months'], year: ['year', 'years'] }),
   welcome: {
     subject: (brand) => `Welcome to ${brand}`,
@@ -137,7 +138,7 @@ const en: MailCopy = {
 
 const sv: MailCopy = {
   greeting: (name) => (name ? `Hej ${name}!` : 'Hej!'),
-  points: (n) => `${n} poäng`,
+  points: (_n, formatted) => `${formatted} poäng`,
   age: (days) => ageIn(days, { day: ['dag', 'dagar'], month: ['månad', 'månader'], year: ['år', 'år'] }),
   welcome: {
     subject: (brand) => `Välkommen till ${brand}`,
@@ -194,7 +195,7 @@ const sv: MailCopy = {
 
 const nb: MailCopy = {
   greeting: (name) => (name ? `Hei ${name}!` : 'Hei!'),
-  points: (n) => `${n} poeng`,
+  points: (_n, formatted) => `${formatted} poeng`,
   age: (days) => ageIn(days, { day: ['dag', 'dager'], month: ['måned', 'måneder'], year: ['år', 'år'] }),
   welcome: {
     subject: (brand) => `Velkommen til ${brand}`,

@@ -105,7 +105,7 @@ type Block =
   | { readonly type: 'scale'; readonly label: string; readonly hint: string; readonly urls: readonly string[] }
   | { readonly type: 'button'; readonly text: string; readonly url: string };
 
-const pointsText = (n: number, copy: MailCopy, locale: TemplateLocale) => copy.points(formatNumber(n, locale));
+const pointsText = (n: number, copy: MailCopy, locale: TemplateLocale) => copy.points(n, formatNumber(n, locale));
 const productName = (p: { name: string | null; category: string }) => oneLine(p.name ?? '') || categoryName(p.category);
 
 const RENDERERS: { readonly [K in RenderableKind]: (data: TemplateData<K>, copy: MailCopy, locale: TemplateLocale) => Body } = {
