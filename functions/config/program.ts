@@ -31,6 +31,7 @@ const ianaTimeZone = z.string().refine((tz) => {
 }, 'must be an IANA time zone such as Europe/Stockholm');
 const locale = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a BCP-47 tag such as sv or sv-SE');
 const currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO-4217 code such as SEK');
+const rewardId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes');
 
 export { DEFAULT_EMAIL_CLASSES, EMAIL_KINDS, type EmailKind, emailClass } from './email-kinds';
 
@@ -172,26 +173,53 @@ export const ProgramConfigSchema = z
       .array(TenurePerkSchema)
       .default([])
       .refine((perks) => new Set(perks.map((p) => p.id)).size === perks.length, 'perk ids must be unique'),
-    /** Points expire this many months after they were earned; null for never. @default null */
+    /**
+     * Points expire this many months after they were earned, at the end of that month in the
+     * client's time zone (points earned in March 2025 with 24 are valid through 31 March 2027);
+     * null for never. @default null
+     */
     pointsExpiryMonths: z.number().int().positive().nullable().default(null),
-    /** Days order points stay pending before they can be spent. @default 0 */
+    /** Days before points expire that `points.expiring` warns the member; 0 for no warning. @default 30 */
+    expiryWarningDays: z.number().int().nonnegative().max(180).default(30),
+    /** Days order points stay pending (the return window) before they can be spent. @default 0 */
     returnWindowDays: z.number().int().nonnegative().default(0),
+    /**
+     * Days before a tier review (the anniversary of the member's last upgrade or review) that
+     * `tier.expiring` warns a member who would be moved down; 0 for no warning. @default 30
+     */
+    tierReviewWarningDays: z.number().int().nonnegative().max(180).default(30),
     /** Spend-threshold rewards, e.g. a free item per 500 SEK spent. @default [] */
     spendRewards: z
-      .array(z.object({ id: z.string().min(1), name: z.string().min(1), currency, everyMinor: z.number().int().positive() }))
-      .default([]),
+      .array(
+        z.object({
+          /** Stable identifier, part of every code issued for it. */
+          id: rewardId,
+          name: z.string().min(1),
+          currency,
+          /** One reward each time the member's net spend in `currency` passes another multiple of this (minor units). */
+          everyMinor: z.number().int().positive(),
+          /** Days an issued code is valid; null for no end. @default null */
+          validDays: z.number().int().positive().nullable().default(null),
+        }),
+      )
+      .default([])
+      .refine((rewards) => new Set(rewards.map((r) => r.id)).size === rewards.length, 'spend reward ids must be unique'),
     /** Rewards members can redeem points for. @default [] */
     rewards: z
       .array(
         z.object({
-          id: z.string().min(1),
+          id: rewardId,
           name: z.string().min(1),
+          /** The points price. */
           points: z.number().int().positive(),
+          /** How many can be redeemed in all, across members; null for no limit. @default null */
           stock: z.number().int().nonnegative().nullable().default(null),
+          /** Days a redeemed reward's code is valid; null for no end. @default null */
           validDays: z.number().int().positive().nullable().default(null),
         }),
       )
-      .default([]),
+      .default([])
+      .refine((rewards) => new Set(rewards.map((r) => r.id)).size === rewards.length, 'reward ids must be unique'),
     /** Override which kinds are service or marketing mail (PRODUCT.md §3). */
     emailKinds: z.partialRecord(z.enum(EMAIL_KINDS), z.enum(['service', 'marketing'])).default({}),
     marketingCap: z

@@ -110,13 +110,25 @@ describe('Function: foldLedger', () => {
       expect(later.balance).toBe(10);
     });
 
-    it('lowers qualifying points from the refund on', () => {
+    it('lowers qualifying points from a refund after the return window on, without costing the status before the review', () => {
       const fold = foldLedger(demoConfig, [
+        order('o1', '2026-01-10T10:00:00Z', [socks(500_000)]), // 5000 qualifying: Silver at once
+        { kind: 'refund', ref: 'r1', at: '2026-01-20T10:00:00Z', orderRef: 'o1', amount: 100_000 },
+        order('o2', '2026-02-10T10:00:00Z', [socks(100_000)]),
+      ]);
+      expect(fold.entries.get('order#o2')?.points).toBe(1500); // 4000 qualifying, but Silver until the review
+      expect(qualifyingPointsAt(fold, Date.parse('2026-03-01T00:00:00Z'))).toBe(5000);
+    });
+
+    it('takes back the qualifying points of a refund within the return window as if never earned: no upgrade', () => {
+      const config = parseProgramConfig({ ...demo, returnWindowDays: 14 });
+      const fold = foldLedger(config, [
         order('o1', '2026-01-10T10:00:00Z', [socks(500_000)]),
         { kind: 'refund', ref: 'r1', at: '2026-01-20T10:00:00Z', orderRef: 'o1', amount: 100_000 },
         order('o2', '2026-02-10T10:00:00Z', [socks(100_000)]),
       ]);
       expect(fold.entries.get('order#o2')?.points).toBe(1000); // 4000 qualifying: still Red
+      expect(fold.tierChanges.map((c) => [c.to, new Date(c.at).toISOString()])).toEqual([['Silver', '2026-02-10T10:00:00.000Z']]);
       expect(qualifyingPointsAt(fold, Date.parse('2026-03-01T00:00:00Z'))).toBe(5000);
     });
   });
