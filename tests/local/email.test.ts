@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type LocalCopy, startLocalCopy } from '../../local/local-copy';
+import { demoConfig } from '../support/deps';
+import { header, type StoredMail } from '../support/mail';
+
+/*
+ * Mail in the local copy: the real SDK puts events, the production handlers and sender run
+ * in process, and the mail lands in the copy's own aws-ses-v2-local inbox (`GET /store`).
+ */
+
+let local: LocalCopy;
+let eventBridge: EventBridgeClient;
+const to = `ada+${randomUUID().slice(0, 8)}@example.com`;
+
+const inbox = async (): Promise<StoredMail[]> => {
+  const { emails } = (await (await fetch(`${local.urls.ses}/store`)).json()) as { emails: StoredMail[] };
+  return emails.filter((e) => e.destination.to.includes(to));
+};
+const moveClock = async (body: unknown) => (await fetch(`${local.urls.api}/_local/clock`, { method: 'POST', body: JSON.stringify(body) })).json();
+
+beforeAll(async () => {
+  local = await startLocalCopy({
+    config: demoConfig,
+    port: 0,
+    sesPort: 0,
+    dynamoDbEndpoint: inject('dynamoEndpoint'),
+    tableName: `mail-${randomUUID().slice(0, 8)}`,
+    // 23:30 in Stockholm: inside quiet hours.
+    clock: { start: new Date('2027-03-10T22:30:00Z'), frozen: true },
+  });
+  eventBridge = new EventBridgeClient({ endpoint: local.urls.api, region: 'eu-north-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+});
+
+afterAll(async () => {
+  eventBridge?.destroy();
+  await local?.stop();
+});
+
+describe('Mail in the local copy', () => {
+  it('a registration is welcomed at once, into the local SES inbox, and listed by /messages', async () => {
+    const detail = { customerId: 'c-1', email: to, registeredAt: '2027-03-10T22:30:00Z', firstName: 'Ada', locale: 'en', marketingConsent: true };
+    await eventBridge.send(new PutEventsCommand({ Entries: [{ Source: 'webshop', DetailType: 'customer.registered', Detail: JSON.stringify(detail) }] }));
+    await moveClock({ advance: 'PT0S' });
+
+    const [mail] = await inbox();
+    expect(mail).toMatchObject({ subject: 'Welcome to Lojal Demo Sport', from: '"Lojal Demo Sport" <hello@demo.lojal.dev>' });
+    const messages = (await (await fetch(`${local.urls.api}/v1/members/c-1/messages`)).json()) as { items: unknown[] };
+    expect(messages.items).toEqual([{ at: '2027-03-10T22:30:00.000Z', kind: 'welcome', subject: 'Welcome to Lojal Demo Sport', messageId: mail!.messageId }]);
+  });
+
+  it('a greeting due in quiet hours waits for the morning, when the clock moves past it', async () => {
+    local.publish([{ Source: 'lojal', DetailType: 'customer.birthday', Detail: JSON.stringify({ idempotencyKey: 'birthday:c-1:2027-03-10', customerId: 'c-1', date: '2027-03-10', bonusPoints: 200 }) }]);
+    await moveClock({ advance: 'PT0S' });
+    expect(await inbox()).toHaveLength(1);
+
+    const moved = (await moveClock({ to: '2027-03-11T08:00:00+01:00' })) as { runs: Record<string, number>; failures: unknown[] };
+
+    expect(moved.failures).toEqual([]);
+    expect(moved.runs['email-release']).toBeGreaterThanOrEqual(1);
+    const mails = await inbox();
+    expect(mails).toHaveLength(2);
+    expect(mails[1]).toMatchObject({ subject: 'Happy birthday from Lojal Demo Sport!' });
+    // Links point at this local API.
+    expect(header(mails[1]!, 'List-Unsubscribe')).toContain(`<${local.urls.api}/v1/members/c-1/unsubscribe?t=`);
+  });
+
+  it('the one-click unsubscribe link in the mail works against the local API', async () => {
+    const mails = await inbox();
+    const url = /^<([^>]+)>/.exec(header(mails[1]!, 'List-Unsubscribe') ?? '')?.[1] ?? '';
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
+    expect(response.status).toBe(200);
+    expect((await fetch(url.replace('/c-1/', '/c-2/'), { method: 'POST' })).status).toBe(403);
+    expect(local.mail.queue.deadLetters).toEqual([]);
+  });
+});
