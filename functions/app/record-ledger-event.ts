@@ -1,6 +1,7 @@
 import type { ProgramConfig } from '../config/program';
-import type { LedgerSnapshot, LedgerStore, StoredCorrection, StoredEntry } from '../adapters/dynamo/ledger-store';
-import { entryKey, foldLedger, type LedgerInput } from '../domain/points';
+import type { LedgerCommit, LedgerSnapshot, LedgerStore, StoredCorrection, StoredEntry } from '../adapters/dynamo/ledger-store';
+import { type LedgerNotice, ledgerNotices, nextWakeAt, noticesToSend, watermarkAfter } from '../domain/ledger-notices';
+import { entryKey, foldLedger, type LedgerFold, type LedgerInput, type PricedEntry } from '../domain/points';
 import { ConcurrentUpdateError } from '../runtime/errors';
 import type { Clock, LoggerPort, MetricsPort } from '../runtime/ports';
 import type { LedgerCache } from './ledger-cache';
@@ -16,80 +17,161 @@ export interface LedgerDeps {
 }
 
 export type RecordOutcome =
-  | { readonly outcome: 'applied'; readonly points: number; readonly corrected: number; readonly balance: number }
-  | { readonly outcome: 'duplicate' };
+  | { readonly outcome: 'applied'; readonly points: number; readonly corrected: number; readonly balance: number; readonly fold: LedgerFold }
+  /** The entry was there already; `existing` is it, when this attempt read it. */
+  | { readonly outcome: 'duplicate'; readonly existing?: StoredEntry };
+
+/** What `writeLedgerInput` may answer besides: a redemption's own conditions failed (its id was recorded meanwhile, or the reward sold out). */
+export type WriteOutcome = RecordOutcome | { readonly outcome: 'redemption-exists' } | { readonly outcome: 'sold-out' };
+
+export interface RecordOptions {
+  /**
+   * Checked on every attempt against the fold before and after the input, before anything is
+   * written; throw (e.g. a `ConflictError` for too few points) to refuse the input.
+   */
+  readonly check?: (plan: LedgerPlan) => void;
+  /** A redemption's idempotency record and reward stock, written in the same transaction. */
+  readonly redemption?: LedgerCommit['redemption'];
+}
+
+/** A ledger write worked out from a snapshot: what to write and, for the ledger job, what to send first. */
+export interface LedgerPlan {
+  /** The fold before the input, at the time of the write. */
+  readonly before: LedgerFold;
+  /** The fold with it. */
+  readonly after: LedgerFold;
+  /** The new entry as priced, when there is an input. */
+  readonly priced?: PricedEntry;
+  readonly commit: Omit<LedgerCommit, 'redemption'>;
+  /** Points by which earlier entries were re-priced. */
+  readonly corrected: number;
+  /** Notices the ledger job puts on the bus before it writes (always empty for other writers). */
+  readonly send: readonly LedgerNotice[];
+}
 
 const MAX_ATTEMPTS = 8;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * Works out one ledger write: re-run the fold with the new input (if any), price the new entry,
+ * correct entries a late input re-priced, and carry the member's notice watermark and wake-up
+ * time (functions/domain/ledger-notices.ts) into the new state. Pure.
+ *
+ * The ledger job (`writer: 'job'`) sends every notice due since the watermark and moves it to
+ * now; every other writer keeps the watermark, lowering it below a notice its input made due in
+ * the past, so the job sends that one too.
+ */
+export function planLedgerCommit(
+  config: ProgramConfig,
+  customerId: string,
+  snapshot: LedgerSnapshot,
+  input: LedgerInput | undefined,
+  now: Date,
+  writer: 'event' | 'job',
+): LedgerPlan {
+  const nowMs = now.getTime();
+  const inputs = snapshot.entries.map((e) => e.input);
+  const before = foldLedger(config, inputs, { asOf: nowMs });
+  const withInput = input ? [...inputs, input] : inputs;
+  const after = input ? foldLedger(config, withInput, { asOf: nowMs }) : before;
+  const noticesBefore = ledgerNotices(config, customerId, before, inputs);
+  const noticesAfter = input ? ledgerNotices(config, customerId, after, withInput) : noticesBefore;
+
+  const storedMark = snapshot.state?.wokeAt !== undefined ? Date.parse(snapshot.state.wokeAt) : undefined;
+  const lowered = watermarkAfter(noticesBefore, noticesAfter, storedMark);
+  const send = writer === 'job' ? noticesToSend(noticesAfter, lowered, nowMs) : [];
+  const mark = writer === 'job' ? nowMs : lowered;
+  const wake = nextWakeAt(after, noticesAfter, mark);
+
+  const credited = new Map(snapshot.entries.map((e) => [entryKey(e.kind, e.ref), e.delta]));
+  for (const c of snapshot.corrections) {
+    for (const [k, d] of Object.entries(c.deltas)) credited.set(k, (credited.get(k) ?? 0) + d);
+  }
+  const deltas: Record<string, number> = {};
+  let corrected = 0;
+  for (const [k, was] of credited) {
+    const is = after.entries.get(k)?.points ?? 0;
+    if (is !== was) {
+      deltas[k] = is - was;
+      corrected += is - was;
+    }
+  }
+  const recordedAt = now.toISOString();
+  const key = input ? entryKey(input.kind, input.ref) : undefined;
+  const priced = key ? after.entries.get(key) : undefined;
+  if (key && !priced) throw new Error(`the fold lost ${key}`); // cannot happen: every input yields an entry
+
+  const correction: Omit<StoredCorrection, 'type' | 'sk'> | undefined =
+    Object.keys(deltas).length > 0
+      ? {
+          // A job's write (no input) corrects nothing in practice; it would be dated now.
+          at: input?.at ?? recordedAt,
+          ref: key ?? `job@${recordedAt}`,
+          delta: corrected,
+          deltas,
+          reason: `re-priced ${Object.keys(deltas).join(', ')} after ${key ?? 'a review'} arrived late`,
+          recordedAt,
+        }
+      : undefined;
+  const entry: Omit<StoredEntry, 'type' | 'sk'> | undefined =
+    input && priced
+      ? { kind: input.kind, ref: input.ref, at: input.at, input, delta: priced.points, reason: priced.reason, status: priced.status, recordedAt }
+      : undefined;
+  const state = {
+    balance: after.balance,
+    lifetimePoints: after.lifetimePoints,
+    updatedAt: recordedAt,
+    ...(mark !== undefined ? { wokeAt: iso(mark) } : {}),
+    ...(wake !== undefined ? { wakeAt: iso(wake) } : {}),
+  };
+  return {
+    before,
+    after,
+    ...(priced ? { priced } : {}),
+    commit: { ...(entry ? { entry } : {}), ...(correction ? { correction } : {}), state, expectedVersion: snapshot.state?.version ?? 0 },
+    corrected,
+    send,
+  };
+}
 
 /**
  * Records one distinct event in a member's ledger, exactly once.
  *
  * Read the member's ledger, re-run the points fold with the new event, and write the new
  * entry, any corrections to entries the late event re-priced (a tier multiplier, a first-order
- * bonus, a refund waiting for its order) and the new balance in one transaction. Because the
- * fold is over distinct events in business time, every delivery order ends in the same state.
+ * bonus, a refund waiting for its order, an expiry) and the new state in one transaction.
+ * Because the fold is over distinct events in business time, every delivery order ends in the
+ * same state.
  */
 export async function recordLedgerEvent(deps: LedgerDeps, customerId: string, input: LedgerInput): Promise<RecordOutcome> {
+  const result = await writeLedgerInput(deps, customerId, input);
+  if (result.outcome === 'redemption-exists' || result.outcome === 'sold-out') throw new Error(`${result.outcome} without a redemption`);
+  return result;
+}
+
+/** `recordLedgerEvent` with a check before the write and a redemption's conditional items in it. */
+export async function writeLedgerInput(deps: LedgerDeps, customerId: string, input: LedgerInput, options: RecordOptions = {}): Promise<WriteOutcome> {
   const key = entryKey(input.kind, input.ref);
   for (let attempt = 1; ; attempt++) {
     // The first attempt may use a cached snapshot; after a failed commit, always read afresh.
     const cached = attempt === 1 ? deps.cache?.get(customerId) : undefined;
     const snapshot = cached ?? (await deps.ledger.read(customerId));
-    if (snapshot.entries.some((e) => entryKey(e.kind, e.ref) === key)) return { outcome: 'duplicate' };
+    const existing = snapshot.entries.find((e) => entryKey(e.kind, e.ref) === key);
+    if (existing) return { outcome: 'duplicate', existing };
 
-    const fold = foldLedger(deps.config, [...snapshot.entries.map((e) => e.input), input]);
-    const priced = fold.entries.get(key);
-    if (!priced) throw new Error(`the fold lost ${key}`); // cannot happen: every input yields an entry
-
-    const credited = new Map(snapshot.entries.map((e) => [entryKey(e.kind, e.ref), e.delta]));
-    for (const c of snapshot.corrections) {
-      for (const [k, d] of Object.entries(c.deltas)) credited.set(k, (credited.get(k) ?? 0) + d);
-    }
-    const deltas: Record<string, number> = {};
-    let corrected = 0;
-    for (const [k, was] of credited) {
-      const now = fold.entries.get(k)?.points ?? 0;
-      if (now !== was) {
-        deltas[k] = now - was;
-        corrected += now - was;
-      }
-    }
-    const recordedAt = deps.clock.now().toISOString();
-    const correction: Omit<StoredCorrection, 'type' | 'sk'> | undefined =
-      corrected !== 0 || Object.keys(deltas).length > 0
-        ? {
-            at: input.at,
-            ref: key,
-            delta: corrected,
-            deltas,
-            reason: `re-priced ${Object.keys(deltas).join(', ')} after ${key} arrived late`,
-            recordedAt,
-          }
-        : undefined;
-
-    const entry: Omit<StoredEntry, 'type' | 'sk'> = {
-      kind: input.kind,
-      ref: input.ref,
-      at: input.at,
-      input,
-      delta: priced.points,
-      reason: priced.reason,
-      status: priced.status,
-      recordedAt,
-    };
-    const state = { balance: fold.balance, lifetimePoints: fold.lifetimePoints, updatedAt: recordedAt };
-    const expectedVersion = snapshot.state?.version ?? 0;
-    const outcome = await deps.ledger.commit(customerId, { entry, ...(correction ? { correction } : {}), state, expectedVersion });
-    if (outcome === 'duplicate') {
-      deps.cache?.forget(customerId);
-      return { outcome: 'duplicate' };
-    }
+    const plan = planLedgerCommit(deps.config, customerId, snapshot, input, deps.clock.now(), 'event');
+    options.check?.(plan);
+    const { commit } = plan;
+    const outcome = await deps.ledger.commit(customerId, { ...commit, ...(options.redemption ? { redemption: options.redemption } : {}) });
     if (outcome === 'committed') {
-      deps.cache?.set(customerId, afterCommit(snapshot, entry, correction, { ...state, version: expectedVersion + 1 }));
-      return { outcome: 'applied', points: priced.points, corrected, balance: fold.balance };
+      deps.cache?.set(customerId, afterCommit(snapshot, commit, { ...commit.state, version: commit.expectedVersion + 1 }));
+      return { outcome: 'applied', points: plan.priced?.points ?? 0, corrected: plan.corrected, balance: plan.after.balance, fold: plan.after };
     }
     deps.cache?.forget(customerId);
-    // Another event for this member committed between our read and our write: recompute.
+    if (outcome === 'duplicate') return { outcome: 'duplicate' };
+    if (outcome === 'sold-out') return { outcome };
+    if (outcome === 'redemption-exists') return { outcome };
+    // Another write for this member committed between our read and our write: recompute.
     deps.metrics.addMetric('LedgerConflicts', 'Count', 1);
     if (attempt >= MAX_ATTEMPTS) throw new ConcurrentUpdateError(`gave up on ${key} after ${attempt} concurrent updates`);
     await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
@@ -97,15 +179,10 @@ export async function recordLedgerEvent(deps: LedgerDeps, customerId: string, in
 }
 
 /** The snapshot as it is after a successful commit, for the cache. */
-function afterCommit(
-  before: LedgerSnapshot,
-  entry: Omit<StoredEntry, 'type' | 'sk'>,
-  correction: Omit<StoredCorrection, 'type' | 'sk'> | undefined,
-  state: NonNullable<LedgerSnapshot['state']>,
-): LedgerSnapshot {
+export function afterCommit(before: LedgerSnapshot, commit: Omit<LedgerCommit, 'redemption'>, state: NonNullable<LedgerSnapshot['state']>): LedgerSnapshot {
   return {
-    entries: [...before.entries, { type: 'entry', sk: '', ...entry }],
-    corrections: correction ? [...before.corrections, { type: 'correction', sk: '', ...correction }] : before.corrections,
+    entries: commit.entry ? [...before.entries, { type: 'entry', sk: '', ...commit.entry }] : before.entries,
+    corrections: commit.correction ? [...before.corrections, { type: 'correction', sk: '', ...commit.correction }] : before.corrections,
     state,
   };
 }

@@ -154,5 +154,6 @@ export const LOJAL_DETAIL_TYPES = [
   'reward.earned',
   'points.expiring',
   'perk.earned',
+  'tier.expiring',
 ] as const;
 export type LojalDetailType = (typeof LOJAL_DETAIL_TYPES)[number];

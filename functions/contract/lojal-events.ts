@@ -101,3 +101,98 @@ export const ProductAgedSchema = z.object({
 
 export type CheckinDue = z.output<typeof CheckinDueSchema>;
 export type ProductAged = z.output<typeof ProductAgedSchema>;
+
+const instant = z.iso.datetime({ offset: true });
+const tierName = z.string().check(z.minLength(1), z.maxLength(100));
+/** Idempotency keys of the ledger's events embed a customer id and more, so they may be longer than an id. */
+const key = z.string().check(z.minLength(1), z.maxLength(500));
+
+/**
+ * `tier.changed`: a member's tier status moved up (at once, when qualifying points over the
+ * rolling 12 months reached a higher tier) or down (at a review). Ledger job.
+ */
+export const TierChangedSchema = z.object({
+  /** `tier:<customerId>:<at>:<to>` */
+  idempotencyKey: key,
+  customerId: id,
+  from: tierName,
+  to: tierName,
+  direction: z.enum(['upgrade', 'downgrade']),
+  /** When it happened, in business time (UTC ISO). */
+  at: instant,
+  /** The new tier's points multiplier. */
+  multiplier: z.number().check(z.positive()),
+  /** Qualifying points over the 12 months that decided it. */
+  qualifyingPoints: points,
+  /** When the new status is next reviewed (UTC ISO); null at the lowest tier. */
+  reviewAt: z.nullable(instant),
+});
+
+/**
+ * `tier.expiring`: the warning, `tierReviewWarningDays` before a review, to a member whom the
+ * review would move down on what they have earned so far. Ledger job.
+ */
+export const TierExpiringSchema = z.object({
+  /** `tier-review:<customerId>:<reviewAt>` */
+  idempotencyKey: key,
+  customerId: id,
+  /** The status held now. */
+  tier: tierName,
+  /** UTC ISO. */
+  reviewAt: instant,
+  /** The tier after the review if nothing more is earned. */
+  projectedTier: tierName,
+  /** Qualifying points counting towards the review so far. */
+  qualifyingPoints: points,
+  /** Qualifying points the current tier needs over the 12 months before the review. */
+  requiredPoints: points,
+  /** How many more qualifying points keep the tier. */
+  pointsToKeep: z.int().check(z.positive()),
+  /** When the warning was due (UTC ISO). */
+  at: instant,
+});
+
+/**
+ * `reward.earned`: a reward issued with its code, either for points redeemed through the member
+ * API or for net spend passing another multiple of a spend reward's threshold. Ledger job.
+ */
+export const RewardEarnedSchema = z.object({
+  /** `reward:<customerId>:redemption:<redemptionId>` or `reward:<customerId>:spend:<rewardId>:<count>` */
+  idempotencyKey: key,
+  customerId: id,
+  source: z.enum(['redemption', 'spend']),
+  rewardId: id,
+  rewardName: z.string().check(z.minLength(1)),
+  /** The code to present at checkout. */
+  code: id,
+  /** When it was earned (UTC ISO). */
+  at: instant,
+  /** Last moment the code is valid (UTC ISO); null when it does not lapse. */
+  validUntil: z.nullable(instant),
+  /** For a redemption: the points it cost. */
+  points: z.optional(points),
+  /** For a spend reward: the currency, the threshold in minor units, and which multiple was reached. */
+  spend: z.optional(z.object({ currency: z.string().check(z.length(3)), everyMinor: z.int().check(z.positive()), count: z.int().check(z.positive()) })),
+});
+
+/** `points.expiring`: `expiryWarningDays` before points expire, how many would. Ledger job. */
+export const PointsExpiringSchema = z.object({
+  /** `points-expiring:<customerId>:<lastValidDate>` */
+  idempotencyKey: key,
+  customerId: id,
+  /** Points that expire if not spent before `expiresAt`. */
+  points: z.int().check(z.positive()),
+  /** UTC ISO. */
+  expiresAt: instant,
+  /** Their last valid day, in the client's calendar. */
+  lastValidDate: localDate,
+  /** The member's balance at the warning. */
+  balance: z.int(),
+  /** When the warning was due (UTC ISO). */
+  at: instant,
+});
+
+export type TierChanged = z.output<typeof TierChangedSchema>;
+export type TierExpiring = z.output<typeof TierExpiringSchema>;
+export type RewardEarned = z.output<typeof RewardEarnedSchema>;
+export type PointsExpiring = z.output<typeof PointsExpiringSchema>;

@@ -66,3 +66,16 @@ export function calendarShard(customerId: string): number {
 }
 /** The daily calendar job's watermark: the last local date it finished. */
 export const CALENDAR_WATERMARK_KEY = { pk: 'JOB#calendar-daily', sk: 'WATERMARK' } as const;
+
+/**
+ * A member's ledger wake-up in the `due` index: the member's state item carries
+ * `duePk = WAKE#<00-15>` (a stable shard per member) and `dueSk = <UTC ISO>`, the earliest instant
+ * the ledger job has work for the member. Apart from the timeline's `DUE#<month>#<shard>`
+ * partitions, so neither sweeper reads the other's items.
+ */
+export const wakePk = (shard: number): string => `WAKE#${String(shard).padStart(2, '0')}`;
+export const wakeShard = (customerId: string): number => dueShard(memberPk(customerId), STATE_SK);
+/** A redemption's idempotency record: the request it answered and the answer. */
+export const redemptionSk = (redemptionId: string): string => `RDM#${keyPart(redemptionId)}`;
+/** How many of a reward have been redeemed, across members. */
+export const rewardStockKey = (rewardId: string) => ({ pk: `REWARD#${keyPart(rewardId)}`, sk: 'STOCK' }) as const;

@@ -1,7 +1,19 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { LedgerInput } from '../../domain/points';
-import { correctionSk, LEDGER_END, LEDGER_PREFIX, ledgerSk, memberPk, STATE_SK } from './keys';
+import {
+  correctionSk,
+  DUE_SHARDS,
+  LEDGER_END,
+  LEDGER_PREFIX,
+  ledgerSk,
+  memberPk,
+  redemptionSk,
+  rewardStockKey,
+  STATE_SK,
+  wakePk,
+  wakeShard,
+} from './keys';
 
 /** A ledger entry as stored: the event's normalized input and the points it was first credited with. */
 export interface StoredEntry {
@@ -36,6 +48,18 @@ export interface MemberState {
   readonly lifetimePoints: number;
   readonly version: number;
   readonly updatedAt: string;
+  /** The notice watermark (UTC ISO): every notice due at or before it has been sent. Absent: none sent yet. */
+  readonly wokeAt?: string;
+  /** When the ledger job next has work for this member (UTC ISO); indexed in `due`. Absent: none. */
+  readonly wakeAt?: string;
+}
+
+/** A redemption's idempotency record: the request, as a hash, and the answer it got. */
+export interface StoredRedemption {
+  readonly redemptionId: string;
+  readonly requestHash: string;
+  readonly response: Record<string, unknown>;
+  readonly createdAt: string;
 }
 
 export interface LedgerSnapshot {
@@ -44,14 +68,33 @@ export interface LedgerSnapshot {
   readonly state: MemberState | undefined;
 }
 
-export type CommitOutcome = 'committed' | 'duplicate' | 'conflict';
+/**
+ * - `duplicate`: the entry already exists (a redelivered event);
+ * - `conflict`: the state moved on since it was read (recompute and try again);
+ * - `redemption-exists`: a redemption with this id was recorded meanwhile (answer from its record);
+ * - `sold-out`: the reward's stock is used up.
+ */
+export type CommitOutcome = 'committed' | 'duplicate' | 'conflict' | 'redemption-exists' | 'sold-out';
 
 export interface LedgerCommit {
-  readonly entry: Omit<StoredEntry, 'type' | 'sk'>;
+  /** Absent for a state-only write (the ledger job moving the member's watermark). */
+  readonly entry?: Omit<StoredEntry, 'type' | 'sk'>;
   readonly correction?: Omit<StoredCorrection, 'type' | 'sk'>;
   readonly state: Omit<MemberState, 'version'>;
   /** The state version the commit was computed from (0 when the member had none). */
   readonly expectedVersion: number;
+  /** A redemption's idempotency record, and the reward stock it takes one of, in the same transaction. */
+  readonly redemption?: {
+    readonly record: Omit<StoredRedemption, 'createdAt'>;
+    /** Taken only while fewer than `limit` have been redeemed. */
+    readonly stock?: { readonly rewardId: string; readonly limit: number };
+  };
+}
+
+/** A member whose ledger wake-up is due, from the `due` index. */
+export interface DueMember {
+  readonly customerId: string;
+  readonly wakeAt: string;
 }
 
 /**
@@ -92,51 +135,156 @@ export class LedgerStore {
   /**
    * Writes a new entry, its corrections and the new state in ONE transaction. The entry is
    * guarded by `attribute_not_exists` (a redelivered event is a duplicate, not an error) and
-   * the state by its version (a concurrent event for the same member makes us recompute).
+   * the state by its version (a concurrent event for the same member makes us recompute). A
+   * redemption adds its idempotency record (new ids only) and, for a reward with a stock, one
+   * more redeemed (only below the limit), so no balance is overdrawn and no stock oversold.
    */
   async commit(customerId: string, commit: LedgerCommit): Promise<CommitOutcome> {
     const pk = memberPk(customerId);
-    const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [
-      {
-        Put: {
-          TableName: this.tableName,
-          Item: { pk, sk: ledgerSk(commit.entry.at, commit.entry.kind, commit.entry.ref), type: 'entry', ...commit.entry },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
-    ];
-    if (commit.correction) {
+    type Item = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
+    const items: { item: Item; failsAs: Exclude<CommitOutcome, 'committed'> }[] = [];
+    if (commit.entry) {
       items.push({
-        Put: {
-          TableName: this.tableName,
-          Item: { pk, sk: correctionSk(commit.correction.at, commit.correction.ref), type: 'correction', ...commit.correction },
-          ConditionExpression: 'attribute_not_exists(pk)',
+        failsAs: 'duplicate',
+        item: {
+          Put: {
+            TableName: this.tableName,
+            Item: { pk, sk: ledgerSk(commit.entry.at, commit.entry.kind, commit.entry.ref), type: 'entry', ...commit.entry },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
         },
       });
     }
+    if (commit.correction) {
+      items.push({
+        failsAs: 'conflict',
+        item: {
+          Put: {
+            TableName: this.tableName,
+            Item: { pk, sk: correctionSk(commit.correction.at, commit.correction.ref), type: 'correction', ...commit.correction },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+      });
+    }
+    const { wakeAt, ...state } = commit.state;
     items.push({
-      Put: {
-        TableName: this.tableName,
-        Item: { pk, sk: STATE_SK, type: 'state', customerId, ...commit.state, version: commit.expectedVersion + 1 },
-        ConditionExpression: commit.expectedVersion === 0 ? 'attribute_not_exists(pk)' : '#v = :v',
-        ...(commit.expectedVersion === 0
-          ? {}
-          : { ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': commit.expectedVersion } }),
+      failsAs: 'conflict',
+      item: {
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            pk,
+            sk: STATE_SK,
+            type: 'state',
+            customerId,
+            ...state,
+            version: commit.expectedVersion + 1,
+            // Sparse: a member with nothing ahead is not in the index at all.
+            ...(wakeAt !== undefined ? { wakeAt, duePk: wakePk(wakeShard(customerId)), dueSk: wakeAt } : {}),
+          },
+          ConditionExpression: commit.expectedVersion === 0 ? 'attribute_not_exists(pk)' : '#v = :v',
+          ...(commit.expectedVersion === 0
+            ? {}
+            : { ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': commit.expectedVersion } }),
+        },
       },
     });
+    if (commit.redemption) {
+      const { record, stock } = commit.redemption;
+      items.push({
+        failsAs: 'redemption-exists',
+        item: {
+          Put: {
+            TableName: this.tableName,
+            Item: { pk, sk: redemptionSk(record.redemptionId), type: 'redemption', ...record, createdAt: commit.state.updatedAt },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+      });
+      if (stock) {
+        items.push({
+          failsAs: 'sold-out',
+          item: {
+            Update: {
+              TableName: this.tableName,
+              Key: rewardStockKey(stock.rewardId),
+              UpdateExpression: 'SET #issued = if_not_exists(#issued, :zero) + :one, #type = :type',
+              ConditionExpression: 'attribute_not_exists(#issued) OR #issued < :limit',
+              ExpressionAttributeNames: { '#issued': 'issued', '#type': 'type' },
+              ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':limit': stock.limit, ':type': 'reward-stock' },
+            },
+          },
+        });
+      }
+    }
     try {
-      await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
+      await this.doc.send(new TransactWriteCommand({ TransactItems: items.map((i) => i.item) }));
       return 'committed';
     } catch (error) {
       if (error instanceof TransactionCanceledException || (error as { name?: string }).name === 'TransactionCanceledException') {
         const reasons = (error as TransactionCanceledException).CancellationReasons ?? [];
-        if (reasons[0]?.Code === 'ConditionalCheckFailed') return 'duplicate';
-        if (reasons.some((r) => r.Code === 'ConditionalCheckFailed')) return 'conflict';
+        // The first failed condition, in the order above, decides: a duplicate entry outranks a stale version.
+        const failed = reasons.findIndex((r) => r.Code === 'ConditionalCheckFailed');
+        if (failed >= 0) return items[failed]?.failsAs ?? 'conflict';
         // TransactionConflict: another transaction touched the same items at the same moment.
         if (reasons.some((r) => r.Code === 'TransactionConflict')) return 'conflict';
       }
       throw error;
     }
+  }
+
+  /** A redemption's idempotency record, if one was written. */
+  async readRedemption(customerId: string, redemptionId: string): Promise<StoredRedemption | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: memberPk(customerId), sk: redemptionSk(redemptionId) }, ConsistentRead: true }),
+    );
+    return Item as StoredRedemption | undefined;
+  }
+
+  /** How many of a reward have been redeemed so far, across members. */
+  async rewardsRedeemed(rewardId: string): Promise<number> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: rewardStockKey(rewardId), ConsistentRead: true }));
+    return Number(Item?.issued ?? 0);
+  }
+
+  /** Members of one index shard whose wake-up is due at `nowIso`, earliest first, a page at a time. */
+  async dueMembers(shard: number, nowIso: string, limit: number, cursor?: Record<string, unknown>) {
+    const page = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'due',
+        KeyConditionExpression: 'duePk = :pk AND dueSk <= :now',
+        ExpressionAttributeValues: { ':pk': wakePk(shard), ':now': nowIso },
+        Limit: limit,
+        ExclusiveStartKey: cursor,
+      }),
+    );
+    const members: DueMember[] = (page.Items ?? []).map((item) => ({
+      customerId: String(item.pk).slice(memberPk('').length),
+      wakeAt: String(item.dueSk),
+    }));
+    return { members, read: page.ScannedCount ?? members.length, cursor: page.LastEvaluatedKey };
+  }
+
+  /** The earliest wake-up of any member (UTC ISO), or undefined when no member waits for anything. */
+  async earliestWake(): Promise<string | undefined> {
+    const firsts = await Promise.all(
+      Array.from({ length: DUE_SHARDS }, async (_, shard) => {
+        const page = await this.doc.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: 'due',
+            KeyConditionExpression: 'duePk = :pk',
+            ExpressionAttributeValues: { ':pk': wakePk(shard) },
+            Limit: 1,
+          }),
+        );
+        const first = page.Items?.[0]?.dueSk;
+        return typeof first === 'string' ? first : undefined;
+      }),
+    );
+    return firsts.filter((f): f is string => f !== undefined).sort()[0];
   }
 
   /** Ledger entries and corrections, newest first, one page at a time. */
