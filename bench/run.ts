@@ -1,6 +1,7 @@
 import { startDynamoDbLocal } from '../local/services/dynamodb';
 import { measureBundleSizes } from './bundle-sizes';
 import { benchPoints } from './points';
+import { benchTimeline } from './timeline';
 
 /**
  * `npm run bench`: every figure from one run against one DynamoDB Local, printed as ratios
@@ -26,6 +27,16 @@ try {
     console.log(`    ${fmt(f.readUnits, 2)} RCU + ${fmt(f.writeUnits, 2)} WCU per order, as DynamoDB Local reports them`);
   }
   console.log('');
+
+  const timeline = await benchTimeline({ endpoint: dynamo.endpoint, ...(quick ? { scheduled: 20_000, due: 2_000 } : {}) });
+  console.log(`timeline sweep (${timeline.due} due items spread over a day among ${timeline.scheduled} scheduled; seeding took ${fmt(timeline.seedSeconds)} s)`);
+  console.log(`  items read per item emitted     ${fmt(timeline.sweep.itemsReadPerEmitted, 2)}  (${timeline.sweep.emitted} emitted in ${timeline.sweep.sweeps} sweeps)`);
+  console.log(`  emitted items per second        ${fmt(timeline.sweep.emittedPerSecond)}`);
+  console.log(`  round trips per item emitted    ${fmt(timeline.sweep.roundTripsPerEmitted, 2)}  ${JSON.stringify(timeline.sweep.calls)}`);
+  console.log(`  capacity per item emitted       ${fmt(timeline.sweep.readUnitsPerEmitted, 2)} RCU + ${fmt(timeline.sweep.writeUnitsPerEmitted, 2)} WCU, as DynamoDB Local reports them`);
+  console.log(`timeline query of one customer (${timeline.timeline.items} items)`);
+  console.log(`  items read per item returned    ${fmt(timeline.timeline.itemsReadPerItem, 2)}`);
+  console.log(`  queries per second              ${fmt(timeline.timeline.queriesPerSecond)}  (p50 ${fmt(timeline.timeline.p50Ms)} ms, p95 ${fmt(timeline.timeline.p95Ms)} ms)\n`);
 
   console.log('Lambda bundles (minified ESM, @aws-sdk external)');
   for (const { name, bytes } of await measureBundleSizes()) {
