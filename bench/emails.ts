@@ -59,7 +59,11 @@ export interface EmailBenchResult {
   readonly senderMs: { readonly mean: number; readonly p95: number };
   /** DynamoDB requests per mail (handler and sender) and capacity as DynamoDB Local reports it. */
   readonly dynamo: { readonly roundTripsPerEmail: number; readonly readUnitsPerEmail: number; readonly writeUnitsPerEmail: number; readonly calls: Record<string, number>; readonly millis: Record<string, number> };
-  /** Dollars per 1 000 mails on AWS at `EMAIL_PRICES`, from the measured times (the local times stand in for Lambda's). */
+  /**
+   * Dollars per 1 000 mails on AWS at `EMAIL_PRICES`, from the measured times: the local times
+   * stand in for Lambda's, and as DynamoDB Local answers far slower than DynamoDB (its
+   * transactions serialise), the Lambda figure is an upper bound. SES dominates either way.
+   */
   readonly costPer1000: {
     readonly lambda: number;
     readonly sqs: number;
@@ -211,7 +215,7 @@ export function formatEmailBench(r: EmailBenchResult): string {
     `  time per mail: handler ${r.handlerMs.mean.toFixed(1)} ms (p95 ${r.handlerMs.p95.toFixed(1)}), sender ${r.senderMs.mean.toFixed(1)} ms (p95 ${r.senderMs.p95.toFixed(1)})`,
     `  ${r.dynamo.roundTripsPerEmail.toFixed(2)} DynamoDB round trips per mail ${JSON.stringify(r.dynamo.calls)}, ms per mail ${JSON.stringify(r.dynamo.millis)}`,
     `  ${r.dynamo.readUnitsPerEmail.toFixed(2)} RCU + ${r.dynamo.writeUnitsPerEmail.toFixed(2)} WCU per mail, as DynamoDB Local reports them`,
-    `  cost per 1 000 mails on AWS (${r.assumptions.memoryMb} MB arm64, SQS batches of ${r.assumptions.sqsBatchSize}, us-east-1 list prices):`,
+    `  cost per 1 000 mails on AWS (${r.assumptions.memoryMb} MB arm64, SQS batches of ${r.assumptions.sqsBatchSize}, us-east-1 list prices; Lambda from local times, an upper bound):`,
     `    Lambda ${usd(r.costPer1000.lambda)}  SQS ${usd(r.costPer1000.sqs)}  SES ${usd(r.costPer1000.ses)}  DynamoDB ${usd(r.costPer1000.dynamodb)}  total ${usd(r.costPer1000.total)}`,
   ].join('\n');
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { MailRecord, MailStore } from '../adapters/dynamo/mail-store';
 import type { ProfileStore } from '../adapters/dynamo/profile-store';
 import type { StoredTimelineItem, TimelineStore } from '../adapters/dynamo/timeline-store';
-import type { EmailKind } from '../config/email-kinds';
+import { type EmailKind, emailClass } from '../config/email-kinds';
 import type { ProgramConfig } from '../config/program';
 import type { MailJob } from '../contract/mail-job';
 import { crossSellCategories, type Purchase } from '../domain/email/cross-sell';
@@ -112,12 +112,16 @@ async function attempt(deps: MailSenderDeps, job: MailJob): Promise<SendOutcome 
   const { config, mail, clock } = deps;
   const now = clock.now();
 
-  const record = await mail.get(job.customerId, job.kind, job.ref);
+  // The record, the profile and (for marketing mail) the cap in parallel: one round trip of latency.
+  const marketing = emailClass(config, job.kind) === 'marketing';
+  const [record, stored, capRead] = await Promise.all([
+    mail.get(job.customerId, job.kind, job.ref),
+    deps.profiles.get(job.customerId),
+    marketing ? mail.readCap(job.customerId) : undefined,
+  ]);
   const settled = settledState(record, now);
   if (settled === 'busy') throw new MailBusyError(`${job.kind} mail is being sent by another sender`);
   if (settled) return { outcome: 'duplicate' };
-
-  const stored = await deps.profiles.get(job.customerId);
   const member = stored?.profile.values ?? {};
   const suppressed = member.email ? await mail.isSuppressed(addressHash(member.email)) : false;
   const allowed = eligibility(config, job.kind, job.customerId, { email: member.email, marketingConsent: member.marketingConsent, suppressed });
@@ -127,7 +131,7 @@ async function attempt(deps: MailSenderDeps, job: MailJob): Promise<SendOutcome 
   const content = await gather(deps, job, now);
   if ('skip' in content) return skip(deps, job, content.skip, now);
 
-  const cap = allowed.mailClass === 'marketing' ? await mail.readCap(job.customerId) : undefined;
+  const cap = allowed.mailClass === 'marketing' ? capRead : undefined;
   const timeZone = member.timeZone ?? config.timeZone;
   const sendAt = earliestSendTime(config, {
     now: now.getTime(),
