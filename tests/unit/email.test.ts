@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import { crossSellCategories } from '../../functions/domain/email/cross-sell';
+import { escapeHtml, oneLine } from '../../functions/domain/email/escape';
+import { MailLinks, WeakLinkSecretError } from '../../functions/domain/email/links';
+import { mailLocale } from '../../functions/domain/email/locale';
+import { earliestSendTime, eligibility, firstAllowedByCap, inHoldout, localDay } from '../../functions/domain/email/policy';
+import { addressHash } from '../../functions/domain/email/suppression';
+import { RENDERABLE_KINDS, renderMail, TemplateDataError } from '../../functions/domain/email/templates';
+import { senderAddress } from '../../functions/app/send-mail';
+import { demoConfig } from '../support/deps';
+
+const DAY = 86_400_000;
+const at = (iso: string) => Date.parse(iso);
+
+describe('Function: mailLocale', () => {
+  const demo = { locales: ['sv', 'en'], defaultLocale: 'sv' };
+  it.each([
+    ['sv-SE', demo, 'sv'],
+    ['en-US', demo, 'en'],
+    ['nb-NO', demo, 'sv'],
+    [undefined, demo, 'sv'],
+    ['nb-NO', { locales: ['nb', 'en'], defaultLocale: 'en' }, 'nb'],
+    ['no', { locales: ['nb'], defaultLocale: 'nb' }, 'nb'],
+    ['de', { locales: ['de', 'en'], defaultLocale: 'de' }, 'en'],
+  ] as const)('a member with locale %s of a client offering %o reads %s', (member, config, expected) => {
+    expect(mailLocale(member, { locales: [...config.locales], defaultLocale: config.defaultLocale })).toBe(expected);
+  });
+});
+
+describe('Function: firstAllowedByCap', () => {
+  const cap = { emails: 2, perDays: 7 };
+  it('allows a mail at once while fewer than the cap went out in the window', () => {
+    expect(firstAllowedByCap([at('2027-03-01T10:00:00Z')], at('2027-03-05T10:00:00Z'), cap)).toBe(at('2027-03-05T10:00:00Z'));
+  });
+  it('defers one more to when the oldest mail that blocks it leaves the rolling window', () => {
+    const sent = [at('2027-03-04T09:00:00Z'), at('2027-03-01T10:00:00Z'), at('2027-03-03T08:00:00Z')];
+    expect(firstAllowedByCap(sent, at('2027-03-05T10:00:00Z'), cap)).toBe(at('2027-03-03T08:00:00Z') + 7 * DAY);
+  });
+  it('forgets mail older than the window', () => {
+    const sent = [at('2027-02-01T10:00:00Z'), at('2027-02-02T10:00:00Z')];
+    expect(firstAllowedByCap(sent, at('2027-03-05T10:00:00Z'), cap)).toBe(at('2027-03-05T10:00:00Z'));
+  });
+});
+
+describe('Function: earliestSendTime', () => {
+  const input = { kind: 'birthday' as const, mailClass: 'marketing' as const, marketingSentAt: [], timeZone: 'Europe/Stockholm' };
+  it('moves scheduled mail out of quiet hours on the member’s clock, across a daylight-saving change', () => {
+    // 23:30 on 27 March 2027 in Stockholm; clocks go forward that night, so 08:00 is 06:00 UTC.
+    expect(new Date(earliestSendTime(demoConfig, { ...input, now: at('2027-03-27T22:30:00Z') })).toISOString()).toBe('2027-03-28T06:00:00.000Z');
+  });
+  it('sends the welcome at once, even at night', () => {
+    const now = at('2027-03-10T23:30:00Z');
+    expect(earliestSendTime(demoConfig, { ...input, kind: 'welcome', mailClass: 'service', now })).toBe(now);
+  });
+  it('a mail the cap pushes into the night waits for the morning after', () => {
+    const sent = [at('2027-03-03T21:30:00Z'), at('2027-03-04T08:00:00Z')];
+    const now = at('2027-03-05T10:00:00Z');
+    expect(new Date(earliestSendTime(demoConfig, { ...input, marketingSentAt: sent, now })).toISOString()).toBe('2027-03-11T07:00:00.000Z');
+  });
+});
+
+describe('Function: eligibility', () => {
+  it('lets service mail through without consent, never marketing mail; a suppressed or missing address stops both', () => {
+    expect(eligibility(demoConfig, 'checkin', 'c1', { email: 'a@b.se', suppressed: false })).toEqual({ send: true, mailClass: 'service' });
+    expect(eligibility(demoConfig, 'birthday', 'c1', { email: 'a@b.se', suppressed: false })).toEqual({ send: false, reason: 'no-consent' });
+    expect(eligibility(demoConfig, 'birthday', 'c1', { email: 'a@b.se', marketingConsent: true, suppressed: false })).toEqual({ send: true, mailClass: 'marketing' });
+    expect(eligibility(demoConfig, 'welcome', 'c1', { email: 'a@b.se', suppressed: true })).toEqual({ send: false, reason: 'suppressed' });
+    expect(eligibility(demoConfig, 'welcome', 'c1', { suppressed: false })).toEqual({ send: false, reason: 'no-address' });
+    expect(eligibility({ ...demoConfig, emailKinds: { birthday: 'service' } }, 'birthday', 'c1', { email: 'a@b.se', suppressed: false }).send).toBe(true);
+  });
+  it('keeps a stable holdout share of members out of marketing mail', () => {
+    const members = Array.from({ length: 10_000 }, (_, i) => `m${i}`);
+    const held = members.filter((m) => inHoldout(m, 10)).length;
+    expect(held).toBeGreaterThan(900);
+    expect(held).toBeLessThan(1100);
+    expect(members.filter((m) => inHoldout(m, 0))).toEqual([]);
+    expect(inHoldout('m42', 10)).toBe(inHoldout('m42', 10));
+  });
+  it('counts days on the member’s calendar', () => {
+    expect(localDay(at('2027-03-10T23:30:00Z'), 'Europe/Stockholm')).toBe('2027-03-11');
+    expect(localDay(at('2027-03-10T23:30:00Z'), 'America/New_York')).toBe('2027-03-10');
+  });
+});
+
+describe('Class: MailLinks', () => {
+  const links = new MailLinks({ secret: 'x'.repeat(40), baseUrl: 'https://loyalty.example.com/', unsubscribeMailbox: 'hello@example.com' });
+  it('verifies its own tokens and nothing else: another member, purpose, ref or secret fails', () => {
+    const token = links.sign('checkin', 'c1', 'o1');
+    expect(links.verify('checkin', 'c1', 'o1', token)).toBe(true);
+    expect(links.verify('checkin', 'c2', 'o1', token)).toBe(false);
+    expect(links.verify('checkin', 'c1', 'o2', token)).toBe(false);
+    expect(links.verify('unsubscribe', 'c1', 'o1', token)).toBe(false);
+    expect(links.verify('checkin', 'c1', 'o1', undefined)).toBe(false);
+    expect(links.verify('checkin', 'c1', 'o1', `${token}x`)).toBe(false);
+    const other = new MailLinks({ secret: 'y'.repeat(40), baseUrl: 'https://x', unsubscribeMailbox: 'a@b.c' });
+    expect(other.verify('checkin', 'c1', 'o1', token)).toBe(false);
+    // Field boundaries are length-prefixed: ("c1o", "1") never signs like ("c1", "o1").
+    expect(links.verify('checkin', 'c1o', '1', token)).toBe(false);
+  });
+  it('builds https unsubscribe and answer links under the base URL, ids encoded', () => {
+    expect(links.unsubscribeUrl('c/1')).toMatch(/^https:\/\/loyalty\.example\.com\/v1\/members\/c%2F1\/unsubscribe\?t=[\w-]{22}$/);
+    expect(links.checkinAnswerUrl('c1', 'o 1', 7)).toMatch(/\/v1\/members\/c1\/checkin\?order=o\+1&score=7&t=[\w-]{22}$/);
+    expect(links.unsubscribeMailto('c1')).toMatch(/^mailto:hello@example\.com\?subject=unsubscribe%20c1%20[\w-]{22}$/);
+  });
+  it('refuses a secret too short to be one', () => {
+    expect(() => new MailLinks({ secret: 'short', baseUrl: 'https://x', unsubscribeMailbox: 'a@b.c' })).toThrow(WeakLinkSecretError);
+  });
+});
+
+describe('Function: renderMail', () => {
+  const brand = { name: 'Shop & "Co"' };
+  it('names the bad field and renders nothing when the data fails its schema', () => {
+    expect(() => renderMail('anniversary', 'en', { brand, years: 0, bonusPoints: 500, unsubscribeUrl: 'https://x/u' })).toThrow(TemplateDataError);
+    expect(() => renderMail('anniversary', 'en', { brand, years: 2, bonusPoints: 500 })).toThrow(/anniversary\.unsubscribeUrl/);
+    expect(() => renderMail('checkin', 'en', { brand, orders: [], answerUrls: [] })).toThrow(/checkin\.orders/);
+  });
+  it('escapes every value in HTML, brand included, and keeps the subject on one line', () => {
+    const mail = renderMail('birthday', 'en', { brand, firstName: '<b>Eve</b>\r\nBcc: x@y.z', bonusPoints: 0, unsubscribeUrl: 'https://x/u?a=1&b=2' });
+    expect(mail.html).toContain('Hi &lt;b&gt;Eve&lt;/b&gt;');
+    expect(mail.html).toContain('Shop &amp; &quot;Co&quot;');
+    expect(mail.html).toContain('href="https://x/u?a=1&amp;b=2"');
+    expect(mail.html).not.toMatch(/<b>/);
+    expect(mail.subject).toBe('Happy birthday from Shop & "Co"!');
+    expect(mail.text).toContain('Hi <b>Eve</b> Bcc: x@y.z,');
+  });
+  it('has copy for every renderable kind in sv, nb and en', () => {
+    const data = {
+      welcome: { balance: 0, earnRates: [], multipliers: [], activities: [], firstOrderBonus: 0 },
+      checkin: { orders: [{ orderId: 'o1', products: [] }], answerUrls: Array.from({ length: 11 }, (_, i) => `https://x/${i}`) },
+      replacement: { products: [{ sku: 's', category: 'running-shoes', name: null, ageDays: 270 }], related: [], unsubscribeUrl: 'https://x/u' },
+      anniversary: { years: 1, bonusPoints: 500, unsubscribeUrl: 'https://x/u' },
+      birthday: { bonusPoints: 200, unsubscribeUrl: 'https://x/u' },
+    } as const;
+    for (const kind of RENDERABLE_KINDS) {
+      const subjects = (['sv', 'nb', 'en'] as const).map((locale) => renderMail(kind, locale, { brand, ...data[kind] }).subject);
+      expect(new Set(subjects).size, kind).toBe(3);
+    }
+  });
+});
+
+describe('Function: crossSellCategories', () => {
+  const config = { relatedCategories: { 'running-shoes': ['running-socks', 'insoles', 'running-shoes'] }, lifespans: { insoles: 180 } };
+  it('suggests related categories, never the reminded one nor one bought within its lifespan', () => {
+    const now = at('2027-12-05T10:00:00Z');
+    const purchases = [
+      { category: 'insoles', placedAt: '2027-10-01T10:00:00Z' },
+      { category: 'running-socks', placedAt: '2027-05-01T10:00:00Z' },
+    ];
+    expect(crossSellCategories(config, ['running-shoes'], purchases, now)).toEqual(['running-socks']);
+    expect(crossSellCategories(config, ['running-shoes'], [], now)).toEqual(['running-socks', 'insoles']);
+  });
+});
+
+describe('Mail helpers', () => {
+  it('hash addresses case- and space-insensitively, never keeping them', () => {
+    expect(addressHash(' Ada@Example.com')).toBe(addressHash('ada@example.com'));
+    expect(addressHash('ada@example.com')).toMatch(/^[0-9a-f]{64}$/);
+  });
+  it('quote or MIME-encode the sender’s display name', () => {
+    expect(senderAddress('Lojal "Demo"', 'a@b.se')).toBe('"Lojal \\"Demo\\"" <a@b.se>');
+    expect(senderAddress('Åre Sport', 'a@b.se')).toBe(`=?UTF-8?B?${Buffer.from('Åre Sport').toString('base64')}?= <a@b.se>`);
+  });
+  it('escape and flatten text', () => {
+    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+    expect(oneLine(' a\r\nb\tc ')).toBe('a b c');
+  });
+});
