@@ -1,5 +1,6 @@
 import { EventBridgePublisher } from '../functions/adapters/eventbridge/publisher';
 import { calendarDailyJob } from '../functions/app/calendar-daily';
+import { ledgerSweeperJob } from '../functions/app/ledger-sweeper';
 import { deferredMailReleaseJob } from '../functions/app/release-deferred-mail';
 import { timelineSweeperJob } from '../functions/app/sweep-due-items';
 import type { LocalJobContext } from './local-copy';
@@ -12,11 +13,16 @@ import type { ScheduledJob } from './schedule';
  * client's time zone). Their events go through the production `EventBridgePublisher` onto the
  * local bus as Lojal (Source `lojal`). With mail wired (always in the local copy), also the
  * deferred-mail release job (every minute, skipping idle ones), which puts mail back on the
- * in-process mail queue when its cap or quiet hours end.
+ * in-process mail queue when its cap or quiet hours end. And the ledger job (every minute,
+ * skipping idle ones): expiry, tier reviews and the ledger's notices.
  */
 export function lojalJobs(context: LocalJobContext): ScheduledJob[] {
   const publisher = new EventBridgePublisher((entries) => context.publish(entries));
-  const jobs: ScheduledJob[] = [timelineSweeperJob(context.deps, publisher), calendarDailyJob(context.deps, publisher)];
+  const jobs: ScheduledJob[] = [
+    timelineSweeperJob(context.deps, publisher),
+    calendarDailyJob(context.deps, publisher),
+    ledgerSweeperJob(context.deps, publisher),
+  ];
   if (context.deps.email?.queue) jobs.push(deferredMailReleaseJob({ ...context.deps, queue: context.deps.email.queue }));
   return jobs;
 }
