@@ -5,7 +5,8 @@ import { memberPk } from '../adapters/dynamo/keys';
 import { ProfileStore } from '../adapters/dynamo/profile-store';
 import { TimelineStore } from '../adapters/dynamo/timeline-store';
 import { calendarEntriesOf, localDateAt, perksHeld } from '../domain/calendar';
-import { foldLedger, qualifyingPointsAt, tierFor } from '../domain/points';
+import { redeemPoints, RedemptionRequestSchema } from '../app/redeem-points';
+import { foldLedger, nextExpiry, pendingAt, qualifyingPointsAt, spendableAt } from '../domain/points';
 import { publicStatus } from '../domain/timeline';
 import { ConflictError, NotFoundError, ValidationError } from '../runtime/errors';
 import type { HandlerDeps } from '../handlers/registry';
@@ -27,6 +28,7 @@ export const MEMBER_API_ROUTES = [
   { method: 'GET', path: '/v1/members/{customerId}', operation: 'getMember' },
   { method: 'GET', path: '/v1/members/{customerId}/ledger', operation: 'getLedger' },
   { method: 'GET', path: '/v1/members/{customerId}/timeline', operation: 'getTimeline' },
+  { method: 'POST', path: '/v1/members/{customerId}/redemptions', operation: 'redeem' },
   // The sent-mail log and the pages the links in mail open (functions/api/mail-api.ts).
   ...MAIL_API_ROUTES,
 ] as const satisfies readonly MemberApiRouteSpec[];
@@ -80,19 +82,33 @@ export function createMemberApi(deps: MemberApiDeps): MemberApiHandler {
     async getMember(customerId) {
       const [snapshot, stored] = await Promise.all([ledger.read(customerId), profiles.get(customerId, false)]);
       if (!snapshot.state && !stored) throw new NotFoundError(`no member ${customerId}`);
-      const fold = foldLedger(deps.config, snapshot.entries.map((e) => e.input));
       const now = deps.clock.now().getTime();
+      // The fold carried to now: a review that has come since the last event already applies.
+      const fold = foldLedger(deps.config, snapshot.entries.map((e) => e.input), { asOf: now });
       const qualifyingPoints = qualifyingPointsAt(fold, now);
+      const pending = pendingAt(fold, now);
+      const next = deps.config.tiers[deps.config.tiers.findIndex((t) => t.name === fold.status.name) + 1];
+      const expiring = nextExpiry(fold, now);
+      const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
       // Tenure perks from the registration's local date, as of the client's local today (the
       // day the calendar job emits `perk.earned`); a deleted member holds none.
       const anniversary = calendarEntriesOf(stored?.profile, deps.config.timeZone).find((e) => e.kind === 'anniversary');
       const perks = perksHeld(anniversary?.date, localDateAt(now, deps.config.timeZone), deps.config.perks);
       return {
         customerId,
-        balance: snapshot.state?.balance ?? 0,
-        lifetimePoints: snapshot.state?.lifetimePoints ?? 0,
-        tier: tierFor(deps.config, qualifyingPoints).name,
+        // Everything held, pending included; negative when a refund took back points already spent.
+        balance: fold.balance,
+        spendablePoints: spendableAt(fold, now),
+        pendingPoints: pending.reduce((s, p) => s + p.points, 0),
+        pending: pending.map((p) => ({ points: p.points, spendableAt: new Date(p.spendableAt).toISOString() })),
+        lifetimePoints: fold.lifetimePoints,
+        // The tier status: raised at once, lowered only at its review.
+        tier: fold.status.name,
+        tierSince: iso(fold.status.since),
+        tierReviewAt: iso(fold.status.reviewAt),
         qualifyingPoints,
+        nextTier: next ? { name: next.name, qualifyingPoints: next.qualifyingPoints, missing: Math.max(0, next.qualifyingPoints - qualifyingPoints) } : null,
+        expiring: expiring ? { points: expiring.points, expiresAt: new Date(expiring.expiresAt).toISOString() } : null,
         accountId: stored?.profile.values.accountId ?? null,
         perks,
       };
@@ -116,6 +132,20 @@ export function createMemberApi(deps: MemberApiDeps): MemberApiHandler {
         })),
         nextCursor: encodeCursor(page.cursor) ?? null,
       };
+    },
+
+    /** Spends points on a reward or as an amount (functions/app/redeem-points.ts): 201 when made, 200 when answered again. */
+    async redeem(customerId, event) {
+      let body: unknown;
+      try {
+        body = JSON.parse(event.body === undefined ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body);
+      } catch {
+        throw new ValidationError('body', 'must be JSON: { "redemptionId", "rewardId" } or { "redemptionId", "points" }');
+      }
+      const request = RedemptionRequestSchema.safeParse(body);
+      if (!request.success) throw ValidationError.fromZod(request.error, 'body');
+      const result = await redeemPoints({ ...deps, ledger, profiles }, customerId, request.data);
+      return new HttpAnswer(json(result.created ? 201 : 200, result.redemption));
     },
 
     /** Scheduled check-ins and reminders, by due time (one Query); a claimed item shows as pending. */

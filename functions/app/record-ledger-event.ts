@@ -30,8 +30,8 @@ export interface RecordOptions {
    * written; throw (e.g. a `ConflictError` for too few points) to refuse the input.
    */
   readonly check?: (plan: LedgerPlan) => void;
-  /** A redemption's idempotency record and reward stock, written in the same transaction. */
-  readonly redemption?: LedgerCommit['redemption'];
+  /** A redemption's idempotency record (which may quote the plan) and reward stock, written in the same transaction. */
+  readonly redemption?: (plan: LedgerPlan) => NonNullable<LedgerCommit['redemption']>;
 }
 
 /** A ledger write worked out from a snapshot: what to write and, for the ledger job, what to send first. */
@@ -162,7 +162,7 @@ export async function writeLedgerInput(deps: LedgerDeps, customerId: string, inp
     const plan = planLedgerCommit(deps.config, customerId, snapshot, input, deps.clock.now(), 'event');
     options.check?.(plan);
     const { commit } = plan;
-    const outcome = await deps.ledger.commit(customerId, { ...commit, ...(options.redemption ? { redemption: options.redemption } : {}) });
+    const outcome = await deps.ledger.commit(customerId, { ...commit, ...(options.redemption ? { redemption: options.redemption(plan) } : {}) });
     if (outcome === 'committed') {
       deps.cache?.set(customerId, afterCommit(snapshot, commit, { ...commit.state, version: commit.expectedVersion + 1 }));
       return { outcome: 'applied', points: plan.priced?.points ?? 0, corrected: plan.corrected, balance: plan.after.balance, fold: plan.after };

@@ -35,8 +35,12 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 /** The code of the `count`-th spend reward of a member: the same however often it is computed. */
 export function spendRewardCode(clientId: string, customerId: string, rewardId: string, count: number): string {
-  const digest = createHash('sha256').update(`${clientId}\n${customerId}\n${rewardId}\n${count}`).digest();
-  return `${rewardId.toUpperCase().slice(0, 20)}-${crockford(digest.subarray(0, 8))}`;
+  return rewardCode(rewardId, createHash('sha256').update(`${clientId}\n${customerId}\n${rewardId}\n${count}`).digest());
+}
+
+/** A reward code: the reward's id and 64 bits in Crockford's base 32 (no I, L, O or U to misread). */
+export function rewardCode(rewardId: string, bits: Uint8Array): string {
+  return `${rewardId.toUpperCase().slice(0, 20)}-${crockford(bits.subarray(0, 8))}`;
 }
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';

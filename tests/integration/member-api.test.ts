@@ -39,9 +39,17 @@ describe('Member API', () => {
     expect(body).toEqual({
       customerId: 'anna',
       balance: 6000 + 150,
+      spendablePoints: 6150,
+      pendingPoints: 0,
+      pending: [],
       lifetimePoints: 6150,
       tier: 'Silver',
+      tierSince: '2026-02-01T10:00:00.000Z',
+      tierReviewAt: '2027-02-01T10:00:00.000Z',
       qualifyingPoints: 6100,
+      nextTier: { name: 'Gold', qualifyingPoints: 15_000, missing: 8900 },
+      // Points earned in February 2026 are valid through February 2028 (Stockholm).
+      expiring: { points: 6000, expiresAt: '2028-02-29T23:00:00.000Z' },
       accountId: 'acme',
       perks: [],
     });
