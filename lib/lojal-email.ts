@@ -9,15 +9,13 @@ import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { MAIL_RELEASE_SCHEDULE } from '../functions/app/release-deferred-mail';
 import type { ProgramConfig } from '../functions/config/program';
+import type { EmailEntryName } from '../functions/contract/email';
 import { SES_FEEDBACK_DETAIL_TYPES, SES_SOURCE } from '../functions/contract/ses-events';
 import { EMAIL_HANDLER_NAMES } from '../functions/handlers/email-handlers';
 import { LAMBDA_ENTRIES_DIR, type EventRouting } from './event-routing';
 import { FailureQueue } from './failure-queue';
 import { LojalFunction } from './lojal-function';
 import type { LojalTable } from './lojal-table';
-
-/** The Lambda entries of mail besides the route handlers: the queue consumer, SES feedback and the release job. */
-export const EMAIL_ENTRY_NAMES = ['email-sender', 'email-feedback', 'email-release'] as const;
 
 export interface LojalEmailProps {
   readonly clientId: string;
@@ -186,7 +184,7 @@ export class LojalEmail extends Construct {
     fn.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.linkSecret.secretArn] }));
   }
 
-  private lojalFunction(name: (typeof EMAIL_ENTRY_NAMES)[number], props: LojalEmailProps, options: { description: string; timeout?: Duration }): LojalFunction {
+  private lojalFunction(name: EmailEntryName, props: LojalEmailProps, options: { description: string; timeout?: Duration }): LojalFunction {
     const fn = new LojalFunction(this, name.replace(/(^|-)([a-z])/g, (_, _dash: string, letter: string) => letter.toUpperCase()), {
       entry: `${LAMBDA_ENTRIES_DIR}${name}.ts`,
       configJson: props.configJson,

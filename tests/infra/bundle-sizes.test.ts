@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type BundleSize, measureBundleSizes } from '../../bench/bundle-sizes';
+import { EMAIL_ENTRY_NAMES } from '../../functions/contract/email';
 import { JOB_NAMES } from '../../functions/contract/jobs';
 import { MEMBER_API_ENTRY_NAMES } from '../../functions/contract/member-api';
 import { ROUTES } from '../../functions/contract/routes';
@@ -18,9 +19,9 @@ beforeAll(async () => {
 });
 
 describe('Function: measureBundleSizes', () => {
-  const entries = [...new Set<string>([...ROUTES.map((r) => r.handler), ...JOB_NAMES, ...MEMBER_API_ENTRY_NAMES])].sort();
+  const entries = [...new Set<string>([...ROUTES.map((r) => r.handler), ...JOB_NAMES, ...MEMBER_API_ENTRY_NAMES, ...EMAIL_ENTRY_NAMES])].sort();
 
-  it('measures one bundle per route handler, job and member API function, and nothing that is not an entry point', () => {
+  it('measures one bundle per route handler, job, member API and mail function, and nothing that is not an entry point', () => {
     expect(sizes.map((s) => s.name).sort()).toEqual(entries);
   });
 
