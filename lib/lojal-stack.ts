@@ -11,6 +11,7 @@ import type { LoadedClient } from './load-client';
 import { LojalEventBus } from './lojal-event-bus';
 import { LojalJob } from './lojal-job';
 import { LojalTable } from './lojal-table';
+import { MemberApi } from './member-api';
 import { WebshopPublisher } from './webshop-publisher';
 
 export interface LojalStackProps extends StackProps {
@@ -36,6 +37,7 @@ export class LojalStack extends Stack {
   readonly publisher: WebshopPublisher;
   readonly timelineSweeper: LojalJob;
   readonly calendarDaily: LojalJob;
+  readonly memberApi: MemberApi;
 
   constructor(scope: Construct, id: string, props: LojalStackProps) {
     super(scope, id, {
@@ -86,6 +88,19 @@ export class LojalStack extends Stack {
       assumedBy: props.publisherPrincipal ?? new AccountRootPrincipal(),
       externalId: props.publisherExternalId,
     });
+    const { memberApi } = config;
+    this.memberApi = new MemberApi(this, 'MemberApi', {
+      clientId: config.clientId,
+      configJson,
+      table: this.table,
+      auth: memberApi.auth,
+      corsOrigins: memberApi.corsOrigins,
+      throttle: memberApi.throttle,
+      // The webshop that sends the events calls the API too: the same principal and external id.
+      ...(memberApi.auth === 'iam'
+        ? { callerPrincipal: props.publisherPrincipal ?? new AccountRootPrincipal(), callerExternalId: props.publisherExternalId }
+        : {}),
+    });
 
     // After every Lojal job is granted: only their roles may send Source `lojal`.
     this.eventBus.reserveLojalSource();
@@ -97,5 +112,18 @@ export class LojalStack extends Stack {
       description: 'The webshop assumes this role to call PutEvents',
     });
     new CfnOutput(this, 'RejectedEventsQueueUrl', { value: this.rejectedEvents.queue.queueUrl });
+    new CfnOutput(this, 'MemberApiUrl', { value: this.memberApi.url, description: 'Base URL of the member API' });
+    if (this.memberApi.callerRole) {
+      new CfnOutput(this, 'MemberApiCallerRoleArn', {
+        value: this.memberApi.callerRole.roleArn,
+        description: 'The webshop assumes this role to sign member API requests (SigV4, service execute-api)',
+      });
+    }
+    if (this.memberApi.apiKeySecret) {
+      new CfnOutput(this, 'MemberApiKeySecretArn', {
+        value: this.memberApi.apiKeySecret.secretArn,
+        description: 'Holds the member API key the webshop sends in the x-api-key header',
+      });
+    }
   }
 }

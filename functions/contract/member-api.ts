@@ -65,6 +65,6 @@ export interface MemberApiRouteSpec {
 }
 
 /** True for a route reached from an email link, without credentials. */
-export function isPublicRoute(route: Pick<MemberApiRouteSpec, 'auth'>): boolean {
+export function isPublicRoute(route: MemberApiRouteSpec): boolean {
   return route.auth === 'public';
 }

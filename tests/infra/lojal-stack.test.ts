@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { LOJAL_TABLE } from '../../functions/adapters/dynamo/table-definition';
 import { LOJAL_SOURCE } from '../../functions/contract/events';
 import { JOB_NAMES } from '../../functions/contract/jobs';
+import { memberApiFunctionNames } from '../../functions/contract/member-api';
 import { ROUTES, type Route, routePattern } from '../../functions/contract/routes';
 import { type LoadedClient, loadClient } from '../../lib/load-client';
 import { LojalStack } from '../../lib/lojal-stack';
@@ -160,7 +161,9 @@ describe('Construct: LojalStack', () => {
   describe('functions', () => {
     it('run every handler on Node.js 22 on arm64 with active tracing and their own log group', () => {
       const functions = Object.values(resources('AWS::Lambda::Function'));
-      expect(functions).toHaveLength(new Set(ROUTES.map((r) => r.handler)).size + JOB_NAMES.length);
+      expect(functions).toHaveLength(
+        new Set(ROUTES.map((r) => r.handler)).size + JOB_NAMES.length + memberApiFunctionNames(client.config.memberApi.auth).length,
+      );
       for (const fn of functions) {
         expect(fn.Properties).toMatchObject({
           Runtime: 'nodejs22.x',
