@@ -264,9 +264,21 @@ export function qualifyingBefore(contributions: readonly { at: number; points: n
  */
 export function expiryOf(config: ProgramConfig, earnedAt: number): number | null {
   if (config.pointsExpiryMonths === null) return null;
-  const w = wallTimeAt(earnedAt, config.timeZone);
-  return instantOfWallTime({ year: w.year, month: w.month + config.pointsExpiryMonths + 1, day: 1, hour: 0, minute: 0 }, config.timeZone);
+  // Every UTC offset is a whole number of quarter hours, so the local month cannot change within
+  // a quarter hour: memoise by it (the time-zone arithmetic is most of a long ledger's fold).
+  const key = `${config.timeZone}|${config.pointsExpiryMonths}|${Math.floor(earnedAt / QUARTER_HOUR_MS)}`;
+  let expiresAt = expiryMemo.get(key);
+  if (expiresAt === undefined) {
+    const w = wallTimeAt(earnedAt, config.timeZone);
+    expiresAt = instantOfWallTime({ year: w.year, month: w.month + config.pointsExpiryMonths + 1, day: 1, hour: 0, minute: 0 }, config.timeZone);
+    if (expiryMemo.size >= 50_000) expiryMemo.clear();
+    expiryMemo.set(key, expiresAt);
+  }
+  return expiresAt;
 }
+
+const QUARTER_HOUR_MS = 15 * 60_000;
+const expiryMemo = new Map<string, number>();
 
 interface OrderState {
   readonly ref: string;
@@ -354,7 +366,11 @@ function refundedNetOf(order: Pick<OrderState, 'lines' | 'net' | 'cumQty' | 'cum
  * each one is worth, the resulting balance, lots, tier status and warnings.
  */
 export function foldLedger(config: ProgramConfig, inputs: readonly LedgerInput[], options: FoldOptions = {}): LedgerFold {
-  const sorted = [...inputs].sort(compareInputs);
+  // Parse each time once: sorting with Date.parse in the comparator dominates a long ledger's fold.
+  const sorted = inputs
+    .map((input) => ({ input, at: Date.parse(input.at) }))
+    .sort((a, b) => a.at - b.at || KIND_RANK[a.input.kind] - KIND_RANK[b.input.kind] || (a.input.ref < b.input.ref ? -1 : a.input.ref > b.input.ref ? 1 : 0))
+    .map((s) => s.input);
   const entries = new Map<string, PricedEntry>();
   const contributions: { at: number; points: number }[] = [];
   const orders = new Map<string, OrderState>();
@@ -436,60 +452,68 @@ export function foldLedger(config: ProgramConfig, inputs: readonly LedgerInput[]
     reviewWarned = false;
   };
 
-  /** The next time-driven step at or before `until`: a review warning, a review, or an expiry warning. */
-  const nextStep = (): { at: number; run: () => void } | undefined => {
-    let best: { at: number; run: () => void } | undefined;
-    const consider = (at: number, run: () => void) => {
-      if (!best || at < best.at) best = { at, run };
-    };
+  type Step = { readonly at: number; readonly kind: 'review-warning' | 'review' | 'expiry-warning'; readonly expiresAt?: number };
+
+  /** The next time-driven step: a review warning, a review, or an expiry warning. */
+  const nextStep = (): Step | undefined => {
+    let best: Step | undefined;
     if (reviewAt !== null) {
-      const review = reviewAt;
-      if (tierWarningMs > 0 && !reviewWarned) {
-        consider(review - tierWarningMs, () => {
-          reviewWarned = true;
-          const q = qualifyingBefore(contributions, review);
-          const projected = tierIndexFor(config, q);
-          if (projected < status) {
-            tierWarnings.push({
-              at: review - tierWarningMs,
-              reviewAt: review,
-              tier: tiers[status]!.name,
-              projectedTier: tiers[projected]!.name,
-              qualifying: q,
-              required: tiers[status]!.qualifyingPoints,
-            });
-          }
-        });
-      }
-      consider(review, () => {
-        const q = qualifyingBefore(contributions, review);
-        const target = tierIndexFor(config, q);
-        const next = target > 0 ? addMonthsUtc(review, 12) : null;
-        if (target < status) {
-          tierChanges.push({ at: review, from: tiers[status]!.name, to: tiers[target]!.name, direction: 'downgrade', qualifying: q, reviewAt: next });
-          status = target;
-          since = review;
-        }
-        reviewAt = status > 0 ? addMonthsUtc(review, 12) : null;
-        reviewWarned = false;
-      });
+      if (tierWarningMs > 0 && !reviewWarned) best = { at: reviewAt - tierWarningMs, kind: 'review-warning' };
+      if (!best || reviewAt < best.at) best = { at: reviewAt, kind: 'review' };
     }
     if (expiryWarningMs > 0) {
       for (const [expiresAt, warned] of boundaries) {
-        if (warned) continue;
-        consider(expiresAt - expiryWarningMs, () => {
-          boundaries.set(expiresAt, true);
-          let points = 0;
-          for (const lot of lots) if (lot.expiresAt !== null && lot.expiresAt <= expiresAt) points += lot.remaining;
-          if (points > 0) expiryWarnings.push({ at: expiresAt - expiryWarningMs, expiresAt, points, balance: running });
-        });
+        if (!warned && (!best || expiresAt - expiryWarningMs < best.at)) best = { at: expiresAt - expiryWarningMs, kind: 'expiry-warning', expiresAt };
       }
     }
     return best;
   };
 
+  const runStep = (step: Step) => {
+    switch (step.kind) {
+      case 'review-warning': {
+        reviewWarned = true;
+        const review = reviewAt!;
+        const q = qualifyingBefore(contributions, review);
+        const projected = tierIndexFor(config, q);
+        if (projected < status) {
+          tierWarnings.push({
+            at: step.at,
+            reviewAt: review,
+            tier: tiers[status]!.name,
+            projectedTier: tiers[projected]!.name,
+            qualifying: q,
+            required: tiers[status]!.qualifyingPoints,
+          });
+        }
+        break;
+      }
+      case 'review': {
+        const q = qualifyingBefore(contributions, step.at);
+        const target = tierIndexFor(config, q);
+        if (target < status) {
+          const next = target > 0 ? addMonthsUtc(step.at, 12) : null;
+          tierChanges.push({ at: step.at, from: tiers[status]!.name, to: tiers[target]!.name, direction: 'downgrade', qualifying: q, reviewAt: next });
+          status = target;
+          since = step.at;
+        }
+        reviewAt = status > 0 ? addMonthsUtc(step.at, 12) : null;
+        reviewWarned = false;
+        break;
+      }
+      case 'expiry-warning': {
+        const expiresAt = step.expiresAt!;
+        boundaries.set(expiresAt, true);
+        let points = 0;
+        for (const lot of lots) if (lot.expiresAt !== null && lot.expiresAt <= expiresAt) points += lot.remaining;
+        if (points > 0) expiryWarnings.push({ at: step.at, expiresAt, points, balance: running });
+        break;
+      }
+    }
+  };
+
   const advanceTo = (until: number) => {
-    for (let step = nextStep(); step && step.at <= until; step = nextStep()) step.run();
+    for (let step = nextStep(); step && step.at <= until; step = nextStep()) runStep(step);
   };
 
   const applyRefund = (refund: RefundInput, order: OrderState, effectiveAt: number) => {
