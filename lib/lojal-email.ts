@@ -2,6 +2,7 @@ import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { ConfigurationSet, EmailSendingEvent, EventDestination, SuppressionReasons } from 'aws-cdk-lib/aws-ses';
@@ -140,6 +141,8 @@ export class LojalEmail extends Construct {
     // Bounces and complaints: a rule on the default bus, matching this client's configuration set only.
     this.feedback = this.lojalFunction('email-feedback', props, { description: `Suppresses addresses that bounce or complain, client ${props.clientId}` });
     this.feedback.bindRejectedEvents(props.rejectedEvents);
+    // Like the route handlers: a feedback event whose handler keeps failing is kept, not lost.
+    this.feedback.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(6), onFailure: new SqsDestination(props.routing.processingFailures.queue) });
     this.feedbackRule = new Rule(this, 'FeedbackRule', {
       description: `SES bounces and complaints of configuration set ${configurationSetName}`,
       eventPattern: {

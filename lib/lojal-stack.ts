@@ -9,6 +9,7 @@ import { EventRouting } from './event-routing';
 import { FailureQueue } from './failure-queue';
 import type { LoadedClient } from './load-client';
 import { LojalEventBus } from './lojal-event-bus';
+import { LojalEmail } from './lojal-email';
 import { LojalJob } from './lojal-job';
 import { LojalTable } from './lojal-table';
 import { MemberApi } from './member-api';
@@ -38,6 +39,7 @@ export class LojalStack extends Stack {
   readonly timelineSweeper: LojalJob;
   readonly calendarDaily: LojalJob;
   readonly memberApi: MemberApi;
+  readonly email: LojalEmail;
 
   constructor(scope: Construct, id: string, props: LojalStackProps) {
     super(scope, id, {
@@ -102,6 +104,18 @@ export class LojalStack extends Stack {
         : {}),
     });
 
+    // Lifecycle mail: its links point at the member API, which verifies them with the same secret.
+    this.email = new LojalEmail(this, 'Email', {
+      clientId: config.clientId,
+      config,
+      configJson,
+      table: this.table,
+      routing: this.routing,
+      rejectedEvents: this.rejectedEvents.queue,
+      linkBaseUrl: this.memberApi.url,
+    });
+    this.email.grantLinkSecret(this.memberApi.function);
+
     // After every Lojal job is granted: only their roles may send Source `lojal`.
     this.eventBus.reserveLojalSource();
 
@@ -113,6 +127,8 @@ export class LojalStack extends Stack {
     });
     new CfnOutput(this, 'RejectedEventsQueueUrl', { value: this.rejectedEvents.queue.queueUrl });
     new CfnOutput(this, 'MemberApiUrl', { value: this.memberApi.url, description: 'Base URL of the member API' });
+    new CfnOutput(this, 'MailDeadLetterQueueUrl', { value: this.email.deadLetters.queue.queueUrl, description: 'Mail requests that failed on every attempt' });
+    new CfnOutput(this, 'SesConfigurationSetName', { value: this.email.configurationSet.configurationSetName, description: 'Verify the sender identity in SES; mail goes through this set' });
     if (this.memberApi.callerRole) {
       new CfnOutput(this, 'MemberApiCallerRoleArn', {
         value: this.memberApi.callerRole.roleArn,

@@ -1,16 +1,28 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createMemberApi } from '../api/member-api';
+import { MailLinks } from '../domain/email/links';
 import { coreDeps, logger, metrics } from './core';
+import { requireEnv } from './env';
+import { readLinkSecret } from './link-secret';
 
 /**
  * Lambda entry point of the member API (PRODUCT.md §3): every route of `MEMBER_API_ROUTES`
  * behind the HTTP API (lib/member-api.ts), payload format 2.0, the handler the local copy serves
- * too. Needs TABLE_NAME (read/write: redemptions and mail-link answers write). The request is
- * never logged: its path and body name a member.
+ * too. Needs TABLE_NAME (read/write: redemptions and mail-link answers write) and LINK_SECRET_ARN
+ * (secretsmanager:GetSecretValue: the unsubscribe and check-in links are verified with it). The
+ * request is never logged: its path and body name a member.
  */
-export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(createMemberApi(coreDeps))
+const links = new MailLinks({
+  secret: await readLinkSecret(new SecretsManagerClient({}), requireEnv('LINK_SECRET_ARN')),
+  // The API only verifies links; the sender makes them.
+  baseUrl: '',
+  unsubscribeMailbox: coreDeps.config.brand.senderAddress,
+});
+
+export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(createMemberApi({ ...coreDeps, email: { links } }))
   .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
   .use(logMetrics(metrics, { captureColdStartMetric: true }));

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Validations } from 'aws-cdk-lib';
+import { App, type CfnElement, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LOJAL_TABLE } from '../../functions/adapters/dynamo/table-definition';
 import { LOJAL_SOURCE } from '../../functions/contract/events';
+import { EMAIL_ENTRY_NAMES } from '../../functions/contract/email';
 import { JOB_NAMES } from '../../functions/contract/jobs';
 import { memberApiFunctionNames } from '../../functions/contract/member-api';
 import { ROUTES, type Route, routePattern } from '../../functions/contract/routes';
@@ -44,6 +45,10 @@ function routeOf(rule: Resource): Route | undefined {
   return ROUTES.find((r) => JSON.stringify(routePattern(r, client.config.allowedSources)) === JSON.stringify(rule.Properties.EventPattern));
 }
 
+function logicalIdOf(construct: IConstruct): string {
+  return stack.getLogicalId(construct.node.defaultChild as CfnElement);
+}
+
 function logicalIdOfFunction(handler: string): string {
   const [id] = Object.keys(template.findResources('AWS::Lambda::Function', {
     Properties: { FunctionName: `lojal-${client.config.clientId}-${handler}` },
@@ -62,7 +67,9 @@ describe('Construct: LojalStack', () => {
   describe('event routing', () => {
     it('has exactly one rule per route on the bus, and one schedule per job', () => {
       expect(Object.keys(busRules())).toHaveLength(ROUTES.length);
-      const jobSchedules = Object.keys(resources('AWS::Events::Rule')).length - ROUTES.length;
+      // Mail has two rules off the client's bus: SES feedback on the default bus, and its release schedule.
+      const mailRules = [stack.email.feedbackRule, stack.email.releaseRule].map(logicalIdOf);
+      const jobSchedules = Object.keys(resources('AWS::Events::Rule')).filter((id) => !mailRules.includes(id)).length - ROUTES.length;
       expect(jobSchedules + Object.keys(resources('AWS::Scheduler::Schedule')).length).toBe(JOB_NAMES.length);
     });
 
@@ -96,10 +103,11 @@ describe('Construct: LojalStack', () => {
       // Prepare
       const pattern = routePattern(route, client.config.allowedSources);
 
-      // Act
-      const rules = Object.values(
-        template.findResources('AWS::Events::Rule', { Properties: { EventPattern: Match.exact(pattern) } }),
-      ) as Resource[];
+      // Act: several routes may share a pattern (a profile handler and a mail handler); each has its own rule.
+      const target = { 'Fn::GetAtt': [logicalIdOfFunction(route.handler), 'Arn'] };
+      const rules = (Object.values(template.findResources('AWS::Events::Rule', { Properties: { EventPattern: Match.exact(pattern) } })) as Resource[]).filter(
+        (r) => JSON.stringify(r.Properties.Targets?.[0]?.Arn) === JSON.stringify(target),
+      );
 
       // Assess
       expect(rules).toHaveLength(1);
@@ -128,7 +136,7 @@ describe('Construct: LojalStack', () => {
 
     it('sends events whose handler keeps failing to an on-failure queue', () => {
       const configs = Object.values(resources('AWS::Lambda::EventInvokeConfig'));
-      const handlers = [...new Set(ROUTES.map((r) => logicalIdOfFunction(r.handler)))];
+      const handlers = [...new Set([...ROUTES.map((r) => r.handler), 'email-feedback'].map(logicalIdOfFunction))];
       expect(configs.map((c) => c.Properties.FunctionName.Ref).sort()).toEqual(handlers.sort());
       for (const config of configs) {
         expect(config.Properties).toMatchObject({
@@ -143,7 +151,8 @@ describe('Construct: LojalStack', () => {
 
     it('keeps every failure queue encrypted and TLS-only', () => {
       const queues = resources('AWS::SQS::Queue');
-      expect(Object.keys(queues)).toHaveLength(3);
+      const expected = [stack.rejectedEvents.queue, stack.routing.deliveryFailures.queue, stack.routing.processingFailures.queue, stack.email.queue, stack.email.deadLetters.queue];
+      expect(Object.keys(queues).sort()).toEqual(expected.map(logicalIdOf).sort());
       for (const queue of Object.values(queues)) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
       for (const id of Object.keys(queues)) {
         template.hasResourceProperties('AWS::SQS::QueuePolicy', {
@@ -162,7 +171,10 @@ describe('Construct: LojalStack', () => {
     it('run every handler on Node.js 22 on arm64 with active tracing and their own log group', () => {
       const functions = Object.values(resources('AWS::Lambda::Function'));
       expect(functions).toHaveLength(
-        new Set(ROUTES.map((r) => r.handler)).size + JOB_NAMES.length + memberApiFunctionNames(client.config.memberApi.auth).length,
+        new Set(ROUTES.map((r) => r.handler)).size +
+          JOB_NAMES.length +
+          memberApiFunctionNames(client.config.memberApi.auth).length +
+          EMAIL_ENTRY_NAMES.length,
       );
       for (const fn of functions) {
         expect(fn.Properties).toMatchObject({
@@ -187,6 +199,8 @@ describe('Construct: LojalStack', () => {
           NODE_OPTIONS: '--enable-source-maps',
           TABLE_NAME: { Ref: expect.stringMatching(/^DataTable/) },
           DEAD_LETTER_QUEUE_URL: { Ref: expect.stringMatching(/^RejectedEvents/) },
+          // Email handlers queue mail requests.
+          ...(route.handler.endsWith('-email') ? { MAIL_QUEUE_URL: { Ref: expect.stringMatching(/^EmailQueue/) } } : {}),
         });
       }
     });
