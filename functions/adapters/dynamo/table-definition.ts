@@ -21,6 +21,10 @@
  *   membership anniversary, and `CAL#birthday` for the birthday: written in the same transaction
  *   as the profile they are derived from, deleted with it (functions/domain/calendar.ts)
  * - `JOB#calendar-daily` / `WATERMARK`           the last local date the daily calendar job finished
+ * - mail (functions/adapters/dynamo/mail-keys.ts): `MEMBER#<id>` / `MAIL#<kind>#<ref>` one mail's
+ *   claim record, `MAILLOG#<sentAt>#…` the sent-mail log, `MAILCAP` the marketing cap, `NPS#<orderId>`
+ *   a check-in answer; `SUPPRESS#<address hash>` / `SUPPRESSION`; `SWEEP#mail` / `WATERMARK`; deferred
+ *   mail sits in the `due` index under `MAILDUE#<yyyy-mm>#<0-3>`, partitions the timeline never reads
  * (Ids inside keys are percent-encoded.)
  */
 export type AttributeType = 'S' | 'N';
