@@ -1,8 +1,13 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LedgerStore } from '../../functions/adapters/dynamo/ledger-store';
-import { entryKey, foldLedger, type LedgerInput } from '../../functions/domain/points';
+import { ProfileStore } from '../../functions/adapters/dynamo/profile-store';
+import { adjustPoints, operatorRef } from '../../functions/app/adjust-points';
+import { sweepMemberLedger } from '../../functions/app/ledger-sweeper';
+import { redeemPoints } from '../../functions/app/redeem-points';
+import { entryKey, expiryDue, foldLedger, type LedgerInput } from '../../functions/domain/points';
 import { createHandlers } from '../../functions/handlers/registry';
+import { ConflictError, NotFoundError } from '../../functions/runtime/errors';
 import type { BusEvent } from '../../functions/runtime/ports';
 import { createTestTable } from '../support/dynamo';
 import { busEvent, demoConfig, testDeps } from '../support/deps';
@@ -138,6 +143,112 @@ describe('Property: exactly-once points', () => {
         expect(ledgerSum).toBe(expected.balance);
       }),
       { numRuns: Number(process.env.PROPERTY_RUNS ?? 40), seed: process.env.PROPERTY_SEED ? Number(process.env.PROPERTY_SEED) : undefined },
+    );
+  });
+
+  /** A member's writes besides webshop events: operator adjustments, redemptions, and the ledger job (expiry, notices). */
+  type Operation =
+    | { readonly kind: 'adjustment'; readonly adjustmentId: string; readonly points: number }
+    | { readonly kind: 'redemption'; readonly redemptionId: string; readonly points: number }
+    | { readonly kind: 'job' };
+
+  const operationsArb = fc
+    .record({ adjustments: fc.integer({ min: 0, max: 2 }), redemptions: fc.integer({ min: 0, max: 3 }), jobs: fc.integer({ min: 1, max: 2 }) })
+    .chain(({ adjustments, redemptions, jobs }) =>
+      fc.tuple(
+        fc.tuple(...Array.from({ length: adjustments }, () => fc.integer({ min: -3000, max: 3000 }).filter((p) => p !== 0))),
+        fc.tuple(...Array.from({ length: redemptions }, () => fc.integer({ min: 1, max: 4000 }))),
+        fc.constant(jobs),
+      ),
+    )
+    .map(([adjustments, redemptions, jobs]): Operation[] => [
+      ...adjustments.map((points, i) => ({ kind: 'adjustment' as const, adjustmentId: `j${i}`, points })),
+      ...redemptions.map((points, i) => ({ kind: 'redemption' as const, redemptionId: `x${i}`, points })),
+      ...Array.from({ length: jobs }, () => ({ kind: 'job' as const })),
+    ]);
+
+  const mixedArb = fc.tuple(historyArb, operationsArb).chain(([history, operations]) =>
+    fc
+      .tuple(
+        fc.tuple(...history.map(() => fc.integer({ min: 1, max: 2 }))),
+        fc.tuple(...operations.map((o) => (o.kind === 'job' ? fc.constant(1) : fc.integer({ min: 1, max: 2 })))),
+        fc.infiniteStream(fc.integer({ min: 1, max: 3 })),
+      )
+      .chain(([copies, opCopies, batchSizes]) => {
+        const deliveries = [
+          ...history.flatMap((_, i) => Array.from({ length: copies[i] ?? 1 }, () => ({ event: i }))),
+          ...operations.flatMap((_, i) => Array.from({ length: opCopies[i] ?? 1 }, () => ({ operation: i }))),
+        ];
+        return fc.shuffledSubarray(deliveries, { minLength: deliveries.length }).map((order) => ({ history, operations, order, batchSizes }));
+      }),
+  );
+
+  // With redemptions, adjustments and the ledger job racing the events, the stored state is the fold of the distinct inputs the ledger holds, each generated one exactly once, and nothing is left past its expiry.
+  it('redemptions, adjustments and the ledger job racing duplicated events still give the fold of the distinct inputs', async () => {
+    await fc.assert(
+      fc.asyncProperty(mixedArb, async ({ history, operations, order, batchSizes }) => {
+        const customerId = `mix-${++run}-${Math.random().toString(36).slice(2, 8)}`;
+        const events = history.map((make) => make(customerId));
+        const bus: BusEvent[] = events.map((e) => busEvent(e.detailType, e.detail));
+        const deps = testDeps(table.doc, table.tableName);
+        const ledger = new LedgerStore(table.doc, table.tableName);
+        const useCases = { ...deps, ledger, profiles: new ProfileStore(table.doc, table.tableName) };
+        const handlers = createHandlers(deps);
+        const publisher = { publish: async () => ({ failed: [] }) };
+        const answers = new Map<string, unknown>();
+
+        const deliver = async (d: { event?: number; operation?: number }) => {
+          if (d.event !== undefined) {
+            const e = events[d.event]!;
+            const handler = { 'order.placed': handlers['order-placed'], 'order.refunded': handlers['order-refunded'], 'activity.completed': handlers['activity-completed'] }[e.detailType];
+            return handler(bus[d.event]!);
+          }
+          const op = operations[d.operation!]!;
+          if (op.kind === 'job') return void (await sweepMemberLedger(useCases, publisher, customerId));
+          if (op.kind === 'adjustment') {
+            const outcome = await adjustPoints(useCases, { adjustmentId: op.adjustmentId, customerId, points: op.points, reason: 'generated' }, { allowNewMembers: true });
+            expect(['applied', 'already-applied']).toContain(outcome);
+            return;
+          }
+          try {
+            const { redemption } = await redeemPoints(useCases, customerId, { redemptionId: op.redemptionId, points: op.points });
+            // A redemption answered twice answers the same.
+            const first = answers.get(op.redemptionId);
+            if (first) expect(redemption).toEqual(first);
+            answers.set(op.redemptionId, redemption);
+          } catch (error) {
+            // Refused: too few spendable points, or no member yet (the redemption came before any event).
+            if (error instanceof NotFoundError) return;
+            if (!(error instanceof ConflictError) || error.code !== 'InsufficientPoints') throw error;
+          }
+        };
+        const sizes = batchSizes[Symbol.iterator]();
+        for (let i = 0; i < order.length; ) {
+          const size = sizes.next().value as number;
+          await Promise.all(order.slice(i, i + size).map(deliver));
+          i += size;
+        }
+        await sweepMemberLedger(useCases, publisher, customerId);
+
+        const snapshot = await ledger.read(customerId);
+        const stored = snapshot.entries.map((e) => e.input);
+        const now = deps.clock.now().getTime();
+        // Every generated event and adjustment is in the ledger once; besides them only redemptions that went through and expiry.
+        const adjustments = operations.flatMap((o): LedgerInput[] =>
+          o.kind === 'adjustment' ? [{ kind: 'adjustment', ref: operatorRef(o.adjustmentId), at: new Date(now).toISOString(), points: o.points, reason: 'generated' }] : [],
+        );
+        const extra = stored.filter((input) => input.kind === 'redemption' || input.kind === 'expiry');
+        expect(extra.filter((input) => input.kind === 'redemption').map((input) => input.ref).sort()).toEqual([...answers.keys()].sort());
+        const expected = foldLedger(demoConfig, [...events.map((e) => e.input), ...adjustments, ...extra], { asOf: now });
+        expect(stored).toHaveLength(events.length + adjustments.length + extra.length);
+        expect(foldLedger(demoConfig, stored, { asOf: now }).entries).toEqual(expected.entries);
+        expect(snapshot.state?.balance).toBe(expected.balance);
+        expect(snapshot.state?.lifetimePoints).toBe(expected.lifetimePoints);
+        const ledgerSum = snapshot.entries.reduce((s, e) => s + e.delta, 0) + snapshot.corrections.reduce((s, c) => s + c.delta, 0);
+        expect(ledgerSum).toBe(expected.balance);
+        expect(expiryDue(expected, now)).toBeNull();
+      }),
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 20), seed: process.env.PROPERTY_SEED ? Number(process.env.PROPERTY_SEED) : undefined },
     );
   });
 });
