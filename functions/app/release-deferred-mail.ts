@@ -109,12 +109,11 @@ export function deferredMailReleaseJob(deps: ReleaseDeps) {
     every: MAIL_RELEASE_SCHEDULE.every,
     /** For the local clock: the earliest deferred mail (overdue ones included), looking a month ahead. */
     nextDueAt: async (now: Date): Promise<Date | null> => {
-      for (const month of await monthsFrom(now, 1)) {
-        const firsts = await Promise.all(Array.from({ length: MAIL_DUE_SHARDS }, (_, shard) => store.earliest(month, shard)));
-        const earliest = firsts.filter((f): f is string => f !== undefined).sort()[0];
-        if (earliest !== undefined) return new Date(earliest);
-      }
-      return null;
+      // Every month and shard at once (one index item each): the local clock asks at every step.
+      const months = await monthsFrom(now, 1);
+      const firsts = await Promise.all(months.flatMap((month) => Array.from({ length: MAIL_DUE_SHARDS }, (_, shard) => store.earliest(month, shard))));
+      const earliest = firsts.filter((f): f is string => f !== undefined).sort()[0];
+      return earliest === undefined ? null : new Date(earliest);
     },
     run: async (): Promise<void> => {
       await release();
