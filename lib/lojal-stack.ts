@@ -2,6 +2,7 @@ import { CfnOutput, Duration, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import { Schedule } from 'aws-cdk-lib/aws-events';
 import { TIMELINE_SWEEPER_SCHEDULE } from '../functions/app/sweep-due-items';
 import { CALENDAR_DAILY_SCHEDULE } from '../functions/app/calendar-daily';
+import { LEDGER_SWEEPER_SCHEDULE } from '../functions/app/ledger-sweeper';
 import { AccountRootPrincipal, type IPrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
@@ -38,6 +39,7 @@ export class LojalStack extends Stack {
   readonly publisher: WebshopPublisher;
   readonly timelineSweeper: LojalJob;
   readonly calendarDaily: LojalJob;
+  readonly ledgerSweeper: LojalJob;
   readonly memberApi: MemberApi;
   readonly email: LojalEmail;
 
@@ -84,6 +86,18 @@ export class LojalStack extends Stack {
       // Above the job's 4-minute budget, so a long catch-up stops between dates, never inside one.
       timeout: Duration.minutes(6),
       description: `Emits anniversaries, birthdays and earned perks of client ${config.clientId} at local midnight`,
+    });
+    this.ledgerSweeper = new LojalJob(this, 'LedgerSweeper', {
+      clientId: config.clientId,
+      name: LEDGER_SWEEPER_SCHEDULE.name,
+      schedule: Schedule.rate(Duration.minutes(LEDGER_SWEEPER_SCHEDULE.rateMinutes)),
+      configJson,
+      table: this.table,
+      eventBus: this.eventBus,
+      rejectedEvents: this.rejectedEvents.queue,
+      // Above the job's 50-second budget; a run that overlaps the next is safe (every write is version-guarded).
+      timeout: Duration.minutes(2),
+      description: `Expires points, reviews tiers and sends tier, reward and expiry notices of client ${config.clientId}`,
     });
     this.publisher = new WebshopPublisher(this, 'WebshopPublisher', {
       eventBus: this.eventBus,
