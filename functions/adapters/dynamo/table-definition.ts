@@ -4,7 +4,14 @@
  *
  * Single-table layout (pk / sk):
  * - `MEMBER#<customerId>` / `PROFILE`            member profile (personal data, erased on delete)
- * - `MEMBER#<customerId>` / `L#~STATE`           balance, lifetime points, tier, version
+ * - `MEMBER#<customerId>` / `L#~STATE`           balance, lifetime points, version, the notice
+ *   watermark `wokeAt`; while the ledger job has work ahead for the member (expiry, a tier review,
+ *   a warning, a notice) it sits in the `due` index under `WAKE#<00-15>`, sorted by `wakeAt`
+ *   (functions/app/ledger-sweeper.ts), partitions the timeline never reads
+ * - `MEMBER#<customerId>` / `RDM#<redemptionId>` a redemption's idempotency record: the request's
+ *   hash and the answer, written in the redemption's transaction
+ * - `REWARD#<rewardId>` / `STOCK`                how many of a reward have been redeemed (`issued`),
+ *   raised in each redemption's transaction only while below the configured stock
  * - `MEMBER#<customerId>` / `L#<at>#<kind>#<ref>` one ledger entry per distinct event, ordered by
  *   business time; the state item sorts after every entry so one Query reads a window of the
  *   ledger and the state together (one round trip per order).
