@@ -1,4 +1,7 @@
 import { startDynamoDbLocal } from '../local/services/dynamodb';
+import { startSesLocal } from '../local/services/ses';
+import { benchCalendar } from './calendar';
+import { benchEmails, formatEmailBench } from './emails';
 import { measureBundleSizes } from './bundle-sizes';
 import { benchPoints } from './points';
 import { benchTimeline } from './timeline';
@@ -37,6 +40,24 @@ try {
   console.log(`timeline query of one customer (${timeline.timeline.items} items)`);
   console.log(`  items read per item returned    ${fmt(timeline.timeline.itemsReadPerItem, 2)}`);
   console.log(`  queries per second              ${fmt(timeline.timeline.queriesPerSecond)}  (p50 ${fmt(timeline.timeline.p50Ms)} ms, p95 ${fmt(timeline.timeline.p95Ms)} ms)\n`);
+
+  const calendar = await benchCalendar({ endpoint: dynamo.endpoint, ...(quick ? { members: 10_000 } : {}) });
+  console.log(`daily calendar job (${calendar.members} members; loading ${calendar.itemsLoaded} items took ${fmt(calendar.loadSeconds)} s)`);
+  for (const day of calendar.days) {
+    console.log(
+      `  ${day.date}: ${day.found} found (${day.anniversaries} anniversaries, ${day.birthdays} birthdays, ${day.perks} perks), ` +
+        `${fmt(day.itemsReadPerFound, 2)} items read per member found, run ${fmt(day.runMs, 0)} ms ${JSON.stringify(day.calls)}`,
+    );
+  }
+  console.log('');
+
+  const ses = await startSesLocal();
+  try {
+    const emails = await benchEmails({ sesEndpoint: ses.endpoint, dynamoEndpoint: dynamo.endpoint, ...(quick ? { count: 300 } : {}) });
+    console.log(`${formatEmailBench(emails)}\n`);
+  } finally {
+    await ses.stop();
+  }
 
   console.log('Lambda bundles (minified ESM, @aws-sdk external)');
   for (const { name, bytes } of await measureBundleSizes()) {
