@@ -170,10 +170,10 @@ async function main() {
   }
 
   const { body: final } = await member();
-  const widths = [10, 58, 34];
+  const widths = [10, Math.max(...rows.map((r) => r.what.length)), Math.max(6, ...rows.map((r) => (r.points ?? '').length))];
   const line = (cells: string[]) => cells.map((c, i) => (c ?? '').padEnd(widths[i] ?? 0)).join('  ').trimEnd();
   process.stdout.write(`${line(['date', 'what happened', 'points'])}  email\n`);
-  process.stdout.write(`${'─'.repeat(widths.reduce((s, w) => s + w + 2, 0) + 30)}\n`);
+  process.stdout.write(`${'─'.repeat(widths.reduce((s, w) => s + w + 2, 0) + Math.max(5, ...rows.map((r) => (r.email ?? '').length)))}\n`);
   for (const r of rows) process.stdout.write(`${line([r.at, r.what, r.points ?? ''])}  ${r.email ?? ''}\n`);
   process.stdout.write(`\nBalance now ${final.balance} points, tier ${final.tier} (${final.qualifyingPoints} qualifying points).\n`);
   process.stdout.write(`\nRead the emails:      ${local.ses ?? '(the SES inbox)'}   (as JSON: ${local.ses}/store)\n`);
