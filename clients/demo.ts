@@ -24,6 +24,11 @@ export default defineClient({
   perks: [{ id: 'fast-payout', name: 'Fast payout', afterMonths: 6 }],
   pointsExpiryMonths: 24,
   returnWindowDays: 0,
+  // A small catalogue to try redemptions with (POST /v1/members/{id}/redemptions).
+  rewards: [
+    { id: 'running-socks', name: 'Running socks', points: 500, validDays: 90 },
+    { id: 'trail-cap', name: 'Trail cap', points: 1500, stock: 200, validDays: 90 },
+  ],
   marketingCap: { emails: 2, perDays: 7 },
   quietHours: { start: '21:00', end: '08:00' },
   holdoutPercent: 0,
