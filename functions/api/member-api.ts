@@ -8,7 +8,7 @@ import { calendarEntriesOf, localDateAt, perksHeld } from '../domain/calendar';
 import { redeemPoints, RedemptionRequestSchema } from '../app/redeem-points';
 import { foldLedger, nextExpiry, pendingAt, qualifyingPointsAt, spendableAt } from '../domain/points';
 import { publicStatus } from '../domain/timeline';
-import { ConflictError, NotFoundError, ValidationError } from '../runtime/errors';
+import { ConcurrentUpdateError, ConflictError, NotFoundError, ValidationError } from '../runtime/errors';
 import type { HandlerDeps } from '../handlers/registry';
 import type { MemberApiRouteSpec } from '../contract/member-api';
 import { createMailApiOperations, HttpAnswer, MAIL_API_ROUTES } from './mail-api';
@@ -178,6 +178,8 @@ export function createMemberApi(deps: MemberApiDeps): MemberApiHandler {
       if (error instanceof ValidationError) return json(400, { error: { code: 'ValidationError', message: error.message } });
       if (error instanceof NotFoundError) return json(404, { error: { code: 'NotFound', message: error.message } });
       if (error instanceof ConflictError) return json(409, { error: { code: error.code, message: error.message } });
+      // A write (a redemption) lost every optimistic-concurrency race for the member: safe to send again.
+      if (error instanceof ConcurrentUpdateError) return json(503, { error: { code: 'Busy', message: 'The member is being updated; try again.' } });
       deps.logger.error('member API failed', { operation: route?.operation, error: (error as Error).name });
       return json(500, { error: { code: 'InternalError', message: 'Something went wrong; try again.' } });
     }
