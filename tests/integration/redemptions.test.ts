@@ -8,6 +8,7 @@ import { createHandlers } from '../../functions/handlers/registry';
 import { apiRequest } from '../support/api';
 import { createTestTable } from '../support/dynamo';
 import { busEvent, manualClock, testDeps } from '../support/deps';
+import { injectFault } from '../support/faults';
 import { RecordingPublisher } from '../support/timeline';
 
 let table: Awaited<ReturnType<typeof createTestTable>>;
@@ -182,6 +183,22 @@ describe('POST /v1/members/{customerId}/redemptions', () => {
     expect((await redeem(id, { redemptionId: 'rd-2', points: 1 })).body.error.message).toBe(
       'the redemption needs 1 spendable points; the member has 0',
     );
+  });
+
+  it('answers 503 to send again when the member keeps changing under every attempt, and writes nothing', async () => {
+    const { earn, redeem, ledger } = world();
+    const id = member();
+    await earn(id, 'o1', 1000);
+    const conflict = () =>
+      Object.assign(new Error('Transaction cancelled'), { name: 'TransactionCanceledException', CancellationReasons: [{ Code: 'TransactionConflict' }] });
+    const fault = injectFault(table.doc, { command: 'TransactWriteItemsCommand', when: 'before', times: 8, error: conflict });
+    try {
+      expect(await redeem(id, { redemptionId: 'rd-1', points: 100 })).toMatchObject({ status: 503, body: { error: { code: 'Busy' } } });
+    } finally {
+      fault.remove();
+    }
+    expect((await ledger.read(id)).state?.balance).toBe(1000);
+    expect((await redeem(id, { redemptionId: 'rd-1', points: 100 })).status).toBe(201);
   });
 
   it('mails the redeemed reward: the ledger job sends reward.earned with its code', async () => {
