@@ -418,7 +418,12 @@ export function foldLedger(config: ProgramConfig, inputs: readonly LedgerInput[]
     return lot;
   };
 
-  /** Takes `amount` points: from `own` first, then spendable lots oldest first, then pending ones, then as debt. */
+  /**
+   * Takes `amount` points: from `own` first, then spendable lots oldest first, then pending ones,
+   * then as debt. (A lot past its expiry whose expiry entry is not written yet may still be
+   * taken; once the entry is written it sorts before the debit and takes the lot first, so the
+   * final state does not depend on when the job ran. The redemption check counts no expired lot.)
+   */
   const debit = (amount: number, at: number, own?: Lot) => {
     let left = amount;
     const take = (lot: Lot) => {
@@ -737,10 +742,13 @@ export function qualifyingPointsAt(fold: LedgerFold, atMs: number): number {
   return qualifyingBefore(fold.contributions, atMs + 1);
 }
 
-/** Points that can be spent at `atMs`: lots past their return window, less any debt (negative then). */
+/**
+ * Points that can be spent at `atMs`: lots past their return window and not yet expired (the
+ * ledger job's expiry entry may still be on its way), less any debt (negative then).
+ */
 export function spendableAt(fold: LedgerFold, atMs: number): number {
   let sum = 0;
-  for (const lot of fold.lots) if (lot.spendableAt <= atMs) sum += lot.remaining;
+  for (const lot of fold.lots) if (lot.spendableAt <= atMs && (lot.expiresAt === null || lot.expiresAt > atMs)) sum += lot.remaining;
   return sum - fold.debt;
 }
 

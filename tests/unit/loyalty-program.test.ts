@@ -211,6 +211,12 @@ describe('Function: foldLedger', () => {
       expect(expiryDue(fold, ms('2027-02-01T12:00:00Z'))).toBeNull();
     });
 
+    it('counts no points past their expiry as spendable, even before the expiry entry is written', () => {
+      const fold = foldLedger(demoConfig, [order('o1', '2025-01-10T10:00:00Z', 1000), order('o2', '2025-06-10T10:00:00Z', 800)]);
+      expect(spendableAt(fold, ms('2027-01-31T22:59:59Z'))).toBe(1800);
+      expect(spendableAt(fold, ms('2027-01-31T23:00:00Z'))).toBe(800);
+    });
+
     it('expires nothing while the member is in debt', () => {
       const fold = foldLedger(demoConfig, [
         order('o1', '2025-01-10T10:00:00Z', 1000),

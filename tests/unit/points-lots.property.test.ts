@@ -100,6 +100,24 @@ describe('Property: points lots', () => {
     );
   });
 
+  // However late the ledger job writes an expiry entry, it takes every point expired by its time, and no later debit can have spent them.
+  it('let a late expiry entry take every point expired by its time', () => {
+    fc.assert(
+      fc.property(historyArb(true), (inputs) => {
+        const withoutExpiry = inputs.filter((i) => i.kind !== 'expiry');
+        const end = START + THREE_YEARS + 86_400_000;
+        const due = withoutExpiry.length > 0 ? foldLedger(demoConfig, withoutExpiry) : undefined;
+        const boundary = due?.lots.map((l) => l.expiresAt).filter((e): e is number => e !== null && e <= end).sort((a, b) => b - a)[0];
+        if (boundary === undefined) return;
+        const expiry: LedgerInput = { kind: 'expiry', ref: 'last', at: new Date(boundary).toISOString() };
+        const fold = foldLedger(demoConfig, [...withoutExpiry, expiry]);
+        expect(fold.balance).toBe(fold.lots.reduce((s, l) => s + l.remaining, 0) - fold.debt);
+        for (const lot of fold.lots) if (lot.expiresAt !== null && lot.expiresAt <= boundary) expect(lot.remaining).toBe(0);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   // The fold is the specification: any arrival order gives the same points, lots and status.
   it('reach the same state whatever order the inputs come in', () => {
     fc.assert(
