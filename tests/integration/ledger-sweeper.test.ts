@@ -3,6 +3,7 @@ import demo from '../../clients/demo';
 import { LedgerStore } from '../../functions/adapters/dynamo/ledger-store';
 import { ledgerSweeperJob } from '../../functions/app/ledger-sweeper';
 import { parseProgramConfig, type ProgramConfig } from '../../functions/config/program';
+import { PointsExpiringSchema, RewardEarnedSchema, TierChangedSchema, TierExpiringSchema } from '../../functions/contract/lojal-events';
 import { spendRewardCode } from '../../functions/domain/ledger-notices';
 import { createHandlers } from '../../functions/handlers/registry';
 import type { EventPublisher, LojalEvent } from '../../functions/runtime/event-publisher';
@@ -35,6 +36,11 @@ const order = (customerId: string, orderId: string, sek: number, placedAt: strin
     lines: [{ sku: `sku-${orderId}`, category: 'socks', quantity: 1, unitPrice: sek * 100 }],
   });
 const sent = (publisher: RecordingPublisher) => publisher.events.map((e) => [e.detailType, e.detail.idempotencyKey]);
+const SCHEMAS = { 'tier.changed': TierChangedSchema, 'tier.expiring': TierExpiringSchema, 'reward.earned': RewardEarnedSchema, 'points.expiring': PointsExpiringSchema } as const;
+/** Every event the job sent is valid by the schema its consumers parse with (contract/lojal-events.ts). */
+function expectValid(events: readonly LojalEvent[]) {
+  for (const e of events) expect(SCHEMAS[e.detailType as keyof typeof SCHEMAS].safeParse(e.detail).error, e.detailType).toBeUndefined();
+}
 
 describe('Ledger job', () => {
   it('announces an upgrade once, warns before the review and announces the move down at it', async () => {
@@ -90,6 +96,7 @@ describe('Ledger job', () => {
         detail: expect.objectContaining({ from: 'Silver', to: 'Red', direction: 'downgrade', at: '2027-03-01T09:00:00.000Z', reviewAt: null }),
       },
     ]);
+    expectValid(publisher.events);
   });
 
   it('warns before points expire, then takes what is left of them with an expiry entry, once', async () => {
@@ -123,6 +130,7 @@ describe('Ledger job', () => {
         },
       },
     ]);
+    expectValid(publisher.events);
     expect(expiry).toMatchObject({ members: 1, expiries: 1, pointsExpired: 1000 });
     expect(again).toMatchObject({ members: 0, expiries: 0 });
     const snapshot = await ledger.read('bo');
@@ -184,6 +192,7 @@ describe('Ledger job', () => {
         },
       },
     ]);
+    expectValid(publisher.events);
     expect(spendRewardCode('demo', 'ed', 'free-socks', 1)).toMatch(/^FREE-SOCKS-[0-9A-HJKMNP-TV-Z]{12}$/);
   });
 
