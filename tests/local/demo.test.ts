@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 describe('npm run demo', () => {
-  it("tells Anna's year: points for the order, refund, review, birthday and anniversary, and every email", async () => {
+  it("tells Anna's year: points for the order, refund, review, birthday and anniversary, and every email", { timeout: 600_000 }, async () => {
     let printed = '';
     const result = await playDemo({ api: local.urls.api, ses: local.urls.ses }, (text) => (printed += text));
 
