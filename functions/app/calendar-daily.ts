@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CalendarStore } from '../adapters/dynamo/calendar-store';
 import { CALENDAR_SHARDS } from '../adapters/dynamo/keys';
@@ -143,7 +144,7 @@ export async function emitCalendarDate(
   options: CalendarJobOptions = {},
 ): Promise<CalendarDateReport> {
   const { pageSize, concurrency } = { ...DEFAULTS, ...options };
-  const limit = limiter(concurrency);
+  const limit = pLimit(concurrency);
   let read = 0;
   let queries = 0;
   const found: FoundEntry[] = [];
@@ -262,23 +263,5 @@ function watermarkCached(store: CalendarIndex): CalendarIndex {
       await store.advanceWatermark(date, now);
       if (known === undefined || date > known) known = date;
     },
-  };
-}
-
-/** Runs at most `max` of the given tasks at once. */
-function limiter(max: number) {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async <T>(task: () => Promise<T>): Promise<T> => {
-    // A finishing task hands its slot straight to the next waiter, so `active` never overshoots.
-    if (active >= max) await new Promise<void>((resolve) => waiting.push(resolve));
-    else active++;
-    try {
-      return await task();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else active--;
-    }
   };
 }

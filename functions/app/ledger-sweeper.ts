@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DUE_SHARDS } from '../adapters/dynamo/keys';
 import { LedgerStore } from '../adapters/dynamo/ledger-store';
@@ -121,7 +122,7 @@ export async function sweepLedgers(deps: LedgerSweeperDeps, publisher: EventPubl
   const startedAt = Date.now();
   const ledger = new LedgerStore(deps.dynamo, deps.tableName);
   const nowIso = deps.clock.now().toISOString();
-  const limit = limiter(settings.concurrency);
+  const limit = pLimit(settings.concurrency);
   const counts = { read: 0, members: 0, sent: 0, expiries: 0, pointsExpired: 0, refused: 0, failed: 0 };
   let complete = true;
 
@@ -193,23 +194,5 @@ export function ledgerSweeperJob(deps: LedgerSweeperDeps, publisher: EventPublis
     },
     /** Sweeps once and reports the figures. */
     sweep,
-  };
-}
-
-/** Runs at most `max` of the given tasks at once. */
-function limiter(max: number) {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async <T>(task: () => Promise<T>): Promise<T> => {
-    // A finishing task hands its slot straight to the next waiter, so `active` never overshoots.
-    if (active >= max) await new Promise<void>((resolve) => waiting.push(resolve));
-    else active++;
-    try {
-      return await task();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else active--;
-    }
   };
 }

@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DueItemStore, type ItemKey } from '../adapters/dynamo/due-item-store';
@@ -113,7 +114,7 @@ export async function sweepDueItems(deps: SweepDeps): Promise<SweepReport> {
   const now = clock.now();
   const nowIso = now.toISOString();
   const token = options.newToken();
-  const limit = limiter(options.concurrency);
+  const limit = pLimit(options.concurrency);
   const counts = { read: 0, claimed: 0, emitted: 0, skipped: 0, retrying: 0, notClaimed: 0, superseded: 0 };
 
   const watermark = (await dueItems.readWatermark()) ?? dueMonth(new Date(now.getTime() - options.initialLookbackMs).toISOString());
@@ -291,22 +292,4 @@ function monthRange(from: string, to: string): string[] {
   const months: string[] = [];
   for (let m = from; m <= to; m = nextMonth(m)) months.push(m);
   return months;
-}
-
-/** Runs at most `max` of the given tasks at once. */
-function limiter(max: number) {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async <T>(task: () => Promise<T>): Promise<T> => {
-    // A finishing task hands its slot straight to the next waiter, so `active` never overshoots.
-    if (active >= max) await new Promise<void>((resolve) => waiting.push(resolve));
-    else active++;
-    try {
-      return await task();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else active--;
-    }
-  };
 }
