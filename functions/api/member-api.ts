@@ -94,6 +94,14 @@ export function createMemberApi(deps: MemberApiDeps): MemberApiHandler {
       // day the calendar job emits `perk.earned`); a deleted member holds none.
       const anniversary = calendarEntriesOf(stored?.profile, deps.config.timeZone).find((e) => e.kind === 'anniversary');
       const perks = perksHeld(anniversary?.date, localDateAt(now, deps.config.timeZone), deps.config.perks);
+      // B2B pooling: the account the member's points are pooled on (the profile's, else the one
+      // the last pooled write recorded) and its pool, all members' contributions together.
+      const accountId = stored?.profile.values.accountId ?? snapshot.state?.accountId;
+      const pool = deps.config.accounts.pooling === 'pool' && accountId !== undefined ? await ledger.readAccount(accountId, false) : undefined;
+      const account =
+        deps.config.accounts.pooling === 'pool' && accountId !== undefined
+          ? { accountId, pooledPoints: pool?.pooledPoints ?? 0, members: pool?.members ?? [] }
+          : undefined;
       return {
         customerId,
         // Everything held, pending included; negative when a refund took back points already spent.
@@ -109,7 +117,8 @@ export function createMemberApi(deps: MemberApiDeps): MemberApiHandler {
         qualifyingPoints,
         nextTier: next ? { name: next.name, qualifyingPoints: next.qualifyingPoints, missing: Math.max(0, next.qualifyingPoints - qualifyingPoints) } : null,
         expiring: expiring ? { points: expiring.points, expiresAt: new Date(expiring.expiresAt).toISOString() } : null,
-        accountId: stored?.profile.values.accountId ?? null,
+        accountId: accountId ?? null,
+        ...(account ? { account } : {}),
         perks,
       };
     },

@@ -32,6 +32,8 @@ export interface RecordOptions {
   readonly check?: (plan: LedgerPlan) => void;
   /** A redemption's idempotency record (which may quote the plan) and reward stock, written in the same transaction. */
   readonly redemption?: (plan: LedgerPlan) => NonNullable<LedgerCommit['redemption']>;
+  /** The member's B2B account for this write (see `planLedgerCommit`); ignored unless pooling is on. */
+  readonly accountId?: string;
 }
 
 /** A ledger write worked out from a snapshot: what to write and, for the ledger job, what to send first. */
@@ -60,6 +62,13 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * The ledger job (`writer: 'job'`) sends every notice due since the watermark and moves it to
  * now; every other writer keeps the watermark, lowering it below a notice its input made due in
  * the past, so the job sends that one too.
+ *
+ * With `accounts.pooling: 'pool'`, the points the write credits (the new entry's plus any
+ * correction's) are also added to the member's B2B account in the same transaction. The account
+ * is `accountId` when the caller knows one (the order's, else the profile's), else the one the
+ * member state recorded at its last pooled write; the state records it for the next write (a
+ * refund, a redemption, an expiry). So an account's pool is exactly the sum of what its members'
+ * writes credited while they belonged to it.
  */
 export function planLedgerCommit(
   config: ProgramConfig,
@@ -68,6 +77,7 @@ export function planLedgerCommit(
   input: LedgerInput | undefined,
   now: Date,
   writer: 'event' | 'job',
+  accountId?: string,
 ): LedgerPlan {
   const nowMs = now.getTime();
   const inputs = snapshot.entries.map((e) => e.input);
@@ -117,18 +127,28 @@ export function planLedgerCommit(
     input && priced
       ? { kind: input.kind, ref: input.ref, at: input.at, input, delta: priced.points, reason: priced.reason, status: priced.status, recordedAt }
       : undefined;
+  const pooled = config.accounts.pooling === 'pool' ? (accountId ?? snapshot.state?.accountId) : undefined;
+  const contribution = (entry?.delta ?? 0) + (correction?.delta ?? 0);
+  const account = pooled !== undefined && (entry !== undefined || contribution !== 0) ? { accountId: pooled, delta: contribution } : undefined;
   const state = {
     balance: after.balance,
     lifetimePoints: after.lifetimePoints,
     updatedAt: recordedAt,
     ...(mark !== undefined ? { wokeAt: iso(mark) } : {}),
     ...(wake !== undefined ? { wakeAt: iso(wake) } : {}),
+    ...(pooled !== undefined ? { accountId: pooled } : {}),
   };
   return {
     before,
     after,
     ...(priced ? { priced } : {}),
-    commit: { ...(entry ? { entry } : {}), ...(correction ? { correction } : {}), state, expectedVersion: snapshot.state?.version ?? 0 },
+    commit: {
+      ...(entry ? { entry } : {}),
+      ...(correction ? { correction } : {}),
+      state,
+      expectedVersion: snapshot.state?.version ?? 0,
+      ...(account ? { account } : {}),
+    },
     corrected,
     send,
   };
@@ -143,8 +163,8 @@ export function planLedgerCommit(
  * Because the fold is over distinct events in business time, every delivery order ends in the
  * same state.
  */
-export async function recordLedgerEvent(deps: LedgerDeps, customerId: string, input: LedgerInput): Promise<RecordOutcome> {
-  const result = await writeLedgerInput(deps, customerId, input);
+export async function recordLedgerEvent(deps: LedgerDeps, customerId: string, input: LedgerInput, accountId?: string): Promise<RecordOutcome> {
+  const result = await writeLedgerInput(deps, customerId, input, accountId !== undefined ? { accountId } : {});
   if (result.outcome === 'redemption-exists' || result.outcome === 'sold-out') throw new Error(`${result.outcome} without a redemption`);
   return result;
 }
@@ -159,7 +179,7 @@ export async function writeLedgerInput(deps: LedgerDeps, customerId: string, inp
     const existing = snapshot.entries.find((e) => entryKey(e.kind, e.ref) === key);
     if (existing) return { outcome: 'duplicate', existing };
 
-    const plan = planLedgerCommit(deps.config, customerId, snapshot, input, deps.clock.now(), 'event');
+    const plan = planLedgerCommit(deps.config, customerId, snapshot, input, deps.clock.now(), 'event', options.accountId);
     options.check?.(plan);
     const { commit } = plan;
     const outcome = await deps.ledger.commit(customerId, { ...commit, ...(options.redemption ? { redemption: options.redemption(plan) } : {}) });

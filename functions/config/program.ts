@@ -228,6 +228,12 @@ export const ProgramConfigSchema = z
     quietHours: z.object({ start: clockTime, end: clockTime }).nullable().default({ start: '21:00', end: '08:00' }),
     /** Share of members (0–100) kept out of marketing mail to measure its effect. @default 0 */
     holdoutPercent: z.number().min(0).max(100).default(0),
+    /**
+     * B2B accounts: customers with the same `accountId` belong to one company account. With
+     * `pool`, every change to a member's points is also added to the account's pool (the member
+     * keeps their own balance too); with `none`, accounts are only shown. @default { pooling: 'none' }
+     */
+    accounts: z.object({ pooling: z.enum(['none', 'pool']).default('none') }).default({ pooling: 'none' }),
     /** Auth, CORS and throttling of the member API in AWS. @default IAM, no CORS, 50/s with bursts of 100 */
     memberApi: MemberApiConfigSchema.default({ auth: 'iam', corsOrigins: [], throttle: { ...DEFAULT_MEMBER_API_THROTTLE } }),
   })

@@ -52,8 +52,14 @@ export function createHandlers(deps: HandlerDeps): Record<HandlerName, BusEventH
   const profileOptions = { clientTimeZone: deps.config.timeZone };
   const bonusDeps = { ...ledgerDeps, profiles };
 
-  const award = async (customerId: string, input: Parameters<typeof recordLedgerEvent>[2]) => {
-    const result = await recordLedgerEvent(ledgerDeps, customerId, input);
+  // With B2B pooling, points go to the order's account, else to the profile's at processing time
+  // (one more read per event, only when pooling is on), else to the account the member state recorded.
+  const accountOf = async (customerId: string, given: string | undefined): Promise<string | undefined> => {
+    if (deps.config.accounts.pooling !== 'pool' || given !== undefined) return given;
+    return (await profiles.get(customerId))?.profile.values.accountId;
+  };
+  const award = async (customerId: string, input: Parameters<typeof recordLedgerEvent>[2], accountId?: string) => {
+    const result = await recordLedgerEvent(ledgerDeps, customerId, input, await accountOf(customerId, accountId));
     if (result.outcome === 'duplicate') return 'duplicate' as const;
     deps.metrics.addMetric('PointsAwarded', 'Count', result.points + result.corrected);
     return 'applied' as const;
@@ -90,7 +96,7 @@ export function createHandlers(deps: HandlerDeps): Record<HandlerName, BusEventH
         currency: order.currency,
         lines: order.lines.map(({ sku, category, quantity, unitPrice }) => ({ sku, category, quantity, unitPrice })),
         discount: order.discount ?? 0,
-      });
+      }, order.accountId);
       await scheduleOrderTimeline(timelineDeps, order);
       return outcome;
     }),

@@ -79,3 +79,6 @@ export const wakeShard = (customerId: string): number => dueShard(memberPk(custo
 export const redemptionSk = (redemptionId: string): string => `RDM#${keyPart(redemptionId)}`;
 /** How many of a reward have been redeemed, across members. */
 export const rewardStockKey = (rewardId: string) => ({ pk: `REWARD#${keyPart(rewardId)}`, sk: 'STOCK' }) as const;
+
+/** A B2B account's pooled points and members (`accounts.pooling: 'pool'`). */
+export const accountKey = (accountId: string): { pk: string; sk: string } => ({ pk: `ACCOUNT#${keyPart(accountId)}`, sk: 'STATE' });

@@ -6,6 +6,7 @@ import {
   DUE_SHARDS,
   LEDGER_END,
   LEDGER_PREFIX,
+  accountKey,
   ledgerSk,
   memberPk,
   redemptionSk,
@@ -52,6 +53,15 @@ export interface MemberState {
   readonly wokeAt?: string;
   /** When the ledger job next has work for this member (UTC ISO); indexed in `due`. Absent: none. */
   readonly wakeAt?: string;
+  /** With `accounts.pooling: 'pool'`: the B2B account the member's last change was pooled on. */
+  readonly accountId?: string;
+}
+
+/** A B2B account's pool (`accounts.pooling: 'pool'`): the sum of every contribution of its members. */
+export interface AccountState {
+  readonly accountId: string;
+  readonly pooledPoints: number;
+  readonly members: string[];
 }
 
 /** A redemption's idempotency record: the request, as a hash, and the answer it got. */
@@ -83,6 +93,8 @@ export interface LedgerCommit {
   readonly state: Omit<MemberState, 'version'>;
   /** The state version the commit was computed from (0 when the member had none). */
   readonly expectedVersion: number;
+  /** With pooling: the points this commit adds to (or takes from) the member's account's pool. */
+  readonly account?: { readonly accountId: string; readonly delta: number };
   /** A redemption's idempotency record, and the reward stock it takes one of, in the same transaction. */
   readonly redemption?: {
     readonly record: Omit<StoredRedemption, 'createdAt'>;
@@ -218,6 +230,27 @@ export class LedgerStore {
         });
       }
     }
+    if (commit.account) {
+      // ADD commutes, and the entry's and state's conditions above guard the whole transaction:
+      // a redelivered event or a stale read adds nothing.
+      items.push({
+        failsAs: 'conflict',
+        item: {
+          Update: {
+            TableName: this.tableName,
+            Key: accountKey(commit.account.accountId),
+            UpdateExpression: 'ADD #pooled :delta, #members :member SET #type = :type, #accountId = :accountId',
+            ExpressionAttributeNames: { '#pooled': 'pooledPoints', '#members': 'members', '#type': 'type', '#accountId': 'accountId' },
+            ExpressionAttributeValues: {
+              ':delta': commit.account.delta,
+              ':member': new Set([customerId]),
+              ':type': 'account',
+              ':accountId': commit.account.accountId,
+            },
+          },
+        },
+      });
+    }
     try {
       await this.doc.send(new TransactWriteCommand({ TransactItems: items.map((i) => i.item) }));
       return 'committed';
@@ -240,6 +273,14 @@ export class LedgerStore {
       new GetCommand({ TableName: this.tableName, Key: { pk: memberPk(customerId), sk: redemptionSk(redemptionId) }, ConsistentRead: true }),
     );
     return Item as StoredRedemption | undefined;
+  }
+
+  /** A B2B account's pool, or undefined when none of its members has contributed yet. */
+  async readAccount(accountId: string, consistent = true): Promise<AccountState | undefined> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: accountKey(accountId), ConsistentRead: consistent }));
+    if (!Item) return undefined;
+    const members = Item.members instanceof Set ? [...(Item.members as Set<string>)] : [];
+    return { accountId, pooledPoints: Number(Item.pooledPoints ?? 0), members: members.sort() };
   }
 
   /** How many of a reward have been redeemed so far, across members. */

@@ -12,6 +12,8 @@
  *   hash and the answer, written in the redemption's transaction
  * - `REWARD#<rewardId>` / `STOCK`                how many of a reward have been redeemed (`issued`),
  *   raised in each redemption's transaction only while below the configured stock
+ * - `ACCOUNT#<accountId>` / `STATE`            a B2B account's pool (`accounts.pooling: 'pool'`):
+ *   `pooledPoints` and the `members` set, ADDed to in every ledger transaction of its members
  * - `MEMBER#<customerId>` / `L#<at>#<kind>#<ref>` one ledger entry per distinct event, ordered by
  *   business time; the state item sorts after every entry so one Query reads a window of the
  *   ledger and the state together (one round trip per order).
