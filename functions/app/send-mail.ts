@@ -128,11 +128,11 @@ async function attempt(deps: MailSenderDeps, job: MailJob): Promise<SendOutcome 
   if (!allowed.send) return skip(deps, job, allowed.reason, now);
   if (!isRenderable(job.kind)) return skip(deps, job, 'no-template', now);
 
-  const content = await gather(deps, job, now);
+  const timeZone = member.timeZone ?? config.timeZone;
+  const content = await gather(deps, job, now, timeZone);
   if ('skip' in content) return skip(deps, job, content.skip, now);
 
   const cap = allowed.mailClass === 'marketing' ? capRead : undefined;
-  const timeZone = member.timeZone ?? config.timeZone;
   const sendAt = earliestSendTime(config, {
     now: now.getTime(),
     kind: job.kind,
@@ -253,8 +253,12 @@ interface Carried {
 
 type Content = { readonly data: Record<string, unknown>; readonly carried: readonly Carried[] } | { readonly skip: string };
 
-/** What the mail says, read from where it lives: the ledger (welcome), the timeline (reminders), the request (greetings). */
-async function gather(deps: MailSenderDeps, job: MailJob, now: Date): Promise<Content> {
+/**
+ * What the mail says, read from where it lives: the ledger (welcome), the timeline (reminders),
+ * the request (greetings and the ledger job's notices, whose instants become days on the
+ * member's clock, `timeZone`).
+ */
+async function gather(deps: MailSenderDeps, job: MailJob, now: Date, timeZone: string): Promise<Content> {
   const { config } = deps;
   switch (job.kind) {
     case 'welcome':
@@ -272,6 +276,16 @@ async function gather(deps: MailSenderDeps, job: MailJob, now: Date): Promise<Co
       return { carried: [], data: { years: job.data?.years, bonusPoints: job.data?.bonusPoints ?? config.anniversaryBonus } };
     case 'birthday':
       return { carried: [], data: { bonusPoints: job.data?.bonusPoints ?? config.birthdayBonus } };
+    case 'tier': {
+      const { reviewAt, ...rest } = job.data ?? {};
+      return { carried: [], data: { ...rest, ...(typeof reviewAt === 'string' ? { reviewDate: localDay(Date.parse(reviewAt), timeZone) } : {}) } };
+    }
+    case 'reward': {
+      const { validUntil, ...rest } = job.data ?? {};
+      return { carried: [], data: { ...rest, ...(typeof validUntil === 'string' ? { validUntil: localDay(Date.parse(validUntil), timeZone) } : {}) } };
+    }
+    case 'expiry':
+      return { carried: [], data: { points: job.data?.points, lastValidDate: job.data?.lastValidDate } };
     case 'checkin':
     case 'replacement':
       return gatherReminders(deps, job, now);

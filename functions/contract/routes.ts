@@ -17,7 +17,11 @@ export type HandlerName =
   | 'checkin-email'
   | 'replacement-email'
   | 'anniversary-email'
-  | 'birthday-email';
+  | 'birthday-email'
+  | 'tier-changed-email'
+  | 'tier-expiring-email'
+  | 'reward-email'
+  | 'expiry-email';
 
 export interface Route {
   /** Stable id: names the rule in CDK. */
@@ -44,6 +48,10 @@ export const ROUTES: readonly Route[] = [
   { id: 'ReplacementEmail', detailType: 'product.aged', from: 'lojal', handler: 'replacement-email' },
   { id: 'AnniversaryEmail', detailType: 'customer.anniversary', from: 'lojal', handler: 'anniversary-email' },
   { id: 'BirthdayEmail', detailType: 'customer.birthday', from: 'lojal', handler: 'birthday-email' },
+  { id: 'TierChangedEmail', detailType: 'tier.changed', from: 'lojal', handler: 'tier-changed-email' },
+  { id: 'TierExpiringEmail', detailType: 'tier.expiring', from: 'lojal', handler: 'tier-expiring-email' },
+  { id: 'RewardEmail', detailType: 'reward.earned', from: 'lojal', handler: 'reward-email' },
+  { id: 'ExpiryEmail', detailType: 'points.expiring', from: 'lojal', handler: 'expiry-email' },
 ];
 
 /** An EventBridge event pattern (the subset of the pattern language Lojal's rules use and the local matcher supports). */

@@ -3,7 +3,16 @@ import { ProfileStore } from '../adapters/dynamo/profile-store';
 import { updateProfile } from '../app/update-profile';
 import type { ProgramConfig } from '../config/program';
 import { CustomerRegisteredSchema } from '../contract/events';
-import { CheckinDueSchema, CustomerAnniversarySchema, CustomerBirthdaySchema, ProductAgedSchema } from '../contract/lojal-events';
+import {
+  CheckinDueSchema,
+  CustomerAnniversarySchema,
+  CustomerBirthdaySchema,
+  PointsExpiringSchema,
+  ProductAgedSchema,
+  RewardEarnedSchema,
+  TierChangedSchema,
+  TierExpiringSchema,
+} from '../contract/lojal-events';
 import type { MailJob } from '../contract/mail-job';
 import type { MailLinks } from '../domain/email/links';
 import { busEventHandler } from '../runtime/event-handler';
@@ -11,7 +20,17 @@ import type { MailQueue } from '../runtime/mail-ports';
 import type { BusEvent, Clock, DeadLetterSink, LoggerPort, MetricsPort } from '../runtime/ports';
 
 /** The route handlers that turn events into mail requests (functions/contract/routes.ts). */
-export const EMAIL_HANDLER_NAMES = ['welcome-email', 'checkin-email', 'replacement-email', 'anniversary-email', 'birthday-email'] as const;
+export const EMAIL_HANDLER_NAMES = [
+  'welcome-email',
+  'checkin-email',
+  'replacement-email',
+  'anniversary-email',
+  'birthday-email',
+  'tier-changed-email',
+  'tier-expiring-email',
+  'reward-email',
+  'expiry-email',
+] as const;
 export type EmailHandlerName = (typeof EMAIL_HANDLER_NAMES)[number];
 
 /** What mail needs besides the handlers' usual dependencies. */
@@ -74,6 +93,34 @@ export function createEmailHandlers(deps: EmailHandlerDeps): Record<EmailHandler
 
     'birthday-email': busEventHandler(deps, CustomerBirthdaySchema, async (d, event) =>
       queue(event, { customerId: d.customerId, kind: 'birthday', ref: d.date, data: { bonusPoints: d.bonusPoints } }),
+    ),
+
+    // The ledger job's notices: each names its mail by the event's idempotencyKey, so a
+    // notice sent again (a rerun, a retry after an unknown outcome) is mailed once.
+    'tier-changed-email': busEventHandler(deps, TierChangedSchema, async (d, event) =>
+      queue(event, {
+        customerId: d.customerId,
+        kind: 'tier',
+        ref: d.idempotencyKey,
+        data: { change: d.direction, tier: d.to, multiplier: d.multiplier, reviewAt: d.reviewAt },
+      }),
+    ),
+
+    'tier-expiring-email': busEventHandler(deps, TierExpiringSchema, async (d, event) =>
+      queue(event, {
+        customerId: d.customerId,
+        kind: 'tier',
+        ref: d.idempotencyKey,
+        data: { change: 'expiring', tier: d.tier, projectedTier: d.projectedTier, pointsToKeep: d.pointsToKeep, reviewAt: d.reviewAt },
+      }),
+    ),
+
+    'reward-email': busEventHandler(deps, RewardEarnedSchema, async (d, event) =>
+      queue(event, { customerId: d.customerId, kind: 'reward', ref: d.idempotencyKey, data: { rewardName: d.rewardName, code: d.code, validUntil: d.validUntil } }),
+    ),
+
+    'expiry-email': busEventHandler(deps, PointsExpiringSchema, async (d, event) =>
+      queue(event, { customerId: d.customerId, kind: 'expiry', ref: d.idempotencyKey, data: { points: d.points, lastValidDate: d.lastValidDate } }),
     ),
   };
 }

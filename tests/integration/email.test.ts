@@ -376,6 +376,138 @@ describe('Reminders: check-ins and replacements', () => {
   });
 });
 
+describe('Loyalty notices: tier, reward and expiry mail', () => {
+  const at = '2027-03-10T09:00:00.000Z';
+  const tierChanged = (customerId: string, extra: Record<string, unknown> = {}) =>
+    busEvent(
+      'tier.changed',
+      { idempotencyKey: `tier:${customerId}:${at}:Silver`, customerId, from: 'Red', to: 'Silver', direction: 'upgrade', at, multiplier: 1.5, qualifyingPoints: 5200, reviewAt: '2028-03-10T09:00:00.000Z', ...extra },
+      'lojal',
+    );
+  const tierExpiring = (customerId: string) =>
+    busEvent(
+      'tier.expiring',
+      { idempotencyKey: `tier-review:${customerId}:2027-04-09T09:00:00.000Z`, customerId, tier: 'Silver', reviewAt: '2027-04-09T09:00:00.000Z', projectedTier: 'Red', qualifyingPoints: 4000, requiredPoints: 5000, pointsToKeep: 1000, at },
+      'lojal',
+    );
+  const rewardEarned = (customerId: string, rewardName = 'Running socks') =>
+    busEvent(
+      'reward.earned',
+      { idempotencyKey: `reward:${customerId}:redemption:r1`, customerId, source: 'redemption', rewardId: 'running-socks', rewardName, code: 'RS-7Q2K', at, validUntil: '2027-06-08T09:00:00.000Z', points: 500 },
+      'lojal',
+    );
+  const pointsExpiring = (customerId: string) =>
+    busEvent(
+      'points.expiring',
+      { idempotencyKey: `points-expiring:${customerId}:2027-03-31`, customerId, points: 1200, expiresAt: '2027-03-31T22:00:00.000Z', lastValidDate: '2027-03-31', balance: 3000, at },
+      'lojal',
+    );
+
+  const cases = [
+    {
+      name: 'a tier upgrade',
+      handler: 'tier-changed-email',
+      event: tierChanged,
+      sv: { subject: 'Välkommen till Silver!', lines: ['Grattis: dina köp har tagit dig upp till Silver.', 'Från och med nu får du 1,5× poängen på varje köp.', 'Din nivå ses över nästa gång den 10 mars 2028.'] },
+      en: { subject: 'Welcome to Silver!', lines: ['Congratulations: your purchases have taken you up to Silver.', 'From now on you earn 1.5× the points on every purchase.', 'Your status is next reviewed on 10 March 2028.'] },
+    },
+    {
+      name: 'a tier expiring warning',
+      handler: 'tier-expiring-email',
+      event: tierExpiring,
+      sv: { subject: 'Behåll din nivå Silver', lines: ['Din nivå Silver ses över den 9 april 2027. Med det du har tjänat hittills blir den Red.', /Tjäna 1\s000 poäng till innan dess för att behålla Silver\./] },
+      en: { subject: 'Keep your Silver status', lines: ['Your Silver status is reviewed on 9 April 2027. On what you have earned so far, it would become Red.', 'Earn 1,000 points more before then to keep Silver.'] },
+    },
+    {
+      name: 'a reward',
+      handler: 'reward-email',
+      event: rewardEarned,
+      sv: { subject: 'Din belöning: Running socks', lines: ['Du har fått Running socks.', 'Din kod: RS-7Q2K', 'Använd den i kassan senast den 8 juni 2027.'] },
+      en: { subject: 'Your reward: Running socks', lines: ['You have earned Running socks.', 'Your code: RS-7Q2K', 'Use it at checkout by 8 June 2027.'] },
+    },
+    {
+      name: 'points expiring',
+      handler: 'expiry-email',
+      event: pointsExpiring,
+      sv: { subject: /^1\s200 poäng går snart ut$/, lines: [/1\s200 poäng på ditt konto gäller till och med den 31 mars 2027\./, 'Använd dem innan dess, annars går de ut.'] },
+      en: { subject: '1,200 points expire soon', lines: ['1,200 points in your account are valid until 31 March 2027.', 'Use them before then, or they expire.'] },
+    },
+  ] as const;
+
+  it.each(cases.flatMap((c) => (['sv', 'en'] as const).map((locale) => ({ ...c, locale, expected: c[locale] }))))(
+    '$name is mailed in $locale as service mail, without marketing consent',
+    async ({ handler, event, locale, expected }) => {
+      // Prepare
+      const bed = await mailTestbed();
+      const to = addressFor(handler);
+      await profileOnly(bed, 'c1', to, { firstName: 'Ada', locale, marketingConsent: false });
+
+      // Act
+      await bed.handlers[handler](event('c1'));
+      const outcomes = await bed.drain();
+
+      // Assess
+      expect(outcomes).toEqual([expect.objectContaining({ outcome: 'sent' })]);
+      const [mail, ...more] = await inboxOf(to);
+      expect(more).toEqual([]);
+      expect(mail).toMatchObject({ from: '"Lojal Demo Sport" <hello@demo.lojal.dev>', destination: { to: [to] } });
+      if (typeof expected.subject === 'string') expect(mail!.subject).toBe(expected.subject);
+      else expect(mail!.subject).toMatch(expected.subject);
+      for (const part of [mail!.body.html!, mail!.body.text!]) {
+        expect(part).toContain(locale === 'sv' ? 'Hej Ada!' : 'Hi Ada,');
+        for (const line of expected.lines) {
+          if (typeof line === 'string') expect(part).toContain(line);
+          else expect(part).toMatch(line);
+        }
+      }
+      expect(mail!.body.html).toMatch(/^<!doctype html>/);
+      expect(header(mail!, 'List-Unsubscribe')).toBeUndefined();
+    },
+  );
+
+  it('a tier downgrade names the new tier and its multiplier', async () => {
+    const bed = await mailTestbed();
+    const to = addressFor('downgrade');
+    await profileOnly(bed, 'c1', to, { locale: 'en' });
+    await bed.handlers['tier-changed-email'](tierChanged('c1', { idempotencyKey: `tier:c1:${at}:Red`, from: 'Silver', to: 'Red', direction: 'downgrade', multiplier: 1, reviewAt: null }));
+    await bed.drain();
+
+    const [mail] = await inboxOf(to);
+    expect(mail!.subject).toBe('Your status is now Red');
+    expect(mail!.body.text).toContain('Your status has been reviewed and is now Red.');
+    expect(mail!.body.text).toContain('From now on you earn 1× the points on every purchase.');
+    expect(mail!.body.text).not.toContain('reviewed on');
+  });
+
+  it('escapes customer-supplied text and configured reward names in HTML', async () => {
+    const bed = await mailTestbed();
+    const to = addressFor('notice-xss');
+    await profileOnly(bed, 'c1', to, { firstName: '<img src=x onerror=alert(1)>', locale: 'en' });
+    await bed.handlers['reward-email'](rewardEarned('c1', '<b>Socks</b> & "caps"'));
+    await bed.drain();
+
+    const [mail] = await inboxOf(to);
+    expect(mail!.body.html).toContain('Hi &lt;img src=x onerror=alert(1)&gt;,');
+    expect(mail!.body.html).toContain('You have earned &lt;b&gt;Socks&lt;/b&gt; &amp; &quot;caps&quot;.');
+    expect(mail!.body.html).not.toContain('<img');
+    expect(mail!.body.html).not.toContain('<b>');
+    expect(mail!.body.text).toContain('You have earned <b>Socks</b> & "caps".');
+    expect(mail!.subject).toBe('Your reward: <b>Socks</b> & "caps"');
+  });
+
+  it('mails a notice once however often the ledger job sends it (the reference is its idempotencyKey)', async () => {
+    const bed = await mailTestbed();
+    const to = addressFor('notice-once');
+    await profileOnly(bed, 'c1', to);
+    await bed.handlers['expiry-email'](pointsExpiring('c1'));
+    await bed.handlers['expiry-email'](pointsExpiring('c1'));
+
+    expect((await bed.drain()).map((o) => o.outcome)).toEqual(['sent', 'duplicate']);
+    expect(await inboxOf(to)).toHaveLength(1);
+    expect((await bed.store.get('c1', 'expiry', 'points-expiring:c1:2027-03-31'))?.status).toBe('sent');
+  });
+});
+
 describe('Bounces and complaints', () => {
   const sesEvent = (detailType: string, detail: unknown) => busEvent(detailType, detail, 'aws.ses');
 

@@ -130,11 +130,34 @@ describe('Function: renderMail', () => {
       replacement: { products: [{ sku: 's', category: 'running-shoes', name: null, ageDays: 270 }], related: [], unsubscribeUrl: 'https://x/u' },
       anniversary: { years: 1, bonusPoints: 500, unsubscribeUrl: 'https://x/u' },
       birthday: { bonusPoints: 200, unsubscribeUrl: 'https://x/u' },
+      tier: { change: 'expiring', tier: 'Gold', projectedTier: 'Silver', pointsToKeep: 120, reviewDate: '2028-03-10' },
+      reward: { rewardName: '100 kr off', code: 'ABC-123', validUntil: '2027-06-08' },
+      expiry: { points: 340, lastValidDate: '2028-03-31' },
     } as const;
     for (const kind of RENDERABLE_KINDS) {
       const subjects = (['sv', 'nb', 'en'] as const).map((locale) => renderMail(kind, locale, { brand, ...data[kind] }).subject);
       expect(new Set(subjects).size, kind).toBe(3);
     }
+  });
+});
+
+describe('Loyalty notice templates', () => {
+  const brand = { name: 'Demo' };
+  it('writes tier, reward and expiry mail in Norwegian with local dates and numbers', () => {
+    const up = renderMail('tier', 'nb', { brand, firstName: 'Ola', change: 'upgrade', tier: 'Gull', multiplier: 1.5, reviewDate: '2028-03-10' });
+    expect(up.subject).toBe('Velkommen til Gull!');
+    expect(up.text).toContain('Fra nå av får du 1,5× poengene på hvert kjøp.');
+    expect(up.text).toContain('Nivået ditt vurderes neste gang 10. mars 2028.');
+    const expiring = renderMail('tier', 'nb', { brand, change: 'expiring', tier: 'Gull', projectedTier: 'Sølv', pointsToKeep: 1000, reviewDate: '2027-04-09' });
+    expect(expiring.text).toMatch(/Tjen 1\s000 poeng til før det for å beholde Gull\./);
+    expect(renderMail('reward', 'nb', { brand, rewardName: 'Sokker', code: 'RS-1' }).text).not.toContain('senest');
+    expect(renderMail('expiry', 'nb', { brand, points: 1, lastValidDate: '2027-03-31' }).subject).toBe('1 poeng utløper snart');
+  });
+  it('refuses a tier warning without the points to keep or the review date, and an unknown change', () => {
+    expect(() => renderMail('tier', 'en', { brand, change: 'expiring', tier: 'Gold', projectedTier: 'Silver', reviewDate: '2027-04-09' })).toThrow(/tier\.pointsToKeep/);
+    expect(() => renderMail('tier', 'en', { brand, change: 'expiring', tier: 'Gold', projectedTier: 'Silver', pointsToKeep: 5 })).toThrow(TemplateDataError);
+    expect(() => renderMail('tier', 'en', { brand, change: 'sideways', tier: 'Gold', multiplier: 1 })).toThrow(TemplateDataError);
+    expect(() => renderMail('expiry', 'en', { brand, points: 0, lastValidDate: '2027-03-31' })).toThrow(/expiry\.points/);
   });
 });
 

@@ -46,6 +46,32 @@ export interface MailCopy {
     readonly body: string;
     readonly bonus: (points: string) => string;
   };
+  readonly tier: {
+    readonly upgradeSubject: (tier: string) => string;
+    readonly downgradeSubject: (tier: string) => string;
+    readonly expiringSubject: (tier: string) => string;
+    readonly upgrade: (tier: string) => string;
+    readonly downgrade: (tier: string) => string;
+    /** `factor` as `formatFactor` writes it (`1,5×`). */
+    readonly multiplier: (factor: string) => string;
+    readonly review: (date: string) => string;
+    readonly expiring: (tier: string, date: string, projectedTier: string) => string;
+    readonly toKeep: (points: string, tier: string) => string;
+    readonly cta: string;
+  };
+  readonly reward: {
+    readonly subject: (reward: string) => string;
+    readonly body: (reward: string) => string;
+    readonly code: (code: string) => string;
+    readonly validUntil: (date: string) => string;
+    readonly cta: string;
+  };
+  readonly expiry: {
+    readonly subject: (points: string) => string;
+    readonly body: (points: string, date: string) => string;
+    readonly nudge: string;
+    readonly cta: string;
+  };
   readonly footer: {
     readonly service: (brand: string) => string;
     readonly marketing: (brand: string) => string;
@@ -118,6 +144,31 @@ const en: MailCopy = {
     body: 'We hope you have a wonderful day.',
     bonus: (points) => `To celebrate, we have added ${points} to your account.`,
   },
+  tier: {
+    upgradeSubject: (tier) => `Welcome to ${tier}!`,
+    downgradeSubject: (tier) => `Your status is now ${tier}`,
+    expiringSubject: (tier) => `Keep your ${tier} status`,
+    upgrade: (tier) => `Congratulations: your purchases have taken you up to ${tier}.`,
+    downgrade: (tier) => `Your status has been reviewed and is now ${tier}.`,
+    multiplier: (factor) => `From now on you earn ${factor} the points on every purchase.`,
+    review: (date) => `Your status is next reviewed on ${date}.`,
+    expiring: (tier, date, projectedTier) => `Your ${tier} status is reviewed on ${date}. On what you have earned so far, it would become ${projectedTier}.`,
+    toKeep: (points, tier) => `Earn ${points} more before then to keep ${tier}.`,
+    cta: 'Visit the shop',
+  },
+  reward: {
+    subject: (reward) => `Your reward: ${reward}`,
+    body: (reward) => `You have earned ${reward}.`,
+    code: (code) => `Your code: ${code}`,
+    validUntil: (date) => `Use it at checkout by ${date}.`,
+    cta: 'Visit the shop',
+  },
+  expiry: {
+    subject: (points) => `${points} expire soon`,
+    body: (points, date) => `${points} in your account are valid until ${date}.`,
+    nudge: 'Use them before then, or they expire.',
+    cta: 'Visit the shop',
+  },
   footer: {
     service: (brand) => `You get this email because you are a member of ${brand}'s loyalty programme.`,
     marketing: (brand) => `You get this email because you said yes to news from ${brand}.`,
@@ -174,6 +225,31 @@ const sv: MailCopy = {
     subject: (brand) => `Grattis på födelsedagen från ${brand}!`,
     body: 'Vi hoppas att du får en riktigt fin dag.',
     bonus: (points) => `Vi firar med att sätta in ${points} på ditt konto.`,
+  },
+  tier: {
+    upgradeSubject: (tier) => `Välkommen till ${tier}!`,
+    downgradeSubject: (tier) => `Din nivå är nu ${tier}`,
+    expiringSubject: (tier) => `Behåll din nivå ${tier}`,
+    upgrade: (tier) => `Grattis: dina köp har tagit dig upp till ${tier}.`,
+    downgrade: (tier) => `Din nivå har setts över och är nu ${tier}.`,
+    multiplier: (factor) => `Från och med nu får du ${factor} poängen på varje köp.`,
+    review: (date) => `Din nivå ses över nästa gång den ${date}.`,
+    expiring: (tier, date, projectedTier) => `Din nivå ${tier} ses över den ${date}. Med det du har tjänat hittills blir den ${projectedTier}.`,
+    toKeep: (points, tier) => `Tjäna ${points} till innan dess för att behålla ${tier}.`,
+    cta: 'Till butiken',
+  },
+  reward: {
+    subject: (reward) => `Din belöning: ${reward}`,
+    body: (reward) => `Du har fått ${reward}.`,
+    code: (code) => `Din kod: ${code}`,
+    validUntil: (date) => `Använd den i kassan senast den ${date}.`,
+    cta: 'Till butiken',
+  },
+  expiry: {
+    subject: (points) => `${points} går snart ut`,
+    body: (points, date) => `${points} på ditt konto gäller till och med den ${date}.`,
+    nudge: 'Använd dem innan dess, annars går de ut.',
+    cta: 'Till butiken',
   },
   footer: {
     service: (brand) => `Du får det här mejlet eftersom du är medlem i ${brand}s kundklubb.`,
@@ -232,6 +308,31 @@ const nb: MailCopy = {
     body: 'Vi håper du får en riktig fin dag.',
     bonus: (points) => `Vi feirer med å sette inn ${points} på kontoen din.`,
   },
+  tier: {
+    upgradeSubject: (tier) => `Velkommen til ${tier}!`,
+    downgradeSubject: (tier) => `Nivået ditt er nå ${tier}`,
+    expiringSubject: (tier) => `Behold nivået ${tier}`,
+    upgrade: (tier) => `Gratulerer: kjøpene dine har tatt deg opp til ${tier}.`,
+    downgrade: (tier) => `Nivået ditt er vurdert på nytt og er nå ${tier}.`,
+    multiplier: (factor) => `Fra nå av får du ${factor} poengene på hvert kjøp.`,
+    review: (date) => `Nivået ditt vurderes neste gang ${date}.`,
+    expiring: (tier, date, projectedTier) => `Nivået ditt ${tier} vurderes ${date}. Med det du har tjent så langt, blir det ${projectedTier}.`,
+    toKeep: (points, tier) => `Tjen ${points} til før det for å beholde ${tier}.`,
+    cta: 'Til butikken',
+  },
+  reward: {
+    subject: (reward) => `Belønningen din: ${reward}`,
+    body: (reward) => `Du har fått ${reward}.`,
+    code: (code) => `Koden din: ${code}`,
+    validUntil: (date) => `Bruk den i kassen senest ${date}.`,
+    cta: 'Til butikken',
+  },
+  expiry: {
+    subject: (points) => `${points} utløper snart`,
+    body: (points, date) => `${points} på kontoen din gjelder til og med ${date}.`,
+    nudge: 'Bruk dem før det, ellers utløper de.',
+    cta: 'Til butikken',
+  },
   footer: {
     service: (brand) => `Du får denne e-posten fordi du er medlem i kundeklubben til ${brand}.`,
     marketing: (brand) => `Du får denne e-posten fordi du har takket ja til nyheter fra ${brand}.`,
@@ -268,6 +369,15 @@ export function formatMinor(minor: number, currency: string, locale: TemplateLoc
   if (!f) numberFormats.set(key, (f = new Intl.NumberFormat(locale, { style: 'currency', currency })));
   const digits = f.resolvedOptions().maximumFractionDigits ?? 2;
   return f.format(minor / 10 ** digits);
+}
+
+const dateFormats = new Map<TemplateLocale, Intl.DateTimeFormat>();
+
+/** A calendar day `YYYY-MM-DD` as words, e.g. `31 mars 2028`, `31 March 2028` (British, like the English copy). */
+export function formatDate(day: string, locale: TemplateLocale): string {
+  let f = dateFormats.get(locale);
+  if (!f) dateFormats.set(locale, (f = new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : locale, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' })));
+  return f.format(new Date(`${day}T00:00:00Z`));
 }
 
 /** `2` → `2×` (as "2× the points"). */

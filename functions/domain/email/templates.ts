@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import type { EmailKind } from '../../config/email-kinds';
 import { ValidationError } from '../../runtime/errors';
-import { categoryName, formatFactor, formatMinor, formatNumber, listOf, MAIL_COPY, type MailCopy } from './copy';
+import { categoryName, formatDate, formatFactor, formatMinor, formatNumber, listOf, MAIL_COPY, type MailCopy } from './copy';
 import { escapeHtml, oneLine } from './escape';
 import type { TemplateLocale } from './locale';
 
@@ -26,6 +26,10 @@ const common = {
 
 /** Marketing mail must offer the unsubscribe link in the body too, not only in the headers. */
 const marketing = { ...common, unsubscribeUrl: url };
+
+/** A day in the member's calendar, `YYYY-MM-DD` (the sender reads instants on the member's clock). */
+const day = z.string().check(z.regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'must be a date YYYY-MM-DD'));
+const tierName = text(100);
 
 const ProductSchema = z.object({ sku: text(200), category: text(100), name: z.nullable(z.string().check(z.maxLength(300))) });
 
@@ -54,6 +58,22 @@ export const TEMPLATE_DATA = {
   }),
   anniversary: z.object({ ...marketing, years: z.int().check(z.positive()), bonusPoints: count }),
   birthday: z.object({ ...marketing, bonusPoints: count }),
+  /** `tier.changed` (an upgrade or a downgrade) or `tier.expiring` (the warning before a review). */
+  tier: z.discriminatedUnion('change', [
+    z.object({
+      ...common,
+      change: z.enum(['upgrade', 'downgrade']),
+      tier: tierName,
+      multiplier: z.number().check(z.positive()),
+      /** When the new status is next reviewed; absent at the lowest tier. */
+      reviewDate: z.optional(day),
+    }),
+    z.object({ ...common, change: z.literal('expiring'), tier: tierName, projectedTier: tierName, pointsToKeep: z.int().check(z.positive()), reviewDate: day }),
+  ]),
+  /** `reward.earned`: the reward's name comes from the client's configuration; escaped like any text. */
+  reward: z.object({ ...common, rewardName: text(300), code: text(200), validUntil: z.optional(day) }),
+  /** `points.expiring`. */
+  expiry: z.object({ ...common, points: z.int().check(z.positive()), lastValidDate: day }),
 } as const;
 
 export type RenderableKind = keyof typeof TEMPLATE_DATA;
@@ -165,6 +185,48 @@ const RENDERERS: { readonly [K in RenderableKind]: (data: TemplateData<K>, copy:
       { type: 'p', text: copy.greeting(d.firstName) },
       { type: 'p', text: copy.birthday.body },
       ...(d.bonusPoints > 0 ? ([{ type: 'p', text: copy.birthday.bonus(pointsText(d.bonusPoints, copy, locale)) }] as const) : []),
+    ],
+  }),
+  tier: (d, copy, locale) => {
+    if (d.change === 'expiring') {
+      return {
+        subject: copy.tier.expiringSubject(d.tier),
+        blocks: [
+          { type: 'p', text: copy.greeting(d.firstName) },
+          { type: 'p', text: copy.tier.expiring(d.tier, formatDate(d.reviewDate, locale), d.projectedTier) },
+          { type: 'p', text: copy.tier.toKeep(pointsText(d.pointsToKeep, copy, locale), d.tier) },
+          ...(d.brand.websiteUrl ? ([{ type: 'button', text: copy.tier.cta, url: d.brand.websiteUrl }] as const) : []),
+        ],
+      };
+    }
+    const up = d.change === 'upgrade';
+    return {
+      subject: up ? copy.tier.upgradeSubject(d.tier) : copy.tier.downgradeSubject(d.tier),
+      blocks: [
+        { type: 'p', text: copy.greeting(d.firstName) },
+        { type: 'p', text: up ? copy.tier.upgrade(d.tier) : copy.tier.downgrade(d.tier) },
+        { type: 'p', text: copy.tier.multiplier(formatFactor(d.multiplier, locale)) },
+        ...(d.reviewDate ? ([{ type: 'p', text: copy.tier.review(formatDate(d.reviewDate, locale)) }] as const) : []),
+      ],
+    };
+  },
+  reward: (d, copy, locale) => ({
+    subject: copy.reward.subject(d.rewardName),
+    blocks: [
+      { type: 'p', text: copy.greeting(d.firstName) },
+      { type: 'p', text: copy.reward.body(d.rewardName) },
+      { type: 'h', text: copy.reward.code(d.code) },
+      ...(d.validUntil ? ([{ type: 'p', text: copy.reward.validUntil(formatDate(d.validUntil, locale)) }] as const) : []),
+      ...(d.brand.websiteUrl ? ([{ type: 'button', text: copy.reward.cta, url: d.brand.websiteUrl }] as const) : []),
+    ],
+  }),
+  expiry: (d, copy, locale) => ({
+    subject: copy.expiry.subject(pointsText(d.points, copy, locale)),
+    blocks: [
+      { type: 'p', text: copy.greeting(d.firstName) },
+      { type: 'p', text: copy.expiry.body(pointsText(d.points, copy, locale), formatDate(d.lastValidDate, locale)) },
+      { type: 'p', text: copy.expiry.nudge },
+      ...(d.brand.websiteUrl ? ([{ type: 'button', text: copy.expiry.cta, url: d.brand.websiteUrl }] as const) : []),
     ],
   }),
 };
