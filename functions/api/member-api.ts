@@ -29,6 +29,8 @@ export const MEMBER_API_ROUTES = [
   { method: 'GET', path: '/v1/members/{customerId}/ledger', operation: 'getLedger' },
   { method: 'GET', path: '/v1/members/{customerId}/timeline', operation: 'getTimeline' },
   { method: 'POST', path: '/v1/members/{customerId}/redemptions', operation: 'redeem' },
+  // A B2B account's pool (`accounts.pooling: 'pool'`); its operation gets the account id.
+  { method: 'GET', path: '/v1/accounts/{accountId}', operation: 'getAccount' },
   // The sent-mail log and the pages the links in mail open (functions/api/mail-api.ts).
   ...MAIL_API_ROUTES,
 ] as const satisfies readonly MemberApiRouteSpec[];
@@ -60,11 +62,11 @@ function decodeCursor(cursor: string | undefined, customerId: string): Record<st
   }
 }
 
-/** Matches a request to a route; returns the operation and path parameters. */
+/** Matches a request to a route; returns the operation and its one path parameter (`customerId`, or a route's other id). */
 export function matchMemberRoute(method: string, path: string): { operation: MemberApiOperation; customerId: string } | undefined {
   for (const route of MEMBER_API_ROUTES) {
     if (route.method !== method) continue;
-    const pattern = new RegExp(`^${route.path.replace('{customerId}', '([^/]+)')}$`);
+    const pattern = new RegExp(`^${route.path.replace(/\{[A-Za-z]+\}/, '([^/]+)')}$`);
     const match = pattern.exec(path);
     if (match?.[1]) return { operation: route.operation, customerId: decodeURIComponent(match[1]) };
   }
@@ -121,6 +123,13 @@ export function createMemberApi(deps: MemberApiDeps): MemberApiHandler {
         ...(account ? { account } : {}),
         perks,
       };
+    },
+
+    /** The pool of a B2B account; 404 unless pooling is on and a member has contributed. */
+    async getAccount(accountId) {
+      const account = deps.config.accounts.pooling === 'pool' ? await ledger.readAccount(accountId, false) : undefined;
+      if (!account) throw new NotFoundError(`no account ${accountId}`);
+      return account;
     },
 
     async getLedger(customerId, event) {

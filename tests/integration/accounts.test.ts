@@ -34,11 +34,11 @@ async function balanceOf(customerId: string): Promise<number> {
   return (await new LedgerStore(table.doc, table.tableName).read(customerId)).state?.balance ?? 0;
 }
 
-async function getMember(config: ProgramConfig, customerId: string) {
-  const deps = testDeps(table.doc, table.tableName, config);
-  const response = await createMemberApi(deps)(apiRequest('GET', `/v1/members/${customerId}`));
-  return JSON.parse(response.body ?? 'null');
+async function get(config: ProgramConfig, path: string) {
+  const response = await createMemberApi(testDeps(table.doc, table.tableName, config))(apiRequest('GET', path));
+  return { status: response.statusCode, body: JSON.parse(response.body ?? 'null') };
 }
+const getMember = async (config: ProgramConfig, customerId: string) => (await get(config, `/v1/members/${customerId}`)).body;
 
 describe('B2B accounts', () => {
   it('pools the points of every member of an account: earned, refunded and redelivered', async () => {
@@ -65,6 +65,8 @@ describe('B2B accounts', () => {
     expect(member.balance).toBe(bo);
     expect(member.accountId).toBe('acme');
     expect(member.account).toEqual({ accountId: 'acme', pooledPoints: anna + bo, members: ['acme-anna', 'acme-bo'] });
+    expect(await get(pooling, '/v1/accounts/acme')).toEqual({ status: 200, body: member.account });
+    expect((await get(pooling, '/v1/accounts/nobody')).status).toBe(404);
   });
 
   it("an order's accountId wins, and the member's later writes follow it", async () => {
@@ -100,5 +102,6 @@ describe('B2B accounts', () => {
     const member = await getMember(noPooling, 'globex-cy');
     expect(member.accountId).toBe('globex');
     expect(member.account).toBeUndefined();
+    expect((await get(noPooling, '/v1/accounts/globex')).status).toBe(404);
   });
 });
