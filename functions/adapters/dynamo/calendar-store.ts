@@ -1,5 +1,5 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { advanceWatermark, isConditionFailure, readWatermark } from './common';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { CalendarEntry, CalendarKind, FoundEntry, IndexRead, LocalDate } from '../../domain/calendar';
 import { monthDayOf } from '../../domain/calendar';
 import {
@@ -60,9 +60,6 @@ export interface CalendarPage {
   readonly cursor?: Record<string, unknown>;
 }
 
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof ConditionalCheckFailedException || (error as { name?: string }).name === 'ConditionalCheckFailedException';
-}
 
 /** The DynamoDB adapter for the daily calendar job: the `calendar` index and the job's watermark. */
 export class CalendarStore {
@@ -101,26 +98,12 @@ export class CalendarStore {
     };
   }
 
-  /** The last local date the job finished, if it ever did. */
   async readWatermark(): Promise<LocalDate | undefined> {
-    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: CALENDAR_WATERMARK_KEY, ConsistentRead: true }));
-    return typeof Item?.date === 'string' ? Item.date : undefined;
+    return readWatermark(this.doc, this.tableName, { key: CALENDAR_WATERMARK_KEY, field: 'date' }) as Promise<LocalDate | undefined>;
   }
 
-  /** Records `date` as finished; never moves back, whichever of two runs writes last. */
-  async advanceWatermark(date: LocalDate, now: Date): Promise<void> {
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...CALENDAR_WATERMARK_KEY, type: 'watermark', date, updatedAt: now.toISOString() },
-          ConditionExpression: 'attribute_not_exists(pk) OR #date < :date',
-          ExpressionAttributeNames: { '#date': 'date' },
-          ExpressionAttributeValues: { ':date': date },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+  /** Moves the watermark forward; never back, whichever of two runs writes last. */
+  async advanceWatermark(value: LocalDate, now: Date): Promise<void> {
+    await advanceWatermark(this.doc, this.tableName, { key: CALENDAR_WATERMARK_KEY, field: 'date' }, value, now);
   }
 }

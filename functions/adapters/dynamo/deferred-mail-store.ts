@@ -1,5 +1,5 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { advanceWatermark, isConditionFailure, readWatermark } from './common';
+import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DUE_INDEX } from './due-item-store';
 import { MAIL_RELEASE_WATERMARK_KEY, mailDuePk, mailDueShard } from './mail-keys';
 import type { MailRecord } from './mail-store';
@@ -9,9 +9,6 @@ export interface MailKey {
   readonly sk: string;
 }
 
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof ConditionalCheckFailedException || (error as { name?: string }).name === 'ConditionalCheckFailedException';
-}
 
 /**
  * The release job's side of deferred mail: the `MAILDUE#<month>#<shard>` partitions of the
@@ -111,24 +108,11 @@ export class DeferredMailStore {
   }
 
   async readWatermark(): Promise<string | undefined> {
-    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: MAIL_RELEASE_WATERMARK_KEY, ConsistentRead: true }));
-    return typeof Item?.month === 'string' ? Item.month : undefined;
+    return readWatermark(this.doc, this.tableName, { key: MAIL_RELEASE_WATERMARK_KEY, field: 'month' }) as Promise<string | undefined>;
   }
 
-  /** Moves the watermark forward to `month`, never back. */
-  async advanceWatermark(month: string, now: Date): Promise<void> {
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...MAIL_RELEASE_WATERMARK_KEY, type: 'watermark', month, updatedAt: now.toISOString() },
-          ConditionExpression: 'attribute_not_exists(pk) OR #month < :month',
-          ExpressionAttributeNames: { '#month': 'month' },
-          ExpressionAttributeValues: { ':month': month },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+  /** Moves the watermark forward; never back, whichever of two runs writes last. */
+  async advanceWatermark(value: string, now: Date): Promise<void> {
+    await advanceWatermark(this.doc, this.tableName, { key: MAIL_RELEASE_WATERMARK_KEY, field: 'month' }, value, now);
   }
 }

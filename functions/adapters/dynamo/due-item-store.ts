@@ -1,5 +1,5 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { advanceWatermark, isConditionFailure, readWatermark } from './common';
+import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dueMonth, duePk, dueShard, SWEEP_WATERMARK_KEY } from './keys';
 import type { StoredTimelineItem } from './timeline-store';
 
@@ -18,9 +18,6 @@ export interface DuePage {
 
 export const DUE_INDEX = 'due';
 
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof ConditionalCheckFailedException || (error as { name?: string }).name === 'ConditionalCheckFailedException';
-}
 
 /**
  * The DynamoDB adapter for the sweeper's side of the timeline: the sparse `due` index and the
@@ -150,27 +147,13 @@ export class DueItemStore {
     }
   }
 
-  /** The month bucket (`yyyy-mm`) before which the index holds nothing, if a sweep recorded one. */
   async readWatermark(): Promise<string | undefined> {
-    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: SWEEP_WATERMARK_KEY, ConsistentRead: true }));
-    return typeof Item?.month === 'string' ? Item.month : undefined;
+    return readWatermark(this.doc, this.tableName, { key: SWEEP_WATERMARK_KEY, field: 'month' }) as Promise<string | undefined>;
   }
 
-  /** Moves the watermark forward to `month`; never back, whichever of two sweepers writes last. */
-  async advanceWatermark(month: string, now: Date): Promise<void> {
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...SWEEP_WATERMARK_KEY, type: 'watermark', month, updatedAt: now.toISOString() },
-          ConditionExpression: 'attribute_not_exists(pk) OR #month < :month',
-          ExpressionAttributeNames: { '#month': 'month' },
-          ExpressionAttributeValues: { ':month': month },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+  /** Moves the watermark forward; never back, whichever of two runs writes last. */
+  async advanceWatermark(value: string, now: Date): Promise<void> {
+    await advanceWatermark(this.doc, this.tableName, { key: SWEEP_WATERMARK_KEY, field: 'month' }, value, now);
   }
 
   private async finish(key: ItemKey, token: string, set: string, values: Record<string, unknown>): Promise<boolean> {

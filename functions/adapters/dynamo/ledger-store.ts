@@ -1,3 +1,4 @@
+import { queryMember } from './common';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { LedgerInput } from '../../domain/points';
@@ -123,24 +124,11 @@ export class LedgerStore {
     const entries: StoredEntry[] = [];
     const corrections: StoredCorrection[] = [];
     let state: MemberState | undefined;
-    let cursor: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': memberPk(customerId), ':prefix': LEDGER_PREFIX },
-          ConsistentRead: true,
-          ExclusiveStartKey: cursor,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        if (item.sk === STATE_SK) state = item as unknown as MemberState;
-        else if (item.type === 'correction') corrections.push(item as unknown as StoredCorrection);
-        else if (item.type === 'entry') entries.push(item as unknown as StoredEntry);
-      }
-      cursor = page.LastEvaluatedKey;
-    } while (cursor);
+    for (const item of await queryMember(this.doc, this.tableName, customerId, LEDGER_PREFIX, true)) {
+      if (item.sk === STATE_SK) state = item as unknown as MemberState;
+      else if (item.type === 'correction') corrections.push(item as unknown as StoredCorrection);
+      else if (item.type === 'entry') entries.push(item as unknown as StoredEntry);
+    }
     return { entries, corrections, state };
   }
 

@@ -1,4 +1,5 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { isConditionFailure } from './common';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
@@ -91,9 +92,6 @@ const CLAIMABLE =
   'attribute_not_exists(pk) OR #status IN (:open, :deferred) OR (#status = :claimed AND leaseUntil <= :now)';
 const CLAIMABLE_VALUES = { ':open': 'open', ':deferred': 'deferred', ':claimed': 'claimed' } as const;
 
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof ConditionalCheckFailedException || (error as { name?: string }).name === 'ConditionalCheckFailedException';
-}
 
 function cancellationCodes(error: unknown): (string | undefined)[] | undefined {
   if (error instanceof TransactionCanceledException || (error as { name?: string }).name === 'TransactionCanceledException') {

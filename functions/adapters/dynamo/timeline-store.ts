@@ -1,5 +1,5 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure, queryMember } from './common';
+import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PlannedItem, TimelineOrder, TimelineRefund, TimelineStatus } from '../../domain/timeline';
 import {
   checkinSk,
@@ -64,9 +64,6 @@ export function timelineRecord(item: PlannedItem, now: Date): Record<string, unk
 
 const ACTIVE = { ':pending': 'pending', ':claimed': 'claimed' } as const;
 
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof ConditionalCheckFailedException || (error as { name?: string }).name === 'ConditionalCheckFailedException';
-}
 
 /**
  * The DynamoDB adapter for members' timelines (the handlers' side; the sweeper's side is
@@ -186,22 +183,7 @@ export class TimelineStore {
     }
   }
 
-  private async query(customerId: string, prefix: string, consistent: boolean): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let cursor: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': memberPk(customerId), ':prefix': prefix },
-          ConsistentRead: consistent,
-          ExclusiveStartKey: cursor,
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      cursor = page.LastEvaluatedKey;
-    } while (cursor);
-    return items;
+  private query(customerId: string, prefix: string, consistent: boolean): Promise<Record<string, unknown>[]> {
+    return queryMember(this.doc, this.tableName, customerId, prefix, consistent);
   }
 }

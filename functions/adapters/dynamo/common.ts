@@ -1,0 +1,65 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { memberPk } from './keys';
+
+/** Building blocks every DynamoDB adapter shares: one copy of each. */
+
+/** A write's condition did not hold (the SDK class, or its name when the class comes from another copy of the SDK). */
+export function isConditionFailure(error: unknown): boolean {
+  return error instanceof ConditionalCheckFailedException || (error as { name?: string }).name === 'ConditionalCheckFailedException';
+}
+
+/** A job's progress marker: one item whose `field` only ever moves forward (ISO dates and months sort as strings). */
+export interface Watermark {
+  readonly key: { readonly pk: string; readonly sk: string };
+  readonly field: string;
+}
+
+export async function readWatermark(doc: DynamoDBDocumentClient, tableName: string, mark: Watermark): Promise<string | undefined> {
+  const { Item } = await doc.send(new GetCommand({ TableName: tableName, Key: mark.key, ConsistentRead: true }));
+  const value = Item?.[mark.field];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Moves the watermark forward to `value`; never back, whichever of two concurrent runs writes last. */
+export async function advanceWatermark(doc: DynamoDBDocumentClient, tableName: string, mark: Watermark, value: string, now: Date): Promise<void> {
+  try {
+    await doc.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: { ...mark.key, type: 'watermark', [mark.field]: value, updatedAt: now.toISOString() },
+        ConditionExpression: 'attribute_not_exists(pk) OR #field < :value',
+        ExpressionAttributeNames: { '#field': mark.field },
+        ExpressionAttributeValues: { ':value': value },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
+}
+
+/** Every item of a member whose sort key starts with `prefix`, in key order (one paginated Query). */
+export async function queryMember(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  customerId: string,
+  prefix: string,
+  consistent: boolean,
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let cursor: Record<string, unknown> | undefined;
+  do {
+    const page = await doc.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': memberPk(customerId), ':prefix': prefix },
+        ConsistentRead: consistent,
+        ExclusiveStartKey: cursor,
+      }),
+    );
+    items.push(...(page.Items ?? []));
+    cursor = page.LastEvaluatedKey;
+  } while (cursor);
+  return items;
+}
