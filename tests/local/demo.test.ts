@@ -1,22 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { playDemo } from '../../local/demo-journey';
-import { type LocalCopy, startLocalCopy } from '../../local/local-copy';
-import { demoConfig } from '../support/deps';
+import type { LocalCopy } from '../../local/local-copy';
+import { startTestLocalCopy } from '../support/local-copy';
 
 /* `npm run demo` is the first thing a newcomer runs: its story must keep working end to end. */
 
 let local: LocalCopy;
 
 beforeAll(async () => {
-  local = await startLocalCopy({
-    config: demoConfig,
-    port: 0,
-    sesPort: 0,
-    dynamoDbEndpoint: inject('dynamoEndpoint'),
-    tableName: `demo-${randomUUID().slice(0, 8)}`,
-    clock: { start: new Date('2026-01-12T08:00:00Z'), frozen: true },
-  });
+  local = await startTestLocalCopy('demo', '2026-01-12T08:00:00Z');
 });
 
 afterAll(async () => {

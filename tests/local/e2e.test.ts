@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type LocalCopy, startLocalCopy } from '../../local/local-copy';
-import { demoConfig } from '../support/deps';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalCopy } from '../../local/local-copy';
+import { startTestLocalCopy } from '../support/local-copy';
 
 /*
  * The local copy as a webshop developer uses it: the real EventBridge SDK, the real handlers
@@ -40,14 +39,7 @@ const order = {
 };
 
 beforeAll(async () => {
-  local = await startLocalCopy({
-    config: demoConfig,
-    port: 0,
-    sesPort: 0,
-    dynamoDbEndpoint: inject('dynamoEndpoint'),
-    tableName: `e2e-${randomUUID().slice(0, 8)}`,
-    clock: { start: new Date(START), frozen: true },
-  });
+  local = await startTestLocalCopy('e2e', START);
   eventBridge = new EventBridgeClient({
     endpoint: local.urls.api,
     region: 'eu-north-1',

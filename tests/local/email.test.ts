@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type LocalCopy, startLocalCopy } from '../../local/local-copy';
-import { demoConfig } from '../support/deps';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalCopy } from '../../local/local-copy';
+import { localEventBridge, startTestLocalCopy } from '../support/local-copy';
 import { header, type StoredMail } from '../support/mail';
 
 /*
@@ -21,16 +21,9 @@ const inbox = async (): Promise<StoredMail[]> => {
 const moveClock = async (body: unknown) => (await fetch(`${local.urls.api}/_local/clock`, { method: 'POST', body: JSON.stringify(body) })).json();
 
 beforeAll(async () => {
-  local = await startLocalCopy({
-    config: demoConfig,
-    port: 0,
-    sesPort: 0,
-    dynamoDbEndpoint: inject('dynamoEndpoint'),
-    tableName: `mail-${randomUUID().slice(0, 8)}`,
-    // 23:30 in Stockholm: inside quiet hours.
-    clock: { start: new Date('2027-03-10T22:30:00Z'), frozen: true },
-  });
-  eventBridge = new EventBridgeClient({ endpoint: local.urls.api, region: 'eu-north-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  // 23:30 in Stockholm: inside quiet hours.
+  local = await startTestLocalCopy('mail', '2027-03-10T22:30:00Z');
+  eventBridge = localEventBridge(local);
 });
 
 afterAll(async () => {

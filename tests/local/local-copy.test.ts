@@ -1,15 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MemberApiHandler } from '../../functions/api/member-api';
 import { type HandlerName, ROUTES } from '../../functions/contract/routes';
 import type { BusEventHandler, HandlerDeps } from '../../functions/handlers/registry';
 import { ValidationError } from '../../functions/runtime/errors';
 import type { BusEvent } from '../../functions/runtime/ports';
-import { type LocalCopy, startLocalCopy } from '../../local/local-copy';
-import { demoConfig } from '../support/deps';
+import type { LocalCopy } from '../../local/local-copy';
+import { startTestLocalCopy } from '../support/local-copy';
 
 /*
  * The local copy's HTTP face, with test doubles for the handlers and the member API so the
@@ -42,13 +41,7 @@ const entry = (detailType: string, detail: unknown, source = 'webshop'): PutEven
 });
 
 beforeAll(async () => {
-  local = await startLocalCopy({
-    config: demoConfig,
-    port: 0,
-    sesPort: 0,
-    dynamoDbEndpoint: inject('dynamoEndpoint'),
-    tableName: `local-${randomUUID().slice(0, 8)}`,
-    clock: { start: new Date(START), frozen: true },
+  local = await startTestLocalCopy('local', START, {
     schedules: () => [],
     delivery: { maxAttempts: 3, retryDelaysMs: [0] },
     createHandlers: (deps) => {

@@ -1,11 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import demo from '../../clients/demo';
 import { EventBridgePublisher } from '../../functions/adapters/eventbridge/publisher';
 import { ledgerSweeperJob } from '../../functions/app/ledger-sweeper';
 import { parseProgramConfig } from '../../functions/config/program';
-import { type LocalCopy, startLocalCopy } from '../../local/local-copy';
+import type { LocalCopy } from '../../local/local-copy';
+import { startTestLocalCopy } from '../support/local-copy';
 
 /*
  * The loyalty program on the local copy, as a shop developer meets it: points from an order,
@@ -24,13 +24,8 @@ const redeem = (body: unknown) =>
   api('/v1/members/c-7/redemptions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 beforeAll(async () => {
-  local = await startLocalCopy({
+  local = await startTestLocalCopy('loyalty', '2026-03-01T09:30:00Z', {
     config: parseProgramConfig({ ...demo, rewards: [{ id: 'tote-bag', name: 'Tote bag', points: 500, stock: 3, validDays: 30 }] }),
-    port: 0,
-    sesPort: 0,
-    dynamoDbEndpoint: inject('dynamoEndpoint'),
-    tableName: `loyalty-${randomUUID().slice(0, 8)}`,
-    clock: { start: new Date('2026-03-01T09:30:00Z'), frozen: true },
     // Only the ledger job: two years of the daily calendar job would be 760 runs.
     schedules: ({ deps, publish }) => [ledgerSweeperJob(deps, new EventBridgePublisher((entries) => publish(entries)))],
   });
