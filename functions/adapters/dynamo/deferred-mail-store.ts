@@ -1,13 +1,11 @@
 import { advanceWatermark, isConditionFailure, readWatermark } from './common';
-import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { DUE_INDEX } from './due-item-store';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DueIndex, type DueKey } from './due-index';
 import { MAIL_RELEASE_WATERMARK_KEY, mailDuePk, mailDueShard } from './mail-keys';
 import type { MailRecord } from './mail-store';
 
-export interface MailKey {
-  readonly pk: string;
-  readonly sk: string;
-}
+/** The base-table key of a mail record, as the `due` index returns it. */
+export type MailKey = DueKey;
 
 
 /**
@@ -16,44 +14,24 @@ export interface MailKey {
  * the other's items) and the handing back of a deferred mail to the queue under a lease.
  */
 export class DeferredMailStore {
+  private readonly index: DueIndex;
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {}
+  ) {
+    this.index = new DueIndex(doc, tableName);
+  }
 
   /** Deferred mail of a month and shard whose time has come (`dueSk <= now`), earliest first. */
   async page(month: string, shard: number, nowIso: string, limit: number, cursor?: Record<string, unknown>) {
-    const result = await this.doc.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: DUE_INDEX,
-        KeyConditionExpression: 'duePk = :pk AND dueSk <= :now',
-        ExpressionAttributeValues: { ':pk': mailDuePk(month, shard), ':now': nowIso },
-        ProjectionExpression: 'pk, sk',
-        Limit: limit,
-        ExclusiveStartKey: cursor,
-      }),
-    );
-    return {
-      keys: (result.Items ?? []).map((i) => ({ pk: String(i.pk), sk: String(i.sk) })),
-      ...(result.LastEvaluatedKey ? { cursor: result.LastEvaluatedKey } : {}),
-    };
+    const { keys, cursor: next } = await this.index.page(mailDuePk(month, shard), nowIso, limit, cursor);
+    return { keys, ...(next ? { cursor: next } : {}) };
   }
 
   /** The earliest deferred mail of a month and shard (one index item read). */
   async earliest(month: string, shard: number): Promise<string | undefined> {
-    const result = await this.doc.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: DUE_INDEX,
-        KeyConditionExpression: 'duePk = :pk',
-        ExpressionAttributeValues: { ':pk': mailDuePk(month, shard) },
-        ProjectionExpression: 'dueSk',
-        Limit: 1,
-      }),
-    );
-    const first = result.Items?.[0]?.dueSk;
-    return typeof first === 'string' ? first : undefined;
+    return this.index.earliest(mailDuePk(month, shard));
   }
 
   /**

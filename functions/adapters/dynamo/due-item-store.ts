@@ -1,23 +1,13 @@
 import { advanceWatermark, isConditionFailure, readWatermark } from './common';
-import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DueIndex, type DueIndexPage, type DueKey } from './due-index';
 import { dueMonth, duePk, dueShard, SWEEP_WATERMARK_KEY } from './keys';
 import type { StoredTimelineItem } from './timeline-store';
 
 /** The base-table key of a timeline item, as the `due` index returns it. */
-export interface ItemKey {
-  readonly pk: string;
-  readonly sk: string;
-}
+export type ItemKey = DueKey;
 
-export interface DuePage {
-  readonly keys: ItemKey[];
-  /** Index items DynamoDB read for this page (`ScannedCount`): the cost of the page. */
-  readonly read: number;
-  readonly cursor?: Record<string, unknown>;
-}
-
-export const DUE_INDEX = 'due';
-
+export type DuePage = DueIndexPage;
 
 /**
  * The DynamoDB adapter for the sweeper's side of the timeline: the sparse `due` index and the
@@ -25,45 +15,23 @@ export const DUE_INDEX = 'due';
  * due time while pending, its lease expiry while claimed, its retry time after a failed send.
  */
 export class DueItemStore {
+  private readonly index: DueIndex;
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {}
+  ) {
+    this.index = new DueIndex(doc, tableName);
+  }
 
   /** One page of the items of a bucket and shard to look at up to `nowIso`, earliest first. */
   async page(month: string, shard: number, nowIso: string, limit: number, cursor?: Record<string, unknown>): Promise<DuePage> {
-    const result = await this.doc.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: DUE_INDEX,
-        KeyConditionExpression: 'duePk = :pk AND dueSk <= :now',
-        ExpressionAttributeValues: { ':pk': duePk(month, shard), ':now': nowIso },
-        ProjectionExpression: 'pk, sk',
-        Limit: limit,
-        ExclusiveStartKey: cursor,
-      }),
-    );
-    return {
-      keys: (result.Items ?? []).map((i) => ({ pk: String(i.pk), sk: String(i.sk) })),
-      read: result.ScannedCount ?? result.Count ?? 0,
-      ...(result.LastEvaluatedKey ? { cursor: result.LastEvaluatedKey } : {}),
-    };
+    return this.index.page(duePk(month, shard), nowIso, limit, cursor);
   }
 
   /** The earliest `dueSk` in a bucket and shard, if any (one item read). */
   async earliest(month: string, shard: number): Promise<string | undefined> {
-    const result = await this.doc.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: DUE_INDEX,
-        KeyConditionExpression: 'duePk = :pk',
-        ExpressionAttributeValues: { ':pk': duePk(month, shard) },
-        ProjectionExpression: 'dueSk',
-        Limit: 1,
-      }),
-    );
-    const first = result.Items?.[0]?.dueSk;
-    return typeof first === 'string' ? first : undefined;
+    return this.index.earliest(duePk(month, shard));
   }
 
   /**
