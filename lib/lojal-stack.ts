@@ -3,6 +3,7 @@ import { Schedule } from 'aws-cdk-lib/aws-events';
 import { TIMELINE_SWEEPER_SCHEDULE } from '../functions/app/sweep-due-items';
 import { CALENDAR_DAILY_SCHEDULE } from '../functions/app/calendar-daily';
 import { LEDGER_SWEEPER_SCHEDULE } from '../functions/app/ledger-sweeper';
+import { CHALLENGE_RESULTS_SCHEDULE } from '../functions/app/challenge-results';
 import { AccountRootPrincipal, type IPrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
@@ -40,6 +41,7 @@ export class LojalStack extends Stack {
   readonly timelineSweeper: LojalJob;
   readonly calendarDaily: LojalJob;
   readonly ledgerSweeper: LojalJob;
+  readonly challengeResults: LojalJob;
   readonly memberApi: MemberApi;
   readonly email: LojalEmail;
 
@@ -98,6 +100,19 @@ export class LojalStack extends Stack {
       // Above the job's 50-second budget; a run that overlaps the next is safe (every write is version-guarded).
       timeout: Duration.minutes(2),
       description: `Expires points, reviews tiers and sends tier, reward and expiry notices of client ${config.clientId}`,
+    });
+    this.challengeResults = new LojalJob(this, 'ChallengeResults', {
+      clientId: config.clientId,
+      name: CHALLENGE_RESULTS_SCHEDULE.name,
+      schedule: Schedule.rate(Duration.minutes(CHALLENGE_RESULTS_SCHEDULE.rateMinutes)),
+      configJson,
+      table: this.table,
+      eventBus: this.eventBus,
+      rejectedEvents: this.rejectedEvents.queue,
+      // Each due challenge reads its board's top and pays a few prizes; a run that overlaps the
+      // next is safe (the result is frozen once, prizes are idempotent ledger entries).
+      timeout: Duration.minutes(5),
+      description: `Decides challenges of client ${config.clientId}, pays their prizes and announces the results`,
     });
     this.publisher = new WebshopPublisher(this, 'WebshopPublisher', {
       eventBus: this.eventBus,

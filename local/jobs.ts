@@ -1,5 +1,6 @@
 import { EventBridgePublisher } from '../functions/adapters/eventbridge/publisher';
 import { calendarDailyJob } from '../functions/app/calendar-daily';
+import { challengeResultsJob } from '../functions/app/challenge-results';
 import { ledgerSweeperJob } from '../functions/app/ledger-sweeper';
 import { deferredMailReleaseJob } from '../functions/app/release-deferred-mail';
 import { timelineSweeperJob } from '../functions/app/sweep-due-items';
@@ -14,7 +15,8 @@ import type { ScheduledJob } from './schedule';
  * local bus as Lojal (Source `lojal`). With mail wired (always in the local copy), also the
  * deferred-mail release job (every minute, skipping idle ones), which puts mail back on the
  * in-process mail queue when its cap or quiet hours end. And the ledger job (every minute,
- * skipping idle ones): expiry, tier reviews and the ledger's notices.
+ * skipping idle ones): expiry, tier reviews and the ledger's notices. And the challenge results
+ * job (every 15 minutes, only when a result is due).
  */
 export function lojalJobs(context: LocalJobContext): ScheduledJob[] {
   const publisher = new EventBridgePublisher((entries) => context.publish(entries));
@@ -22,6 +24,7 @@ export function lojalJobs(context: LocalJobContext): ScheduledJob[] {
     timelineSweeperJob(context.deps, publisher),
     calendarDailyJob(context.deps, publisher),
     ledgerSweeperJob(context.deps, publisher),
+    challengeResultsJob(context.deps, publisher),
   ];
   if (context.deps.email?.queue) jobs.push(deferredMailReleaseJob({ ...context.deps, queue: context.deps.email.queue }));
   return jobs;

@@ -1,7 +1,9 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { LedgerStore } from '../adapters/dynamo/ledger-store';
-import { memberPk } from '../adapters/dynamo/keys';
+import { ChallengeStore } from '../adapters/dynamo/challenge-store';
+import { boardPk, memberPk } from '../adapters/dynamo/keys';
+import { BOARD_START, type BoardPosition, challengeStatus, challengeTimes, placeRows, prizeFor, scoringWindow } from '../domain/challenges';
 import { ProfileStore } from '../adapters/dynamo/profile-store';
 import { TimelineStore } from '../adapters/dynamo/timeline-store';
 import { calendarEntriesOf, localDateAt, perksHeld } from '../domain/calendar';
@@ -31,6 +33,8 @@ export const MEMBER_API_ROUTES = [
   { method: 'POST', path: '/v1/members/{customerId}/redemptions', operation: 'redeem' },
   // A B2B account's pool (`accounts.pooling: 'pool'`); its operation gets the account id.
   { method: 'GET', path: '/v1/accounts/{accountId}', operation: 'getAccount' },
+  // A challenge's leaderboard, best first (functions/domain/challenges.ts); its operation gets the challenge id.
+  { method: 'GET', path: '/v1/challenges/{challengeId}/leaderboard', operation: 'getLeaderboard' },
   // The sent-mail log and the pages the links in mail open (functions/api/mail-api.ts).
   ...MAIL_API_ROUTES,
 ] as const satisfies readonly MemberApiRouteSpec[];
@@ -38,6 +42,11 @@ export type MemberApiOperation = (typeof MEMBER_API_ROUTES)[number]['operation']
 
 const LedgerQuerySchema = z.object({
   limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 25),
+  cursor: z.optional(z.string().check(z.maxLength(2000))),
+});
+
+const LeaderboardQuerySchema = z.object({
+  limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 10),
   cursor: z.optional(z.string().check(z.maxLength(2000))),
 });
 
@@ -62,6 +71,25 @@ function decodeCursor(cursor: string | undefined, customerId: string): Record<st
   }
 }
 
+/** A leaderboard cursor: where the Query stopped, and the place and score of the last row shown (ranks continue across pages). */
+function encodeBoardCursor(key: Record<string, unknown> | undefined, position: BoardPosition): string | null {
+  return key ? Buffer.from(JSON.stringify({ key, position })).toString('base64url') : null;
+}
+
+function decodeBoardCursor(cursor: string | undefined, challengeId: string): { key: Record<string, unknown>; position: BoardPosition } | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    const { key, position } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { key: Record<string, unknown>; position: BoardPosition };
+    // A cursor only ever continues the board it was issued for.
+    if (key.boardPk !== boardPk(challengeId) || typeof key.boardSk !== 'string' || typeof key.pk !== 'string' || typeof key.sk !== 'string') throw new Error('foreign cursor');
+    const { seen, lastRank, lastScore } = position;
+    if (![seen, lastRank, lastScore].every((n) => Number.isSafeInteger(n) && n >= 0)) throw new Error('bad position');
+    return { key: { pk: key.pk, sk: key.sk, boardPk: key.boardPk, boardSk: key.boardSk }, position: { seen, lastRank, lastScore } };
+  } catch {
+    throw new ValidationError('cursor', 'is not a cursor this API issued');
+  }
+}
+
 /** Matches a request to a route; returns the operation and its one path parameter (`customerId`, or a route's other id). */
 export function matchMemberRoute(method: string, path: string): { operation: MemberApiOperation; customerId: string } | undefined {
   for (const route of MEMBER_API_ROUTES) {
@@ -77,6 +105,7 @@ export function createMemberApi(deps: MemberApiDeps): MemberApiHandler {
   const ledger = new LedgerStore(deps.dynamo, deps.tableName);
   const profiles = new ProfileStore(deps.dynamo, deps.tableName);
   const timeline = new TimelineStore(deps.dynamo, deps.tableName);
+  const challengeStore = new ChallengeStore(deps.dynamo, deps.tableName);
 
   const operations: Record<MemberApiOperation, (customerId: string, event: APIGatewayProxyEventV2) => Promise<unknown>> = {
     ...createMailApiOperations(deps),
@@ -122,6 +151,46 @@ export function createMemberApi(deps: MemberApiDeps): MemberApiHandler {
         accountId: accountId ?? null,
         ...(account ? { account } : {}),
         perks,
+        // The challenges the member takes part in, with the score their leaderboard shows.
+        challenges: deps.config.challenges
+          .filter((c) => {
+            const joinedAt = snapshot.state?.joinedAt;
+            const membership = { ...(joinedAt ? { joinedAt: Date.parse(joinedAt) } : {}), deleted: snapshot.state?.leftAt !== undefined };
+            return scoringWindow(c, membership) !== null || (snapshot.state?.challengeScores?.[c.id] ?? 0) > 0;
+          })
+          .map((c) => ({ challengeId: c.id, name: c.name, status: challengeStatus(c, now), score: snapshot.state?.challengeScores?.[c.id] ?? 0 })),
+      };
+    },
+
+    /**
+     * A challenge's leaderboard, best first: one Query of its `board` partition per page (one
+     * item read per row). Members tied on a score share a place; `prize` marks the paid places
+     * (final once the status is `closed` and `result` is there).
+     */
+    async getLeaderboard(challengeId, event) {
+      const challenge = deps.config.challenges.find((c) => c.id === challengeId);
+      if (!challenge) throw new NotFoundError(`no challenge ${challengeId}`);
+      const query = LeaderboardQuerySchema.safeParse(event.queryStringParameters ?? {});
+      if (!query.success) throw ValidationError.fromZod(query.error, 'query');
+      const start = decodeBoardCursor(query.data.cursor, challengeId);
+      const [page, result] = await Promise.all([challengeStore.board(challengeId, query.data.limit, start?.key), challengeStore.readResult(challengeId)]);
+      const { placed, next } = placeRows(page.rows, start?.position ?? BOARD_START);
+      const times = challengeTimes(challenge);
+      const iso = (ms: number) => new Date(ms).toISOString();
+      return {
+        challengeId,
+        name: challenge.name,
+        status: challengeStatus(challenge, deps.clock.now().getTime()),
+        startsAt: iso(times.startsAt),
+        scoringClosesAt: iso(times.scoringClosesAt),
+        resultsAt: iso(times.resultsAt),
+        prizes: challenge.prizes,
+        items: placed.map((row) => {
+          const prize = prizeFor(challenge, row.rank);
+          return { rank: row.rank, customerId: row.customerId, score: row.score, ...(prize !== undefined ? { prize } : {}) };
+        }),
+        nextCursor: encodeBoardCursor(page.cursor, next),
+        result: result ? { decidedAt: result.decidedAt, winners: result.winners } : null,
       };
     },
 

@@ -1,5 +1,6 @@
 import type { ProgramConfig } from '../config/program';
 import type { LedgerCommit, LedgerSnapshot, LedgerStore, StoredCorrection, StoredEntry } from '../adapters/dynamo/ledger-store';
+import { challengeScores } from '../domain/challenges';
 import { type LedgerNotice, ledgerNotices, nextWakeAt, noticesToSend, watermarkAfter } from '../domain/ledger-notices';
 import { entryKey, foldLedger, type LedgerFold, type LedgerInput, type PricedEntry } from '../domain/points';
 import { ConcurrentUpdateError } from '../runtime/errors';
@@ -36,6 +37,19 @@ export interface RecordOptions {
   readonly accountId?: string;
 }
 
+/** Facts about the member (not ledger entries) that a write records in the state: they decide challenge entry. */
+export interface MembershipFacts {
+  /** Registration (ISO); the earliest one seen is kept. */
+  readonly joinedAt?: string;
+  /** Deletion (ISO); the earliest one seen is kept. */
+  readonly leftAt?: string;
+}
+
+export interface PlanOptions extends MembershipFacts {
+  /** The member's B2B account for this write; ignored unless pooling is on. */
+  readonly accountId?: string;
+}
+
 /** A ledger write worked out from a snapshot: what to write and, for the ledger job, what to send first. */
 export interface LedgerPlan {
   /** The fold before the input, at the time of the write. */
@@ -50,6 +64,9 @@ export interface LedgerPlan {
   /** Notices the ledger job puts on the bus before it writes (always empty for other writers). */
   readonly send: readonly LedgerNotice[];
 }
+
+const earliest = (a: string | undefined, b: string | undefined): string | undefined =>
+  a === undefined ? b : b === undefined ? a : Date.parse(a) <= Date.parse(b) ? a : b;
 
 const MAX_ATTEMPTS = 8;
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -69,6 +86,10 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * member state recorded at its last pooled write; the state records it for the next write (a
  * refund, a redemption, an expiry). So an account's pool is exactly the sum of what its members'
  * writes credited while they belonged to it.
+ *
+ * Challenges: the member's score in every challenge not yet closed is derived from the new fold
+ * (functions/domain/challenges.ts); each score that differs from the one the state recorded is
+ * rewritten on the leaderboard in the same transaction, so a board never disagrees with a ledger.
  */
 export function planLedgerCommit(
   config: ProgramConfig,
@@ -77,8 +98,9 @@ export function planLedgerCommit(
   input: LedgerInput | undefined,
   now: Date,
   writer: 'event' | 'job',
-  accountId?: string,
+  options: PlanOptions = {},
 ): LedgerPlan {
+  const { accountId } = options;
   const nowMs = now.getTime();
   const inputs = snapshot.entries.map((e) => e.input);
   const before = foldLedger(config, inputs, { asOf: nowMs });
@@ -130,6 +152,17 @@ export function planLedgerCommit(
   const pooled = config.accounts.pooling === 'pool' ? (accountId ?? snapshot.state?.accountId) : undefined;
   const contribution = (entry?.delta ?? 0) + (correction?.delta ?? 0);
   const account = pooled !== undefined && (entry !== undefined || contribution !== 0) ? { accountId: pooled, delta: contribution } : undefined;
+  const joinedAt = earliest(options.joinedAt, snapshot.state?.joinedAt);
+  const leftAt = earliest(options.leftAt, snapshot.state?.leftAt);
+  const scores = challengeScores(config, after, withInput, { ...(joinedAt ? { joinedAt: Date.parse(joinedAt) } : {}), deleted: leftAt !== undefined }, nowMs);
+  const storedScores = snapshot.state?.challengeScores ?? {};
+  const challengeScoreMap: Record<string, number> = { ...storedScores };
+  const challenges: { challengeId: string; score: number }[] = [];
+  for (const [challengeId, score] of scores) {
+    if (score !== (storedScores[challengeId] ?? 0)) challenges.push({ challengeId, score });
+    if (score > 0) challengeScoreMap[challengeId] = score;
+    else delete challengeScoreMap[challengeId];
+  }
   const state = {
     balance: after.balance,
     lifetimePoints: after.lifetimePoints,
@@ -137,6 +170,9 @@ export function planLedgerCommit(
     ...(mark !== undefined ? { wokeAt: iso(mark) } : {}),
     ...(wake !== undefined ? { wakeAt: iso(wake) } : {}),
     ...(pooled !== undefined ? { accountId: pooled } : {}),
+    ...(joinedAt !== undefined ? { joinedAt } : {}),
+    ...(leftAt !== undefined ? { leftAt } : {}),
+    ...(Object.keys(challengeScoreMap).length > 0 ? { challengeScores: challengeScoreMap } : {}),
   };
   return {
     before,
@@ -148,6 +184,7 @@ export function planLedgerCommit(
       state,
       expectedVersion: snapshot.state?.version ?? 0,
       ...(account ? { account } : {}),
+      ...(challenges.length > 0 ? { challenges } : {}),
     },
     corrected,
     send,
@@ -179,7 +216,7 @@ export async function writeLedgerInput(deps: LedgerDeps, customerId: string, inp
     const existing = snapshot.entries.find((e) => entryKey(e.kind, e.ref) === key);
     if (existing) return { outcome: 'duplicate', existing };
 
-    const plan = planLedgerCommit(deps.config, customerId, snapshot, input, deps.clock.now(), 'event', options.accountId);
+    const plan = planLedgerCommit(deps.config, customerId, snapshot, input, deps.clock.now(), 'event', options.accountId !== undefined ? { accountId: options.accountId } : {});
     options.check?.(plan);
     const { commit } = plan;
     const outcome = await deps.ledger.commit(customerId, { ...commit, ...(options.redemption ? { redemption: options.redemption(plan) } : {}) });
@@ -194,6 +231,32 @@ export async function writeLedgerInput(deps: LedgerDeps, customerId: string, inp
     // Another write for this member committed between our read and our write: recompute.
     deps.metrics.addMetric('LedgerConflicts', 'Count', 1);
     if (attempt >= MAX_ATTEMPTS) throw new ConcurrentUpdateError(`gave up on ${key} after ${attempt} concurrent updates`);
+    await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
+  }
+}
+
+/**
+ * Records when a member registered or was deleted in their ledger state, which decides the
+ * challenges they enter, and re-derives their challenge scores with it (a member's orders may
+ * have come before their registration). Idempotent: a fact the state already holds (or an
+ * earlier one) writes nothing.
+ */
+export async function recordMembership(deps: LedgerDeps, customerId: string, facts: MembershipFacts): Promise<'applied' | 'duplicate'> {
+  for (let attempt = 1; ; attempt++) {
+    const cached = attempt === 1 ? deps.cache?.get(customerId) : undefined;
+    const snapshot = cached ?? (await deps.ledger.read(customerId));
+    const known = (fact: string | undefined, stored: string | undefined) => fact === undefined || earliest(fact, stored) === stored;
+    if (known(facts.joinedAt, snapshot.state?.joinedAt) && known(facts.leftAt, snapshot.state?.leftAt)) return 'duplicate';
+
+    const plan = planLedgerCommit(deps.config, customerId, snapshot, undefined, deps.clock.now(), 'event', facts);
+    const outcome = await deps.ledger.commit(customerId, plan.commit);
+    if (outcome === 'committed') {
+      deps.cache?.set(customerId, afterCommit(snapshot, plan.commit, { ...plan.commit.state, version: plan.commit.expectedVersion + 1 }));
+      return 'applied';
+    }
+    deps.cache?.forget(customerId);
+    deps.metrics.addMetric('LedgerConflicts', 'Count', 1);
+    if (attempt >= MAX_ATTEMPTS) throw new ConcurrentUpdateError(`gave up on the membership of ${customerId} after ${attempt} concurrent updates`);
     await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
   }
 }

@@ -84,6 +84,46 @@ export const TenurePerkSchema = z.object({
 });
 
 /**
+ * A time-boxed challenge (functions/domain/challenges.ts): entrants score the points they earn
+ * from orders (net of their refunds) and activities inside their scoring window; when scoring
+ * has closed and `settleHours` have passed, the top places win `prizes` as bonus points and
+ * `challenge.completed` announces the result.
+ */
+export const ChallengeSchema = z
+  .object({
+    /** Stable identifier: in the leaderboard's address, the result event and the prize's ledger reference. */
+    id: rewardId,
+    name: z.string().min(1),
+    /** The challenge opens (inclusive). */
+    start: isoDateTime,
+    /** Scoring closes (exclusive), or, with `firstDays`, registration for it does. */
+    end: isoDateTime,
+    /**
+     * Who takes part: every member (`all`), or only members who registered between `start` and
+     * `end` (`joined`). @default 'all'
+     */
+    entrants: z.enum(['all', 'joined']).default('all'),
+    /**
+     * With `entrants: 'joined'`: score each entrant's points over their own first N days after
+     * registering, instead of between `start` and `end` (e.g. 30 for "most points in the first
+     * month"). Scoring then closes N days after `end`.
+     */
+    firstDays: z.number().int().positive().max(366).optional(),
+    /**
+     * Bonus points by final place: `[1000, 500, 250]` pays the top three. Members tied on a
+     * score share a place (1, 2, 2, 4), and each gets that place's prize.
+     */
+    prizes: z.array(z.number().int().positive()).min(1).max(100),
+    /** Hours between scoring closing and the result, for late events (a delayed order, a refund). @default 24 */
+    settleHours: z.number().int().nonnegative().max(24 * 90).default(24),
+  })
+  .refine((c) => Date.parse(c.start) < Date.parse(c.end), { message: 'must end after it starts', path: ['end'] })
+  .refine((c) => c.firstDays === undefined || c.entrants === 'joined', {
+    message: "needs entrants: 'joined' (the days count from each entrant's registration)",
+    path: ['firstDays'],
+  });
+
+/**
  * A browser origin allowed to call the member API (CORS): scheme and host, and a port when it is
  * not the default. Plain http only for a front end on the developer's own machine.
  */
@@ -220,6 +260,11 @@ export const ProgramConfigSchema = z
       )
       .default([])
       .refine((rewards) => new Set(rewards.map((r) => r.id)).size === rewards.length, 'reward ids must be unique'),
+    /** Time-boxed challenges with a leaderboard (see `ChallengeSchema`). @default [] */
+    challenges: z
+      .array(ChallengeSchema)
+      .default([])
+      .refine((challenges) => new Set(challenges.map((c) => c.id)).size === challenges.length, 'challenge ids must be unique'),
     /** Override which kinds are service or marketing mail (PRODUCT.md §3). */
     emailKinds: z.partialRecord(z.enum(EMAIL_KINDS), z.enum(['service', 'marketing'])).default({}),
     marketingCap: z

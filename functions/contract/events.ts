@@ -155,5 +155,6 @@ export const LOJAL_DETAIL_TYPES = [
   'points.expiring',
   'perk.earned',
   'tier.expiring',
+  'challenge.completed',
 ] as const;
 export type LojalDetailType = (typeof LOJAL_DETAIL_TYPES)[number];

@@ -4,5 +4,5 @@
  * Unlike route handlers they are not driven by bus events: a failed run is simply done again
  * by the next one, so they need no dead-letter or on-failure queue.
  */
-export const JOB_NAMES = ['timeline-sweeper', 'calendar-daily', 'ledger-sweeper'] as const;
+export const JOB_NAMES = ['timeline-sweeper', 'calendar-daily', 'ledger-sweeper', 'challenge-results'] as const;
 export type JobName = (typeof JOB_NAMES)[number];

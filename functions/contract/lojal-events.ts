@@ -192,7 +192,31 @@ export const PointsExpiringSchema = z.object({
   at: instant,
 });
 
+/**
+ * `challenge.completed`: a challenge's result, once its scoring has closed and settled. The
+ * winners already hold their prizes (a ledger adjustment `challenge-<challengeId>`). Results job.
+ */
+export const ChallengeCompletedSchema = z.object({
+  /** `challenge:<challengeId>` (a challenge is decided once). */
+  idempotencyKey: key,
+  challengeId: id,
+  challengeName: z.string().check(z.minLength(1)),
+  /** When scoring closed and when the result was decided (UTC ISO). */
+  scoringClosedAt: instant,
+  decidedAt: instant,
+  /** The paid places, best first; members tied on a score share a place and its prize. */
+  winners: z.array(
+    z.object({
+      customerId: id,
+      rank: z.int().check(z.positive()),
+      score: points,
+      prize: z.int().check(z.positive()),
+    }),
+  ),
+});
+
 export type TierChanged = z.output<typeof TierChangedSchema>;
 export type TierExpiring = z.output<typeof TierExpiringSchema>;
 export type RewardEarned = z.output<typeof RewardEarnedSchema>;
 export type PointsExpiring = z.output<typeof PointsExpiringSchema>;
+export type ChallengeCompleted = z.output<typeof ChallengeCompletedSchema>;

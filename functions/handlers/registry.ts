@@ -4,7 +4,7 @@ import { ProfileStore } from '../adapters/dynamo/profile-store';
 import { TimelineStore } from '../adapters/dynamo/timeline-store';
 import { awardOccasionBonus } from '../app/award-occasion-bonus';
 import { LedgerCache } from '../app/ledger-cache';
-import { recordLedgerEvent } from '../app/record-ledger-event';
+import { recordLedgerEvent, recordMembership } from '../app/record-ledger-event';
 import { cancelCustomerTimeline, cancelRefundedTimeline, scheduleOrderTimeline } from '../app/schedule-timeline';
 import { updateProfile } from '../app/update-profile';
 import type { ProgramConfig } from '../config/program';
@@ -70,7 +70,10 @@ export function createHandlers(deps: HandlerDeps): Record<HandlerName, BusEventH
 
     'customer-registered': busEventHandler(deps, CustomerRegisteredSchema, async (d) => {
       const { customerId, registeredAt, ...values } = d;
-      return updateProfile(profiles, customerId, { type: 'set', at: Date.parse(registeredAt), values: { ...values, registeredAt } }, profileOptions);
+      const outcome = await updateProfile(profiles, customerId, { type: 'set', at: Date.parse(registeredAt), values: { ...values, registeredAt } }, profileOptions);
+      // Also on a duplicate: an earlier attempt may have failed between the two writes.
+      await recordMembership(ledgerDeps, customerId, { joinedAt: registeredAt });
+      return outcome;
     }),
 
     'customer-updated': busEventHandler(deps, CustomerUpdatedSchema, async (d) => {
@@ -81,6 +84,8 @@ export function createHandlers(deps: HandlerDeps): Record<HandlerName, BusEventH
     'customer-deleted': busEventHandler(deps, CustomerDeletedSchema, async (d) => {
       const outcome = await updateProfile(profiles, d.customerId, { type: 'delete', at: Date.parse(d.deletedAt) }, profileOptions);
       await cancelCustomerTimeline(timelineDeps, d.customerId, d.deletedAt);
+      // A deleted member leaves every challenge and its leaderboard.
+      await recordMembership(ledgerDeps, d.customerId, { leftAt: d.deletedAt });
       return outcome;
     }),
 

@@ -82,3 +82,15 @@ export const rewardStockKey = (rewardId: string) => ({ pk: `REWARD#${keyPart(rew
 
 /** A B2B account's pooled points and members (`accounts.pooling: 'pool'`). */
 export const accountKey = (accountId: string): { pk: string; sk: string } => ({ pk: `ACCOUNT#${keyPart(accountId)}`, sk: 'STATE' });
+
+/** A member's score in a challenge: one item per member and challenge, in the `board` index while the score is above 0. */
+export const challengeScoreSk = (challengeId: string): string => `CHALLENGE#${keyPart(challengeId)}`;
+/** A challenge's leaderboard: one `board` index partition. */
+export const boardPk = (challengeId: string): string => `BOARD#${keyPart(challengeId)}`;
+/**
+ * Sorts a board by score (zero-padded, so string order is number order; 15 digits hold any
+ * safe integer's points), then by member: read backwards, the best come first.
+ */
+export const boardSk = (score: number, customerId: string): string => `${String(score).padStart(15, '0')}#${keyPart(customerId)}`;
+/** A challenge's decided result: the winners, frozen, and how far paying and announcing them got. */
+export const challengeResultKey = (challengeId: string) => ({ pk: `CHALLENGE#${keyPart(challengeId)}`, sk: 'RESULT' }) as const;

@@ -3,6 +3,9 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { LedgerInput } from '../../domain/points';
 import {
+  boardPk,
+  boardSk,
+  challengeScoreSk,
   correctionSk,
   DUE_SHARDS,
   LEDGER_END,
@@ -56,6 +59,12 @@ export interface MemberState {
   readonly wakeAt?: string;
   /** With `accounts.pooling: 'pool'`: the B2B account the member's last change was pooled on. */
   readonly accountId?: string;
+  /** When the member registered (UTC ISO), from `customer.registered`: decides `entrants: 'joined'` challenges. */
+  readonly joinedAt?: string;
+  /** When the member was deleted (UTC ISO): they take part in no challenge from then on. */
+  readonly leftAt?: string;
+  /** The member's score per challenge as last written to its leaderboard item (absent: 0). */
+  readonly challengeScores?: Record<string, number>;
 }
 
 /** A B2B account's pool (`accounts.pooling: 'pool'`): the sum of every contribution of its members. */
@@ -96,6 +105,8 @@ export interface LedgerCommit {
   readonly expectedVersion: number;
   /** With pooling: the points this commit adds to (or takes from) the member's account's pool. */
   readonly account?: { readonly accountId: string; readonly delta: number };
+  /** Challenge scores that changed: each rewrites the member's leaderboard item (0 takes it off the board). */
+  readonly challenges?: readonly { readonly challengeId: string; readonly score: number }[];
   /** A redemption's idempotency record, and the reward stock it takes one of, in the same transaction. */
   readonly redemption?: {
     readonly record: Omit<StoredRedemption, 'createdAt'>;
@@ -237,6 +248,32 @@ export class LedgerStore {
             },
           },
         },
+      });
+    }
+    for (const { challengeId, score } of commit.challenges ?? []) {
+      // Unconditional: the state's version condition above makes the whole transaction the
+      // member's one writer, so a score item is only ever replaced by a newer fold's score.
+      const key = { pk, sk: challengeScoreSk(challengeId) };
+      items.push({
+        failsAs: 'conflict',
+        item:
+          score > 0
+            ? {
+                Put: {
+                  TableName: this.tableName,
+                  Item: {
+                    ...key,
+                    type: 'challenge-score',
+                    challengeId,
+                    customerId,
+                    score,
+                    updatedAt: commit.state.updatedAt,
+                    boardPk: boardPk(challengeId),
+                    boardSk: boardSk(score, customerId),
+                  },
+                },
+              }
+            : { Delete: { TableName: this.tableName, Key: key } },
       });
     }
     try {

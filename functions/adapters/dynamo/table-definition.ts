@@ -34,6 +34,9 @@
  *   claim record, `MAILLOG#<sentAt>#…` the sent-mail log, `MAILCAP` the marketing cap, `NPS#<orderId>`
  *   a check-in answer; `SUPPRESS#<address hash>` / `SUPPRESSION`; `SWEEP#mail` / `WATERMARK`; deferred
  *   mail sits in the `due` index under `MAILDUE#<yyyy-mm>#<0-3>`, partitions the timeline never reads
+ * - `MEMBER#<customerId>` / `CHALLENGE#<challengeId>` the member's score in a challenge, written in
+ *   the ledger transaction that changed it; while above 0 it sits in the `board` index
+ * - `CHALLENGE#<challengeId>` / `RESULT`        the decided winners (functions/app/challenge-results.ts)
  * (Ids inside keys are percent-encoded.)
  */
 export type AttributeType = 'S' | 'N';
@@ -83,6 +86,17 @@ export const LOJAL_TABLE: TableDefinition = {
       partitionKey: { name: 'calPk', type: 'S' },
       sortKey: { name: 'calSk', type: 'S' },
       nonKeyAttributes: ['customerId', 'registeredAt', 'birthday'],
+    },
+    {
+      // Challenge leaderboards: `BOARD#<challengeId>`, sorted by zero-padded score then member,
+      // so the top N is one Query read backwards with Limit N (one item read per row shown).
+      // Sparse: only scores above 0 carry `boardPk`. One partition per challenge on purpose: a
+      // board is written at most once per ledger write of an entrant, far below the thousand
+      // writes a second a partition takes, and sharding it would multiply every top-N read.
+      indexName: 'board',
+      partitionKey: { name: 'boardPk', type: 'S' },
+      sortKey: { name: 'boardSk', type: 'S' },
+      nonKeyAttributes: ['customerId', 'score'],
     },
   ],
 };
