@@ -1,6 +1,7 @@
 import { startDynamoDbLocal } from '../local/services/dynamodb';
 import { startSesLocal } from '../local/services/ses';
 import { benchCalendar } from './calendar';
+import { benchChallenges } from './challenges';
 import { benchEmails, formatEmailBench } from './emails';
 import { measureBundleSizes } from './bundle-sizes';
 import { benchPoints } from './points';
@@ -30,6 +31,31 @@ try {
     console.log(`    ${fmt(f.readUnits, 2)} RCU + ${fmt(f.writeUnits, 2)} WCU per order, as DynamoDB Local reports them`);
   }
   console.log('');
+
+  const challenges = await benchChallenges({
+    endpoint: dynamo.endpoint,
+    ...(quick ? { orders: 300, members: 60, entrants: 2_000, leaderboardQueries: 200 } : {}),
+  });
+  console.log(`challenges: order.placed without and with one open challenge (${challenges.orders} orders over ${challenges.members} members each, ${challenges.concurrency} in flight)`);
+  for (const [label, f] of [
+    ['without challenges', challenges.without],
+    ['with an open challenge', challenges.with],
+  ] as const) {
+    console.log(`  ${label.padEnd(24)} ${fmt(f.perSecond)} orders/s, ${fmt(f.roundTrips, 2)} round trips per order ${JSON.stringify(f.calls)}, ${fmt(f.readUnits, 2)} RCU + ${fmt(f.writeUnits, 2)} WCU`);
+  }
+  console.log(`  ratio with/without       ${fmt(challenges.ratio, 2)}`);
+  const { top, deep } = challenges.board;
+  console.log(`leaderboard of ${challenges.board.entrants} entrants via the member API (seeding took ${fmt(challenges.board.seedSeconds)} s)`);
+  console.log(`  top 10: items read per row shown ${fmt(top.itemsReadPerRow, 2)}, ${fmt(top.roundTrips, 2)} round trips per request ${JSON.stringify(top.calls)}`);
+  console.log(`          ${fmt(top.queriesPerSecond)} queries/s  (p50 ${fmt(top.p50Ms)} ms, p95 ${fmt(top.p95Ms)} ms, ${top.queries} queries)`);
+  console.log(
+    `  rows ${deep.firstRank}–${deep.lastRank}: items read per row shown ${fmt(deep.itemsReadPerRow, 2)} by its own request, ` +
+      `${fmt(deep.walkItemsReadPerRow, 1)} with the ${deep.requests - 1} pages of cursors before it`,
+  );
+  const results = challenges.results;
+  console.log(`results job on that board (${results.prizes} paid places)`);
+  console.log(`  board items read per winner  ${fmt(results.itemsReadPerWinner, 2)}  (${results.itemsRead} read, ${results.winners} winners)`);
+  console.log(`  round trips in all           ${results.roundTrips}  ${JSON.stringify(results.calls)}, ${fmt(results.ms, 0)} ms\n`);
 
   const timeline = await benchTimeline({ endpoint: dynamo.endpoint, ...(quick ? { scheduled: 20_000, due: 2_000 } : {}) });
   console.log(`timeline sweep (${timeline.due} due items spread over a day among ${timeline.scheduled} scheduled; seeding took ${fmt(timeline.seedSeconds)} s)`);
