@@ -2,7 +2,8 @@ import type { ProgramConfig } from '../config/program';
 import type { LedgerCommit, LedgerSnapshot, LedgerStore, StoredCorrection, StoredEntry } from '../adapters/dynamo/ledger-store';
 import { challengeScores } from '../domain/challenges';
 import { type LedgerNotice, ledgerNotices, nextWakeAt, noticesToSend, watermarkAfter } from '../domain/ledger-notices';
-import { entryKey, foldLedger, type LedgerFold, type LedgerInput, type PricedEntry } from '../domain/points';
+import { entryKey, foldLedger, type LedgerFold, type LedgerInput, type OrderInput, type PricedEntry, type RefundInput } from '../domain/points';
+import { orderTimelineChanges, refundTimelineChanges, slotOf, type TimelineChange, type TimelineOrder, type TimelineRefund } from '../domain/timeline';
 import { ConcurrentUpdateError } from '../runtime/errors';
 import type { Clock, LoggerPort, MetricsPort } from '../runtime/ports';
 import type { LedgerCache } from './ledger-cache';
@@ -18,7 +19,15 @@ export interface LedgerDeps {
 }
 
 export type RecordOutcome =
-  | { readonly outcome: 'applied'; readonly points: number; readonly corrected: number; readonly balance: number; readonly fold: LedgerFold }
+  | {
+      readonly outcome: 'applied';
+      readonly points: number;
+      readonly corrected: number;
+      readonly balance: number;
+      readonly fold: LedgerFold;
+      /** The timeline changes written with the entry. */
+      readonly timeline: readonly TimelineChange[];
+    }
   /** The entry was there already; `existing` is it, when this attempt read it. */
   | { readonly outcome: 'duplicate'; readonly existing?: StoredEntry };
 
@@ -35,6 +44,8 @@ export interface RecordOptions {
   readonly redemption?: (plan: LedgerPlan) => NonNullable<LedgerCommit['redemption']>;
   /** The member's B2B account for this write (see `planLedgerCommit`); ignored unless pooling is on. */
   readonly accountId?: string;
+  /** For an order: the customer's time zone (their profile's), to plan its timeline in; the client's when absent. */
+  readonly timeZone?: string;
 }
 
 /** Facts about the member (not ledger entries) that a write records in the state: they decide challenge entry. */
@@ -48,6 +59,10 @@ export interface MembershipFacts {
 export interface PlanOptions extends MembershipFacts {
   /** The member's B2B account for this write; ignored unless pooling is on. */
   readonly accountId?: string;
+  /** For an order: the customer's time zone to plan its timeline in. @default the client's */
+  readonly timeZone?: string;
+  /** Timeline slots found moved on by an earlier attempt (`{ moved }`): their changes are left out. */
+  readonly movedSlots?: ReadonlySet<string>;
 }
 
 /** A ledger write worked out from a snapshot: what to write and, for the ledger job, what to send first. */
@@ -63,6 +78,53 @@ export interface LedgerPlan {
   readonly corrected: number;
   /** Notices the ledger job puts on the bus before it writes (always empty for other writers). */
   readonly send: readonly LedgerNotice[];
+}
+
+const timelineOrderOf = (customerId: string, order: OrderInput): TimelineOrder => ({
+  orderId: order.ref,
+  customerId,
+  placedAt: order.at,
+  lines: order.lines,
+  discount: order.discount,
+});
+const timelineRefundOf = (refund: RefundInput): TimelineRefund => ({
+  refundId: refund.ref,
+  ...(refund.lines ? { lines: refund.lines } : {}),
+  ...(refund.amount !== undefined ? { amount: refund.amount } : {}),
+});
+
+/**
+ * The timeline changes an order or a refund makes, from the member's ledger: an order is
+ * planned with the refunds that came before it (and cancelled if the member was deleted at or
+ * after the purchase); a refund re-plans its order, if the order has come, with the refunds
+ * before it. Because these are written in the ledger transaction, which the state version
+ * serialises per member, an order and its refunds always see each other in one direction.
+ */
+function timelineChangesOf(
+  config: ProgramConfig,
+  customerId: string,
+  snapshot: LedgerSnapshot,
+  input: LedgerInput,
+  context: { readonly timeZone: string; readonly nowMs: number; readonly leftAt: string | undefined },
+): TimelineChange[] {
+  const refundsOf = (orderRef: string) =>
+    snapshot.entries.flatMap((e) => (e.input.kind === 'refund' && e.input.orderRef === orderRef ? [timelineRefundOf(e.input)] : []));
+  if (input.kind === 'order') {
+    return orderTimelineChanges(timelineOrderOf(customerId, input), {
+      config,
+      customerTimeZone: context.timeZone,
+      now: context.nowMs,
+      refunds: refundsOf(input.ref),
+      ...(context.leftAt !== undefined ? { deletedAt: Date.parse(context.leftAt) } : {}),
+    });
+  }
+  if (input.kind === 'refund') {
+    const order = snapshot.entries.find((e) => e.input.kind === 'order' && e.input.ref === input.orderRef);
+    if (order?.input.kind !== 'order') return []; // the order plans with this refund when it comes
+    const context_ = { config, customerTimeZone: order.timeZone ?? config.timeZone, now: context.nowMs, refunds: refundsOf(input.orderRef) };
+    return refundTimelineChanges(timelineOrderOf(customerId, order.input), context_, timelineRefundOf(input));
+  }
+  return [];
 }
 
 const earliest = (a: string | undefined, b: string | undefined): string | undefined =>
@@ -86,6 +148,9 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * member state recorded at its last pooled write; the state records it for the next write (a
  * refund, a redemption, an expiry). So an account's pool is exactly the sum of what its members'
  * writes credited while they belonged to it.
+ *
+ * Timeline: an order's check-in and reminders, and what a refund cancels, are written in the same
+ * transaction too (`timelineChangesOf`), so scheduling costs no round trip of its own.
  *
  * Challenges: the member's score in every challenge not yet closed is derived from the new fold
  * (functions/domain/challenges.ts); each score that differs from the one the state recorded is
@@ -145,15 +210,29 @@ export function planLedgerCommit(
           recordedAt,
         }
       : undefined;
+  const timeZone = options.timeZone ?? config.timeZone;
   const entry: Omit<StoredEntry, 'type' | 'sk'> | undefined =
     input && priced
-      ? { kind: input.kind, ref: input.ref, at: input.at, input, delta: priced.points, reason: priced.reason, status: priced.status, recordedAt }
+      ? {
+          kind: input.kind,
+          ref: input.ref,
+          at: input.at,
+          input,
+          delta: priced.points,
+          reason: priced.reason,
+          status: priced.status,
+          recordedAt,
+          ...(input.kind === 'order' ? { timeZone } : {}),
+        }
       : undefined;
   const pooled = config.accounts.pooling === 'pool' ? (accountId ?? snapshot.state?.accountId) : undefined;
   const contribution = (entry?.delta ?? 0) + (correction?.delta ?? 0);
   const account = pooled !== undefined && (entry !== undefined || contribution !== 0) ? { accountId: pooled, delta: contribution } : undefined;
   const joinedAt = earliest(options.joinedAt, snapshot.state?.joinedAt);
   const leftAt = earliest(options.leftAt, snapshot.state?.leftAt);
+  const timeline = input
+    ? timelineChangesOf(config, customerId, snapshot, input, { timeZone, nowMs, leftAt }).filter((c) => !options.movedSlots?.has(slotOf(c.item)))
+    : [];
   const scores = challengeScores(config, after, withInput, { ...(joinedAt ? { joinedAt: Date.parse(joinedAt) } : {}), deleted: leftAt !== undefined }, nowMs);
   const storedScores = snapshot.state?.challengeScores ?? {};
   const challengeScoreMap: Record<string, number> = { ...storedScores };
@@ -185,6 +264,7 @@ export function planLedgerCommit(
       expectedVersion: snapshot.state?.version ?? 0,
       ...(account ? { account } : {}),
       ...(challenges.length > 0 ? { challenges } : {}),
+      ...(timeline.length > 0 ? { timeline } : {}),
     },
     corrected,
     send,
@@ -200,8 +280,13 @@ export function planLedgerCommit(
  * Because the fold is over distinct events in business time, every delivery order ends in the
  * same state.
  */
-export async function recordLedgerEvent(deps: LedgerDeps, customerId: string, input: LedgerInput, accountId?: string): Promise<RecordOutcome> {
-  const result = await writeLedgerInput(deps, customerId, input, accountId !== undefined ? { accountId } : {});
+export async function recordLedgerEvent(
+  deps: LedgerDeps,
+  customerId: string,
+  input: LedgerInput,
+  options: Pick<RecordOptions, 'accountId' | 'timeZone'> = {},
+): Promise<RecordOutcome> {
+  const result = await writeLedgerInput(deps, customerId, input, options);
   if (result.outcome === 'redemption-exists' || result.outcome === 'sold-out') throw new Error(`${result.outcome} without a redemption`);
   return result;
 }
@@ -209,22 +294,41 @@ export async function recordLedgerEvent(deps: LedgerDeps, customerId: string, in
 /** `recordLedgerEvent` with a check before the write and a redemption's conditional items in it. */
 export async function writeLedgerInput(deps: LedgerDeps, customerId: string, input: LedgerInput, options: RecordOptions = {}): Promise<WriteOutcome> {
   const key = entryKey(input.kind, input.ref);
-  for (let attempt = 1; ; attempt++) {
-    // The first attempt may use a cached snapshot; after a failed commit, always read afresh.
-    const cached = attempt === 1 ? deps.cache?.get(customerId) : undefined;
-    const snapshot = cached ?? (await deps.ledger.read(customerId));
+  const movedSlots = new Set<string>();
+  // The first attempt may use a cached snapshot; after a conflict, always read afresh.
+  let snapshot: LedgerSnapshot | undefined = deps.cache?.get(customerId);
+  for (let attempt = 1; ; ) {
+    snapshot ??= await deps.ledger.read(customerId);
     const existing = snapshot.entries.find((e) => entryKey(e.kind, e.ref) === key);
     if (existing) return { outcome: 'duplicate', existing };
 
-    const plan = planLedgerCommit(deps.config, customerId, snapshot, input, deps.clock.now(), 'event', options.accountId !== undefined ? { accountId: options.accountId } : {});
+    const plan = planLedgerCommit(deps.config, customerId, snapshot, input, deps.clock.now(), 'event', {
+      ...(options.accountId !== undefined ? { accountId: options.accountId } : {}),
+      ...(options.timeZone !== undefined ? { timeZone: options.timeZone } : {}),
+      movedSlots,
+    });
     options.check?.(plan);
     const { commit } = plan;
     const outcome = await deps.ledger.commit(customerId, { ...commit, ...(options.redemption ? { redemption: options.redemption(plan) } : {}) });
     if (outcome === 'committed') {
       deps.cache?.set(customerId, afterCommit(snapshot, commit, { ...commit.state, version: commit.expectedVersion + 1 }));
-      return { outcome: 'applied', points: plan.priced?.points ?? 0, corrected: plan.corrected, balance: plan.after.balance, fold: plan.after };
+      return {
+        outcome: 'applied',
+        points: plan.priced?.points ?? 0,
+        corrected: plan.corrected,
+        balance: plan.after.balance,
+        fold: plan.after,
+        timeline: commit.timeline ?? [],
+      };
+    }
+    if (typeof outcome === 'object') {
+      // A timeline slot moved on (a newer purchase holds it, its item was sent): nothing to do
+      // there, so write again without it. The snapshot is still good; each slot fails once.
+      movedSlots.add(outcome.moved);
+      continue;
     }
     deps.cache?.forget(customerId);
+    snapshot = undefined;
     if (outcome === 'duplicate') return { outcome: 'duplicate' };
     if (outcome === 'sold-out') return { outcome };
     if (outcome === 'redemption-exists') return { outcome };
@@ -232,6 +336,7 @@ export async function writeLedgerInput(deps: LedgerDeps, customerId: string, inp
     deps.metrics.addMetric('LedgerConflicts', 'Count', 1);
     if (attempt >= MAX_ATTEMPTS) throw new ConcurrentUpdateError(`gave up on ${key} after ${attempt} concurrent updates`);
     await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
+    attempt++;
   }
 }
 

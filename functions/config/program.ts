@@ -260,9 +260,13 @@ export const ProgramConfigSchema = z
       )
       .default([])
       .refine((rewards) => new Set(rewards.map((r) => r.id)).size === rewards.length, 'reward ids must be unique'),
-    /** Time-boxed challenges with a leaderboard (see `ChallengeSchema`). @default [] */
+    /**
+     * Time-boxed challenges with a leaderboard (see `ChallengeSchema`); at most 20, since a
+     * member's scores are written in their ledger transaction (100 items at most). @default []
+     */
     challenges: z
       .array(ChallengeSchema)
+      .max(20)
       .default([])
       .refine((challenges) => new Set(challenges.map((c) => c.id)).size === challenges.length, 'challenge ids must be unique'),
     /** Override which kinds are service or marketing mail (PRODUCT.md §3). */

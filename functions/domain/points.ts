@@ -32,7 +32,15 @@ export interface OrderInput {
   /** Business time, ISO-8601. */
   readonly at: string;
   readonly currency: string;
-  readonly lines: readonly { readonly sku: string; readonly category: string; readonly quantity: number; readonly unitPrice: number }[];
+  readonly lines: readonly {
+    readonly sku: string;
+    readonly category: string;
+    readonly quantity: number;
+    readonly unitPrice: number;
+    /** Kept for the timeline; the points ignore them. */
+    readonly name?: string;
+    readonly lifespanDays?: number;
+  }[];
   readonly discount: number;
 }
 

@@ -110,6 +110,12 @@ export interface OrderTimeline {
 
 /** A check-in mail names a handful of products, not a 500-line B2B order. */
 export const MAX_CHECKIN_PRODUCTS = 20;
+/**
+ * Replacement reminders one order schedules at most (the categories with the shortest
+ * lifespans first): its timeline is written in the member's ledger transaction, which holds at
+ * most 100 items, and no one wants fifty reminders from one purchase.
+ */
+export const MAX_REMINDERS_PER_ORDER = 50;
 
 export const anchorOf = (placedAt: string, orderId: string): string => `${new Date(placedAt).toISOString()}#${orderId}`;
 
@@ -157,12 +163,76 @@ export function planOrderTimeline(order: TimelineOrder, context: PlanContext): O
     }
   }
   const reminders = [...byCategory.entries()]
+    .sort(([a, x], [b, y]) => x.lifespan - y.lifespan || (a < b ? -1 : a > b ? 1 : 0))
+    .slice(0, MAX_REMINDERS_PER_ORDER)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([category, { line, lifespan }]) =>
       item('replacement', `replacement:${category}:${order.orderId}`, lifespan, { product: productRef(line) }),
     );
 
   return { ...(checkin ? { checkin } : {}), reminders };
+}
+
+/**
+ * One change to a member's timeline, decided from the member's ledger and written in the same
+ * transaction as the ledger entry that causes it (functions/app/record-ledger-event.ts), so an
+ * order, its refunds and the member's deletion are applied one after the other whatever order
+ * they arrive in. The adapter turns each into a conditional write; a condition that fails means
+ * the slot has moved on (a newer purchase holds it, the item was sent) and the change is dropped.
+ */
+export type TimelineChange =
+  /**
+   * Put the item in its slot: a check-in only into an empty slot, a reminder only over an older
+   * purchase's (a repurchase moves the reminder). With `cancelledBecause` it is written cancelled.
+   */
+  | { readonly type: 'schedule'; readonly item: PlannedItem; readonly cancelledBecause?: string }
+  /** Replace the pending item planned from the same purchase (a refund changed the plan). */
+  | { readonly type: 'replace'; readonly item: PlannedItem }
+  /** Cancel the item planned from this purchase unless it was sent. */
+  | { readonly type: 'cancel'; readonly item: PlannedItem; readonly reason: string };
+
+/** The slot an item occupies: one check-in per order, one reminder per member and category. */
+export const slotOf = (item: Pick<PlannedItem, 'kind' | 'orderId' | 'product'>): string =>
+  item.kind === 'checkin' ? `checkin#${item.orderId}` : `replacement#${item.product?.category ?? ''}`;
+
+const REFUND_REASON = { checkin: 'the order was refunded in full', replacement: 'the product was refunded' } as const;
+const planKey = (item: PlannedItem): string => JSON.stringify([item.dueAt, item.product ?? null, item.products ?? null]);
+
+function pairBySlot(before: OrderTimeline, after: OrderTimeline): { was: PlannedItem; becomes: PlannedItem | undefined }[] {
+  const next = new Map([...(after.checkin ? [after.checkin] : []), ...after.reminders].map((i) => [slotOf(i), i]));
+  return [...(before.checkin ? [before.checkin] : []), ...before.reminders].map((was) => ({ was, becomes: next.get(slotOf(was)) }));
+}
+
+/**
+ * What an arriving order writes: its plan, with what refunds that came first (in the ledger
+ * already) took away written as cancelled, and everything written cancelled when the member
+ * was deleted at or after the purchase. An item too stale to send stays `skipped`.
+ */
+export function orderTimelineChanges(order: TimelineOrder, context: PlanContext & { readonly deletedAt?: number }): TimelineChange[] {
+  const before = planOrderTimeline(order, { ...context, refunds: [] });
+  const after = (context.refunds?.length ?? 0) > 0 ? planOrderTimeline(order, context) : before;
+  const deleted = context.deletedAt !== undefined && context.deletedAt >= Date.parse(order.placedAt);
+  return pairBySlot(before, after).map(({ was, becomes }): TimelineChange => {
+    if (was.status === 'pending' && deleted) return { type: 'schedule', item: was, cancelledBecause: 'the customer was deleted' };
+    if (was.status === 'pending' && !becomes) return { type: 'schedule', item: was, cancelledBecause: REFUND_REASON[was.kind] };
+    return { type: 'schedule', item: becomes ?? was };
+  });
+}
+
+/**
+ * What a refund of an order already in the ledger changes: items the refund takes away are
+ * cancelled, items it moves (another line of the category takes over) are replaced, both only
+ * while they still belong to this purchase.
+ */
+export function refundTimelineChanges(order: TimelineOrder, context: PlanContext, refund: TimelineRefund): TimelineChange[] {
+  const before = planOrderTimeline(order, context);
+  const after = planOrderTimeline(order, { ...context, refunds: [...(context.refunds ?? []), refund] });
+  const changes: TimelineChange[] = [];
+  for (const { was, becomes } of pairBySlot(before, after)) {
+    if (!becomes) changes.push({ type: 'cancel', item: was, reason: REFUND_REASON[was.kind] });
+    else if (planKey(was) !== planKey(becomes)) changes.push({ type: 'replace', item: becomes });
+  }
+  return changes;
 }
 
 function productRef(line: TimelineOrderLine): ProductRef {

@@ -5,7 +5,7 @@ import { TimelineStore } from '../adapters/dynamo/timeline-store';
 import { awardOccasionBonus } from '../app/award-occasion-bonus';
 import { LedgerCache } from '../app/ledger-cache';
 import { recordLedgerEvent, recordMembership } from '../app/record-ledger-event';
-import { cancelCustomerTimeline, cancelRefundedTimeline, scheduleOrderTimeline } from '../app/schedule-timeline';
+import { cancelCustomerTimeline } from '../app/cancel-timeline';
 import { updateProfile } from '../app/update-profile';
 import type { ProgramConfig } from '../config/program';
 import {
@@ -45,23 +45,31 @@ export function createHandlers(deps: HandlerDeps): Record<HandlerName, BusEventH
   // Wall-clock TTL: the cache is about this container's memory, not business time.
   const ledgerDeps = { ...deps, ledger, cache: new LedgerCache(() => Date.now()) };
 
-  // Timeline steps run after the points step and on duplicates too: they are idempotent, and an
-  // earlier attempt may have failed between the two.
-  const timelineDeps = { ...deps, profiles, timeline: new TimelineStore(deps.dynamo, deps.tableName) };
+  // Orders and refunds write their timeline changes in the ledger transaction; only a deletion
+  // cancels the timeline on its own, after recording itself in the ledger state.
+  const timelineDeps = { ...deps, timeline: new TimelineStore(deps.dynamo, deps.tableName) };
 
   const profileOptions = { clientTimeZone: deps.config.timeZone };
   const bonusDeps = { ...ledgerDeps, profiles };
 
-  // With B2B pooling, points go to the order's account, else to the profile's at processing time
-  // (one more read per event, only when pooling is on), else to the account the member state recorded.
-  const accountOf = async (customerId: string, given: string | undefined): Promise<string | undefined> => {
-    if (deps.config.accounts.pooling !== 'pool' || given !== undefined) return given;
-    return (await profiles.get(customerId))?.profile.values.accountId;
-  };
-  const award = async (customerId: string, input: Parameters<typeof recordLedgerEvent>[2], accountId?: string) => {
-    const result = await recordLedgerEvent(ledgerDeps, customerId, input, await accountOf(customerId, accountId));
+  // With B2B pooling, points go to the order's account, else to the profile's at processing time,
+  // else to the account the member state recorded. An order reads the profile anyway (for the
+  // time zone its timeline is planned in); other events read it only when pooling is on.
+  const pooling = deps.config.accounts.pooling === 'pool';
+  const award = async (customerId: string, input: Parameters<typeof recordLedgerEvent>[2], given: { accountId?: string | undefined; profile?: boolean } = {}) => {
+    const profile = given.profile || (pooling && given.accountId === undefined) ? (await profiles.get(customerId, false))?.profile : undefined;
+    const accountId = pooling ? (given.accountId ?? profile?.values.accountId) : undefined;
+    const timeZone = input.kind === 'order' ? profile?.values.timeZone : undefined;
+    const result = await recordLedgerEvent(ledgerDeps, customerId, input, {
+      ...(accountId !== undefined ? { accountId } : {}),
+      ...(timeZone !== undefined ? { timeZone } : {}),
+    });
     if (result.outcome === 'duplicate') return 'duplicate' as const;
     deps.metrics.addMetric('PointsAwarded', 'Count', result.points + result.corrected);
+    const scheduled = result.timeline.filter((c) => c.type === 'schedule' && c.cancelledBecause === undefined && c.item.status === 'pending').length;
+    const cancelled = result.timeline.filter((c) => c.type === 'cancel' || (c.type === 'schedule' && c.cancelledBecause !== undefined)).length;
+    if (scheduled > 0) deps.metrics.addMetric('TimelineItemsScheduled', 'Count', scheduled);
+    if (cancelled > 0) deps.metrics.addMetric('TimelineItemsCancelled', 'Count', cancelled);
     return 'applied' as const;
   };
 
@@ -83,9 +91,10 @@ export function createHandlers(deps: HandlerDeps): Record<HandlerName, BusEventH
 
     'customer-deleted': busEventHandler(deps, CustomerDeletedSchema, async (d) => {
       const outcome = await updateProfile(profiles, d.customerId, { type: 'delete', at: Date.parse(d.deletedAt) }, profileOptions);
-      await cancelCustomerTimeline(timelineDeps, d.customerId, d.deletedAt);
-      // A deleted member leaves every challenge and its leaderboard.
+      // Recorded in the ledger state first: the member leaves every challenge, and an order
+      // whose ledger write comes after this writes its timeline cancelled (cancel-timeline.ts).
       await recordMembership(ledgerDeps, d.customerId, { leftAt: d.deletedAt });
+      await cancelCustomerTimeline(timelineDeps, d.customerId, d.deletedAt);
       return outcome;
     }),
 
@@ -94,20 +103,30 @@ export function createHandlers(deps: HandlerDeps): Record<HandlerName, BusEventH
         const known = Object.keys(deps.config.earnRates).join(', ');
         throw new ValidationError('detail.currency', `${order.currency} is not a currency of this program (${known})`);
       }
-      const outcome = await award(order.customerId, {
-        kind: 'order',
-        ref: order.orderId,
-        at: order.placedAt,
-        currency: order.currency,
-        lines: order.lines.map(({ sku, category, quantity, unitPrice }) => ({ sku, category, quantity, unitPrice })),
-        discount: order.discount ?? 0,
-      }, order.accountId);
-      await scheduleOrderTimeline(timelineDeps, order);
-      return outcome;
+      return award(
+        order.customerId,
+        {
+          kind: 'order',
+          ref: order.orderId,
+          at: order.placedAt,
+          currency: order.currency,
+          // Name and lifespan are for the timeline (a refund re-plans the order from its entry).
+          lines: order.lines.map(({ sku, category, quantity, unitPrice, name, lifespanDays }) => ({
+            sku,
+            category,
+            quantity,
+            unitPrice,
+            ...(name !== undefined ? { name } : {}),
+            ...(lifespanDays !== undefined ? { lifespanDays } : {}),
+          })),
+          discount: order.discount ?? 0,
+        },
+        { accountId: order.accountId, profile: true },
+      );
     }),
 
     'order-refunded': busEventHandler(deps, OrderRefundedSchema, async (refund) => {
-      const outcome = await award(refund.customerId, {
+      return award(refund.customerId, {
         kind: 'refund',
         ref: refund.refundId,
         at: refund.refundedAt,
@@ -115,8 +134,6 @@ export function createHandlers(deps: HandlerDeps): Record<HandlerName, BusEventH
         ...(refund.lines ? { lines: refund.lines } : {}),
         ...(refund.amount !== undefined ? { amount: refund.amount } : {}),
       });
-      await cancelRefundedTimeline(timelineDeps, refund);
-      return outcome;
     }),
 
     'activity-completed': busEventHandler(deps, ActivityCompletedSchema, async (activity) => {

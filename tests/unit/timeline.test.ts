@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { ProgramConfig } from '../../functions/config/program';
 import {
   dueEventFor,
+  MAX_REMINDERS_PER_ORDER,
+  orderTimelineChanges,
   planOrderTimeline,
+  refundTimelineChanges,
   refundedLines,
   sendTimeOutsideQuietHours,
   type TimelineOrder,
@@ -228,5 +231,79 @@ describe('Function: dueEventFor', () => {
     expect(event.detailType).toBe('checkin.due');
     expect(event.detail).toMatchObject({ itemId: 'checkin:o1', kind: 'checkin', sku: 'shoe-1', productName: 'Trail Runner 3', ageDays: 30 });
     expect(event.detail.products).toHaveLength(2);
+  });
+});
+
+describe('Function: orderTimelineChanges', () => {
+  const context = { config: demoConfig, now: at('2026-05-04T10:00:00Z') };
+  const summary = (changes: ReturnType<typeof orderTimelineChanges>) =>
+    changes.map((c) => [c.type, c.item.kind, c.item.status, c.type === 'schedule' ? (c.cancelledBecause ?? null) : null]);
+
+  it('schedules the plan of an order nothing has touched yet', () => {
+    expect(summary(orderTimelineChanges(order(), context))).toEqual([
+      ['schedule', 'checkin', 'pending', null],
+      ['schedule', 'replacement', 'pending', null],
+    ]);
+  });
+
+  it('writes cancelled what refunds that came first took away', () => {
+    const shoeBack = { refundId: 'r1', lines: [{ sku: 'shoe-1', quantity: 1 }] };
+    expect(summary(orderTimelineChanges(order(), { ...context, refunds: [shoeBack] }))).toEqual([
+      ['schedule', 'checkin', 'pending', null],
+      ['schedule', 'replacement', 'pending', 'the product was refunded'],
+    ]);
+    const all = { refundId: 'r2', amount: 200_000 };
+    expect(summary(orderTimelineChanges(order(), { ...context, refunds: [all] }))).toEqual([
+      ['schedule', 'checkin', 'pending', 'the order was refunded in full'],
+      ['schedule', 'replacement', 'pending', 'the product was refunded'],
+    ]);
+  });
+
+  it('writes everything cancelled for a member deleted at or after the purchase, and leaves a later purchase alone', () => {
+    const deleted = orderTimelineChanges(order(), { ...context, deletedAt: at('2026-05-04T10:00:00Z') });
+    expect(deleted.map((c) => (c.type === 'schedule' ? c.cancelledBecause : c.type))).toEqual(['the customer was deleted', 'the customer was deleted']);
+    expect(summary(orderTimelineChanges(order(), { ...context, deletedAt: at('2026-05-01T00:00:00Z') }))[0]).toEqual(['schedule', 'checkin', 'pending', null]);
+  });
+
+  it('leaves a history import skipped, never cancelled', () => {
+    const late = { ...context, now: at('2027-06-01T00:00:00Z'), deletedAt: at('2027-06-01T00:00:00Z') };
+    expect(summary(orderTimelineChanges(order(), late))).toEqual([
+      ['schedule', 'checkin', 'skipped', null],
+      ['schedule', 'replacement', 'skipped', null],
+    ]);
+  });
+
+  it(`schedules reminders for at most ${MAX_REMINDERS_PER_ORDER} categories, the shortest lifespans first`, () => {
+    const lines = Array.from({ length: MAX_REMINDERS_PER_ORDER + 5 }, (_, i) => ({ sku: `s${i}`, category: `c${i}`, quantity: 1, unitPrice: 100, lifespanDays: 100 + i }));
+    const reminders = orderTimelineChanges(order({ lines }), context).filter((c) => c.item.kind === 'replacement');
+    expect(reminders).toHaveLength(MAX_REMINDERS_PER_ORDER);
+    expect(reminders.some((c) => c.item.ageDays >= 100 + MAX_REMINDERS_PER_ORDER)).toBe(false);
+  });
+});
+
+describe('Function: refundTimelineChanges', () => {
+  const context = { config: demoConfig, now: at('2026-05-10T10:00:00Z') };
+
+  it('cancels what the refund takes away, replaces what it moves, and leaves the rest', () => {
+    const twoShoes = order({
+      lines: [
+        { sku: 'shoe-trail', category: 'running-shoes', quantity: 1, unitPrice: 129_900, lifespanDays: 200 },
+        { sku: 'shoe-road', category: 'running-shoes', quantity: 1, unitPrice: 99_900, lifespanDays: 240 },
+      ],
+    });
+    const changes = refundTimelineChanges(twoShoes, context, { refundId: 'r1', lines: [{ sku: 'shoe-trail', quantity: 1 }] });
+    expect(changes.map((c) => [c.type, c.item.kind, c.item.product?.sku ?? null])).toEqual([
+      ['replace', 'checkin', null],
+      ['replace', 'replacement', 'shoe-road'],
+    ]);
+    const rest = refundTimelineChanges(twoShoes, { ...context, refunds: [{ refundId: 'r1', lines: [{ sku: 'shoe-trail', quantity: 1 }] }] }, {
+      refundId: 'r2',
+      lines: [{ sku: 'shoe-road', quantity: 1 }],
+    });
+    expect(rest.map((c) => [c.type, c.item.kind, c.type === 'cancel' ? c.reason : null])).toEqual([
+      ['cancel', 'checkin', 'the order was refunded in full'],
+      ['cancel', 'replacement', 'the product was refunded'],
+    ]);
+    expect(refundTimelineChanges(twoShoes, context, { refundId: 'r3', amount: 100 })).toEqual([]);
   });
 });

@@ -18,11 +18,6 @@ export const TIMELINE_PREFIX = 'T#';
 export const checkinSk = (orderId: string): string => `T#C#${keyPart(orderId)}`;
 /** One replacement reminder per customer and category: a repurchase overwrites it with one conditional write. */
 export const reminderSk = (category: string): string => `T#R#${keyPart(category)}`;
-/** An order's facts and its refunds share this prefix, so one Query reads both. */
-export const orderFactsPrefix = (orderId: string): string => `O#${keyPart(orderId)}#`;
-export const orderFactsSk = (orderId: string): string => `${orderFactsPrefix(orderId)}ORDER`;
-export const refundFactsSk = (orderId: string, refundId: string): string => `${orderFactsPrefix(orderId)}REFUND#${keyPart(refundId)}`;
-
 /** Partitions per month bucket of the `due` index. */
 export const DUE_SHARDS = 16;
 /** `yyyy-mm` of a UTC ISO instant: the time bucket of the `due` index. */

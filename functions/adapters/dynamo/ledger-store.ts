@@ -2,6 +2,8 @@ import { queryMember } from './common';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { LedgerInput } from '../../domain/points';
+import { slotOf, type TimelineChange } from '../../domain/timeline';
+import { timelineWrite } from './timeline-store';
 import {
   boardPk,
   boardSk,
@@ -32,6 +34,8 @@ export interface StoredEntry {
   readonly reason: string;
   readonly status: string;
   readonly recordedAt: string;
+  /** For an order: the time zone its timeline was planned in, so a refund re-plans it the same way. */
+  readonly timeZone?: string;
 }
 
 /** Points moved between entries after a late event re-priced earlier-recorded ones. */
@@ -92,9 +96,11 @@ export interface LedgerSnapshot {
  * - `duplicate`: the entry already exists (a redelivered event);
  * - `conflict`: the state moved on since it was read (recompute and try again);
  * - `redemption-exists`: a redemption with this id was recorded meanwhile (answer from its record);
- * - `sold-out`: the reward's stock is used up.
+ * - `sold-out`: the reward's stock is used up;
+ * - `{ moved }`: a timeline slot moved on (a newer purchase holds it, its item was sent): write
+ *   again without that change.
  */
-export type CommitOutcome = 'committed' | 'duplicate' | 'conflict' | 'redemption-exists' | 'sold-out';
+export type CommitOutcome = 'committed' | 'duplicate' | 'conflict' | 'redemption-exists' | 'sold-out' | { readonly moved: string };
 
 export interface LedgerCommit {
   /** Absent for a state-only write (the ledger job moving the member's watermark). */
@@ -105,6 +111,8 @@ export interface LedgerCommit {
   readonly expectedVersion: number;
   /** With pooling: the points this commit adds to (or takes from) the member's account's pool. */
   readonly account?: { readonly accountId: string; readonly delta: number };
+  /** Timeline changes the entry causes (an order's check-in and reminders, what a refund cancels), each conditional. */
+  readonly timeline?: readonly TimelineChange[];
   /** Challenge scores that changed: each rewrites the member's leaderboard item (0 takes it off the board). */
   readonly challenges?: readonly { readonly challengeId: string; readonly score: number }[];
   /** A redemption's idempotency record, and the reward stock it takes one of, in the same transaction. */
@@ -275,6 +283,9 @@ export class LedgerStore {
               }
             : { Delete: { TableName: this.tableName, Key: key } },
       });
+    }
+    for (const change of commit.timeline ?? []) {
+      items.push({ failsAs: { moved: slotOf(change.item) }, item: timelineWrite(this.tableName, change, new Date(commit.state.updatedAt)) });
     }
     try {
       await this.doc.send(new TransactWriteCommand({ TransactItems: items.map((i) => i.item) }));

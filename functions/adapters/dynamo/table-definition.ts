@@ -22,9 +22,8 @@
  * - `MEMBER#<customerId>` / `T#C#<orderId>`     the check-in of an order
  * - `MEMBER#<customerId>` / `T#R#<category>`     the replacement reminder of a category (one per
  *   customer and category; a newer purchase overwrites it), so the timeline is one Query of `T#`
- * - `MEMBER#<customerId>` / `O#<orderId>#ORDER`  the order facts the timeline was planned from,
- *   and `O#<orderId>#REFUND#<refundId>` each refund of it: one Query reconciles refunds and
- *   orders in whichever order they arrive
+ *   Both are written in the ledger transaction of the order or refund that changes them, so a
+ *   refund re-plans its order from the order's ledger entry.
  * - `SWEEP#timeline` / `WATERMARK`               the month before which the `due` index is empty
  * - `MEMBER#<customerId>` / `CAL#anniversary`    the member's entry in the `calendar` index for the
  *   membership anniversary, and `CAL#birthday` for the birthday: written in the same transaction

@@ -1,18 +1,7 @@
 import { isConditionFailure, queryMember } from './common';
-import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { PlannedItem, TimelineOrder, TimelineRefund, TimelineStatus } from '../../domain/timeline';
-import {
-  checkinSk,
-  dueMonth,
-  duePk,
-  dueShard,
-  memberPk,
-  orderFactsPrefix,
-  orderFactsSk,
-  refundFactsSk,
-  reminderSk,
-  TIMELINE_PREFIX,
-} from './keys';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { PlannedItem, TimelineChange, TimelineStatus } from '../../domain/timeline';
+import { checkinSk, dueMonth, duePk, dueShard, memberPk, reminderSk, TIMELINE_PREFIX } from './keys';
 
 /** A timeline item as stored under its member. */
 export type StoredTimelineItem = Omit<PlannedItem, 'status'> & {
@@ -30,13 +19,6 @@ export type StoredTimelineItem = Omit<PlannedItem, 'status'> & {
   /** How many times a sweep claimed it. */
   readonly attempts?: number;
 };
-
-/** The order as the timeline was planned from it, kept so a refund can re-plan it. */
-export interface OrderFacts {
-  readonly order: TimelineOrder;
-  /** The time zone the plan used, so a re-plan computes the same send times. */
-  readonly timeZone: string;
-}
 
 export const timelineSkOf = (item: Pick<PlannedItem, 'kind' | 'orderId' | 'product'>): string =>
   item.kind === 'checkin' ? checkinSk(item.orderId) : reminderSk(item.product?.category ?? '');
@@ -64,11 +46,96 @@ export function timelineRecord(item: PlannedItem, now: Date): Record<string, unk
 
 const ACTIVE = { ':pending': 'pending', ':claimed': 'claimed' } as const;
 
+/** A conditional write of one timeline item, as a `TransactWriteItems` element (or a single write). */
+export type TimelineWrite = TimelinePut | TimelineUpdate;
+interface TimelinePut {
+  readonly Put: {
+    TableName: string;
+    Item: Record<string, unknown>;
+    ConditionExpression: string;
+    ExpressionAttributeNames?: Record<string, string>;
+    ExpressionAttributeValues?: Record<string, unknown>;
+  };
+}
+interface TimelineUpdate {
+  readonly Update: {
+    TableName: string;
+    Key: { pk: string; sk: string };
+    UpdateExpression: string;
+    ConditionExpression: string;
+    ExpressionAttributeNames: Record<string, string>;
+    ExpressionAttributeValues: Record<string, unknown>;
+  };
+}
+
+/** Takes an item that has not been sent out of the due index as cancelled, if `conditions` hold. */
+function cancelWrite(tableName: string, key: { pk: string; sk: string }, reason: string, now: Date, only: { anchor?: string; placedUpTo?: string }): TimelineUpdate {
+  const conditions = ['#status IN (:pending, :claimed)'];
+  const values: Record<string, unknown> = { ...ACTIVE, ':cancelled': 'cancelled', ':reason': reason, ':now': now.toISOString() };
+  if (only.anchor !== undefined) {
+    conditions.push('anchor = :anchor');
+    values[':anchor'] = only.anchor;
+  }
+  if (only.placedUpTo !== undefined) {
+    conditions.push('placedAt <= :placedUpTo');
+    values[':placedUpTo'] = only.placedUpTo;
+  }
+  return {
+    Update: {
+      TableName: tableName,
+      Key: key,
+      // A claimed item is cancelled too: its sweeper then fails to mark it sent, and a sweeper that died never resends it.
+      UpdateExpression: 'SET #status = :cancelled, reason = :reason, updatedAt = :now REMOVE duePk, dueSk, leaseUntil, claimToken',
+      ConditionExpression: conditions.join(' AND '),
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: values,
+    },
+  };
+}
+
+/**
+ * The one definition of how a timeline change (functions/domain/timeline.ts) is written: every
+ * write is conditional, so duplicates and reordered deliveries settle on the same items.
+ * - schedule a check-in: only into an empty slot (the first delivery of an order writes it);
+ * - schedule a reminder: only over a reminder from an older purchase, whatever its state (a
+ *   repurchase moves it), never over the same or a newer one (a late older order);
+ * - replace: only the still-pending item of the same purchase;
+ * - cancel: only the item of the same purchase, and only before it was sent.
+ */
+export function timelineWrite(tableName: string, change: TimelineChange, now: Date): TimelineWrite {
+  const { item } = change;
+  const record = timelineRecord(item, now);
+  const key = { pk: String(record.pk), sk: String(record.sk) };
+  switch (change.type) {
+    case 'schedule': {
+      if (change.cancelledBecause !== undefined) {
+        delete record.duePk;
+        delete record.dueSk;
+        Object.assign(record, { status: 'cancelled', reason: change.cancelledBecause });
+      }
+      return item.kind === 'checkin'
+        ? { Put: { TableName: tableName, Item: record, ConditionExpression: 'attribute_not_exists(pk)' } }
+        : { Put: { TableName: tableName, Item: record, ConditionExpression: 'attribute_not_exists(pk) OR anchor < :anchor', ExpressionAttributeValues: { ':anchor': item.anchor } } };
+    }
+    case 'replace':
+      return {
+        Put: {
+          TableName: tableName,
+          Item: record,
+          ConditionExpression: 'anchor = :anchor AND #status = :pending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':anchor': item.anchor, ':pending': 'pending' },
+        },
+      };
+    case 'cancel':
+      return cancelWrite(tableName, key, change.reason, now, { anchor: item.anchor });
+  }
+}
 
 /**
  * The DynamoDB adapter for members' timelines (the handlers' side; the sweeper's side is
- * `DueItemStore`). Every write is a single conditional write, so duplicates and reordered
- * deliveries settle on the same items.
+ * `DueItemStore`). Orders and refunds change the timeline inside the member's ledger
+ * transaction (`timelineWrite`, used by ledger-store.ts); this store reads it and cancels it.
  */
 export class TimelineStore {
   constructor(
@@ -77,54 +144,12 @@ export class TimelineStore {
   ) {}
 
   /**
-   * Writes an order's check-in unless it exists: the first delivery of an order schedules it,
-   * later ones change nothing. Returns whether this call wrote it.
-   */
-  async scheduleCheckin(item: PlannedItem, now: Date): Promise<boolean> {
-    return this.put(timelineRecord(item, now), 'attribute_not_exists(pk)');
-  }
-
-  /**
-   * Writes a replacement reminder into its category's slot unless the slot holds one from the
-   * same or a newer purchase: a repurchase moves the reminder (whatever state the old one was
-   * in), while a duplicate or an older order arriving late changes nothing.
-   */
-  async scheduleReminder(item: PlannedItem, now: Date): Promise<boolean> {
-    return this.put(timelineRecord(item, now), 'attribute_not_exists(pk) OR anchor < :anchor', { ':anchor': item.anchor });
-  }
-
-  /** Replaces a still-pending item planned from the same purchase (a refund changed its plan). */
-  async replacePending(item: PlannedItem, now: Date): Promise<boolean> {
-    return this.put(timelineRecord(item, now), 'anchor = :anchor AND #status = :pending', { ':anchor': item.anchor, ':pending': 'pending' }, { '#status': 'status' });
-  }
-
-  /**
    * Cancels an item that has not been sent. `anchor` limits it to the item planned from one
-   * purchase; `placedUpTo` (UTC ISO) to purchases up to an instant. A claimed item is cancelled
-   * too: its sweeper then fails to mark it sent, and a sweeper that died never resends it.
+   * purchase; `placedUpTo` (UTC ISO) to purchases up to an instant. Returns whether it did.
    */
   async cancel(customerId: string, sk: string, reason: string, now: Date, only: { anchor?: string; placedUpTo?: string } = {}): Promise<boolean> {
-    const conditions = ['#status IN (:pending, :claimed)'];
-    const values: Record<string, unknown> = { ...ACTIVE, ':cancelled': 'cancelled', ':reason': reason, ':now': now.toISOString() };
-    if (only.anchor !== undefined) {
-      conditions.push('anchor = :anchor');
-      values[':anchor'] = only.anchor;
-    }
-    if (only.placedUpTo !== undefined) {
-      conditions.push('placedAt <= :placedUpTo');
-      values[':placedUpTo'] = only.placedUpTo;
-    }
     try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: memberPk(customerId), sk },
-          UpdateExpression: 'SET #status = :cancelled, reason = :reason, updatedAt = :now REMOVE duePk, dueSk, leaseUntil, claimToken',
-          ConditionExpression: conditions.join(' AND '),
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: values,
-        }),
-      );
+      await this.doc.send(new UpdateCommand(cancelWrite(this.tableName, { pk: memberPk(customerId), sk }, reason, now, only).Update));
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
@@ -135,52 +160,6 @@ export class TimelineStore {
   /** Every timeline item of a member, in key order (one paginated Query). */
   async list(customerId: string, consistent = false): Promise<StoredTimelineItem[]> {
     return (await this.query(customerId, TIMELINE_PREFIX, consistent)) as unknown as StoredTimelineItem[];
-  }
-
-  /** Records the facts an order's timeline was planned from; a duplicate changes nothing. */
-  async recordOrder(customerId: string, facts: OrderFacts, now: Date): Promise<void> {
-    const item = { pk: memberPk(customerId), sk: orderFactsSk(facts.order.orderId), type: 'order-facts', ...facts, recordedAt: now.toISOString() };
-    await this.put(item, 'attribute_not_exists(pk)');
-  }
-
-  /** Records a refund of an order, whether or not the order has arrived; a duplicate changes nothing. */
-  async recordRefund(customerId: string, orderId: string, refund: TimelineRefund, now: Date): Promise<void> {
-    const item = { pk: memberPk(customerId), sk: refundFactsSk(orderId, refund.refundId), type: 'refund-facts', refund, recordedAt: now.toISOString() };
-    await this.put(item, 'attribute_not_exists(pk)');
-  }
-
-  /** An order's facts (if it has arrived) and every refund recorded for it, strongly consistent, in one Query. */
-  async readOrder(customerId: string, orderId: string): Promise<{ facts?: OrderFacts; refunds: TimelineRefund[] }> {
-    let facts: OrderFacts | undefined;
-    const refunds: TimelineRefund[] = [];
-    for (const item of await this.query(customerId, orderFactsPrefix(orderId), true)) {
-      if (item.type === 'order-facts') facts = { order: item.order as TimelineOrder, timeZone: item.timeZone as string };
-      else if (item.type === 'refund-facts') refunds.push(item.refund as TimelineRefund);
-    }
-    return { ...(facts ? { facts } : {}), refunds };
-  }
-
-  private async put(
-    item: Record<string, unknown>,
-    condition: string,
-    values?: Record<string, unknown>,
-    names?: Record<string, string>,
-  ): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: item,
-          ConditionExpression: condition,
-          ...(values ? { ExpressionAttributeValues: values } : {}),
-          ...(names ? { ExpressionAttributeNames: names } : {}),
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
   }
 
   private query(customerId: string, prefix: string, consistent: boolean): Promise<Record<string, unknown>[]> {
