@@ -44,23 +44,25 @@ export interface RecordOptions {
   readonly redemption?: (plan: LedgerPlan) => NonNullable<LedgerCommit['redemption']>;
   /** The member's B2B account for this write (see `planLedgerCommit`); ignored unless pooling is on. */
   readonly accountId?: string;
-  /** For an order: the customer's time zone (their profile's), to plan its timeline in; the client's when absent. */
-  readonly timeZone?: string;
 }
 
-/** Facts about the member (not ledger entries) that a write records in the state: they decide challenge entry. */
+/**
+ * Facts from the member's profile that a ledger write records in the state, so the writes that
+ * need them find them in the snapshot they already hold: registration and deletion decide
+ * challenge entry and cancel the timeline, the time zone plans an order's timeline.
+ */
 export interface MembershipFacts {
   /** Registration (ISO); the earliest one seen is kept. */
   readonly joinedAt?: string;
   /** Deletion (ISO); the earliest one seen is kept. */
   readonly leftAt?: string;
+  /** The customer's IANA time zone as of a profile change at `at` (ISO); the newest wins, as in the profile. */
+  readonly timeZone?: { readonly value: string; readonly at: string };
 }
 
 export interface PlanOptions extends MembershipFacts {
   /** The member's B2B account for this write; ignored unless pooling is on. */
   readonly accountId?: string;
-  /** For an order: the customer's time zone to plan its timeline in. @default the client's */
-  readonly timeZone?: string;
   /** Timeline slots found moved on by an earlier attempt (`{ moved }`): their changes are left out. */
   readonly movedSlots?: ReadonlySet<string>;
 }
@@ -121,14 +123,17 @@ function timelineChangesOf(
   if (input.kind === 'refund') {
     const order = snapshot.entries.find((e) => e.input.kind === 'order' && e.input.ref === input.orderRef);
     if (order?.input.kind !== 'order') return []; // the order plans with this refund when it comes
-    const context_ = { config, customerTimeZone: order.timeZone ?? config.timeZone, now: context.nowMs, refunds: refundsOf(input.orderRef) };
-    return refundTimelineChanges(timelineOrderOf(customerId, order.input), context_, timelineRefundOf(input));
+    const replan = { config, customerTimeZone: order.timeZone ?? config.timeZone, now: context.nowMs, refunds: refundsOf(input.orderRef) };
+    return refundTimelineChanges(timelineOrderOf(customerId, order.input), replan, timelineRefundOf(input));
   }
   return [];
 }
 
 const earliest = (a: string | undefined, b: string | undefined): string | undefined =>
   a === undefined ? b : b === undefined ? a : Date.parse(a) <= Date.parse(b) ? a : b;
+/** The newer of two time-zone facts; on a tie the recorded one (`b`) stays. */
+const newestZone = (a: MembershipFacts['timeZone'], b: MembershipFacts['timeZone']): MembershipFacts['timeZone'] =>
+  a === undefined ? b : b === undefined ? a : Date.parse(a.at) > Date.parse(b.at) ? a : b;
 
 const MAX_ATTEMPTS = 8;
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -210,7 +215,10 @@ export function planLedgerCommit(
           recordedAt,
         }
       : undefined;
-  const timeZone = options.timeZone ?? config.timeZone;
+  // The customer's time zone as the profile had it at its newest change Lojal has recorded: an
+  // order's timeline is planned in it (the client's when none), and the order's entry keeps it.
+  const zone = newestZone(options.timeZone, snapshot.state?.timeZone !== undefined && snapshot.state.timeZoneAt !== undefined ? { value: snapshot.state.timeZone, at: snapshot.state.timeZoneAt } : undefined);
+  const timeZone = zone?.value ?? config.timeZone;
   const entry: Omit<StoredEntry, 'type' | 'sk'> | undefined =
     input && priced
       ? {
@@ -251,6 +259,7 @@ export function planLedgerCommit(
     ...(pooled !== undefined ? { accountId: pooled } : {}),
     ...(joinedAt !== undefined ? { joinedAt } : {}),
     ...(leftAt !== undefined ? { leftAt } : {}),
+    ...(zone !== undefined ? { timeZone: zone.value, timeZoneAt: zone.at } : {}),
     ...(Object.keys(challengeScoreMap).length > 0 ? { challengeScores: challengeScoreMap } : {}),
   };
   return {
@@ -284,7 +293,7 @@ export async function recordLedgerEvent(
   deps: LedgerDeps,
   customerId: string,
   input: LedgerInput,
-  options: Pick<RecordOptions, 'accountId' | 'timeZone'> = {},
+  options: Pick<RecordOptions, 'accountId'> = {},
 ): Promise<RecordOutcome> {
   const result = await writeLedgerInput(deps, customerId, input, options);
   if (result.outcome === 'redemption-exists' || result.outcome === 'sold-out') throw new Error(`${result.outcome} without a redemption`);
@@ -304,7 +313,6 @@ export async function writeLedgerInput(deps: LedgerDeps, customerId: string, inp
 
     const plan = planLedgerCommit(deps.config, customerId, snapshot, input, deps.clock.now(), 'event', {
       ...(options.accountId !== undefined ? { accountId: options.accountId } : {}),
-      ...(options.timeZone !== undefined ? { timeZone: options.timeZone } : {}),
       movedSlots,
     });
     options.check?.(plan);
@@ -341,17 +349,20 @@ export async function writeLedgerInput(deps: LedgerDeps, customerId: string, inp
 }
 
 /**
- * Records when a member registered or was deleted in their ledger state, which decides the
- * challenges they enter, and re-derives their challenge scores with it (a member's orders may
- * have come before their registration). Idempotent: a fact the state already holds (or an
- * earlier one) writes nothing.
+ * Records profile facts in the member's ledger state (`MembershipFacts`): registration and
+ * deletion, which decide the challenges the member enters (the scores are re-derived with them:
+ * a member's orders may have come before their registration), and the time zone their orders'
+ * timelines are planned in. Idempotent: a fact the state already holds (or supersedes) writes
+ * nothing.
  */
 export async function recordMembership(deps: LedgerDeps, customerId: string, facts: MembershipFacts): Promise<'applied' | 'duplicate'> {
   for (let attempt = 1; ; attempt++) {
     const cached = attempt === 1 ? deps.cache?.get(customerId) : undefined;
     const snapshot = cached ?? (await deps.ledger.read(customerId));
     const known = (fact: string | undefined, stored: string | undefined) => fact === undefined || earliest(fact, stored) === stored;
-    if (known(facts.joinedAt, snapshot.state?.joinedAt) && known(facts.leftAt, snapshot.state?.leftAt)) return 'duplicate';
+    const stored = snapshot.state;
+    const zoneKnown = facts.timeZone === undefined || (stored?.timeZoneAt !== undefined && Date.parse(stored.timeZoneAt) >= Date.parse(facts.timeZone.at));
+    if (known(facts.joinedAt, stored?.joinedAt) && known(facts.leftAt, stored?.leftAt) && zoneKnown) return 'duplicate';
 
     const plan = planLedgerCommit(deps.config, customerId, snapshot, undefined, deps.clock.now(), 'event', facts);
     const outcome = await deps.ledger.commit(customerId, plan.commit);

@@ -52,18 +52,15 @@ export function createHandlers(deps: HandlerDeps): Record<HandlerName, BusEventH
   const profileOptions = { clientTimeZone: deps.config.timeZone };
   const bonusDeps = { ...ledgerDeps, profiles };
 
-  // With B2B pooling, points go to the order's account, else to the profile's at processing time,
-  // else to the account the member state recorded. An order reads the profile anyway (for the
-  // time zone its timeline is planned in); other events read it only when pooling is on.
-  const pooling = deps.config.accounts.pooling === 'pool';
-  const award = async (customerId: string, input: Parameters<typeof recordLedgerEvent>[2], given: { accountId?: string | undefined; profile?: boolean } = {}) => {
-    const profile = given.profile || (pooling && given.accountId === undefined) ? (await profiles.get(customerId, false))?.profile : undefined;
-    const accountId = pooling ? (given.accountId ?? profile?.values.accountId) : undefined;
-    const timeZone = input.kind === 'order' ? profile?.values.timeZone : undefined;
-    const result = await recordLedgerEvent(ledgerDeps, customerId, input, {
-      ...(accountId !== undefined ? { accountId } : {}),
-      ...(timeZone !== undefined ? { timeZone } : {}),
-    });
+  // With B2B pooling, points go to the order's account, else to the profile's at processing time
+  // (one more read per event, only when pooling is on), else to the account the member state recorded.
+  const accountOf = async (customerId: string, given: string | undefined): Promise<string | undefined> => {
+    if (deps.config.accounts.pooling !== 'pool' || given !== undefined) return given;
+    return (await profiles.get(customerId))?.profile.values.accountId;
+  };
+  const award = async (customerId: string, input: Parameters<typeof recordLedgerEvent>[2], given?: string) => {
+    const accountId = await accountOf(customerId, given);
+    const result = await recordLedgerEvent(ledgerDeps, customerId, input, accountId !== undefined ? { accountId } : {});
     if (result.outcome === 'duplicate') return 'duplicate' as const;
     deps.metrics.addMetric('PointsAwarded', 'Count', result.points + result.corrected);
     const scheduled = result.timeline.filter((c) => c.type === 'schedule' && c.cancelledBecause === undefined && c.item.status === 'pending').length;
@@ -80,13 +77,19 @@ export function createHandlers(deps: HandlerDeps): Record<HandlerName, BusEventH
       const { customerId, registeredAt, ...values } = d;
       const outcome = await updateProfile(profiles, customerId, { type: 'set', at: Date.parse(registeredAt), values: { ...values, registeredAt } }, profileOptions);
       // Also on a duplicate: an earlier attempt may have failed between the two writes.
-      await recordMembership(ledgerDeps, customerId, { joinedAt: registeredAt });
+      await recordMembership(ledgerDeps, customerId, {
+        joinedAt: registeredAt,
+        ...(values.timeZone !== undefined ? { timeZone: { value: values.timeZone, at: registeredAt } } : {}),
+      });
       return outcome;
     }),
 
     'customer-updated': busEventHandler(deps, CustomerUpdatedSchema, async (d) => {
       const { customerId, updatedAt, ...values } = d;
-      return updateProfile(profiles, customerId, { type: 'set', at: Date.parse(updatedAt), values }, profileOptions);
+      const outcome = await updateProfile(profiles, customerId, { type: 'set', at: Date.parse(updatedAt), values }, profileOptions);
+      // The ledger state keeps the time zone the member's orders are planned in (newest change wins).
+      if (values.timeZone !== undefined) await recordMembership(ledgerDeps, customerId, { timeZone: { value: values.timeZone, at: updatedAt } });
+      return outcome;
     }),
 
     'customer-deleted': busEventHandler(deps, CustomerDeletedSchema, async (d) => {
@@ -121,7 +124,7 @@ export function createHandlers(deps: HandlerDeps): Record<HandlerName, BusEventH
           })),
           discount: order.discount ?? 0,
         },
-        { accountId: order.accountId, profile: true },
+        order.accountId,
       );
     }),
 

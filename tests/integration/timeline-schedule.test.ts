@@ -225,6 +225,18 @@ describe('Timeline: scheduling from webshop events', () => {
     expect((await timeline(id)).body.items[0]).toMatchObject({ kind: 'checkin', dueAt: '2026-06-03T12:00:00.000Z' });
   });
 
+  it('plans in the time zone of the newest profile change, whichever arrived first', async () => {
+    const { deliver, timeline } = setup();
+    const id = customer();
+    // The move to New York (February) overtakes the registration in Tokyo (January), and an
+    // older update to London arrives last: New York wins, as it does in the profile.
+    await deliver('customer.updated', { customerId: id, updatedAt: '2026-02-01T10:00:00Z', timeZone: 'America/New_York' });
+    await deliver('customer.registered', { customerId: id, email: 'bo@example.com', registeredAt: '2026-01-01T10:00:00Z', timeZone: 'Asia/Tokyo' });
+    await deliver('customer.updated', { customerId: id, updatedAt: '2026-01-15T10:00:00Z', timeZone: 'Europe/London' });
+    await deliver('order.placed', shoes(id, 'o1', '2026-05-04T07:00:00Z'));
+    expect((await timeline(id)).body.items[0]).toMatchObject({ kind: 'checkin', dueAt: '2026-06-03T12:00:00.000Z' });
+  });
+
   it('an unknown member has no timeline (404)', async () => {
     const { timeline } = setup();
     const { status, body } = await timeline(customer());

@@ -67,6 +67,9 @@ export interface MemberState {
   readonly joinedAt?: string;
   /** When the member was deleted (UTC ISO): they take part in no challenge from then on. */
   readonly leftAt?: string;
+  /** The customer's time zone from their profile, and the business time of the change that set it (newest wins). */
+  readonly timeZone?: string;
+  readonly timeZoneAt?: string;
   /** The member's score per challenge as last written to its leaderboard item (absent: 0). */
   readonly challengeScores?: Record<string, number>;
 }
