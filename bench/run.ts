@@ -20,13 +20,14 @@ try {
 
   const points = await benchPoints({ endpoint: dynamo.endpoint, ...(quick ? { orders: 300, members: 60 } : {}) });
   console.log(`order.placed → points (${points.orders} orders over ${points.members} members, ${points.concurrency} in flight)`);
-  console.log(`  raw TransactWriteItems, same shape (entry + state)  ${fmt(points.rawTransactionsPerSecond)} tx/s`);
+  console.log(`  raw TransactWriteItems, points shape (entry + state)                      ${fmt(points.rawTransactionsPerSecond)} tx/s`);
+  console.log(`  raw TransactWriteItems, the order's items (entry + state + check-in + reminder)  ${fmt(points.rawOrderTransactionsPerSecond)} tx/s`);
   for (const [label, f] of [
     ['returning members (warm snapshot cache)', points.returning],
     ['first orders (ledger read first)', points.firstOrders],
   ] as const) {
     console.log(`  handler, ${label}`);
-    console.log(`    ${fmt(f.perSecond)} orders/s, ratio to raw ${fmt(f.ratio, 2)}`);
+    console.log(`    ${fmt(f.perSecond)} orders/s, ratio to raw ${fmt(f.ratio, 2)} (points shape), ${fmt(f.ratioSameItems, 2)} (the same items)`);
     console.log(`    ${fmt(f.roundTrips, 2)} DynamoDB round trips per order ${JSON.stringify(f.calls)}`);
     console.log(`    ${fmt(f.readUnits, 2)} RCU + ${fmt(f.writeUnits, 2)} WCU per order, as DynamoDB Local reports them`);
   }
