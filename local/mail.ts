@@ -1,15 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SesMailer } from '../functions/adapters/ses/ses-mailer';
-import type { ProgramConfig } from '../functions/config/program';
 import type { MailJob } from '../functions/contract/mail-job';
 import { MailLinks } from '../functions/domain/email/links';
 import type { EmailPorts } from '../functions/handlers/email-handlers';
 import { createMailSender, type MailSenderHandler } from '../functions/handlers/email-sender';
 import type { MailQueue } from '../functions/runtime/mail-ports';
-import type { Clock, LoggerPort, MetricsPort } from '../functions/runtime/ports';
+import type { LojalDeps } from '../functions/runtime/ports';
 import { LocalServiceError } from './services/dynamodb';
 import type { WorkTracker } from './work-tracker';
 
@@ -20,13 +18,7 @@ import type { WorkTracker } from './work-tracker';
  * message retried (briefly, not minutes apart), then kept as a dead letter.
  */
 
-export interface LocalMailOptions {
-  readonly config: ProgramConfig;
-  readonly dynamo: DynamoDBDocumentClient;
-  readonly tableName: string;
-  readonly clock: Clock;
-  readonly logger: LoggerPort;
-  readonly metrics: MetricsPort;
+export interface LocalMailOptions extends LojalDeps {
   readonly work: WorkTracker;
   /** The local SES endpoint (aws-ses-v2-local). */
   readonly sesEndpoint: string;

@@ -1,5 +1,4 @@
 import pLimit from 'p-limit';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CalendarStore } from '../adapters/dynamo/calendar-store';
 import { CALENDAR_SHARDS } from '../adapters/dynamo/keys';
 import type { ProgramConfig } from '../config/program';
@@ -16,7 +15,7 @@ import {
   planDay,
 } from '../domain/calendar';
 import type { EventPublisher, LojalEvent } from '../runtime/event-publisher';
-import type { Clock, LoggerPort, MetricsPort } from '../runtime/ports';
+import type { LojalDeps } from '../runtime/ports';
 
 /**
  * The daily calendar job: at the client's local midnight it emits `customer.anniversary`,
@@ -48,14 +47,7 @@ export interface CalendarJobOptions {
 /** What the job needs of the calendar store. */
 export type CalendarIndex = Pick<CalendarStore, 'page' | 'readWatermark' | 'advanceWatermark'>;
 
-export interface CalendarJobDeps {
-  readonly config: ProgramConfig;
-  readonly dynamo: DynamoDBDocumentClient;
-  readonly tableName: string;
-  readonly clock: Clock;
-  readonly logger: LoggerPort;
-  readonly metrics: MetricsPort;
-}
+export type CalendarJobDeps = LojalDeps;
 
 export interface CalendarDateReport {
   readonly date: LocalDate;

@@ -1,11 +1,9 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ChallengeStore, type ChallengeResult } from '../adapters/dynamo/challenge-store';
 import { LedgerStore } from '../adapters/dynamo/ledger-store';
-import type { ProgramConfig } from '../config/program';
 import type { ChallengeCompleted } from '../contract/lojal-events';
 import { BOARD_START, type Challenge, challengeTimes, placeRows, prizeFor, prizeRef, type Winner } from '../domain/challenges';
 import type { EventPublisher } from '../runtime/event-publisher';
-import type { Clock, LoggerPort, MetricsPort } from '../runtime/ports';
+import type { LojalDeps } from '../runtime/ports';
 import { recordLedgerEvent } from './record-ledger-event';
 
 /**
@@ -20,14 +18,7 @@ import { recordLedgerEvent } from './record-ledger-event';
  * and the result event may go out twice with the same idempotency key, never not at all.
  */
 
-export interface ChallengeResultsDeps {
-  readonly config: ProgramConfig;
-  readonly dynamo: DynamoDBDocumentClient;
-  readonly tableName: string;
-  readonly clock: Clock;
-  readonly logger: LoggerPort;
-  readonly metrics: MetricsPort;
-}
+export type ChallengeResultsDeps = LojalDeps;
 
 /** The job's schedule, the one definition the CDK rule and the local scheduler use. */
 export const CHALLENGE_RESULTS_SCHEDULE = { name: 'challenge-results', every: 'PT15M', rateMinutes: 15 } as const;

@@ -1,13 +1,11 @@
 import pLimit from 'p-limit';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DUE_SHARDS } from '../adapters/dynamo/keys';
 import { LedgerStore } from '../adapters/dynamo/ledger-store';
-import type { ProgramConfig } from '../config/program';
 import { localDateAt } from '../domain/calendar';
 import { entryKey, expiryDue, type ExpiryInput, foldLedger } from '../domain/points';
 import { ConcurrentUpdateError } from '../runtime/errors';
 import type { EventPublisher } from '../runtime/event-publisher';
-import type { Clock, LoggerPort, MetricsPort } from '../runtime/ports';
+import type { LojalDeps } from '../runtime/ports';
 import { planLedgerCommit } from './record-ledger-event';
 
 /**
@@ -35,14 +33,7 @@ export interface LedgerSweepOptions {
   readonly concurrency?: number;
 }
 
-export interface LedgerSweeperDeps {
-  readonly config: ProgramConfig;
-  readonly dynamo: DynamoDBDocumentClient;
-  readonly tableName: string;
-  readonly clock: Clock;
-  readonly logger: LoggerPort;
-  readonly metrics: MetricsPort;
-}
+export type LedgerSweeperDeps = LojalDeps;
 
 export interface MemberSweep {
   /** Notices put on the bus. */

@@ -1,4 +1,5 @@
 import type { ProgramConfig } from '../config/program';
+import type { TimelineOrderLine } from './timeline';
 import { addMonthsUtc, DAY_MS } from './time';
 import { instantOfWallTime, wallTimeAt } from './zoned-time';
 
@@ -32,15 +33,8 @@ export interface OrderInput {
   /** Business time, ISO-8601. */
   readonly at: string;
   readonly currency: string;
-  readonly lines: readonly {
-    readonly sku: string;
-    readonly category: string;
-    readonly quantity: number;
-    readonly unitPrice: number;
-    /** Kept for the timeline; the points ignore them. */
-    readonly name?: string;
-    readonly lifespanDays?: number;
-  }[];
+  /** Name and lifespan are kept for the timeline (a refund re-plans the order); the points ignore them. */
+  readonly lines: readonly TimelineOrderLine[];
   readonly discount: number;
 }
 

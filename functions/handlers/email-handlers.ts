@@ -1,7 +1,5 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ProfileStore } from '../adapters/dynamo/profile-store';
 import { updateProfile } from '../app/update-profile';
-import type { ProgramConfig } from '../config/program';
 import { CustomerRegisteredSchema } from '../contract/events';
 import {
   CheckinDueSchema,
@@ -17,7 +15,7 @@ import type { MailJob } from '../contract/mail-job';
 import type { MailLinks } from '../domain/email/links';
 import { busEventHandler } from '../runtime/event-handler';
 import type { MailQueue } from '../runtime/mail-ports';
-import type { BusEvent, Clock, DeadLetterSink, LoggerPort, MetricsPort } from '../runtime/ports';
+import type { BusEvent, DeadLetterSink, LojalDeps } from '../runtime/ports';
 
 /** The route handlers that turn events into mail requests (functions/contract/routes.ts). */
 export const EMAIL_HANDLER_NAMES = [
@@ -41,13 +39,7 @@ export interface EmailPorts {
   readonly links?: MailLinks;
 }
 
-export interface EmailHandlerDeps {
-  readonly config: ProgramConfig;
-  readonly dynamo: DynamoDBDocumentClient;
-  readonly tableName: string;
-  readonly clock: Clock;
-  readonly logger: LoggerPort;
-  readonly metrics: MetricsPort;
+export interface EmailHandlerDeps extends LojalDeps {
   readonly deadLetters: DeadLetterSink;
   /** Absent where nothing mails (unit tests of other handlers); a mail handler then fails loudly. */
   readonly email?: EmailPorts;

@@ -1,4 +1,3 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LedgerStore } from '../adapters/dynamo/ledger-store';
 import { ProfileStore } from '../adapters/dynamo/profile-store';
 import { TimelineStore } from '../adapters/dynamo/timeline-store';
@@ -7,7 +6,6 @@ import { LedgerCache } from '../app/ledger-cache';
 import { recordLedgerEvent, recordMembership } from '../app/record-ledger-event';
 import { cancelCustomerTimeline } from '../app/cancel-timeline';
 import { updateProfile } from '../app/update-profile';
-import type { ProgramConfig } from '../config/program';
 import {
   ActivityCompletedSchema,
   CustomerDeletedSchema,
@@ -21,16 +19,10 @@ import type { HandlerName } from '../contract/routes';
 import { ValidationError } from '../runtime/errors';
 import { busEventHandler } from '../runtime/event-handler';
 import { createEmailHandlers, type EmailPorts } from './email-handlers';
-import type { BusEvent, Clock, DeadLetterSink, LoggerPort, MetricsPort } from '../runtime/ports';
+import type { BusEvent, DeadLetterSink, LojalDeps } from '../runtime/ports';
 
 /** Everything a handler needs; Lambda, the local copy and tests each build one. */
-export interface HandlerDeps {
-  readonly config: ProgramConfig;
-  readonly dynamo: DynamoDBDocumentClient;
-  readonly tableName: string;
-  readonly clock: Clock;
-  readonly logger: LoggerPort;
-  readonly metrics: MetricsPort;
+export interface HandlerDeps extends LojalDeps {
   readonly deadLetters: DeadLetterSink;
   /** The mail queue (and link signer) for the email handlers and the member API; absent where nothing mails. */
   readonly email?: EmailPorts;

@@ -1,3 +1,6 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ProgramConfig } from '../config/program';
+
 /**
  * The narrow interfaces handlers depend on. Lambda wires them to Powertools and AWS clients
  * (functions/lambda/), the local copy and the tests wire them to local parts.
@@ -14,6 +17,19 @@ export interface BusEvent {
   readonly account?: string;
   readonly region?: string;
   readonly resources?: readonly string[];
+}
+
+/**
+ * What every handler and job of one client is built from: the program, the table, a clock, logs
+ * and metrics. Handlers and jobs add what else they need (functions/handlers/registry.ts).
+ */
+export interface LojalDeps {
+  readonly config: ProgramConfig;
+  readonly dynamo: DynamoDBDocumentClient;
+  readonly tableName: string;
+  readonly clock: Clock;
+  readonly logger: LoggerPort;
+  readonly metrics: MetricsPort;
 }
 
 /** Time is injected everywhere so tests and the local copy can move it. */

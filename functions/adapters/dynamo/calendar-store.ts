@@ -1,4 +1,4 @@
-import { advanceWatermark, isConditionFailure, readWatermark } from './common';
+import { advanceWatermark, readWatermark } from './common';
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { CalendarEntry, CalendarKind, FoundEntry, IndexRead, LocalDate } from '../../domain/calendar';
 import { monthDayOf } from '../../domain/calendar';
