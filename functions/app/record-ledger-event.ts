@@ -143,8 +143,8 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * correct entries a late input re-priced, and carry the member's notice watermark and wake-up
  * time (functions/domain/ledger-notices.ts) into the new state. Pure.
  *
- * The ledger job (`writer: 'job'`) sends every notice due since the watermark and moves it to
- * now; every other writer keeps the watermark, lowering it below a notice its input made due in
+ * The ledger job (`writer: 'job'`) sends every notice due since the watermark (none for a
+ * deleted member) and moves it to now; every other writer keeps the watermark, lowering it below a notice its input made due in
  * the past, so the job sends that one too.
  *
  * With `accounts.pooling: 'pool'`, the points the write credits (the new entry's plus any
@@ -181,7 +181,9 @@ export function planLedgerCommit(
 
   const storedMark = snapshot.state?.wokeAt !== undefined ? Date.parse(snapshot.state.wokeAt) : undefined;
   const lowered = watermarkAfter(noticesBefore, noticesAfter, storedMark);
-  const send = writer === 'job' ? noticesToSend(noticesAfter, lowered, nowMs) : [];
+  // A deleted member is sent nothing more: their notices are passed over with the watermark.
+  const deleted = earliest(options.leftAt, snapshot.state?.leftAt) !== undefined;
+  const send = writer === 'job' && !deleted ? noticesToSend(noticesAfter, lowered, nowMs) : [];
   const mark = writer === 'job' ? nowMs : lowered;
   const wake = nextWakeAt(after, noticesAfter, mark);
 

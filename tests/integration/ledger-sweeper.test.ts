@@ -139,6 +139,22 @@ describe('Ledger job', () => {
     expect(snapshot.entries.find((e) => e.kind === 'expiry')).toMatchObject({ ref: '2027-02-01', at: '2027-01-31T23:00:00.000Z', delta: -1000, reason: 'points expired' });
   });
 
+  it('sends a deleted member no notices, and still expires their points', async () => {
+    const clock = manualClock('2025-06-10T10:00:00Z');
+    const { handlers, publisher, job, ledger } = setup(clock);
+    await handlers['order-placed'](order('cy', 'o1', 1000, '2025-01-10T10:00:00Z'));
+    await handlers['customer-deleted'](busEvent('customer.deleted', { customerId: 'cy', deletedAt: '2025-06-10T10:00:00Z' }));
+
+    clock.set('2027-01-02T08:00:00Z'); // the expiry warning is due
+    await job.sweep();
+    clock.set('2027-02-01T08:00:00Z');
+    const expiry = await job.sweep();
+
+    expect(publisher.events).toEqual([]);
+    expect(expiry).toMatchObject({ members: 1, expiries: 1, pointsExpired: 1000 });
+    expect((await ledger.read('cy')).state?.balance).toBe(0);
+  });
+
   it('re-prices an expiry entry when an event from before it arrives late: its points were never spendable', async () => {
     const clock = manualClock('2027-02-01T08:00:00Z');
     const { handlers, job, ledger } = setup(clock);
