@@ -8,7 +8,8 @@ import { ProfileStore } from '../adapters/dynamo/profile-store';
 import { TimelineStore } from '../adapters/dynamo/timeline-store';
 import { calendarEntriesOf, localDateAt, perksHeld } from '../domain/calendar';
 import { redeemPoints, RedemptionRequestSchema } from '../app/redeem-points';
-import { foldLedger, nextExpiry, pendingAt, qualifyingPointsAt, spendableAt } from '../domain/points';
+import { memberFiguresFromView, memberFiguresOf } from '../domain/member-view';
+import { foldLedger } from '../domain/points';
 import { publicStatus } from '../domain/timeline';
 import { ConcurrentUpdateError, ConflictError, NotFoundError, ValidationError } from '../runtime/errors';
 import type { HandlerDeps } from '../handlers/registry';
@@ -111,23 +112,21 @@ export function createMemberApi(deps: MemberApiDeps): MemberApiHandler {
     ...createMailApiOperations(deps),
 
     async getMember(customerId) {
-      const [snapshot, stored] = await Promise.all([ledger.read(customerId), profiles.get(customerId, false)]);
-      if (!snapshot.state && !stored) throw new NotFoundError(`no member ${customerId}`);
       const now = deps.clock.now().getTime();
-      // The fold carried to now: a review that has come since the last event already applies.
-      const fold = foldLedger(deps.config, snapshot.entries.map((e) => e.input), { asOf: now });
-      const qualifyingPoints = qualifyingPointsAt(fold, now);
-      const pending = pendingAt(fold, now);
-      const next = deps.config.tiers[deps.config.tiers.findIndex((t) => t.name === fold.status.name) + 1];
-      const expiring = nextExpiry(fold, now);
-      const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+      const [state, stored] = await Promise.all([ledger.readState(customerId), profiles.get(customerId, false)]);
+      if (!state && !stored) throw new NotFoundError(`no member ${customerId}`);
+      // From the view the last ledger write stored, one item; when it cannot tell (a review or an
+      // expiry has come since), the whole ledger folded to now: a review applies at once.
+      const figures =
+        (state?.view ? memberFiguresFromView(deps.config, state.view, now) : undefined) ??
+        memberFiguresOf(deps.config, foldLedger(deps.config, (await ledger.read(customerId)).entries.map((e) => e.input), { asOf: now }), now);
       // Tenure perks from the registration's local date, as of the client's local today (the
       // day the calendar job emits `perk.earned`); a deleted member holds none.
       const anniversary = calendarEntriesOf(stored?.profile, deps.config.timeZone).find((e) => e.kind === 'anniversary');
       const perks = perksHeld(anniversary?.date, localDateAt(now, deps.config.timeZone), deps.config.perks);
       // B2B pooling: the account the member's points are pooled on (the profile's, else the one
       // the last pooled write recorded) and its pool, all members' contributions together.
-      const accountId = stored?.profile.values.accountId ?? snapshot.state?.accountId;
+      const accountId = stored?.profile.values.accountId ?? state?.accountId;
       const pool = deps.config.accounts.pooling === 'pool' && accountId !== undefined ? await ledger.readAccount(accountId, false) : undefined;
       const account =
         deps.config.accounts.pooling === 'pool' && accountId !== undefined
@@ -135,30 +134,18 @@ export function createMemberApi(deps: MemberApiDeps): MemberApiHandler {
           : undefined;
       return {
         customerId,
-        // Everything held, pending included; negative when a refund took back points already spent.
-        balance: fold.balance,
-        spendablePoints: spendableAt(fold, now),
-        pendingPoints: pending.reduce((s, p) => s + p.points, 0),
-        pending: pending.map((p) => ({ points: p.points, spendableAt: new Date(p.spendableAt).toISOString() })),
-        lifetimePoints: fold.lifetimePoints,
-        // The tier status: raised at once, lowered only at its review.
-        tier: fold.status.name,
-        tierSince: iso(fold.status.since),
-        tierReviewAt: iso(fold.status.reviewAt),
-        qualifyingPoints,
-        nextTier: next ? { name: next.name, qualifyingPoints: next.qualifyingPoints, missing: Math.max(0, next.qualifyingPoints - qualifyingPoints) } : null,
-        expiring: expiring ? { points: expiring.points, expiresAt: new Date(expiring.expiresAt).toISOString() } : null,
+        ...figures,
         accountId: accountId ?? null,
         ...(account ? { account } : {}),
         perks,
         // The challenges the member takes part in, with the score their leaderboard shows.
         challenges: deps.config.challenges
           .filter((c) => {
-            const joinedAt = snapshot.state?.joinedAt;
-            const membership = { ...(joinedAt ? { joinedAt: Date.parse(joinedAt) } : {}), deleted: snapshot.state?.leftAt !== undefined };
-            return scoringWindow(c, membership) !== null || (snapshot.state?.challengeScores?.[c.id] ?? 0) > 0;
+            const joinedAt = state?.joinedAt;
+            const membership = { ...(joinedAt ? { joinedAt: Date.parse(joinedAt) } : {}), deleted: state?.leftAt !== undefined };
+            return scoringWindow(c, membership) !== null || (state?.challengeScores?.[c.id] ?? 0) > 0;
           })
-          .map((c) => ({ challengeId: c.id, name: c.name, status: challengeStatus(c, now), score: snapshot.state?.challengeScores?.[c.id] ?? 0 })),
+          .map((c) => ({ challengeId: c.id, name: c.name, status: challengeStatus(c, now), score: state?.challengeScores?.[c.id] ?? 0 })),
       };
     },
 

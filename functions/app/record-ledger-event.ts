@@ -1,6 +1,7 @@
 import type { ProgramConfig } from '../config/program';
 import type { LedgerCommit, LedgerSnapshot, LedgerStore, StoredCorrection, StoredEntry } from '../adapters/dynamo/ledger-store';
 import { challengeScores } from '../domain/challenges';
+import { memberViewOf } from '../domain/member-view';
 import { type LedgerNotice, ledgerNotices, nextWakeAt, noticesToSend, watermarkAfter } from '../domain/ledger-notices';
 import { entryKey, foldLedger, type LedgerFold, type LedgerInput, type OrderInput, type PricedEntry, type RefundInput } from '../domain/points';
 import { orderTimelineChanges, refundTimelineChanges, slotOf, type TimelineChange, type TimelineOrder, type TimelineRefund } from '../domain/timeline';
@@ -263,6 +264,7 @@ export function planLedgerCommit(
     ...(leftAt !== undefined ? { leftAt } : {}),
     ...(zone !== undefined ? { timeZone: zone.value, timeZoneAt: zone.at } : {}),
     ...(Object.keys(challengeScoreMap).length > 0 ? { challengeScores: challengeScoreMap } : {}),
+    view: memberViewOf(after, nowMs),
   };
   return {
     before,

@@ -1,9 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createMemberApi } from '../../functions/api/member-api';
+import { LedgerStore } from '../../functions/adapters/dynamo/ledger-store';
+import { memberFiguresOf } from '../../functions/domain/member-view';
+import { foldLedger } from '../../functions/domain/points';
 import { createHandlers } from '../../functions/handlers/registry';
 import { apiRequest } from '../support/api';
 import { createTestTable } from '../support/dynamo';
-import { busEvent, testDeps } from '../support/deps';
+import { busEvent, demoConfig, manualClock, testDeps } from '../support/deps';
 
 let table: Awaited<ReturnType<typeof createTestTable>>;
 beforeAll(async () => {
@@ -55,6 +58,27 @@ describe('Member API', () => {
       // The demo program runs no challenge.
       challenges: [],
     });
+  });
+
+  it('GET /v1/members/{id} answers from the member state alone, exactly as folding the ledger would', async () => {
+    // Prepare: a member's orders, recorded in March; the API asked ten days later.
+    const handlers = createHandlers({ ...testDeps(table.doc, table.tableName), clock: manualClock('2026-03-01T12:00:00Z') });
+    for (let i = 1; i <= 3; i++) await handlers['order-placed'](order('view', `v${i}`, 200_000 * i, `2026-0${i}-01T10:00:00Z`));
+    const commands: string[] = [];
+    table.doc.middlewareStack.add((next, context) => (args) => (commands.push(String(context.commandName)), next(args)), { step: 'initialize', name: 'count-view' });
+    try {
+      // Act
+      const api = createMemberApi({ ...testDeps(table.doc, table.tableName), clock: manualClock('2026-03-11T12:00:00Z') });
+      const response = await api(apiRequest('GET', '/v1/members/view'));
+
+      // Assess: two items read (the state and the profile), no ledger query, and the full fold's figures.
+      expect(commands.sort()).toEqual(['GetItemCommand', 'GetItemCommand']);
+      const entries = (await new LedgerStore(table.doc, table.tableName).read('view')).entries.map((e) => e.input);
+      const now = Date.parse('2026-03-11T12:00:00Z');
+      expect(JSON.parse(response.body ?? 'null')).toMatchObject(memberFiguresOf(demoConfig, foldLedger(demoConfig, entries, { asOf: now }), now));
+    } finally {
+      table.doc.middlewareStack.remove('count-view');
+    }
   });
 
   it('GET …/ledger lists entries newest first, one page at a time', async () => {

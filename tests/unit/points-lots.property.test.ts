@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { memberFiguresFromView, memberFiguresOf, memberViewOf } from '../../functions/domain/member-view';
 import { compareInputs, foldLedger, type LedgerFold, type LedgerInput } from '../../functions/domain/points';
 import { demoConfig } from '../support/deps';
 
@@ -134,6 +135,24 @@ describe('Property: points lots', () => {
         },
       ),
       { numRuns: 200 },
+    );
+  });
+});
+
+describe('Property: the member view', () => {
+  const config = { ...demoConfig, returnWindowDays: 14 };
+  // Whenever the stored view answers, it answers exactly what folding the whole ledger at that instant does.
+  it('gives the figures of the full fold at any instant it is valid for', () => {
+    fc.assert(
+      fc.property(historyArb(true), fc.integer({ min: 0, max: THREE_YEARS + 400 * 86_400_000 }), fc.integer({ min: 0, max: 400 * 86_400_000 }), (inputs, asOfOffset, later) => {
+        const asOf = START + asOfOffset;
+        const now = asOf + later;
+        const view = memberViewOf(foldLedger(config, inputs, { asOf }), asOf);
+        const answered = memberFiguresFromView(config, view, now);
+        if (view.validUntil === null || now < view.validUntil) expect(answered).toBeDefined();
+        if (answered) expect(answered).toEqual(memberFiguresOf(config, foldLedger(config, inputs, { asOf: now }), now));
+      }),
+      { numRuns: 500 },
     );
   });
 });

@@ -1,6 +1,7 @@
 import { queryMember } from './common';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { MemberView } from '../../domain/member-view';
 import type { LedgerInput } from '../../domain/points';
 import { slotOf, type TimelineChange } from '../../domain/timeline';
 import { timelineWrite } from './timeline-store';
@@ -70,6 +71,8 @@ export interface MemberState {
   /** The customer's time zone from their profile, and the business time of the change that set it (newest wins). */
   readonly timeZone?: string;
   readonly timeZoneAt?: string;
+  /** The figures the member API shows, as of this write and valid until `view.validUntil` (functions/domain/member-view.ts). */
+  readonly view?: MemberView;
   /** The member's score per challenge as last written to its leaderboard item (absent: 0). */
   readonly challengeScores?: Record<string, number>;
 }
@@ -304,6 +307,12 @@ export class LedgerStore {
       }
       throw error;
     }
+  }
+
+  /** The member's state alone (one item), strongly consistent; undefined when the member has none. */
+  async readState(customerId: string): Promise<MemberState | undefined> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: memberPk(customerId), sk: STATE_SK }, ConsistentRead: true }));
+    return Item as MemberState | undefined;
   }
 
   /** A redemption's idempotency record, if one was written. */
