@@ -255,7 +255,7 @@ type Content = { readonly data: Record<string, unknown>; readonly carried: reado
 
 /**
  * What the mail says, read from where it lives: the ledger (welcome), the timeline (reminders),
- * the request (greetings and the ledger job's notices, whose instants become days on the
+ * the request (greetings, perks and the ledger job's notices, whose instants become days on the
  * member's clock, `timeZone`).
  */
 async function gather(deps: MailSenderDeps, job: MailJob, now: Date, timeZone: string): Promise<Content> {
@@ -286,6 +286,8 @@ async function gather(deps: MailSenderDeps, job: MailJob, now: Date, timeZone: s
     }
     case 'expiry':
       return { carried: [], data: { points: job.data?.points, lastValidDate: job.data?.lastValidDate } };
+    case 'perk':
+      return { carried: [], data: { perkName: job.data?.perkName, afterMonths: job.data?.afterMonths } };
     case 'checkin':
     case 'replacement':
       return gatherReminders(deps, job, now);

@@ -3,7 +3,7 @@
  * from program.ts so Lambda bundles can read them without importing the configuration schema,
  * which is written in classic zod and would add its weight to every function that mails.
  */
-export const EMAIL_KINDS = ['welcome', 'checkin', 'replacement', 'anniversary', 'birthday', 'tier', 'reward', 'expiry'] as const;
+export const EMAIL_KINDS = ['welcome', 'checkin', 'replacement', 'anniversary', 'birthday', 'tier', 'reward', 'expiry', 'perk'] as const;
 export type EmailKind = (typeof EMAIL_KINDS)[number];
 
 export const DEFAULT_EMAIL_CLASSES: Record<EmailKind, 'service' | 'marketing'> = {
@@ -15,6 +15,8 @@ export const DEFAULT_EMAIL_CLASSES: Record<EmailKind, 'service' | 'marketing'> =
   tier: 'service',
   reward: 'service',
   expiry: 'service',
+  // News about the member's own membership, like a tier change: not an offer.
+  perk: 'service',
 };
 
 /** Whether `kind` is service or marketing mail for a client: its `emailKinds` override, else the default. */

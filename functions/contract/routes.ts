@@ -21,7 +21,8 @@ export type HandlerName =
   | 'tier-changed-email'
   | 'tier-expiring-email'
   | 'reward-email'
-  | 'expiry-email';
+  | 'expiry-email'
+  | 'perk-email';
 
 export interface Route {
   /** Stable id: names the rule in CDK. */
@@ -52,6 +53,7 @@ export const ROUTES: readonly Route[] = [
   { id: 'TierExpiringEmail', detailType: 'tier.expiring', from: 'lojal', handler: 'tier-expiring-email' },
   { id: 'RewardEmail', detailType: 'reward.earned', from: 'lojal', handler: 'reward-email' },
   { id: 'ExpiryEmail', detailType: 'points.expiring', from: 'lojal', handler: 'expiry-email' },
+  { id: 'PerkEmail', detailType: 'perk.earned', from: 'lojal', handler: 'perk-email' },
 ];
 
 /** An EventBridge event pattern (the subset of the pattern language Lojal's rules use and the local matcher supports). */

@@ -5,6 +5,7 @@ import {
   CheckinDueSchema,
   CustomerAnniversarySchema,
   CustomerBirthdaySchema,
+  PerkEarnedSchema,
   PointsExpiringSchema,
   ProductAgedSchema,
   RewardEarnedSchema,
@@ -28,6 +29,7 @@ export const EMAIL_HANDLER_NAMES = [
   'tier-expiring-email',
   'reward-email',
   'expiry-email',
+  'perk-email',
 ] as const;
 export type EmailHandlerName = (typeof EMAIL_HANDLER_NAMES)[number];
 
@@ -114,5 +116,12 @@ export function createEmailHandlers(deps: EmailHandlerDeps): Record<EmailHandler
     'expiry-email': busEventHandler(deps, PointsExpiringSchema, async (d, event) =>
       queue(event, { customerId: d.customerId, kind: 'expiry', ref: d.idempotencyKey, data: { points: d.points, lastValidDate: d.lastValidDate } }),
     ),
+
+    // The calendar job's tenure perk: named by the perk, which a member earns once, so a day
+    // emitted again is mailed once. A perk the client keeps quiet (`email: false`) queues nothing.
+    'perk-email': busEventHandler(deps, PerkEarnedSchema, async (d, event) => {
+      if (!d.email) return 'ignored';
+      return queue(event, { customerId: d.customerId, kind: 'perk', ref: d.perkId, data: { perkName: d.perkName, afterMonths: d.afterMonths } });
+    }),
   };
 }

@@ -7,10 +7,12 @@ import { parseProgramConfig } from '../../functions/config/program';
 import demo from '../../clients/demo';
 import { dueEventFor } from '../../functions/domain/timeline';
 import { TimelineStore } from '../../functions/adapters/dynamo/timeline-store';
+import { calendarDailyJob } from '../../functions/app/calendar-daily';
 import { createEmailFeedbackHandler } from '../../functions/handlers/email-feedback';
+import type { LojalEvent } from '../../functions/runtime/event-publisher';
 import { MailBusyError, MailThrottledError } from '../../functions/runtime/mail-ports';
 import { apiRequest } from '../support/api';
-import { busEvent } from '../support/deps';
+import { busEvent, demoConfig } from '../support/deps';
 import { addressFor, header, inboxOf, mailTestbed, TEST_LINK_BASE } from '../support/mail';
 
 /*
@@ -505,6 +507,139 @@ describe('Loyalty notices: tier, reward and expiry mail', () => {
     expect((await bed.drain()).map((o) => o.outcome)).toEqual(['sent', 'duplicate']);
     expect(await inboxOf(to)).toHaveLength(1);
     expect((await bed.store.get('c1', 'expiry', 'points-expiring:c1:2027-03-31'))?.status).toBe('sent');
+  });
+});
+
+describe('Perk mail', () => {
+  const perkEarned = (customerId: string, extra: Record<string, unknown> = {}) =>
+    busEvent(
+      'perk.earned',
+      { idempotencyKey: `perk:${customerId}:fast-payout`, customerId, perkId: 'fast-payout', perkName: 'Fast payout', afterMonths: 6, date: '2027-03-10', email: true, ...extra },
+      'lojal',
+    );
+
+  it.each([
+    { locale: 'sv', config: undefined, subject: 'En ny förmån till dig: Fast payout', lines: ['Hej Ada!', 'Nu har du varit medlem i 6 månader, och det ger dig en ny förmån: Fast payout.', 'Tack för att du är medlem hos Lojal Demo Sport.'] },
+    { locale: 'en', config: undefined, subject: 'A new perk for you: Fast payout', lines: ['Hi Ada,', 'You have now been a member for 6 months, and that brings you a new perk: Fast payout.', 'Thank you for staying with Lojal Demo Sport.'] },
+    { locale: 'nb', config: nbConfig, subject: 'En ny fordel til deg: Fast payout', lines: ['Hei Ada!', 'Nå har du vært medlem i 6 måneder, og det gir deg en ny fordel: Fast payout.', 'Takk for at du er medlem hos Lojal Demo Sport.'] },
+  ])('names the perk and the months of membership in $locale, as service mail without marketing consent', async ({ locale, config, subject, lines }) => {
+    // Prepare
+    const bed = await mailTestbed(config ? { config } : {});
+    const to = addressFor('perk');
+    await profileOnly(bed, 'c1', to, { firstName: 'Ada', locale, marketingConsent: false });
+
+    // Act
+    await bed.handlers['perk-email'](perkEarned('c1'));
+    const outcomes = await bed.drain();
+
+    // Assess
+    expect(outcomes).toEqual([expect.objectContaining({ outcome: 'sent' })]);
+    const [mail, ...more] = await inboxOf(to);
+    expect(more).toEqual([]);
+    expect(mail).toMatchObject({ from: '"Lojal Demo Sport" <hello@demo.lojal.dev>', destination: { to: [to] }, subject });
+    for (const part of [mail!.body.html!, mail!.body.text!]) {
+      for (const line of lines) expect(part).toContain(line);
+    }
+    expect(header(mail!, 'List-Unsubscribe')).toBeUndefined();
+  });
+
+  it('goes out once however often perk.earned is delivered, even all at once (the reference is the perk)', async () => {
+    // Prepare
+    const bed = await mailTestbed();
+    const to = addressFor('perk-once');
+    await profileOnly(bed, 'c1', to, { locale: 'en' });
+
+    // Act: the calendar job emitted the day again, and EventBridge delivered one of them twice.
+    await Promise.all([bed.handlers['perk-email'](perkEarned('c1')), bed.handlers['perk-email'](perkEarned('c1')), bed.handlers['perk-email'](perkEarned('c1'))]);
+    const jobs = bed.queue.take();
+    await Promise.allSettled(jobs.map((job) => bed.send({ body: JSON.stringify(job), receiveCount: 1 })));
+    await Promise.all(jobs.map((job) => bed.send({ body: JSON.stringify(job), receiveCount: 2 }).catch(() => undefined)));
+
+    // Assess
+    expect(jobs).toHaveLength(3);
+    const [mail, ...more] = await inboxOf(to);
+    expect(more).toEqual([]);
+    expect((await bed.store.get('c1', 'perk', 'fast-payout'))?.status).toBe('sent');
+    const messages = await call(bed, 'GET', `${TEST_LINK_BASE}/v1/members/c1/messages`);
+    expect(JSON.parse(messages.body).items).toEqual([expect.objectContaining({ kind: 'perk', subject: 'A new perk for you: Fast payout', messageId: mail!.messageId })]);
+  });
+
+  it('is not mailed when the client keeps the perk quiet (email: false), and that is no error', async () => {
+    const bed = await mailTestbed();
+    const to = addressFor('perk-quiet');
+    await profileOnly(bed, 'c1', to);
+
+    await bed.handlers['perk-email'](perkEarned('c1', { email: false }));
+
+    expect(bed.queue.jobs).toEqual([]);
+    expect(await bed.drain()).toEqual([]);
+    expect(bed.deps.deadLettered).toEqual([]);
+    expect(await bed.store.get('c1', 'perk', 'fast-payout')).toBeUndefined();
+    expect(await inboxOf(to)).toEqual([]);
+  });
+
+  it('is not mailed to a deleted member, nor to one Lojal does not know: the request is settled as skipped', async () => {
+    // Prepare
+    const bed = await mailTestbed();
+    const to = addressFor('perk-deleted');
+    await profileOnly(bed, 'c1', to);
+    await bed.handlers['customer-deleted'](busEvent('customer.deleted', { customerId: 'c1', deletedAt: '2027-03-10T10:00:00Z' }));
+
+    // Act
+    await bed.handlers['perk-email'](perkEarned('c1'));
+    await bed.handlers['perk-email'](perkEarned('nobody'));
+    const outcomes = await bed.drain();
+
+    // Assess
+    expect(outcomes).toEqual([
+      { outcome: 'skipped', reason: 'no-address' },
+      { outcome: 'skipped', reason: 'no-address' },
+    ]);
+    expect(bed.deps.deadLettered).toEqual([]);
+    expect((await bed.store.get('c1', 'perk', 'fast-payout'))?.status).toBe('skipped');
+    expect(await inboxOf(to)).toEqual([]);
+  });
+
+  it('follows the client’s emailKinds: as marketing mail it needs consent and carries one-click unsubscribe', async () => {
+    const bed = await mailTestbed({ config: { ...demoConfig, emailKinds: { perk: 'marketing' } } });
+    const to = addressFor('perk-marketing');
+    await profileOnly(bed, 'no', addressFor('perk-no-consent'), { marketingConsent: false });
+    await profileOnly(bed, 'yes', to, { marketingConsent: true });
+
+    await bed.handlers['perk-email'](perkEarned('no'));
+    await bed.handlers['perk-email'](perkEarned('yes'));
+
+    expect(await bed.drain()).toEqual([{ outcome: 'skipped', reason: 'no-consent' }, expect.objectContaining({ outcome: 'sent' })]);
+    const [mail] = await inboxOf(to);
+    expect(header(mail!, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
+  });
+
+  it('the daily calendar job’s perk.earned reaches the inbox on the day of the perk, after quiet hours', async () => {
+    // Prepare: registered 10 March, so Fast payout (6 months) is earned on 10 September.
+    const bed = await mailTestbed();
+    const to = addressFor('perk-calendar');
+    await profileOnly(bed, 'c1', to, { locale: 'en' });
+    const publisher = {
+      async publish(events: readonly LojalEvent[]) {
+        for (const e of events) if (e.detailType === 'perk.earned') await bed.handlers['perk-email'](busEvent(e.detailType, e.detail, 'lojal'));
+        return { failed: [] };
+      },
+    };
+
+    // Act: the job runs at local midnight on 10 September (22:00 UTC the day before, summer time).
+    bed.clock.set('2027-09-09T22:00:00Z');
+    await calendarDailyJob(bed.deps, publisher).runOnce();
+    const atMidnight = await bed.drain();
+    bed.clock.set('2027-09-10T06:00:00Z');
+    await bed.release.release();
+    const atEight = await bed.drain();
+
+    // Assess
+    expect(atMidnight).toEqual([{ outcome: 'deferred', until: '2027-09-10T06:00:00.000Z', reason: 'quiet-hours' }]);
+    expect(atEight).toEqual([expect.objectContaining({ outcome: 'sent' })]);
+    const [mail, ...more] = await inboxOf(to);
+    expect(more).toEqual([]);
+    expect(mail!.body.text).toContain('You have now been a member for 6 months, and that brings you a new perk: Fast payout.');
   });
 });
 

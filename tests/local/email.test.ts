@@ -59,6 +59,22 @@ describe('Mail in the local copy', () => {
     expect(header(mails[1]!, 'List-Unsubscribe')).toContain(`<${local.urls.api}/v1/members/c-1/unsubscribe?t=`);
   });
 
+  it('a perk.earned goes through the copy’s routes to one mail, however often it comes; a quiet perk to none', async () => {
+    const perk = (perkId: string, email: boolean) => ({
+      Source: 'lojal',
+      DetailType: 'perk.earned',
+      Detail: JSON.stringify({ idempotencyKey: `perk:c-1:${perkId}`, customerId: 'c-1', perkId, perkName: 'Fast payout', afterMonths: 6, date: '2027-03-11', email }),
+    });
+    const before = (await inbox()).length;
+
+    local.publish([perk('fast-payout', true), perk('fast-payout', true), perk('quiet-perk', false)]);
+    await moveClock({ advance: 'PT0S' });
+
+    const mails = (await inbox()).slice(before);
+    expect(mails.map((m) => m.subject)).toEqual(['A new perk for you: Fast payout']);
+    expect(local.mail.queue.deadLetters).toEqual([]);
+  });
+
   it('the one-click unsubscribe link in the mail works against the local API', async () => {
     const mails = await inbox();
     const url = /^<([^>]+)>/.exec(header(mails[1]!, 'List-Unsubscribe') ?? '')?.[1] ?? '';

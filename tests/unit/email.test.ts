@@ -133,6 +133,7 @@ describe('Function: renderMail', () => {
       tier: { change: 'expiring', tier: 'Gold', projectedTier: 'Silver', pointsToKeep: 120, reviewDate: '2028-03-10' },
       reward: { rewardName: '100 kr off', code: 'ABC-123', validUntil: '2027-06-08' },
       expiry: { points: 340, lastValidDate: '2028-03-31' },
+      perk: { perkName: 'Fast payout', afterMonths: 6 },
     } as const;
     for (const kind of RENDERABLE_KINDS) {
       const subjects = (['sv', 'nb', 'en'] as const).map((locale) => renderMail(kind, locale, { brand, ...data[kind] }).subject);
@@ -158,6 +159,52 @@ describe('Loyalty notice templates', () => {
     expect(() => renderMail('tier', 'en', { brand, change: 'expiring', tier: 'Gold', projectedTier: 'Silver', pointsToKeep: 5 })).toThrow(TemplateDataError);
     expect(() => renderMail('tier', 'en', { brand, change: 'sideways', tier: 'Gold', multiplier: 1 })).toThrow(TemplateDataError);
     expect(() => renderMail('expiry', 'en', { brand, points: 0, lastValidDate: '2027-03-31' })).toThrow(/expiry\.points/);
+  });
+});
+
+describe('Perk template', () => {
+  it.each([
+    {
+      locale: 'sv',
+      subject: 'En ny förmån till dig: Fast payout',
+      lines: ['Hej Ada!', 'Nu har du varit medlem i 6 månader, och det ger dig en ny förmån: Fast payout.', 'Tack för att du är medlem hos Demo.'],
+    },
+    {
+      locale: 'nb',
+      subject: 'En ny fordel til deg: Fast payout',
+      lines: ['Hei Ada!', 'Nå har du vært medlem i 6 måneder, og det gir deg en ny fordel: Fast payout.', 'Takk for at du er medlem hos Demo.'],
+    },
+    {
+      locale: 'en',
+      subject: 'A new perk for you: Fast payout',
+      lines: ['Hi Ada,', 'You have now been a member for 6 months, and that brings you a new perk: Fast payout.', 'Thank you for staying with Demo.'],
+    },
+  ] as const)('names the perk, the months of membership and the brand in $locale', ({ locale, subject, lines }) => {
+    const mail = renderMail('perk', locale, { brand: { name: 'Demo', websiteUrl: 'https://shop.example.com' }, firstName: 'Ada', perkName: 'Fast payout', afterMonths: 6 });
+    expect(mail.subject).toBe(subject);
+    for (const part of [mail.html, mail.text]) {
+      for (const line of lines) expect(part).toContain(line);
+      expect(part).toContain('https://shop.example.com');
+    }
+  });
+  it('says one month in the singular', () => {
+    expect(renderMail('perk', 'en', { brand: { name: 'Demo' }, perkName: 'Free returns', afterMonths: 1 }).text).toContain('a member for 1 month, and');
+    expect(renderMail('perk', 'sv', { brand: { name: 'Demo' }, perkName: 'Fri retur', afterMonths: 1 }).text).toContain('medlem i 1 månad, och');
+    expect(renderMail('perk', 'nb', { brand: { name: 'Demo' }, perkName: 'Gratis retur', afterMonths: 1 }).text).toContain('medlem i 1 måned, og');
+  });
+  it('escapes the configured perk name, the brand and the member’s name in HTML, and keeps the subject on one line', () => {
+    const mail = renderMail('perk', 'en', { brand: { name: 'Shop & "Co"' }, firstName: '<img src=x onerror=alert(1)>', perkName: '<b>Fast</b> &\r\npayout', afterMonths: 6 });
+    expect(mail.html).toContain('Hi &lt;img src=x onerror=alert(1)&gt;,');
+    expect(mail.html).toContain('a new perk: &lt;b&gt;Fast&lt;/b&gt; &amp;');
+    expect(mail.html).toContain('Thank you for staying with Shop &amp; &quot;Co&quot;.');
+    expect(mail.html).not.toMatch(/<b>|<img/);
+    expect(mail.subject).toBe('A new perk for you: <b>Fast</b> & payout');
+    expect(mail.text).toContain('a new perk: <b>Fast</b> & payout.');
+  });
+  it('refuses a perk without a name or with no months of membership, naming the field', () => {
+    expect(() => renderMail('perk', 'en', { brand: { name: 'Demo' }, perkName: '', afterMonths: 6 })).toThrow(/perk\.perkName/);
+    expect(() => renderMail('perk', 'en', { brand: { name: 'Demo' }, perkName: 'Fast payout', afterMonths: 0 })).toThrow(TemplateDataError);
+    expect(() => renderMail('perk', 'en', { brand: { name: 'Demo' }, perkName: 'Fast payout' })).toThrow(/perk\.afterMonths/);
   });
 });
 

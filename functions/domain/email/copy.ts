@@ -11,6 +11,8 @@ export interface MailCopy {
   /** `formatted` is `n` written the local way (`2 598`, `2,598`). */
   readonly points: (n: number, formatted: string) => string;
   readonly age: (days: number) => string;
+  /** A tenure as months, `6 months`. */
+  readonly months: (months: number) => string;
   readonly welcome: {
     readonly subject: (brand: string) => string;
     readonly intro: (brand: string) => string;
@@ -72,6 +74,13 @@ export interface MailCopy {
     readonly nudge: string;
     readonly cta: string;
   };
+  readonly perk: {
+    readonly subject: (perk: string) => string;
+    /** `months` as `months` writes it. */
+    readonly body: (perk: string, months: string) => string;
+    readonly thanks: (brand: string) => string;
+    readonly cta: string;
+  };
   readonly footer: {
     readonly service: (brand: string) => string;
     readonly marketing: (brand: string) => string;
@@ -109,6 +118,7 @@ const en: MailCopy = {
   greeting: (name) => (name ? `Hi ${name},` : 'Hi,'),
   points: (n, formatted) => `${formatted} ${plural(n, 'point', 'points')}`,
   age: (days) => ageIn(days, { day: ['day', 'days'], month: ['month', 'months'], year: ['year', 'years'] }),
+  months: (n) => `${n} ${plural(n, 'month', 'months')}`,
   welcome: {
     subject: (brand) => `Welcome to ${brand}`,
     intro: (brand) => `Welcome to ${brand}'s loyalty programme: every purchase earns you points.`,
@@ -169,6 +179,12 @@ const en: MailCopy = {
     nudge: 'Use them before then, or they expire.',
     cta: 'Visit the shop',
   },
+  perk: {
+    subject: (perk) => `A new perk for you: ${perk}`,
+    body: (perk, months) => `You have now been a member for ${months}, and that brings you a new perk: ${perk}.`,
+    thanks: (brand) => `Thank you for staying with ${brand}.`,
+    cta: 'Visit the shop',
+  },
   footer: {
     service: (brand) => `You get this email because you are a member of ${brand}'s loyalty programme.`,
     marketing: (brand) => `You get this email because you said yes to news from ${brand}.`,
@@ -191,6 +207,7 @@ const sv: MailCopy = {
   greeting: (name) => (name ? `Hej ${name}!` : 'Hej!'),
   points: (_n, formatted) => `${formatted} poäng`,
   age: (days) => ageIn(days, { day: ['dag', 'dagar'], month: ['månad', 'månader'], year: ['år', 'år'] }),
+  months: (n) => `${n} ${plural(n, 'månad', 'månader')}`,
   welcome: {
     subject: (brand) => `Välkommen till ${brand}`,
     intro: (brand) => `Välkommen till ${brand}s kundklubb: varje köp ger dig poäng.`,
@@ -251,6 +268,12 @@ const sv: MailCopy = {
     nudge: 'Använd dem innan dess, annars går de ut.',
     cta: 'Till butiken',
   },
+  perk: {
+    subject: (perk) => `En ny förmån till dig: ${perk}`,
+    body: (perk, months) => `Nu har du varit medlem i ${months}, och det ger dig en ny förmån: ${perk}.`,
+    thanks: (brand) => `Tack för att du är medlem hos ${brand}.`,
+    cta: 'Till butiken',
+  },
   footer: {
     service: (brand) => `Du får det här mejlet eftersom du är medlem i ${brand}s kundklubb.`,
     marketing: (brand) => `Du får det här mejlet eftersom du har sagt ja till nyheter från ${brand}.`,
@@ -273,6 +296,7 @@ const nb: MailCopy = {
   greeting: (name) => (name ? `Hei ${name}!` : 'Hei!'),
   points: (_n, formatted) => `${formatted} poeng`,
   age: (days) => ageIn(days, { day: ['dag', 'dager'], month: ['måned', 'måneder'], year: ['år', 'år'] }),
+  months: (n) => `${n} ${plural(n, 'måned', 'måneder')}`,
   welcome: {
     subject: (brand) => `Velkommen til ${brand}`,
     intro: (brand) => `Velkommen til kundeklubben til ${brand}: hvert kjøp gir deg poeng.`,
@@ -331,6 +355,12 @@ const nb: MailCopy = {
     subject: (points) => `${points} utløper snart`,
     body: (points, date) => `${points} på kontoen din gjelder til og med ${date}.`,
     nudge: 'Bruk dem før det, ellers utløper de.',
+    cta: 'Til butikken',
+  },
+  perk: {
+    subject: (perk) => `En ny fordel til deg: ${perk}`,
+    body: (perk, months) => `Nå har du vært medlem i ${months}, og det gir deg en ny fordel: ${perk}.`,
+    thanks: (brand) => `Takk for at du er medlem hos ${brand}.`,
     cta: 'Til butikken',
   },
   footer: {

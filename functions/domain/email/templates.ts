@@ -74,6 +74,8 @@ export const TEMPLATE_DATA = {
   reward: z.object({ ...common, rewardName: text(300), code: text(200), validUntil: z.optional(day) }),
   /** `points.expiring`. */
   expiry: z.object({ ...common, points: z.int().check(z.positive()), lastValidDate: day }),
+  /** `perk.earned`: the perk's name comes from the client's configuration; escaped like any text. */
+  perk: z.object({ ...common, perkName: text(300), afterMonths: z.int().check(z.positive()) }),
 } as const;
 
 export type RenderableKind = keyof typeof TEMPLATE_DATA;
@@ -227,6 +229,15 @@ const RENDERERS: { readonly [K in RenderableKind]: (data: TemplateData<K>, copy:
       { type: 'p', text: copy.expiry.body(pointsText(d.points, copy, locale), formatDate(d.lastValidDate, locale)) },
       { type: 'p', text: copy.expiry.nudge },
       ...(d.brand.websiteUrl ? ([{ type: 'button', text: copy.expiry.cta, url: d.brand.websiteUrl }] as const) : []),
+    ],
+  }),
+  perk: (d, copy) => ({
+    subject: copy.perk.subject(d.perkName),
+    blocks: [
+      { type: 'p', text: copy.greeting(d.firstName) },
+      { type: 'p', text: copy.perk.body(d.perkName, copy.months(d.afterMonths)) },
+      { type: 'p', text: copy.perk.thanks(d.brand.name) },
+      ...(d.brand.websiteUrl ? ([{ type: 'button', text: copy.perk.cta, url: d.brand.websiteUrl }] as const) : []),
     ],
   }),
 };
