@@ -148,6 +148,8 @@ export async function playDemo(local: { api: string; ses: string | undefined }, 
   const milestones: [number, string][] = [
     [31, 'A month later: the post-purchase check-in'],
     [121, 'Her birthday'],
+    // Six months after any day is at most 184 days later: by then the perk has been earned and mailed.
+    [184, 'Six months as a member: a perk'],
     [271, '270 days on: the shoes are probably worn out'],
     [366, 'One year as a member'],
   ];

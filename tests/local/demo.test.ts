@@ -16,7 +16,7 @@ afterAll(async () => {
 });
 
 describe('npm run demo', () => {
-  it("tells Anna's year: points for the order, refund, review, birthday and anniversary, and every email", { timeout: 600_000 }, async () => {
+  it("tells Anna's year: points for the order, refund, review, birthday and anniversary, her perk, and every email", { timeout: 600_000 }, async () => {
     let printed = '';
     const result = await playDemo({ api: local.urls.api, ses: local.urls.ses }, (text) => (printed += text));
 
@@ -25,6 +25,7 @@ describe('npm run demo', () => {
       expect.stringMatching(/^\[welcome\] /),
       expect.stringMatching(/^\[checkin\] /),
       expect.stringMatching(/^\[birthday\] /),
+      '[perk] En ny förmån till dig: Fast payout',
       expect.stringMatching(/^\[replacement\] .*Trail Runner 3/),
       expect.stringMatching(/^\[anniversary\] /),
     ]);
