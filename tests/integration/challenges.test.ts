@@ -10,7 +10,7 @@ import { createHandlers } from '../../functions/handlers/registry';
 import type { BusEvent, Clock } from '../../functions/runtime/ports';
 import { apiRequest } from '../support/api';
 import { createTestTable } from '../support/dynamo';
-import { busEvent, manualClock, testDeps } from '../support/deps';
+import { busEvent, manualClock, socksOrder, testDeps } from '../support/deps';
 import { RecordingPublisher } from '../support/timeline';
 
 const config: ProgramConfig = parseProgramConfig(
@@ -60,14 +60,7 @@ function setup(clock: Clock) {
 type Handlers = ReturnType<typeof setup>['handlers'];
 const registered = (customerId: string, registeredAt: string) =>
   busEvent('customer.registered', { customerId, email: `${customerId}@example.com`, registeredAt });
-const order = (customerId: string, orderId: string, sek: number, placedAt: string) =>
-  busEvent('order.placed', {
-    orderId,
-    customerId,
-    placedAt,
-    currency: 'SEK',
-    lines: [{ sku: `sku-${orderId}`, category: 'socks', quantity: 1, unitPrice: sek * 100 }],
-  });
+const order = socksOrder;
 const refund = (customerId: string, refundId: string, orderId: string, sek: number, refundedAt: string) =>
   busEvent('order.refunded', { refundId, orderId, customerId, refundedAt, amount: sek * 100 });
 const review = (customerId: string, activityId: string, occurredAt: string) =>

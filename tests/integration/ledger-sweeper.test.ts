@@ -12,7 +12,7 @@ import { LocalClock } from '../../local/clock';
 import { Scheduler } from '../../local/schedule';
 import { WorkTracker } from '../../local/work-tracker';
 import { createTestTable } from '../support/dynamo';
-import { busEvent, demoConfig, manualClock, testDeps } from '../support/deps';
+import { busEvent, demoConfig, manualClock, socksOrder, testDeps } from '../support/deps';
 import { RecordingPublisher } from '../support/timeline';
 
 // Each test gets its own table: the ledger job works through every due member of the table.
@@ -27,14 +27,7 @@ function setup(clock: Clock, config: ProgramConfig = demoConfig) {
   return { handlers: createHandlers(deps), publisher, job: ledgerSweeperJob(deps, publisher), ledger: new LedgerStore(table.doc, table.tableName) };
 }
 
-const order = (customerId: string, orderId: string, sek: number, placedAt: string) =>
-  busEvent('order.placed', {
-    orderId,
-    customerId,
-    placedAt,
-    currency: 'SEK',
-    lines: [{ sku: `sku-${orderId}`, category: 'socks', quantity: 1, unitPrice: sek * 100 }],
-  });
+const order = socksOrder;
 const sent = (publisher: RecordingPublisher) => publisher.events.map((e) => [e.detailType, e.detail.idempotencyKey]);
 const SCHEMAS = { 'tier.changed': TierChangedSchema, 'tier.expiring': TierExpiringSchema, 'reward.earned': RewardEarnedSchema, 'points.expiring': PointsExpiringSchema } as const;
 /** Every event the job sent is valid by the schema its consumers parse with (contract/lojal-events.ts). */

@@ -7,7 +7,7 @@ import { parseProgramConfig, type ProgramConfig } from '../../functions/config/p
 import { createHandlers } from '../../functions/handlers/registry';
 import { apiRequest } from '../support/api';
 import { createTestTable } from '../support/dynamo';
-import { busEvent, manualClock, testDeps } from '../support/deps';
+import { busEvent, manualClock, socksOrder, testDeps } from '../support/deps';
 import { injectFault } from '../support/faults';
 import { RecordingPublisher } from '../support/timeline';
 
@@ -38,15 +38,7 @@ function world(options: { config?: ProgramConfig } = {}) {
     return { status: response.statusCode, body: JSON.parse(response.body ?? 'null') };
   };
   const earn = (customerId: string, orderId: string, sek: number, placedAt = '2026-05-01T10:00:00Z') =>
-    handlers['order-placed'](
-      busEvent('order.placed', {
-        orderId,
-        customerId,
-        placedAt,
-        currency: 'SEK',
-        lines: [{ sku: `sku-${orderId}`, category: 'socks', quantity: 1, unitPrice: sek * 100 }],
-      }),
-    );
+    handlers['order-placed'](socksOrder(customerId, orderId, sek, placedAt));
   const redeem = (customerId: string, body: unknown) => call('POST', `/v1/members/${customerId}/redemptions`, body);
   return { clock, deps, call, earn, redeem, handlers, ledger: new LedgerStore(table.doc, table.tableName) };
 }

@@ -34,6 +34,17 @@ export function testDeps(doc: DynamoDBDocumentClient, tableName: string, config:
   };
 }
 
+/** `order.placed` for one line of socks (×1, no lifespan) worth `sek` whole SEK: `sek` points at the Red tier. */
+export function socksOrder(customerId: string, orderId: string, sek: number, placedAt: string): BusEvent {
+  return busEvent('order.placed', {
+    orderId,
+    customerId,
+    placedAt,
+    currency: 'SEK',
+    lines: [{ sku: `sku-${orderId}`, category: 'socks', quantity: 1, unitPrice: sek * 100 }],
+  });
+}
+
 let counter = 0;
 /** An EventBridge event as a rule target receives it. */
 export function busEvent(detailType: string, detail: unknown, source = 'webshop'): BusEvent {
