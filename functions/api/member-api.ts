@@ -145,7 +145,7 @@ export function createMemberApi(deps: MemberApiDeps): MemberApiHandler {
             const membership = { ...(joinedAt ? { joinedAt: Date.parse(joinedAt) } : {}), deleted: state?.leftAt !== undefined };
             return scoringWindow(c, membership) !== null || (state?.challengeScores?.[c.id] ?? 0) > 0;
           })
-          .map((c) => ({ challengeId: c.id, name: c.name, status: challengeStatus(c, now), score: state?.challengeScores?.[c.id] ?? 0 })),
+          .map((c) => ({ challengeId: c.id, name: c.name, status: challengeStatus(c, deps.config, now), score: state?.challengeScores?.[c.id] ?? 0 })),
       };
     },
 
@@ -162,12 +162,12 @@ export function createMemberApi(deps: MemberApiDeps): MemberApiHandler {
       const start = decodeBoardCursor(query.data.cursor, challengeId);
       const [page, result] = await Promise.all([challengeStore.board(challengeId, query.data.limit, start?.key), challengeStore.readResult(challengeId)]);
       const { placed, next } = placeRows(page.rows, start?.position ?? BOARD_START);
-      const times = challengeTimes(challenge);
+      const times = challengeTimes(challenge, deps.config);
       const iso = (ms: number) => new Date(ms).toISOString();
       return {
         challengeId,
         name: challenge.name,
-        status: challengeStatus(challenge, deps.clock.now().getTime()),
+        status: challengeStatus(challenge, deps.config, deps.clock.now().getTime()),
         startsAt: iso(times.startsAt),
         scoringClosesAt: iso(times.scoringClosesAt),
         resultsAt: iso(times.resultsAt),

@@ -65,7 +65,7 @@ async function decideWinners(store: ChallengeStore, challenge: Challenge): Promi
 export async function completeChallenge(deps: ChallengeResultsDeps, publisher: EventPublisher, challenge: Challenge): Promise<ChallengeRunReport> {
   const store = new ChallengeStore(deps.dynamo, deps.tableName);
   const ledger = new LedgerStore(deps.dynamo, deps.tableName);
-  const times = challengeTimes(challenge);
+  const times = challengeTimes(challenge, deps.config);
   let read = 0;
   let result: ChallengeResult | undefined = await store.readResult(challenge.id);
   if (!result) {
@@ -110,7 +110,7 @@ export async function completeChallenge(deps: ChallengeResultsDeps, publisher: E
 
 /** Challenges whose result is due at `nowMs`, and not yet published. */
 async function dueChallenges(deps: ChallengeResultsDeps, store: ChallengeStore, nowMs: number): Promise<Challenge[]> {
-  const due = deps.config.challenges.filter((c) => challengeTimes(c).resultsAt <= nowMs);
+  const due = deps.config.challenges.filter((c) => challengeTimes(c, deps.config).resultsAt <= nowMs);
   const results = await Promise.all(due.map((c) => store.readResult(c.id)));
   return due.filter((_, i) => results[i]?.status !== 'published');
 }
@@ -147,7 +147,7 @@ export function challengeResultsJob(deps: ChallengeResultsDeps, publisher: Event
     every: CHALLENGE_RESULTS_SCHEDULE.every,
     nextDueAt: async (): Promise<Date | null> => {
       const pending = await Promise.all(
-        deps.config.challenges.map(async (c) => ((await store.readResult(c.id))?.status === 'published' ? null : challengeTimes(c).resultsAt)),
+        deps.config.challenges.map(async (c) => ((await store.readResult(c.id))?.status === 'published' ? null : challengeTimes(c, deps.config).resultsAt)),
       );
       const next = pending.filter((t): t is number => t !== null).sort((a, b) => a - b)[0];
       return next === undefined ? null : new Date(next);

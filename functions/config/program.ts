@@ -114,7 +114,10 @@ export const ChallengeSchema = z
      * score share a place (1, 2, 2, 4), and each gets that place's prize.
      */
     prizes: z.array(z.number().int().positive()).min(1).max(100),
-    /** Hours between scoring closing and the result, for late events (a delayed order, a refund). @default 24 */
+    /**
+     * Hours between scoring closing and the result, for late events (a delayed order, a refund);
+     * never less than `returnWindowDays`, so a purchase returned within it never wins. @default 24
+     */
     settleHours: z.number().int().nonnegative().max(24 * 90).default(24),
   })
   .refine((c) => Date.parse(c.start) < Date.parse(c.end), { message: 'must end after it starts', path: ['end'] })

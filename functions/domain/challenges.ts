@@ -15,7 +15,8 @@ import { DAY_MS } from './time';
  *
  * Times: a challenge is `upcoming` before `start`, `open` until scoring closes (`end`, or with
  * `firstDays` that many days after `end`, when the last entrant's window ends), `settling` for
- * `settleHours` while late events may still move scores, and `closed` from `resultsAt`, when the
+ * `settleHours` (at least the return window) while late events may still move scores, and
+ * `closed` from `resultsAt`, when the
  * results job freezes the top places and pays the prizes.
  */
 
@@ -38,15 +39,21 @@ export interface ChallengeTimes {
   readonly resultsAt: number;
 }
 
-export function challengeTimes(challenge: Challenge): ChallengeTimes {
+/**
+ * When a challenge opens, stops scoring and is decided. The result waits `settleHours`, and at
+ * least the client's return window: an order returned within it takes its points back, so a
+ * purchase made to win and returned afterwards never wins.
+ */
+export function challengeTimes(challenge: Challenge, config: Pick<ProgramConfig, 'returnWindowDays'>): ChallengeTimes {
   const startsAt = Date.parse(challenge.start);
   const end = Date.parse(challenge.end);
   const scoringClosesAt = end + (challenge.firstDays ?? 0) * DAY_MS;
-  return { startsAt, scoringClosesAt, resultsAt: scoringClosesAt + challenge.settleHours * 3_600_000 };
+  const settleMs = Math.max(challenge.settleHours * 3_600_000, config.returnWindowDays * DAY_MS);
+  return { startsAt, scoringClosesAt, resultsAt: scoringClosesAt + settleMs };
 }
 
-export function challengeStatus(challenge: Challenge, nowMs: number): ChallengeStatus {
-  const t = challengeTimes(challenge);
+export function challengeStatus(challenge: Challenge, config: Pick<ProgramConfig, 'returnWindowDays'>, nowMs: number): ChallengeStatus {
+  const t = challengeTimes(challenge, config);
   if (nowMs < t.startsAt) return 'upcoming';
   if (nowMs < t.scoringClosesAt) return 'open';
   if (nowMs < t.resultsAt) return 'settling';
@@ -77,7 +84,7 @@ export function challengeScores(
   nowMs: number,
 ): Map<string, number> {
   const scores = new Map<string, number>();
-  const open = config.challenges.filter((c) => nowMs < challengeTimes(c).resultsAt);
+  const open = config.challenges.filter((c) => nowMs < challengeTimes(c, config).resultsAt);
   if (open.length === 0) return scores;
   // When each entry counts: an order's refunds count at the order's time, so buying inside the
   // window and returning after it never leaves a score behind.

@@ -58,13 +58,19 @@ describe('challenge configuration', () => {
 
 describe('challenge times', () => {
   it('scoring of a first-days challenge closes that many days after registration closes, and the result a settle period later', () => {
-    const t = challengeTimes(NEWCOMERS);
+    const t = challengeTimes(NEWCOMERS, config);
     expect(new Date(t.scoringClosesAt).toISOString()).toBe('2027-03-02T23:00:00.000Z');
     expect(new Date(t.resultsAt).toISOString()).toBe('2027-03-03T23:00:00.000Z');
-    expect(challengeStatus(NEWCOMERS, ms('2026-12-31T22:59:59Z'))).toBe('upcoming');
-    expect(challengeStatus(NEWCOMERS, ms('2026-12-31T23:00:00Z'))).toBe('open');
-    expect(challengeStatus(NEWCOMERS, ms('2027-03-02T23:00:00Z'))).toBe('settling');
-    expect(challengeStatus(NEWCOMERS, ms('2027-03-03T23:00:00Z'))).toBe('closed');
+    expect(challengeStatus(NEWCOMERS, config, ms('2026-12-31T22:59:59Z'))).toBe('upcoming');
+    expect(challengeStatus(NEWCOMERS, config, ms('2026-12-31T23:00:00Z'))).toBe('open');
+    expect(challengeStatus(NEWCOMERS, config, ms('2027-03-02T23:00:00Z'))).toBe('settling');
+    expect(challengeStatus(NEWCOMERS, config, ms('2027-03-03T23:00:00Z'))).toBe('closed');
+  });
+
+  it('decides the result no sooner than the return window after scoring closes, so a purchase returned within it never wins', () => {
+    const withReturns = { ...config, returnWindowDays: 14 };
+    expect(new Date(challengeTimes(NEWCOMERS, withReturns).resultsAt).toISOString()).toBe('2027-03-16T23:00:00.000Z');
+    expect(challengeStatus(NEWCOMERS, withReturns, ms('2027-03-10T00:00:00Z'))).toBe('settling');
   });
 
   it('counts only members who joined inside the window, over their own first days; a deleted member takes part in nothing', () => {
