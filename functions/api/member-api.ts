@@ -49,6 +49,8 @@ const LedgerQuerySchema = z.object({
 const LeaderboardQuerySchema = z.object({
   limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 10),
   cursor: z.optional(z.string().check(z.maxLength(2000))),
+  /** Also answer this member's own place. */
+  customerId: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
 });
 
 const json = (statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 => ({
@@ -107,6 +109,12 @@ export function createMemberApi(deps: MemberApiDeps): MemberApiHandler {
   const profiles = new ProfileStore(deps.dynamo, deps.tableName);
   const timeline = new TimelineStore(deps.dynamo, deps.tableName);
   const challengeStore = new ChallengeStore(deps.dynamo, deps.tableName);
+  /** A member's place on a board: members with a higher score, plus one; null when not on it. */
+  const placeOf = async (challengeId: string, customerId: string) => {
+    const score = await challengeStore.score(challengeId, customerId);
+    const rank = score > 0 ? (await challengeStore.countAbove(challengeId, score)).count + 1 : null;
+    return { customerId, score, rank };
+  };
 
   const operations: Record<MemberApiOperation, (customerId: string, event: APIGatewayProxyEventV2) => Promise<unknown>> = {
     ...createMailApiOperations(deps),
@@ -152,7 +160,8 @@ export function createMemberApi(deps: MemberApiDeps): MemberApiHandler {
     /**
      * A challenge's leaderboard, best first: one Query of its `board` partition per page (one
      * item read per row). Members tied on a score share a place; `prize` marks the paid places
-     * (final once the status is `closed` and `result` is there).
+     * (final once the status is `closed` and `result` is there). With `customerId`, also that
+     * member's own place (`member`), counted from the board above their score.
      */
     async getLeaderboard(challengeId, event) {
       const challenge = deps.config.challenges.find((c) => c.id === challengeId);
@@ -160,7 +169,11 @@ export function createMemberApi(deps: MemberApiDeps): MemberApiHandler {
       const query = LeaderboardQuerySchema.safeParse(event.queryStringParameters ?? {});
       if (!query.success) throw ValidationError.fromZod(query.error, 'query');
       const start = decodeBoardCursor(query.data.cursor, challengeId);
-      const [page, result] = await Promise.all([challengeStore.board(challengeId, query.data.limit, start?.key), challengeStore.readResult(challengeId)]);
+      const [page, result, member] = await Promise.all([
+        challengeStore.board(challengeId, query.data.limit, start?.key),
+        challengeStore.readResult(challengeId),
+        query.data.customerId === undefined ? undefined : placeOf(challengeId, query.data.customerId),
+      ]);
       const { placed, next } = placeRows(page.rows, start?.position ?? BOARD_START);
       const times = challengeTimes(challenge, deps.config);
       const iso = (ms: number) => new Date(ms).toISOString();
@@ -178,6 +191,7 @@ export function createMemberApi(deps: MemberApiDeps): MemberApiHandler {
         }),
         nextCursor: encodeBoardCursor(page.cursor, next),
         result: result ? { decidedAt: result.decidedAt, winners: result.winners } : null,
+        ...(member ? { member: { ...member, ...(member.rank !== null && prizeFor(challenge, member.rank) !== undefined ? { prize: prizeFor(challenge, member.rank) } : {}) } } : {}),
       };
     },
 

@@ -145,6 +145,11 @@ describe('challenges: the leaderboard', () => {
     expect(third.body.items).toEqual([{ rank: 5, customerId: 'dan', score: 300 }]);
     expect(third.body.nextCursor).toBeNull();
 
+    // A member's own place, counted from the board above their score.
+    expect((await get('/v1/challenges/newcomers/leaderboard?limit=1&customerId=cy')).body.member).toEqual({ customerId: 'cy', score: 1000, rank: 2, prize: 500 });
+    expect((await get('/v1/challenges/newcomers/leaderboard?limit=1&customerId=dan')).body.member).toEqual({ customerId: 'dan', score: 300, rank: 5 });
+    expect((await get('/v1/challenges/newcomers/leaderboard?limit=1&customerId=fay')).body.member).toEqual({ customerId: 'fay', score: 0, rank: null });
+
     expect((await get('/v1/challenges/nope/leaderboard')).status).toBe(404);
     const foreign = await get(`/v1/challenges/sprint/leaderboard?cursor=${first.body.nextCursor}`);
     expect(foreign).toMatchObject({ status: 400, body: { error: { code: 'ValidationError' } } });

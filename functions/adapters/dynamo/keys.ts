@@ -86,6 +86,9 @@ export const boardPk = (challengeId: string): string => `BOARD#${keyPart(challen
  * Sorts a board by score (zero-padded, so string order is number order; 15 digits hold any
  * safe integer's points), then by member: read backwards, the best come first.
  */
-export const boardSk = (score: number, customerId: string): string => `${String(score).padStart(15, '0')}#${keyPart(customerId)}`;
+export const boardSk = (score: number, customerId: string): string => `${boardScore(score)}#${keyPart(customerId)}`;
+const boardScore = (score: number): string => String(score).padStart(15, '0');
+/** Sorts after every board key of `score` and before every key of a higher score (`$` follows `#`). */
+export const boardAbove = (score: number): string => `${boardScore(score)}$`;
 /** A challenge's decided result: the winners, frozen, and how far paying and announcing them got. */
 export const challengeResultKey = (challengeId: string) => ({ pk: `CHALLENGE#${keyPart(challengeId)}`, sk: 'RESULT' }) as const;
