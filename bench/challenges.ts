@@ -78,6 +78,8 @@ export interface ChallengesBenchResult {
       /** Index items read by the whole walk (the cursors must be followed) per row on the deep page. */
       readonly walkItemsReadPerRow: number;
     };
+    /** A member's own place (`?customerId=`): a COUNT of the board above their score. */
+    readonly ownPlace: readonly { readonly rank: number; readonly itemsRead: number; readonly ms: number }[];
   };
   readonly results: {
     readonly prizes: number;
@@ -163,7 +165,7 @@ export async function benchChallenges(options: ChallengesBenchOptions): Promise<
     const leaderboard = async (query: Record<string, string>) => {
       const response = await api(leaderboardRequest(query));
       if (response.statusCode !== 200) throw new Error(`leaderboard answered ${response.statusCode}: ${response.body}`);
-      return JSON.parse(String(response.body)) as { items: { rank: number }[]; nextCursor: string | null };
+      return JSON.parse(String(response.body)) as { items: { rank: number; customerId: string }[]; nextCursor: string | null; member?: { rank: number } };
     };
 
     // Warm the route up (JIT, connections) before timing it.
@@ -215,6 +217,16 @@ export async function benchChallenges(options: ChallengesBenchOptions): Promise<
       walkItemsReadPerRow: scanned.items() / Math.max(1, deepPage.items.length),
     };
 
+    // Act: a member's own place, at place 1 001 and at the very bottom (entrant-0 has score 1).
+    const ownPlace = [];
+    for (const customerId of [deepPage.items[0]?.customerId ?? 'entrant-1', 'entrant-0']) {
+      scanned.reset();
+      const started = performance.now();
+      const answer = await leaderboard({ limit: '1', customerId });
+      // Less the one row of the page itself.
+      ownPlace.push({ rank: answer.member?.rank ?? 0, itemsRead: scanned.items() - answer.items.length, ms: performance.now() - started });
+    }
+
     // Act: the results job, once the result is due, with a bus that accepts at once.
     clock.set(BOARD_RESULTS_NOW);
     const publisher: EventPublisher = { publish: async () => ({ failed: [] }) };
@@ -235,7 +247,7 @@ export async function benchChallenges(options: ChallengesBenchOptions): Promise<
       ms,
     };
 
-    return { ...hot, board: { entrants, seedSeconds, top, deep }, results };
+    return { ...hot, board: { entrants, seedSeconds, top, deep, ownPlace }, results };
   } finally {
     doc.destroy();
     client.destroy();

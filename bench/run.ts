@@ -53,6 +53,9 @@ try {
     `  rows ${deep.firstRank}–${deep.lastRank}: items read per row shown ${fmt(deep.itemsReadPerRow, 2)} by its own request, ` +
       `${fmt(deep.walkItemsReadPerRow, 1)} with the ${deep.requests - 1} pages of cursors before it`,
   );
+  for (const place of challenges.board.ownPlace) {
+    console.log(`  own place ${place.rank} (?customerId=): ${place.itemsRead} index items counted above it, ${fmt(place.ms)} ms`);
+  }
   const results = challenges.results;
   console.log(`results job on that board (${results.prizes} paid places)`);
   console.log(`  board items read per winner  ${fmt(results.itemsReadPerWinner, 2)}  (${results.itemsRead} read, ${results.winners} winners)`);
