@@ -255,8 +255,8 @@ type Content = { readonly data: Record<string, unknown>; readonly carried: reado
 
 /**
  * What the mail says, read from where it lives: the ledger (welcome), the timeline (reminders),
- * the request (greetings, perks and the ledger job's notices, whose instants become days on the
- * member's clock, `timeZone`).
+ * the request (greetings, perks, challenge prizes and the ledger job's notices, whose instants
+ * become days on the member's clock, `timeZone`).
  */
 async function gather(deps: MailSenderDeps, job: MailJob, now: Date, timeZone: string): Promise<Content> {
   const { config } = deps;
@@ -288,6 +288,8 @@ async function gather(deps: MailSenderDeps, job: MailJob, now: Date, timeZone: s
       return { carried: [], data: { points: job.data?.points, lastValidDate: job.data?.lastValidDate } };
     case 'perk':
       return { carried: [], data: { perkName: job.data?.perkName, afterMonths: job.data?.afterMonths } };
+    case 'challenge':
+      return { carried: [], data: { challengeName: job.data?.challengeName, rank: job.data?.rank, prize: job.data?.prize, shared: job.data?.shared } };
     case 'checkin':
     case 'replacement':
       return gatherReminders(deps, job, now);

@@ -3,7 +3,7 @@
  * from program.ts so Lambda bundles can read them without importing the configuration schema,
  * which is written in classic zod and would add its weight to every function that mails.
  */
-export const EMAIL_KINDS = ['welcome', 'checkin', 'replacement', 'anniversary', 'birthday', 'tier', 'reward', 'expiry', 'perk'] as const;
+export const EMAIL_KINDS = ['welcome', 'checkin', 'replacement', 'anniversary', 'birthday', 'tier', 'reward', 'expiry', 'perk', 'challenge'] as const;
 export type EmailKind = (typeof EMAIL_KINDS)[number];
 
 export const DEFAULT_EMAIL_CLASSES: Record<EmailKind, 'service' | 'marketing'> = {
@@ -17,6 +17,8 @@ export const DEFAULT_EMAIL_CLASSES: Record<EmailKind, 'service' | 'marketing'> =
   expiry: 'service',
   // News about the member's own membership, like a tier change: not an offer.
   perk: 'service',
+  // About prize points the member has just received, like a reward: not an offer.
+  challenge: 'service',
 };
 
 /** Whether `kind` is service or marketing mail for a client: its `emailKinds` override, else the default. */

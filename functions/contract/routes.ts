@@ -22,7 +22,8 @@ export type HandlerName =
   | 'tier-expiring-email'
   | 'reward-email'
   | 'expiry-email'
-  | 'perk-email';
+  | 'perk-email'
+  | 'challenge-email';
 
 export interface Route {
   /** Stable id: names the rule in CDK. */
@@ -54,6 +55,7 @@ export const ROUTES: readonly Route[] = [
   { id: 'RewardEmail', detailType: 'reward.earned', from: 'lojal', handler: 'reward-email' },
   { id: 'ExpiryEmail', detailType: 'points.expiring', from: 'lojal', handler: 'expiry-email' },
   { id: 'PerkEmail', detailType: 'perk.earned', from: 'lojal', handler: 'perk-email' },
+  { id: 'ChallengeEmail', detailType: 'challenge.completed', from: 'lojal', handler: 'challenge-email' },
 ];
 
 /** An EventBridge event pattern (the subset of the pattern language Lojal's rules use and the local matcher supports). */

@@ -2,6 +2,7 @@ import { ProfileStore } from '../adapters/dynamo/profile-store';
 import { updateProfile } from '../app/update-profile';
 import { CustomerRegisteredSchema } from '../contract/events';
 import {
+  ChallengeCompletedSchema,
   CheckinDueSchema,
   CustomerAnniversarySchema,
   CustomerBirthdaySchema,
@@ -30,6 +31,7 @@ export const EMAIL_HANDLER_NAMES = [
   'reward-email',
   'expiry-email',
   'perk-email',
+  'challenge-email',
 ] as const;
 export type EmailHandlerName = (typeof EMAIL_HANDLER_NAMES)[number];
 
@@ -60,9 +62,9 @@ export class MailQueueMissingError extends Error {
  */
 export function createEmailHandlers(deps: EmailHandlerDeps): Record<EmailHandlerName, (event: BusEvent) => Promise<void>> {
   const profiles = new ProfileStore(deps.dynamo, deps.tableName);
-  const queue = async (event: BusEvent, job: Omit<MailJob, 'v' | 'causeId'>) => {
+  const queue = async (event: BusEvent, ...jobs: Omit<MailJob, 'v' | 'causeId'>[]) => {
     if (!deps.email?.queue) throw new MailQueueMissingError('this handler was built without a mail queue (deps.email.queue)');
-    await deps.email.queue.enqueue([{ v: 1, ...job, causeId: event.id }]);
+    await deps.email.queue.enqueue(jobs.map((job) => ({ v: 1 as const, ...job, causeId: event.id })));
     return 'applied' as const;
   };
 
@@ -122,6 +124,25 @@ export function createEmailHandlers(deps: EmailHandlerDeps): Record<EmailHandler
     'perk-email': busEventHandler(deps, PerkEarnedSchema, async (d, event) => {
       if (!d.email) return 'ignored';
       return queue(event, { customerId: d.customerId, kind: 'perk', ref: d.perkId, data: { perkName: d.perkName, afterMonths: d.afterMonths } });
+    }),
+
+    // The results job's announcement names up to 1 000 winners: one request per winner, queued
+    // in one call (the queue batches them). Each is named by the challenge, which is decided
+    // once, so a redelivered or republished result mails no winner twice. A place held by
+    // several members tied on the score is `shared`, so the mail can say so.
+    'challenge-email': busEventHandler(deps, ChallengeCompletedSchema, async (d, event) => {
+      if (d.winners.length === 0) return 'ignored';
+      const holders = new Map<number, number>();
+      for (const { rank } of d.winners) holders.set(rank, (holders.get(rank) ?? 0) + 1);
+      return queue(
+        event,
+        ...d.winners.map((w) => ({
+          customerId: w.customerId,
+          kind: 'challenge' as const,
+          ref: d.challengeId,
+          data: { challengeName: d.challengeName, rank: w.rank, prize: w.prize, shared: (holders.get(w.rank) ?? 0) > 1 },
+        })),
+      );
     }),
   };
 }

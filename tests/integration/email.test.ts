@@ -1,18 +1,19 @@
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it, vi } from 'vitest';
 import { SesMailer } from '../../functions/adapters/ses/ses-mailer';
 import { parseProgramConfig } from '../../functions/config/program';
 import demo from '../../clients/demo';
 import { dueEventFor } from '../../functions/domain/timeline';
 import { TimelineStore } from '../../functions/adapters/dynamo/timeline-store';
 import { calendarDailyJob } from '../../functions/app/calendar-daily';
+import { challengeResultsJob } from '../../functions/app/challenge-results';
 import { createEmailFeedbackHandler } from '../../functions/handlers/email-feedback';
 import type { LojalEvent } from '../../functions/runtime/event-publisher';
 import { MailBusyError, MailThrottledError } from '../../functions/runtime/mail-ports';
 import { apiRequest } from '../support/api';
-import { busEvent, demoConfig } from '../support/deps';
+import { busEvent, demoConfig, socksOrder } from '../support/deps';
 import { addressFor, header, inboxOf, mailTestbed, TEST_LINK_BASE } from '../support/mail';
 
 /*
@@ -640,6 +641,203 @@ describe('Perk mail', () => {
     const [mail, ...more] = await inboxOf(to);
     expect(more).toEqual([]);
     expect(mail!.body.text).toContain('You have now been a member for 6 months, and that brings you a new perk: Fast payout.');
+  });
+});
+
+describe('Challenge mail', () => {
+  type Win = { readonly customerId: string; readonly rank: number; readonly prize: number };
+  const completed = (winners: readonly Win[]) =>
+    busEvent(
+      'challenge.completed',
+      {
+        idempotencyKey: 'challenge:sprint',
+        challengeId: 'sprint',
+        challengeName: 'Spring sprint',
+        scoringClosedAt: '2027-03-31T22:00:00.000Z',
+        decidedAt: '2027-04-01T22:00:00.000Z',
+        winners: winners.map((w) => ({ score: 1000 - w.rank, ...w })),
+      },
+      'lojal',
+    );
+
+  it.each([
+    { locale: 'sv', config: undefined, subject: 'Du kom på 1:a plats i Spring sprint', lines: ['Hej Ada!', 'Resultatet i Spring sprint är klart: du kom på 1:a plats.', 'Ditt pris, 300 poäng, finns redan på ditt konto.', 'Grattis från oss alla på Lojal Demo Sport!'] },
+    { locale: 'en', config: undefined, subject: 'You came 1st in Spring sprint', lines: ['Hi Ada,', 'The results of Spring sprint are in: you came 1st.', 'Your prize of 300 points is already in your account.', 'Congratulations from all of us at Lojal Demo Sport!'] },
+    { locale: 'nb', config: nbConfig, subject: 'Du kom på 1. plass i Spring sprint', lines: ['Hei Ada!', 'Resultatet i Spring sprint er klart: du kom på 1. plass.', 'Premien din, 300 poeng, er allerede på kontoen din.', 'Gratulerer fra oss alle i Lojal Demo Sport!'] },
+  ])('names the challenge, the place and the prize in $locale, as service mail without marketing consent', async ({ locale, config, subject, lines }) => {
+    // Prepare
+    const bed = await mailTestbed(config ? { config } : {});
+    const to = addressFor('challenge');
+    await profileOnly(bed, 'c1', to, { firstName: 'Ada', locale, marketingConsent: false });
+
+    // Act
+    await bed.handlers['challenge-email'](completed([{ customerId: 'c1', rank: 1, prize: 300 }]));
+    const outcomes = await bed.drain();
+
+    // Assess
+    expect(outcomes).toEqual([expect.objectContaining({ outcome: 'sent' })]);
+    const [mail, ...more] = await inboxOf(to);
+    expect(more).toEqual([]);
+    expect(mail).toMatchObject({ from: '"Lojal Demo Sport" <hello@demo.lojal.dev>', destination: { to: [to] }, subject });
+    for (const part of [mail!.body.html!, mail!.body.text!]) {
+      for (const line of lines) expect(part).toContain(line);
+    }
+    expect(header(mail!, 'List-Unsubscribe')).toBeUndefined();
+  });
+
+  it('mails every winner exactly once when the result is delivered twice and published again, tied winners sharing their place', async () => {
+    // Prepare: ada won; eve and cy tied on the score for place 2.
+    const bed = await mailTestbed();
+    const to = { ada: addressFor('challenge-ada'), eve: addressFor('challenge-eve'), cy: addressFor('challenge-cy') };
+    for (const [customerId, address] of Object.entries(to)) await profileOnly(bed, customerId, address, { locale: 'en' });
+    const winners = [
+      { customerId: 'ada', rank: 1, prize: 300 },
+      { customerId: 'eve', rank: 2, prize: 200 },
+      { customerId: 'cy', rank: 2, prize: 200 },
+    ];
+    const event = completed(winners);
+
+    // Act: EventBridge delivers the event twice and the results job, unsure it was accepted,
+    // publishes it again (same idempotencyKey, a new event), all at once; then every request
+    // is handed to the sender at the same time, and again as SQS would redeliver a failed one.
+    await Promise.all([bed.handlers['challenge-email'](event), bed.handlers['challenge-email'](event), bed.handlers['challenge-email'](completed(winners))]);
+    const jobs = bed.queue.take();
+    await Promise.allSettled(jobs.map((job) => bed.send({ body: JSON.stringify(job), receiveCount: 1 })));
+    await Promise.all(jobs.map((job) => bed.send({ body: JSON.stringify(job), receiveCount: 2 }).catch(() => undefined)));
+
+    // Assess
+    expect(jobs).toHaveLength(9);
+    const subjects = { ada: 'You came 1st in Spring sprint', eve: 'You share 2nd place in Spring sprint', cy: 'You share 2nd place in Spring sprint' };
+    for (const [customerId, address] of Object.entries(to)) {
+      const [mail, ...more] = await inboxOf(address);
+      expect(more, customerId).toEqual([]);
+      expect(mail?.subject, customerId).toBe(subjects[customerId as keyof typeof subjects]);
+      expect((await bed.store.get(customerId, 'challenge', 'sprint'))?.status).toBe('sent');
+    }
+    const [eveMail] = await inboxOf(to.eve);
+    expect(eveMail!.body.text).toContain('you share 2nd place with others on the same score.');
+    expect(eveMail!.body.text).toContain('Your prize of 200 points is already in your account.');
+    const messages = await call(bed, 'GET', `${TEST_LINK_BASE}/v1/members/ada/messages`);
+    expect(JSON.parse(messages.body).items).toEqual([expect.objectContaining({ kind: 'challenge', subject: 'You came 1st in Spring sprint' })]);
+  });
+
+  it('is not mailed to a deleted winner, nor to one Lojal does not know; the other winners get theirs', async () => {
+    // Prepare
+    const bed = await mailTestbed();
+    const ada = addressFor('challenge-winner');
+    const gone = addressFor('challenge-deleted');
+    await profileOnly(bed, 'ada', ada);
+    await profileOnly(bed, 'gone', gone);
+    await bed.handlers['customer-deleted'](busEvent('customer.deleted', { customerId: 'gone', deletedAt: '2027-03-10T10:00:00Z' }));
+
+    // Act
+    await bed.handlers['challenge-email'](
+      completed([
+        { customerId: 'ada', rank: 1, prize: 300 },
+        { customerId: 'gone', rank: 2, prize: 200 },
+        { customerId: 'nobody', rank: 3, prize: 100 },
+      ]),
+    );
+    const outcomes = await bed.drain();
+
+    // Assess
+    expect(outcomes).toEqual([
+      expect.objectContaining({ outcome: 'sent' }),
+      { outcome: 'skipped', reason: 'no-address' },
+      { outcome: 'skipped', reason: 'no-address' },
+    ]);
+    expect(bed.deps.deadLettered).toEqual([]);
+    expect((await bed.store.get('gone', 'challenge', 'sprint'))?.status).toBe('skipped');
+    expect(await inboxOf(gone)).toEqual([]);
+    expect(await inboxOf(ada)).toHaveLength(1);
+  });
+
+  it('queues the most winners a result names (1 000) in one call to the queue, one request each, and nothing for a result without winners', async () => {
+    // Prepare
+    const bed = await mailTestbed();
+    const enqueue = vi.spyOn(bed.queue, 'enqueue');
+    const winners = Array.from({ length: 1_000 }, (_, i) => ({ customerId: `w${i}`, rank: i + 1, prize: 10 }));
+
+    // Act
+    await bed.handlers['challenge-email'](completed(winners));
+    await bed.handlers['challenge-email'](completed([]));
+
+    // Assess
+    expect(enqueue).toHaveBeenCalledTimes(1);
+    const jobs = bed.queue.take();
+    expect(jobs).toHaveLength(1_000);
+    expect(new Set(jobs.map((j) => j.customerId)).size).toBe(1_000);
+    expect(jobs[999]).toEqual({
+      v: 1,
+      customerId: 'w999',
+      kind: 'challenge',
+      ref: 'sprint',
+      data: { challengeName: 'Spring sprint', rank: 1_000, prize: 10, shared: false },
+      causeId: expect.any(String),
+    });
+    expect(bed.deps.deadLettered).toEqual([]);
+  });
+
+  it('follows the client’s emailKinds: as marketing mail it needs consent and carries one-click unsubscribe', async () => {
+    const bed = await mailTestbed({ config: { ...demoConfig, emailKinds: { challenge: 'marketing' } } });
+    const to = addressFor('challenge-marketing');
+    await profileOnly(bed, 'no', addressFor('challenge-no-consent'), { marketingConsent: false });
+    await profileOnly(bed, 'yes', to, { marketingConsent: true });
+
+    await bed.handlers['challenge-email'](
+      completed([
+        { customerId: 'no', rank: 1, prize: 300 },
+        { customerId: 'yes', rank: 2, prize: 200 },
+      ]),
+    );
+
+    expect(await bed.drain()).toEqual([{ outcome: 'skipped', reason: 'no-consent' }, expect.objectContaining({ outcome: 'sent' })]);
+    const [mail] = await inboxOf(to);
+    expect(header(mail!, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
+  });
+
+  it('the results job’s challenge.completed reaches each winner once, with the prize already in the ledger, though the job publishes it twice', async () => {
+    // Prepare: a sprint paying 300 and 200; ada scores 900, bo 400, cy 100 (no prize).
+    const config = parseProgramConfig(
+      { ...demo, challenges: [{ id: 'sprint', name: 'Spring sprint', start: '2027-03-01T00:00:00+01:00', end: '2027-04-01T00:00:00+02:00', prizes: [300, 200] }] },
+      'challenge-mail',
+    );
+    const bed = await mailTestbed({ config, start: '2027-03-20T10:00:00Z' });
+    const to = { ada: addressFor('sprint-ada'), bo: addressFor('sprint-bo'), cy: addressFor('sprint-cy') };
+    const scores = { ada: 900, bo: 400, cy: 100 };
+    for (const [customerId, address] of Object.entries(to)) {
+      await profileOnly(bed, customerId, address, { locale: 'en' });
+      await bed.handlers['order-placed'](socksOrder(customerId, `${customerId}-1`, scores[customerId as keyof typeof scores], '2027-03-20T09:00:00Z'));
+    }
+    // The bus takes the first result, but its answer is lost: the job publishes again on its next run.
+    let answers = 0;
+    const publisher = {
+      async publish(events: readonly LojalEvent[]) {
+        for (const e of events) if (e.detailType === 'challenge.completed') await bed.handlers['challenge-email'](busEvent(e.detailType, e.detail, 'lojal'));
+        if (answers++ === 0) throw new Error('the answer was lost');
+        return { failed: [] };
+      },
+    };
+    const job = challengeResultsJob(bed.deps, publisher);
+
+    // Act: the morning after the result is due (scoring closed at midnight, 24 h to settle).
+    bed.clock.set('2027-04-02T08:00:00Z');
+    expect(await job.complete()).toEqual([]);
+    expect(await job.complete()).toEqual([expect.objectContaining({ challengeId: 'sprint', outcome: 'published', winners: 2 })]);
+    const outcomes = await bed.drain();
+
+    // Assess
+    expect(outcomes.filter((o) => o.outcome === 'sent')).toHaveLength(2);
+    expect(outcomes.filter((o) => o.outcome === 'duplicate')).toHaveLength(2);
+    const [adaMail, ...moreForAda] = await inboxOf(to.ada);
+    const [boMail, ...moreForBo] = await inboxOf(to.bo);
+    expect([...moreForAda, ...moreForBo]).toEqual([]);
+    expect(adaMail!.body.text).toContain('The results of Spring sprint are in: you came 1st.');
+    expect(adaMail!.body.text).toContain('Your prize of 300 points is already in your account.');
+    expect(boMail!.subject).toBe('You came 2nd in Spring sprint');
+    expect(await inboxOf(to.cy)).toEqual([]);
+    const ledger = await call(bed, 'GET', `${TEST_LINK_BASE}/v1/members/ada/ledger`);
+    expect(JSON.parse(ledger.body).items).toContainEqual(expect.objectContaining({ delta: 300, reason: 'Spring sprint: place 1' }));
   });
 });
 

@@ -14,9 +14,9 @@ let local: LocalCopy;
 let eventBridge: EventBridgeClient;
 const to = `ada+${randomUUID().slice(0, 8)}@example.com`;
 
-const inbox = async (): Promise<StoredMail[]> => {
+const inbox = async (address = to): Promise<StoredMail[]> => {
   const { emails } = (await (await fetch(`${local.urls.ses}/store`)).json()) as { emails: StoredMail[] };
-  return emails.filter((e) => e.destination.to.includes(to));
+  return emails.filter((e) => e.destination.to.includes(address));
 };
 const moveClock = async (body: unknown) => (await fetch(`${local.urls.api}/_local/clock`, { method: 'POST', body: JSON.stringify(body) })).json();
 
@@ -72,6 +72,44 @@ describe('Mail in the local copy', () => {
 
     const mails = (await inbox()).slice(before);
     expect(mails.map((m) => m.subject)).toEqual(['A new perk for you: Fast payout']);
+    expect(local.mail.queue.deadLetters).toEqual([]);
+  });
+
+  it('a challenge.completed mails each winner once through the copy’s routes, however often it comes, and a deleted winner never', async () => {
+    // Prepare: a second member who registers (and is welcomed), then leaves.
+    const gone = `gone+${randomUUID().slice(0, 8)}@example.com`;
+    const put = (DetailType: string, detail: unknown) => eventBridge.send(new PutEventsCommand({ Entries: [{ Source: 'webshop', DetailType, Detail: JSON.stringify(detail) }] }));
+    await put('customer.registered', { customerId: 'c-9', email: gone, registeredAt: '2027-03-11T07:00:00Z' });
+    await moveClock({ advance: 'PT0S' });
+    await put('customer.deleted', { customerId: 'c-9', deletedAt: '2027-03-11T07:00:01Z' });
+    await moveClock({ advance: 'PT0S' });
+    const goneBefore = (await inbox(gone)).length;
+    const before = (await inbox()).length;
+    const completed = {
+      Source: 'lojal',
+      DetailType: 'challenge.completed',
+      Detail: JSON.stringify({
+        idempotencyKey: 'challenge:sprint',
+        challengeId: 'sprint',
+        challengeName: 'Spring sprint',
+        scoringClosedAt: '2027-03-10T23:00:00.000Z',
+        decidedAt: '2027-03-11T07:00:00.000Z',
+        winners: [
+          { customerId: 'c-1', rank: 1, score: 900, prize: 300 },
+          { customerId: 'c-9', rank: 2, score: 400, prize: 200 },
+        ],
+      }),
+    };
+
+    // Act
+    local.publish([completed, completed]);
+    await moveClock({ advance: 'PT0S' });
+
+    // Assess
+    const mails = (await inbox()).slice(before);
+    expect(mails.map((m) => m.subject)).toEqual(['You came 1st in Spring sprint']);
+    expect(mails[0]!.body.text).toContain('Your prize of 300 points is already in your account.');
+    expect(await inbox(gone)).toHaveLength(goneBefore);
     expect(local.mail.queue.deadLetters).toEqual([]);
   });
 

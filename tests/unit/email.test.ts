@@ -134,6 +134,7 @@ describe('Function: renderMail', () => {
       reward: { rewardName: '100 kr off', code: 'ABC-123', validUntil: '2027-06-08' },
       expiry: { points: 340, lastValidDate: '2028-03-31' },
       perk: { perkName: 'Fast payout', afterMonths: 6 },
+      challenge: { challengeName: 'Spring sprint', rank: 1, prize: 300 },
     } as const;
     for (const kind of RENDERABLE_KINDS) {
       const subjects = (['sv', 'nb', 'en'] as const).map((locale) => renderMail(kind, locale, { brand, ...data[kind] }).subject);
@@ -205,6 +206,87 @@ describe('Perk template', () => {
     expect(() => renderMail('perk', 'en', { brand: { name: 'Demo' }, perkName: '', afterMonths: 6 })).toThrow(/perk\.perkName/);
     expect(() => renderMail('perk', 'en', { brand: { name: 'Demo' }, perkName: 'Fast payout', afterMonths: 0 })).toThrow(TemplateDataError);
     expect(() => renderMail('perk', 'en', { brand: { name: 'Demo' }, perkName: 'Fast payout' })).toThrow(/perk\.afterMonths/);
+  });
+});
+
+describe('Challenge template', () => {
+  const brand = { name: 'Demo', websiteUrl: 'https://shop.example.com' };
+  it.each([
+    {
+      locale: 'sv',
+      subject: 'Du kom på 2:a plats i Spring sprint',
+      lines: ['Hej Ada!', 'Resultatet i Spring sprint är klart: du kom på 2:a plats.', 'Ditt pris, 1 000 poäng, finns redan på ditt konto.', 'Grattis från oss alla på Demo!'],
+    },
+    {
+      locale: 'nb',
+      subject: 'Du kom på 2. plass i Spring sprint',
+      lines: ['Hei Ada!', 'Resultatet i Spring sprint er klart: du kom på 2. plass.', 'Premien din, 1 000 poeng, er allerede på kontoen din.', 'Gratulerer fra oss alle i Demo!'],
+    },
+    {
+      locale: 'en',
+      subject: 'You came 2nd in Spring sprint',
+      lines: ['Hi Ada,', 'The results of Spring sprint are in: you came 2nd.', 'Your prize of 1,000 points is already in your account.', 'Congratulations from all of us at Demo!'],
+    },
+  ] as const)('names the challenge, the place, the prize points and the brand in $locale', ({ locale, subject, lines }) => {
+    const mail = renderMail('challenge', locale, { brand, firstName: 'Ada', challengeName: 'Spring sprint', rank: 2, prize: 1000 });
+    expect(mail.subject).toBe(subject);
+    // Intl groups thousands with a no-break space in Swedish and Norwegian.
+    for (const part of [mail.html, mail.text].map((p) => p.replace(/[\u00a0\u202f]/g, ' '))) {
+      for (const line of lines) expect(part).toContain(line);
+      expect(part).toContain('https://shop.example.com');
+    }
+  });
+  it.each([
+    // Ordinal suffixes: 11–13 are the exceptions in English, 11 and 12 in Swedish.
+    { rank: 1, en: '1st', sv: '1:a', nb: '1.' },
+    { rank: 2, en: '2nd', sv: '2:a', nb: '2.' },
+    { rank: 3, en: '3rd', sv: '3:e', nb: '3.' },
+    { rank: 4, en: '4th', sv: '4:e', nb: '4.' },
+    { rank: 11, en: '11th', sv: '11:e', nb: '11.' },
+    { rank: 12, en: '12th', sv: '12:e', nb: '12.' },
+    { rank: 13, en: '13th', sv: '13:e', nb: '13.' },
+    { rank: 21, en: '21st', sv: '21:a', nb: '21.' },
+    { rank: 22, en: '22nd', sv: '22:a', nb: '22.' },
+    { rank: 23, en: '23rd', sv: '23:e', nb: '23.' },
+    { rank: 111, en: '111th', sv: '111:e', nb: '111.' },
+  ])('writes place $rank as $en, $sv and $nb', ({ rank, en, sv, nb }) => {
+    const subject = (locale: 'sv' | 'nb' | 'en') => renderMail('challenge', locale, { brand, challengeName: 'Sprint', rank, prize: 10 }).subject;
+    expect(subject('en')).toBe(`You came ${en} in Sprint`);
+    expect(subject('sv')).toBe(`Du kom på ${sv} plats i Sprint`);
+    expect(subject('nb')).toBe(`Du kom på ${nb} plass i Sprint`);
+  });
+  it('says a place held by members tied on the score is shared, in every language', () => {
+    const shared = (locale: 'sv' | 'nb' | 'en') => renderMail('challenge', locale, { brand, challengeName: 'Sprint', rank: 2, prize: 500, shared: true });
+    expect(shared('en').subject).toBe('You share 2nd place in Sprint');
+    expect(shared('en').text).toContain('The results of Sprint are in: you share 2nd place with others on the same score.');
+    expect(shared('sv').subject).toBe('Du delar 2:a platsen i Sprint');
+    expect(shared('sv').text).toContain('du delar 2:a platsen med andra som har lika många poäng.');
+    expect(shared('nb').subject).toBe('Du deler 2. plass i Sprint');
+    expect(shared('nb').text).toContain('du deler 2. plass med andre som har like mange poeng.');
+  });
+  it('says one prize point in the singular', () => {
+    expect(renderMail('challenge', 'en', { brand, challengeName: 'Sprint', rank: 1, prize: 1 }).text).toContain('Your prize of 1 point is');
+  });
+  it('escapes the configured challenge name, the brand and the member’s name in HTML, and keeps the subject on one line', () => {
+    const mail = renderMail('challenge', 'en', {
+      brand: { name: 'Shop & "Co"' },
+      firstName: '<img src=x onerror=alert(1)>',
+      challengeName: '<b>Spring</b> &\r\nsprint',
+      rank: 1,
+      prize: 300,
+    });
+    expect(mail.html).toContain('Hi &lt;img src=x onerror=alert(1)&gt;,');
+    expect(mail.html).toContain('The results of &lt;b&gt;Spring&lt;/b&gt; &amp;');
+    expect(mail.html).toContain('Congratulations from all of us at Shop &amp; &quot;Co&quot;!');
+    expect(mail.html).not.toMatch(/<b>|<img/);
+    expect(mail.subject).toBe('You came 1st in <b>Spring</b> & sprint');
+    expect(mail.text).toContain('The results of <b>Spring</b> & sprint are in: you came 1st.');
+  });
+  it('refuses a challenge without a name, a place or a prize, naming the field', () => {
+    expect(() => renderMail('challenge', 'en', { brand, challengeName: '', rank: 1, prize: 300 })).toThrow(/challenge\.challengeName/);
+    expect(() => renderMail('challenge', 'en', { brand, challengeName: 'Sprint', rank: 0, prize: 300 })).toThrow(/challenge\.rank/);
+    expect(() => renderMail('challenge', 'en', { brand, challengeName: 'Sprint', rank: 1 })).toThrow(/challenge\.prize/);
+    expect(() => renderMail('challenge', 'en', { brand, challengeName: 'Sprint', rank: 1, prize: 0 })).toThrow(TemplateDataError);
   });
 });
 

@@ -13,6 +13,8 @@ export interface MailCopy {
   readonly age: (days: number) => string;
   /** A tenure as months, `6 months`. */
   readonly months: (months: number) => string;
+  /** A place in a ranking in digits, the way the language writes it: `2nd`, `2:a`, `2.`. */
+  readonly place: (rank: number) => string;
   readonly welcome: {
     readonly subject: (brand: string) => string;
     readonly intro: (brand: string) => string;
@@ -81,6 +83,14 @@ export interface MailCopy {
     readonly thanks: (brand: string) => string;
     readonly cta: string;
   };
+  readonly challenge: {
+    /** `place` as `place` writes it; `shared` when members tied on the score hold the place together. */
+    readonly subject: (challenge: string, place: string, shared: boolean) => string;
+    readonly body: (challenge: string, place: string, shared: boolean) => string;
+    readonly prize: (points: string) => string;
+    readonly thanks: (brand: string) => string;
+    readonly cta: string;
+  };
   readonly footer: {
     readonly service: (brand: string) => string;
     readonly marketing: (brand: string) => string;
@@ -103,6 +113,12 @@ export interface MailCopy {
 
 const plural = (n: number, one: string, many: string) => (n === 1 ? one : many);
 
+/** Digits and the suffix `Intl`'s ordinal rules pick for them (`one`, `two`, `few`, `other`): 21st, 22nd, 23rd, 11th. */
+function ordinal(locale: string, suffixes: Partial<Record<Intl.LDMLPluralRule, string>> & { readonly other: string }): (n: number) => string {
+  const rules = new Intl.PluralRules(locale, { type: 'ordinal' });
+  return (n) => `${n}${suffixes[rules.select(n)] ?? suffixes.other}`;
+}
+
 /** Days as a customer says them: days up to two months, then months, then years. */
 function ageIn(days: number, units: { day: [string, string]; month: [string, string]; year: [string, string] }): string {
   if (days < 60) return `${days} ${plural(days, ...units.day)}`;
@@ -119,6 +135,7 @@ const en: MailCopy = {
   points: (n, formatted) => `${formatted} ${plural(n, 'point', 'points')}`,
   age: (days) => ageIn(days, { day: ['day', 'days'], month: ['month', 'months'], year: ['year', 'years'] }),
   months: (n) => `${n} ${plural(n, 'month', 'months')}`,
+  place: ordinal('en', { one: 'st', two: 'nd', few: 'rd', other: 'th' }),
   welcome: {
     subject: (brand) => `Welcome to ${brand}`,
     intro: (brand) => `Welcome to ${brand}'s loyalty programme: every purchase earns you points.`,
@@ -185,6 +202,14 @@ const en: MailCopy = {
     thanks: (brand) => `Thank you for staying with ${brand}.`,
     cta: 'Visit the shop',
   },
+  challenge: {
+    subject: (challenge, place, shared) => (shared ? `You share ${place} place in ${challenge}` : `You came ${place} in ${challenge}`),
+    body: (challenge, place, shared) =>
+      shared ? `The results of ${challenge} are in: you share ${place} place with others on the same score.` : `The results of ${challenge} are in: you came ${place}.`,
+    prize: (points) => `Your prize of ${points} is already in your account.`,
+    thanks: (brand) => `Congratulations from all of us at ${brand}!`,
+    cta: 'Visit the shop',
+  },
   footer: {
     service: (brand) => `You get this email because you are a member of ${brand}'s loyalty programme.`,
     marketing: (brand) => `You get this email because you said yes to news from ${brand}.`,
@@ -208,6 +233,7 @@ const sv: MailCopy = {
   points: (_n, formatted) => `${formatted} poäng`,
   age: (days) => ageIn(days, { day: ['dag', 'dagar'], month: ['månad', 'månader'], year: ['år', 'år'] }),
   months: (n) => `${n} ${plural(n, 'månad', 'månader')}`,
+  place: ordinal('sv', { one: ':a', other: ':e' }),
   welcome: {
     subject: (brand) => `Välkommen till ${brand}`,
     intro: (brand) => `Välkommen till ${brand}s kundklubb: varje köp ger dig poäng.`,
@@ -274,6 +300,14 @@ const sv: MailCopy = {
     thanks: (brand) => `Tack för att du är medlem hos ${brand}.`,
     cta: 'Till butiken',
   },
+  challenge: {
+    subject: (challenge, place, shared) => (shared ? `Du delar ${place} platsen i ${challenge}` : `Du kom på ${place} plats i ${challenge}`),
+    body: (challenge, place, shared) =>
+      shared ? `Resultatet i ${challenge} är klart: du delar ${place} platsen med andra som har lika många poäng.` : `Resultatet i ${challenge} är klart: du kom på ${place} plats.`,
+    prize: (points) => `Ditt pris, ${points}, finns redan på ditt konto.`,
+    thanks: (brand) => `Grattis från oss alla på ${brand}!`,
+    cta: 'Till butiken',
+  },
   footer: {
     service: (brand) => `Du får det här mejlet eftersom du är medlem i ${brand}s kundklubb.`,
     marketing: (brand) => `Du får det här mejlet eftersom du har sagt ja till nyheter från ${brand}.`,
@@ -297,6 +331,7 @@ const nb: MailCopy = {
   points: (_n, formatted) => `${formatted} poeng`,
   age: (days) => ageIn(days, { day: ['dag', 'dager'], month: ['måned', 'måneder'], year: ['år', 'år'] }),
   months: (n) => `${n} ${plural(n, 'måned', 'måneder')}`,
+  place: (n) => `${n}.`,
   welcome: {
     subject: (brand) => `Velkommen til ${brand}`,
     intro: (brand) => `Velkommen til kundeklubben til ${brand}: hvert kjøp gir deg poeng.`,
@@ -361,6 +396,14 @@ const nb: MailCopy = {
     subject: (perk) => `En ny fordel til deg: ${perk}`,
     body: (perk, months) => `Nå har du vært medlem i ${months}, og det gir deg en ny fordel: ${perk}.`,
     thanks: (brand) => `Takk for at du er medlem hos ${brand}.`,
+    cta: 'Til butikken',
+  },
+  challenge: {
+    subject: (challenge, place, shared) => (shared ? `Du deler ${place} plass i ${challenge}` : `Du kom på ${place} plass i ${challenge}`),
+    body: (challenge, place, shared) =>
+      shared ? `Resultatet i ${challenge} er klart: du deler ${place} plass med andre som har like mange poeng.` : `Resultatet i ${challenge} er klart: du kom på ${place} plass.`,
+    prize: (points) => `Premien din, ${points}, er allerede på kontoen din.`,
+    thanks: (brand) => `Gratulerer fra oss alle i ${brand}!`,
     cta: 'Til butikken',
   },
   footer: {

@@ -76,6 +76,11 @@ export const TEMPLATE_DATA = {
   expiry: z.object({ ...common, points: z.int().check(z.positive()), lastValidDate: day }),
   /** `perk.earned`: the perk's name comes from the client's configuration; escaped like any text. */
   perk: z.object({ ...common, perkName: text(300), afterMonths: z.int().check(z.positive()) }),
+  /**
+   * `challenge.completed`, for one winner: the challenge's name comes from the client's
+   * configuration (escaped like any text); `rank` is the place, `shared` when tied members hold it.
+   */
+  challenge: z.object({ ...common, challengeName: text(300), rank: z.int().check(z.positive()), prize: z.int().check(z.positive()), shared: z.optional(z.boolean()) }),
 } as const;
 
 export type RenderableKind = keyof typeof TEMPLATE_DATA;
@@ -240,6 +245,20 @@ const RENDERERS: { readonly [K in RenderableKind]: (data: TemplateData<K>, copy:
       ...(d.brand.websiteUrl ? ([{ type: 'button', text: copy.perk.cta, url: d.brand.websiteUrl }] as const) : []),
     ],
   }),
+  challenge: (d, copy, locale) => {
+    const place = copy.place(d.rank);
+    const shared = d.shared ?? false;
+    return {
+      subject: copy.challenge.subject(d.challengeName, place, shared),
+      blocks: [
+        { type: 'p', text: copy.greeting(d.firstName) },
+        { type: 'p', text: copy.challenge.body(d.challengeName, place, shared) },
+        { type: 'p', text: copy.challenge.prize(pointsText(d.prize, copy, locale)) },
+        { type: 'p', text: copy.challenge.thanks(d.brand.name) },
+        ...(d.brand.websiteUrl ? ([{ type: 'button', text: copy.challenge.cta, url: d.brand.websiteUrl }] as const) : []),
+      ],
+    };
+  },
 };
 
 const STYLE = {
