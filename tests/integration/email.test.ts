@@ -34,6 +34,18 @@ const profileOnly = async (bed: Testbed, customerId: string, email: string, extr
 const birthday = (bed: Testbed, customerId: string, date: string) =>
   bed.handlers['birthday-email'](busEvent('customer.birthday', { idempotencyKey: `birthday:${customerId}:${date}`, customerId, date, bonusPoints: 200 }, 'lojal'));
 
+/** The one mail sent to `to`: from the brand, with this subject and every line in both parts, and no unsubscribe headers (service mail). */
+async function expectOneServiceMail(outcomes: readonly unknown[], to: string, subject: string, lines: readonly string[]) {
+  expect(outcomes).toEqual([expect.objectContaining({ outcome: 'sent' })]);
+  const [mail, ...more] = await inboxOf(to);
+  expect(more).toEqual([]);
+  expect(mail).toMatchObject({ from: '"Lojal Demo Sport" <hello@demo.lojal.dev>', destination: { to: [to] }, subject });
+  for (const part of [mail!.body.html!, mail!.body.text!]) {
+    for (const line of lines) expect(part).toContain(line);
+  }
+  expect(header(mail!, 'List-Unsubscribe')).toBeUndefined();
+}
+
 const call = async (bed: Testbed, method: string, url: string, body?: string) => {
   const { pathname, searchParams } = new URL(url);
   const request = apiRequest(method, pathname, Object.fromEntries(searchParams));
@@ -534,14 +546,7 @@ describe('Perk mail', () => {
     const outcomes = await bed.drain();
 
     // Assess
-    expect(outcomes).toEqual([expect.objectContaining({ outcome: 'sent' })]);
-    const [mail, ...more] = await inboxOf(to);
-    expect(more).toEqual([]);
-    expect(mail).toMatchObject({ from: '"Lojal Demo Sport" <hello@demo.lojal.dev>', destination: { to: [to] }, subject });
-    for (const part of [mail!.body.html!, mail!.body.text!]) {
-      for (const line of lines) expect(part).toContain(line);
-    }
-    expect(header(mail!, 'List-Unsubscribe')).toBeUndefined();
+    await expectOneServiceMail(outcomes, to, subject, lines);
   });
 
   it('goes out once however often perk.earned is delivered, even all at once (the reference is the perk)', async () => {
@@ -675,14 +680,7 @@ describe('Challenge mail', () => {
     const outcomes = await bed.drain();
 
     // Assess
-    expect(outcomes).toEqual([expect.objectContaining({ outcome: 'sent' })]);
-    const [mail, ...more] = await inboxOf(to);
-    expect(more).toEqual([]);
-    expect(mail).toMatchObject({ from: '"Lojal Demo Sport" <hello@demo.lojal.dev>', destination: { to: [to] }, subject });
-    for (const part of [mail!.body.html!, mail!.body.text!]) {
-      for (const line of lines) expect(part).toContain(line);
-    }
-    expect(header(mail!, 'List-Unsubscribe')).toBeUndefined();
+    await expectOneServiceMail(outcomes, to, subject, lines);
   });
 
   it('mails every winner exactly once when the result is delivered twice and published again, tied winners sharing their place', async () => {
