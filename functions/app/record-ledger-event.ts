@@ -182,9 +182,10 @@ export function planLedgerCommit(
 
   const storedMark = snapshot.state?.wokeAt !== undefined ? Date.parse(snapshot.state.wokeAt) : undefined;
   const lowered = watermarkAfter(noticesBefore, noticesAfter, storedMark);
+  const joinedAt = earliest(options.joinedAt, snapshot.state?.joinedAt);
+  const leftAt = earliest(options.leftAt, snapshot.state?.leftAt);
   // A deleted member is sent nothing more: their notices are passed over with the watermark.
-  const deleted = earliest(options.leftAt, snapshot.state?.leftAt) !== undefined;
-  const send = writer === 'job' && !deleted ? noticesToSend(noticesAfter, lowered, nowMs) : [];
+  const send = writer === 'job' && leftAt === undefined ? noticesToSend(noticesAfter, lowered, nowMs) : [];
   const mark = writer === 'job' ? nowMs : lowered;
   const wake = nextWakeAt(after, noticesAfter, mark);
 
@@ -239,8 +240,6 @@ export function planLedgerCommit(
   const pooled = config.accounts.pooling === 'pool' ? (accountId ?? snapshot.state?.accountId) : undefined;
   const contribution = (entry?.delta ?? 0) + (correction?.delta ?? 0);
   const account = pooled !== undefined && (entry !== undefined || contribution !== 0) ? { accountId: pooled, delta: contribution } : undefined;
-  const joinedAt = earliest(options.joinedAt, snapshot.state?.joinedAt);
-  const leftAt = earliest(options.leftAt, snapshot.state?.leftAt);
   const timeline = input
     ? timelineChangesOf(config, customerId, snapshot, input, { timeZone, nowMs, leftAt }).filter((c) => !options.movedSlots?.has(slotOf(c.item)))
     : [];
