@@ -59,7 +59,7 @@ export interface ChallengesBenchResult {
       readonly rows: number;
       /** Index items the board Query read (`ScannedCount`) per row returned. */
       readonly itemsReadPerRow: number;
-      /** Every DynamoDB request per leaderboard request (the board Query and the result's GetItem). */
+      /** Every DynamoDB request per leaderboard request (the board Query; the result's GetItem only once the challenge is closed). */
       readonly roundTrips: number;
       readonly calls: Record<string, number>;
       readonly queriesPerSecond: number;

@@ -169,9 +169,11 @@ export function createMemberApi(deps: MemberApiDeps): MemberApiHandler {
       const query = LeaderboardQuerySchema.safeParse(event.queryStringParameters ?? {});
       if (!query.success) throw ValidationError.fromZod(query.error, 'query');
       const start = decodeBoardCursor(query.data.cursor, challengeId);
+      const status = challengeStatus(challenge, deps.config, deps.clock.now().getTime());
       const [page, result, member] = await Promise.all([
         challengeStore.board(challengeId, query.data.limit, start?.key),
-        challengeStore.readResult(challengeId),
+        // Only a closed challenge can have a result: the board alone while it runs.
+        status === 'closed' ? challengeStore.readResult(challengeId) : undefined,
         query.data.customerId === undefined ? undefined : placeOf(challengeId, query.data.customerId),
       ]);
       const { placed, next } = placeRows(page.rows, start?.position ?? BOARD_START);
@@ -180,7 +182,7 @@ export function createMemberApi(deps: MemberApiDeps): MemberApiHandler {
       return {
         challengeId,
         name: challenge.name,
-        status: challengeStatus(challenge, deps.config, deps.clock.now().getTime()),
+        status,
         startsAt: iso(times.startsAt),
         scoringClosesAt: iso(times.scoringClosesAt),
         resultsAt: iso(times.resultsAt),
