@@ -9,6 +9,7 @@ import { ChallengeCompletedSchema } from '../../functions/contract/lojal-events'
 import { createHandlers } from '../../functions/handlers/registry';
 import type { BusEvent, Clock } from '../../functions/runtime/ports';
 import { apiRequest } from '../support/api';
+import { JANUARY_NEWCOMERS } from '../support/challenges';
 import { createTestTable } from '../support/dynamo';
 import { busEvent, manualClock, socksOrder, testDeps } from '../support/deps';
 import { RecordingPublisher } from '../support/timeline';
@@ -17,15 +18,7 @@ const config: ProgramConfig = parseProgramConfig(
   {
     ...demo,
     challenges: [
-      {
-        id: 'newcomers',
-        name: 'January newcomers',
-        start: '2027-01-01T00:00:00+01:00',
-        end: '2027-02-01T00:00:00+01:00',
-        entrants: 'joined',
-        firstDays: 30,
-        prizes: [1000, 500, 250],
-      },
+      JANUARY_NEWCOMERS,
       { id: 'sprint', name: 'Spring sprint', start: '2027-03-01T00:00:00+01:00', end: '2027-04-01T00:00:00+02:00', prizes: [300] },
     ],
   },

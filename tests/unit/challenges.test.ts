@@ -11,16 +11,9 @@ import {
   type BoardRow,
 } from '../../functions/domain/challenges';
 import { foldLedger, type LedgerInput } from '../../functions/domain/points';
+import { JANUARY_NEWCOMERS } from '../support/challenges';
 
-const newcomers = {
-  id: 'newcomers',
-  name: 'January newcomers',
-  start: '2027-01-01T00:00:00+01:00',
-  end: '2027-02-01T00:00:00+01:00',
-  entrants: 'joined',
-  firstDays: 30,
-  prizes: [1000, 500, 250],
-} as const;
+const newcomers = JANUARY_NEWCOMERS;
 const sprint = { id: 'spring-sprint', name: 'Spring sprint', start: '2027-03-01T00:00:00+01:00', end: '2027-04-01T00:00:00+02:00', prizes: [300] };
 const config = parseProgramConfig({ ...demo, challenges: [newcomers, sprint] }, 'challenges');
 const [NEWCOMERS, SPRINT] = config.challenges as [(typeof config.challenges)[number], (typeof config.challenges)[number]];

@@ -1,4 +1,4 @@
-import { advanceWatermark, readWatermark } from './common';
+import { advanceWatermark, type IndexPageCost, readWatermark } from './common';
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { CalendarEntry, CalendarKind, FoundEntry, IndexRead, LocalDate } from '../../domain/calendar';
 import { monthDayOf } from '../../domain/calendar';
@@ -53,11 +53,8 @@ export function calendarChanges(
   return { puts, deletes };
 }
 
-export interface CalendarPage {
+export interface CalendarPage extends IndexPageCost {
   readonly entries: FoundEntry[];
-  /** Index items DynamoDB read for this page (`ScannedCount`): the cost of the page. */
-  readonly read: number;
-  readonly cursor?: Record<string, unknown>;
 }
 
 

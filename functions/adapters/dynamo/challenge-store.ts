@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { BoardRow, Winner } from '../../domain/challenges';
-import { isConditionFailure } from './common';
+import { type IndexPageCost, isConditionFailure } from './common';
 import { boardAbove, boardPk, challengeResultKey, challengeScoreSk, memberPk } from './keys';
 
 /** A decided challenge: the winners frozen when it was decided, and whether they were announced. */
@@ -12,11 +12,8 @@ export interface ChallengeResult {
   readonly status: 'awarding' | 'published';
 }
 
-export interface BoardPage {
+export interface BoardPage extends IndexPageCost {
   readonly rows: BoardRow[];
-  /** Index items read. */
-  readonly read: number;
-  readonly cursor?: Record<string, unknown>;
 }
 
 /**

@@ -5,6 +5,14 @@ import { memberPk } from './keys';
 /** Building blocks every DynamoDB adapter shares: one copy of each. */
 
 /** A write's condition did not hold (the SDK class, or its name when the class comes from another copy of the SDK). */
+/** What every page of an index read reports besides its items: what it cost and where to go on. */
+export interface IndexPageCost {
+  /** Index items DynamoDB read for this page (`ScannedCount`): the cost of the page. */
+  readonly read: number;
+  /** Where the next page starts; absent on the last page. */
+  readonly cursor?: Record<string, unknown>;
+}
+
 export function isConditionFailure(error: unknown): boolean {
   return error instanceof ConditionalCheckFailedException || (error as { name?: string }).name === 'ConditionalCheckFailedException';
 }

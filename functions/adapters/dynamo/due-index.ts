@@ -1,4 +1,5 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { IndexPageCost } from './common';
 
 /** The sparse `due` GSI (`duePk` / `dueSk`), defined in table-definition.ts. */
 export const DUE_INDEX = 'due';
@@ -9,11 +10,8 @@ export interface DueKey {
   readonly sk: string;
 }
 
-export interface DueIndexPage {
+export interface DueIndexPage extends IndexPageCost {
   readonly keys: DueKey[];
-  /** Index items DynamoDB read for this page (`ScannedCount`): the cost of the page. */
-  readonly read: number;
-  readonly cursor?: Record<string, unknown>;
 }
 
 /**
