@@ -7,7 +7,7 @@ import type { BusEventHandler } from '../functions/handlers/registry';
 import { ValidationError } from '../functions/runtime/errors';
 import type { BusEvent, Clock, LoggerPort } from '../functions/runtime/ports';
 import type { InMemoryDeadLetterQueue } from './dead-letters';
-import { compileEventPattern, type EventMatcher } from './event-pattern';
+import { compileEventPattern, type EventMatcher } from '../functions/domain/event-pattern';
 import { type PutEventsRequestEntry, type PutEventsResult, type PutEventsResultEntry, toBusEvent } from './put-events';
 import type { WorkTracker } from './work-tracker';
 

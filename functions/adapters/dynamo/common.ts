@@ -1,10 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { memberPk } from './keys';
 
 /** Building blocks every DynamoDB adapter shares: one copy of each. */
 
-/** A write's condition did not hold (the SDK class, or its name when the class comes from another copy of the SDK). */
 /** What every page of an index read reports besides its items: what it cost and where to go on. */
 export interface IndexPageCost {
   /** Index items DynamoDB read for this page (`ScannedCount`): the cost of the page. */
@@ -13,8 +12,30 @@ export interface IndexPageCost {
   readonly cursor?: Record<string, unknown>;
 }
 
+/** A write's condition did not hold (the SDK class, or its name when the class comes from another copy of the SDK). */
 export function isConditionFailure(error: unknown): boolean {
   return error instanceof ConditionalCheckFailedException || (error as { name?: string }).name === 'ConditionalCheckFailedException';
+}
+
+/** The single-item conditional writes of the document client (a transaction cancels differently: see `runGuardedTransaction`). */
+export type ConditionalWriteCommand = PutCommand | UpdateCommand | DeleteCommand;
+
+/**
+ * Sends one conditional write: `true` when it was written, `false` when its condition did not
+ * hold. Every other failure (throttling, a timeout) is thrown, so the caller's retry decides.
+ * The one copy of try / isConditionFailure / rethrow.
+ */
+export async function conditionalWrite(doc: DynamoDBDocumentClient, command: ConditionalWriteCommand): Promise<boolean> {
+  try {
+    // Each member of the union is sent on its own overload: the client has no send(union).
+    if (command instanceof PutCommand) await doc.send(command);
+    else if (command instanceof UpdateCommand) await doc.send(command);
+    else await doc.send(command);
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
 }
 
 /** A job's progress marker: one item whose `field` only ever moves forward (ISO dates and months sort as strings). */
@@ -31,19 +52,17 @@ export async function readWatermark(doc: DynamoDBDocumentClient, tableName: stri
 
 /** Moves the watermark forward to `value`; never back, whichever of two concurrent runs writes last. */
 export async function advanceWatermark(doc: DynamoDBDocumentClient, tableName: string, mark: Watermark, value: string, now: Date): Promise<void> {
-  try {
-    await doc.send(
-      new PutCommand({
-        TableName: tableName,
-        Item: { ...mark.key, type: 'watermark', [mark.field]: value, updatedAt: now.toISOString() },
-        ConditionExpression: 'attribute_not_exists(pk) OR #field < :value',
-        ExpressionAttributeNames: { '#field': mark.field },
-        ExpressionAttributeValues: { ':value': value },
-      }),
-    );
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-  }
+  // A failed condition means another run already moved it as far or further.
+  await conditionalWrite(
+    doc,
+    new PutCommand({
+      TableName: tableName,
+      Item: { ...mark.key, type: 'watermark', [mark.field]: value, updatedAt: now.toISOString() },
+      ConditionExpression: 'attribute_not_exists(pk) OR #field < :value',
+      ExpressionAttributeNames: { '#field': mark.field },
+      ExpressionAttributeValues: { ':value': value },
+    }),
+  );
 }
 
 /** Every item of a member whose sort key starts with `prefix`, in key order (one paginated Query). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ROUTES, type Route, routePattern } from '../../functions/contract/routes';
 import { LOJAL_DETAIL_TYPES, WEBSHOP_DETAIL_TYPES } from '../../functions/contract/events';
-import { compileEventPattern, InvalidEventPatternError, matchesEventPattern } from '../../local/event-pattern';
+import { compileEventPattern, InvalidEventPatternError, matchesEventPattern } from '../../functions/domain/event-pattern';
 import { demoConfig } from '../support/deps';
 
 /*

@@ -1,4 +1,4 @@
-import type { EventPattern } from '../functions/contract/routes';
+import type { EventPattern } from '../contract/routes';
 
 /**
  * EventBridge event-pattern matching for the local copy, so an event reaches exactly the
