@@ -75,7 +75,7 @@ export function compileRouter<Routes extends readonly MemberApiRouteSpec[]>(
     const route = keyed && rawParams(keyed, raw) ? keyed : compiled.find((r) => r.method === method && rawParams(r, raw) !== undefined);
     if (!route) return undefined;
     const params = rawParams(route, raw) ?? {};
-    return { operation: route.operation, run: () => route.run({ params: decodeParams(params), event }) };
+    return { operation: route.operation, run: async () => route.run({ params: decodeParams(params), event }) };
   };
 }
 
