@@ -54,7 +54,7 @@ export interface MemberApiProps {
   readonly throttle?: MemberApiThrottle;
   /** How long the access log keeps requests. @default one month */
   readonly accessLogRetention?: RetentionDays;
-  /** @default MEMBER_API_ROUTES from functions/api/member-api.ts */
+  /** @default MEMBER_API_ROUTES from functions/api/routes.ts */
   readonly routes?: readonly MemberApiRouteSpec[];
 }
 

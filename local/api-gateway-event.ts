@@ -3,7 +3,7 @@ import { MEMBER_API_ROUTES } from '../functions/api/routes';
 
 /**
  * Turns local HTTP requests into the events API Gateway gives the member API. The routes are
- * the member API's own list (`MEMBER_API_ROUTES`, functions/api/member-api.ts), the one the
+ * the member API's own list (`MEMBER_API_ROUTES`, functions/api/routes.ts), the one the
  * CDK HTTP API uses too, so the local server answers exactly the paths AWS would. Route keys
  * use API Gateway's syntax (`GET /v1/members/{customerId}`).
  */
