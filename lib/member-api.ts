@@ -17,7 +17,7 @@ import { AccountRootPrincipal, Grant, type IGrantable, type IPrincipal, Role } f
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { MEMBER_API_ROUTES } from '../functions/api/member-api';
+import { MEMBER_API_ROUTES } from '../functions/api/routes';
 import {
   DEFAULT_MEMBER_API_THROTTLE,
   MEMBER_API_FUNCTION,
@@ -54,7 +54,7 @@ export interface MemberApiProps {
   readonly throttle?: MemberApiThrottle;
   /** How long the access log keeps requests. @default one month */
   readonly accessLogRetention?: RetentionDays;
-  /** @default MEMBER_API_ROUTES from functions/api/member-api.ts */
+  /** @default MEMBER_API_ROUTES from functions/api/routes.ts */
   readonly routes?: readonly MemberApiRouteSpec[];
 }
 

@@ -1,9 +1,9 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { MEMBER_API_ROUTES } from '../functions/api/member-api';
+import { MEMBER_API_ROUTES } from '../functions/api/routes';
 
 /**
  * Turns local HTTP requests into the events API Gateway gives the member API. The routes are
- * the member API's own list (`MEMBER_API_ROUTES`, functions/api/member-api.ts), the one the
+ * the member API's own list (`MEMBER_API_ROUTES`, functions/api/routes.ts), the one the
  * CDK HTTP API uses too, so the local server answers exactly the paths AWS would. Route keys
  * use API Gateway's syntax (`GET /v1/members/{customerId}`).
  */
@@ -23,7 +23,8 @@ export interface RouteMatch {
 
 /**
  * Finds the route for a method and raw path the way API Gateway does: literal segments match
- * exactly, `{name}` matches one non-empty segment and is URL-decoded into `pathParameters`.
+ * exactly, `{name}` matches one non-empty segment and is URL-decoded into `pathParameters`
+ * (kept as sent when it is not valid percent-encoding).
  */
 export function matchMemberApiRoute(method: string, rawPath: string, routes: readonly MemberApiRoute[] = MEMBER_API_ROUTES): RouteMatch | undefined {
   const segments = rawPath.split('/');
@@ -37,10 +38,12 @@ export function matchMemberApiRoute(method: string, rawPath: string, routes: rea
       const name = /^\{(\w+)\}$/.exec(part)?.[1];
       if (name === undefined) return part === segment;
       if (segment === '') return false;
+      // A malformed percent-encoding still matches (API Gateway matches raw segments): the
+      // parameter stays as sent, and the handler answers 400 naming it.
       try {
         pathParameters[name] = decodeURIComponent(segment);
       } catch {
-        return false;
+        pathParameters[name] = segment;
       }
       return true;
     });

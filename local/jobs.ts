@@ -4,8 +4,16 @@ import { challengeResultsJob } from '../functions/app/challenge-results';
 import { ledgerSweeperJob } from '../functions/app/ledger-sweeper';
 import { deferredMailReleaseJob } from '../functions/app/release-deferred-mail';
 import { timelineSweeperJob } from '../functions/app/sweep-due-items';
-import type { LocalJobContext } from './local-copy';
+import type { HandlerDeps } from '../functions/handlers/registry';
+import type { PutEventsRequestEntry, PutEventsResult } from './put-events';
 import type { ScheduledJob } from './schedule';
+
+/** What scheduled jobs get: the handlers' dependencies and a way to put Lojal's own events. */
+export interface LocalJobContext {
+  readonly deps: HandlerDeps;
+  /** Puts events as Lojal (Source `lojal`), through the same rules as webshop events. */
+  readonly publish: (entries: readonly PutEventsRequestEntry[]) => PutEventsResult;
+}
 
 /**
  * The scheduled jobs the deployed stack runs, registered on the local scheduler with the same

@@ -13,7 +13,7 @@ import { LocalClock } from './clock';
 import { InMemoryDeadLetterQueue } from './dead-letters';
 import { parseDuration } from './duration';
 import { createRequestListener } from './http-server';
-import { lojalJobs } from './jobs';
+import { type LocalJobContext, lojalJobs } from './jobs';
 import { createLocalMail, type LocalMail } from './mail';
 import { parsePutEventsRequest, type PutEventsRequestEntry, type PutEventsResult } from './put-events';
 import { type MoveReport, type ScheduledJob, Scheduler } from './schedule';
@@ -32,12 +32,8 @@ export const DEFAULT_PORT = 4010;
 export const DEFAULT_SES_PORT = 8005;
 export const DEFAULT_DYNAMODB_PORT = 8000;
 
-/** What scheduled jobs get: the handlers' dependencies and a way to put Lojal's own events. */
-export interface LocalJobContext {
-  readonly deps: HandlerDeps;
-  /** Puts events as Lojal (Source `lojal`), through the same rules as webshop events. */
-  readonly publish: (entries: readonly PutEventsRequestEntry[]) => PutEventsResult;
-}
+// Defined beside the jobs, so local/jobs.ts need not import this file (no import cycle).
+export type { LocalJobContext } from './jobs';
 
 export interface LocalCopyOptions {
   /** The validated client configuration. @default clients/demo.ts */

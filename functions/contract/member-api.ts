@@ -2,7 +2,7 @@
  * The member API's deployment contract, shared by the CDK construct (lib/member-api.ts), the
  * client configuration schema, the Lambda entries and the tests. Free of zod and the AWS SDK,
  * so anything may import it. The routes themselves are `MEMBER_API_ROUTES`
- * (functions/api/member-api.ts).
+ * (functions/api/routes.ts).
  */
 
 /**
@@ -54,7 +54,7 @@ export const DEFAULT_MEMBER_API_THROTTLE: MemberApiThrottle = { rateLimit: 50, b
  */
 export type MemberApiRouteAuth = 'member' | 'public';
 
-/** The shape of a `MEMBER_API_ROUTES` entry (functions/api/member-api.ts), as the CDK construct reads it. */
+/** The shape of a `MEMBER_API_ROUTES` entry (functions/api/routes.ts), as the CDK construct reads it. */
 export interface MemberApiRouteSpec {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** API Gateway route syntax, e.g. `/v1/members/{customerId}/ledger`. */

@@ -18,7 +18,7 @@ import { CustomerAnniversarySchema, CustomerBirthdaySchema } from '../contract/l
 import type { HandlerName } from '../contract/routes';
 import { ValidationError } from '../runtime/errors';
 import { busEventHandler } from '../runtime/event-handler';
-import { createEmailHandlers, type EmailPorts } from './email-handlers';
+import { createEmailHandlers, type EmailHandlerName, type EmailPorts } from './email-handlers';
 import type { BusEvent, DeadLetterSink, LojalDeps } from '../runtime/ports';
 
 /** Everything a handler needs; Lambda, the local copy and tests each build one. */
@@ -32,6 +32,14 @@ export type BusEventHandler = (event: BusEvent) => Promise<void>;
 
 /** One handler per route (contract/routes.ts): parse → business step → effects through the stores. */
 export function createHandlers(deps: HandlerDeps): Record<HandlerName, BusEventHandler> {
+  return { ...createEmailHandlers(deps), ...createMemberHandlers(deps) };
+}
+
+/** The routes that are not mail (points, profiles, the timeline): what one Lambda of theirs builds, without the mail handlers. */
+export type MemberHandlerName = Exclude<HandlerName, EmailHandlerName>;
+
+/** The handlers of the member's points, profile and timeline, sharing one set of stores and one ledger cache. */
+export function createMemberHandlers(deps: HandlerDeps): Record<MemberHandlerName, BusEventHandler> {
   const ledger = new LedgerStore(deps.dynamo, deps.tableName);
   const profiles = new ProfileStore(deps.dynamo, deps.tableName);
   // Wall-clock TTL: the cache is about this container's memory, not business time.
@@ -63,8 +71,6 @@ export function createHandlers(deps: HandlerDeps): Record<HandlerName, BusEventH
   };
 
   return {
-    ...createEmailHandlers(deps),
-
     'customer-registered': busEventHandler(deps, CustomerRegisteredSchema, async (d) => {
       const { customerId, registeredAt, ...values } = d;
       const outcome = await updateProfile(profiles, customerId, { type: 'set', at: Date.parse(registeredAt), values: { ...values, registeredAt } }, profileOptions);

@@ -1,5 +1,5 @@
-import { createHandlers } from '../handlers/registry';
+import { createMemberHandlers } from '../handlers/registry';
 import { deps, lambdaHandler } from './bootstrap';
 
 /** Lambda entry point of the `activity-completed` route (functions/contract/routes.ts). */
-export const handler = lambdaHandler(createHandlers(deps)['activity-completed']);
+export const handler = lambdaHandler(createMemberHandlers(deps)['activity-completed']);

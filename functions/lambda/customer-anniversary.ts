@@ -1,5 +1,5 @@
-import { createHandlers } from '../handlers/registry';
+import { createMemberHandlers } from '../handlers/registry';
 import { deps, lambdaHandler } from './bootstrap';
 
 /** Lambda entry point of the `customer-anniversary` route (functions/contract/routes.ts). */
-export const handler = lambdaHandler(createHandlers(deps)['customer-anniversary']);
+export const handler = lambdaHandler(createMemberHandlers(deps)['customer-anniversary']);

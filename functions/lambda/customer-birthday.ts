@@ -1,5 +1,5 @@
-import { createHandlers } from '../handlers/registry';
+import { createMemberHandlers } from '../handlers/registry';
 import { deps, lambdaHandler } from './bootstrap';
 
 /** Lambda entry point of the `customer-birthday` route (functions/contract/routes.ts). */
-export const handler = lambdaHandler(createHandlers(deps)['customer-birthday']);
+export const handler = lambdaHandler(createMemberHandlers(deps)['customer-birthday']);

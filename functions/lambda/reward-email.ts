@@ -1,6 +1,6 @@
-import { createHandlers } from '../handlers/registry';
+import { createEmailHandlers } from '../handlers/email-handlers';
 import { deps, lambdaHandler } from './bootstrap';
 import { emailPorts } from './email-queue';
 
 /** Lambda entry point of the `reward-email` route (functions/contract/routes.ts): queues the mail request. */
-export const handler = lambdaHandler(createHandlers({ ...deps, email: emailPorts })['reward-email']);
+export const handler = lambdaHandler(createEmailHandlers({ ...deps, email: emailPorts })['reward-email']);

@@ -98,7 +98,7 @@ export interface MailCopy {
   };
   /** Names of common activities; an activity without one is shown by its configured name. */
   readonly activities: Readonly<Record<string, string>>;
-  /** The pages the links in mail open (functions/api/mail-api.ts). */
+  /** The pages the links in mail open (functions/api/member/mail-pages.ts). */
   readonly pages: {
     readonly unsubscribeTitle: string;
     readonly unsubscribeQuestion: (brand: string) => string;

@@ -1,0 +1,33 @@
+import * as z from 'zod/mini';
+import { escapeHtml } from '../../domain/email/escape';
+import type { Operation } from '../router';
+import type { MemberApiContext } from './context';
+import type { MailPages } from './mail-pages';
+
+const CheckinQuerySchema = z.object({
+  t: z.optional(z.string().check(z.maxLength(200))),
+  order: z.string().check(z.minLength(1), z.maxLength(200)),
+  score: z.coerce.number().check(z.int(), z.minimum(0), z.maximum(10)),
+});
+
+/** `GET /v1/members/{customerId}/checkin` (public, signed link): the score chosen, with the button that POSTs it. */
+export function showCheckinAnswer(_context: MemberApiContext, pages: MailPages): Operation<'customerId'> {
+  return async ({ params: { customerId }, event }) => {
+    const query = CheckinQuerySchema.safeParse(event.queryStringParameters ?? {});
+    if (!query.success || !pages.verified('checkin', customerId, query.data.order, query.data.t)) return pages.invalid(customerId);
+    const copy = await pages.copyFor(customerId);
+    return pages.page(200, copy.pages.checkinButton, `<p>${escapeHtml(copy.pages.checkinChosen(query.data.score))}</p>${pages.form(event, copy.pages.checkinButton)}`);
+  };
+}
+
+/** `POST /v1/members/{customerId}/checkin` (public, signed link): records the answer (0–10) to an order's check-in; answering again replaces it. */
+export function answerCheckin({ deps, mail }: MemberApiContext, pages: MailPages): Operation<'customerId'> {
+  return async ({ params: { customerId }, event }) => {
+    const query = CheckinQuerySchema.safeParse(event.queryStringParameters ?? {});
+    if (!query.success || !pages.verified('checkin', customerId, query.data.order, query.data.t)) return pages.invalid(customerId);
+    await mail.recordCheckinAnswer(customerId, query.data.order, query.data.score, deps.clock.now());
+    deps.metrics.addMetric('CheckinAnswers', 'Count', 1);
+    const copy = await pages.copyFor(customerId);
+    return pages.page(200, copy.pages.checkinThanks, `<p>${escapeHtml(copy.pages.checkinThanks)}</p>`);
+  };
+}

@@ -1,0 +1,34 @@
+import { ChallengeStore } from '../../adapters/dynamo/challenge-store';
+import { LedgerStore } from '../../adapters/dynamo/ledger-store';
+import { MailStore } from '../../adapters/dynamo/mail-store';
+import { PagedLists } from '../../adapters/dynamo/paged-lists';
+import { ProfileStore } from '../../adapters/dynamo/profile-store';
+import { TimelineStore } from '../../adapters/dynamo/timeline-store';
+import type { HandlerDeps } from '../../handlers/registry';
+
+/** What the member API needs: the handlers' dependencies without a dead-letter sink (a bad request is answered, not queued). */
+export type MemberApiDeps = Omit<HandlerDeps, 'deadLetters'>;
+
+/** The stores the operations share, built once per handler (per execution environment in Lambda). */
+export interface MemberApiContext {
+  readonly deps: MemberApiDeps;
+  readonly ledger: LedgerStore;
+  readonly profiles: ProfileStore;
+  readonly timeline: TimelineStore;
+  readonly challenges: ChallengeStore;
+  readonly mail: MailStore;
+  readonly lists: PagedLists;
+}
+
+export function memberApiContext(deps: MemberApiDeps): MemberApiContext {
+  return {
+    deps,
+    ledger: new LedgerStore(deps.dynamo, deps.tableName),
+    profiles: new ProfileStore(deps.dynamo, deps.tableName),
+    timeline: new TimelineStore(deps.dynamo, deps.tableName),
+    challenges: new ChallengeStore(deps.dynamo, deps.tableName),
+    mail: new MailStore(deps.dynamo, deps.tableName),
+    lists: new PagedLists(deps.dynamo, deps.tableName),
+  };
+}
+

@@ -1,0 +1,48 @@
+import { calendarEntriesOf, localDateAt, perksHeld } from '../../domain/calendar';
+import { challengeStatus, scoringWindow } from '../../domain/challenges';
+import { memberFiguresFromView, memberFiguresOf } from '../../domain/member-view';
+import { foldLedger } from '../../domain/points';
+import { NotFoundError } from '../../runtime/errors';
+import type { Operation } from '../router';
+import type { MemberApiContext } from './context';
+
+/** `GET /v1/members/{customerId}`: balance, tier, perks, the B2B pool and the member's challenges. */
+export function getMember({ deps, ledger, profiles }: MemberApiContext): Operation<'customerId'> {
+  return async ({ params: { customerId } }) => {
+    const now = deps.clock.now().getTime();
+    const [state, stored] = await Promise.all([ledger.readState(customerId), profiles.get(customerId, false)]);
+    if (!state && !stored) throw new NotFoundError(`no member ${customerId}`);
+    // From the view the last ledger write stored, one item; when it cannot tell (a review or an
+    // expiry has come since), the whole ledger folded to now: a review applies at once.
+    const figures =
+      (state?.view ? memberFiguresFromView(deps.config, state.view, now) : undefined) ??
+      memberFiguresOf(deps.config, foldLedger(deps.config, (await ledger.read(customerId)).entries.map((e) => e.input), { asOf: now }), now);
+    // Tenure perks from the registration's local date, as of the client's local today (the
+    // day the calendar job emits `perk.earned`); a deleted member holds none.
+    const anniversary = calendarEntriesOf(stored?.profile, deps.config.timeZone).find((e) => e.kind === 'anniversary');
+    const perks = perksHeld(anniversary?.date, localDateAt(now, deps.config.timeZone), deps.config.perks);
+    // B2B pooling: the account the member's points are pooled on (the profile's, else the one
+    // the last pooled write recorded) and its pool, all members' contributions together.
+    const accountId = stored?.profile.values.accountId ?? state?.accountId;
+    const pool = deps.config.accounts.pooling === 'pool' && accountId !== undefined ? await ledger.readAccount(accountId, false) : undefined;
+    const account =
+      deps.config.accounts.pooling === 'pool' && accountId !== undefined
+        ? { accountId, pooledPoints: pool?.pooledPoints ?? 0, members: pool?.members ?? [] }
+        : undefined;
+    return {
+      customerId,
+      ...figures,
+      accountId: accountId ?? null,
+      ...(account ? { account } : {}),
+      perks,
+      // The challenges the member takes part in, with the score their leaderboard shows.
+      challenges: deps.config.challenges
+        .filter((c) => {
+          const joinedAt = state?.joinedAt;
+          const membership = { ...(joinedAt ? { joinedAt: Date.parse(joinedAt) } : {}), deleted: state?.leftAt !== undefined };
+          return scoringWindow(c, membership) !== null || (state?.challengeScores?.[c.id] ?? 0) > 0;
+        })
+        .map((c) => ({ challengeId: c.id, name: c.name, status: challengeStatus(c, deps.config, now), score: state?.challengeScores?.[c.id] ?? 0 })),
+    };
+  };
+}

@@ -1,0 +1,29 @@
+import type { MemberApiRouteSpec } from '../contract/member-api';
+
+/**
+ * The member API's routes (PRODUCT.md §3), the one definition the CDK HTTP API (lib/member-api.ts),
+ * the handler's router (functions/api/router.ts) and the local copy's HTTP server all read. Each
+ * path parameter is named for what it is. In AWS a route needs the shop's credentials unless it
+ * says `auth: 'public'` (email links; see `MemberApiRouteAuth`). Free of the handler's code, so
+ * importing the routes does not import the API.
+ */
+export const MEMBER_API_ROUTES = [
+  { method: 'GET', path: '/v1/members/{customerId}', operation: 'getMember' },
+  { method: 'GET', path: '/v1/members/{customerId}/ledger', operation: 'getLedger' },
+  { method: 'GET', path: '/v1/members/{customerId}/timeline', operation: 'getTimeline' },
+  { method: 'POST', path: '/v1/members/{customerId}/redemptions', operation: 'redeem' },
+  // A B2B account's pool (`accounts.pooling: 'pool'`).
+  { method: 'GET', path: '/v1/accounts/{accountId}', operation: 'getAccount' },
+  // A challenge's leaderboard, best first (functions/domain/challenges.ts).
+  { method: 'GET', path: '/v1/challenges/{challengeId}/leaderboard', operation: 'getLeaderboard' },
+  // The sent-mail log, and the pages the links in mail open: public, as a mail client cannot
+  // carry credentials; they prove themselves by their HMAC signature (functions/domain/email/links.ts).
+  { method: 'GET', path: '/v1/members/{customerId}/messages', operation: 'getMessages' },
+  { method: 'GET', path: '/v1/members/{customerId}/unsubscribe', operation: 'showUnsubscribe', auth: 'public' },
+  { method: 'POST', path: '/v1/members/{customerId}/unsubscribe', operation: 'unsubscribe', auth: 'public' },
+  { method: 'GET', path: '/v1/members/{customerId}/checkin', operation: 'showCheckinAnswer', auth: 'public' },
+  { method: 'POST', path: '/v1/members/{customerId}/checkin', operation: 'answerCheckin', auth: 'public' },
+] as const satisfies readonly MemberApiRouteSpec[];
+
+export type MemberApiRoute = (typeof MEMBER_API_ROUTES)[number];
+export type MemberApiOperation = MemberApiRoute['operation'];
