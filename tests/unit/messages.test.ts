@@ -72,7 +72,7 @@ describe('Function: renderMessage', () => {
       logoUrl: 'https://cdn.example.com/logo.png',
       colors: { background: '#101010', card: '#fafafa', text: '#222222', muted: '#666666', accent: '#0a7d3b', accentText: '#ffffff' },
       fontStack: 'Georgia, serif',
-      footerText: 'Kundservice: 09–17',
+      footerText: { sv: 'Kundservice: 09–17' },
       postalAddress: 'Storgatan 1, 111 22 Stockholm',
     };
     const mail = renderClientMail({ messages: DEFAULT_MESSAGES, theme }, 'expiry', 'sv', { brand, points: 10, lastValidDate: '2027-03-31' });

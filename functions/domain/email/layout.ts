@@ -22,8 +22,8 @@ export interface MailTheme {
   };
   /** A CSS font stack, e.g. `Helvetica, Arial, sans-serif`. */
   readonly fontStack: string;
-  /** A line under every mail, e.g. customer service hours, in the mail's language. */
-  readonly footerText?: string | undefined;
+  /** A line under every mail by language (`sv`), e.g. customer service hours. */
+  readonly footerText?: Readonly<Record<string, string>> | undefined;
   /** The sender's postal address (CAN-SPAM asks for it in marketing mail); shown in every footer. */
   readonly postalAddress?: string | undefined;
 }
@@ -119,9 +119,10 @@ export function layoutMail(input: LayoutInput): RenderedMail {
   const mark = theme.logoUrl ? `<img src="${e(theme.logoUrl)}" alt="${brandName}" height="40" style="display:block;height:40px;border:0;">` : brandName;
   const brandHtml = brand.websiteUrl ? `<a href="${e(brand.websiteUrl)}" style="color:${c.text};text-decoration:none;">${mark}</a>` : mark;
   const why = input.footerReason;
+  const footerText = theme.footerText?.[input.locale.toLowerCase().split('-')[0] ?? ''];
   const footerLines = [
     `${e(why)}${input.unsubscribeUrl ? ` <a href="${e(input.unsubscribeUrl)}" style="color:${c.muted};">${e(input.unsubscribeLabel)}</a>` : ''}`,
-    ...(theme.footerText ? [e(theme.footerText)] : []),
+    ...(footerText ? [e(footerText)] : []),
     ...(theme.postalAddress ? [e(theme.postalAddress)] : []),
   ];
   const subject = input.subject;
@@ -150,7 +151,7 @@ export function layoutMail(input: LayoutInput): RenderedMail {
       '--',
       oneLine(why),
       ...(input.unsubscribeUrl ? [`${input.unsubscribeLabel}: ${input.unsubscribeUrl}`] : []),
-      ...(theme.footerText ? [oneLine(theme.footerText)] : []),
+      ...(footerText ? [oneLine(footerText)] : []),
       ...(theme.postalAddress ? [oneLine(theme.postalAddress)] : []),
       ...(brand.websiteUrl ? [brand.websiteUrl] : []),
     ].join('\n'),

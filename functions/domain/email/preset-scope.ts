@@ -82,10 +82,26 @@ export interface DisplayNames {
   readonly activities?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** By the tier's configured name. */
   readonly tiers?: Readonly<Record<string, Readonly<Record<string, string>>>>;
-  /** By the reward's configured name (catalogue and spend rewards). */
+  /** By the reward's configured name (catalogue and spend rewards); `byName` makes this from the client file's ids. */
   readonly rewards?: Readonly<Record<string, Readonly<Record<string, string>>>>;
-  /** By the perk's configured name. */
+  /** By the perk's configured name; `byName` makes this from the client file's ids. */
   readonly perks?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
+
+/**
+ * Re-keys names given by id (as the client file writes rewards and perks) by the configured
+ * name, which is what a mail's data carries.
+ */
+export function byName(
+  names: Readonly<Record<string, Readonly<Record<string, string>>>> | undefined,
+  items: readonly { readonly id: string; readonly name: string }[],
+): Record<string, Readonly<Record<string, string>>> {
+  const out: Record<string, Readonly<Record<string, string>>> = {};
+  for (const item of items) {
+    const entry = names?.[item.id];
+    if (entry) out[item.name] = entry;
+  }
+  return out;
 }
 
 /** `sv-SE` → `sv`, as messages are keyed. */

@@ -6,7 +6,7 @@ import { DEFAULT_MESSAGES } from './default-messages';
 import type { MailTheme, RenderedMail } from './layout';
 import type { TemplateLocale } from './locale';
 import { type CompiledMessages, renderMessage } from './message';
-import { type DisplayNames, presetScope } from './preset-scope';
+import { byName, type DisplayNames, presetScope } from './preset-scope';
 
 /**
  * Lojal's mail templates, rendered inside the function (see the README, "Emails", for why not
@@ -103,7 +103,12 @@ export class MissingMessageError extends TemplateDataError {}
 export interface ClientMessages {
   readonly messages?: CompiledMessages | undefined;
   readonly theme?: MailTheme | undefined;
+  /** Rewards and perks by id, as the client file writes them. */
   readonly names?: DisplayNames | undefined;
+  /** To find a reward's or perk's id from the name a mail's data carries. */
+  readonly rewards?: readonly { readonly id: string; readonly name: string }[];
+  readonly spendRewards?: readonly { readonly id: string; readonly name: string }[];
+  readonly perks?: readonly { readonly id: string; readonly name: string }[];
 }
 
 /**
@@ -124,7 +129,12 @@ export function renderClientMail<K extends RenderableKind>(client: ClientMessage
   const message = client.messages?.[kind]?.[locale];
   if (!message) throw new MissingMessageError(`messages.${kind}.${locale}`, 'the client has no such message');
   const valid = parsed.data as TemplateData<K>;
-  const preset = presetScope(kind, valid, locale, client.names);
+  const names: DisplayNames = {
+    ...client.names,
+    rewards: byName(client.names?.rewards, [...(client.rewards ?? []), ...(client.spendRewards ?? [])]),
+    perks: byName(client.names?.perks, client.perks ?? []),
+  };
+  const preset = presetScope(kind, valid, locale, names);
   const copy = MAIL_COPY[locale];
   const unsubscribeUrl = 'unsubscribeUrl' in valid && typeof valid.unsubscribeUrl === 'string' ? valid.unsubscribeUrl : undefined;
   return renderMessage({
