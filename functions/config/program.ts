@@ -340,6 +340,8 @@ export const ProgramConfigSchema = z
      * client did not write is filled with the shipped message. @default the shipped messages
      */
     messages: z.record(z.string(), z.record(z.string(), CompiledMessageSchema)).default({}),
+    /** The trigger event (`order.placed`) of each message that is not a preset, from its front matter; filled like `messages`. @default {} */
+    messageTriggers: z.record(z.string(), z.string()).default({}),
   })
   .refine((c) => c.locales.includes(c.defaultLocale), {
     message: 'must be one of locales',

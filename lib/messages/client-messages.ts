@@ -12,9 +12,9 @@ import { InvalidMessagesError, loadMessages } from './load-messages';
 export function withClientMessages(input: unknown, messagesDir: string, source: string): unknown {
   // Validates everything else first, so the locales the messages are checked against are sound.
   const config = parseProgramConfig(input, source);
-  let messages: ReturnType<typeof loadMessages>['messages'];
+  let loaded: ReturnType<typeof loadMessages>;
   try {
-    ({ messages } = loadMessages({ dir: messagesDir, locales: config.locales }));
+    loaded = loadMessages({ dir: messagesDir, locales: config.locales });
   } catch (error) {
     if (!(error instanceof InvalidMessagesError)) throw error;
     throw new InvalidProgramConfigError(
@@ -28,5 +28,5 @@ export function withClientMessages(input: unknown, messagesDir: string, source: 
       { path: 'theme.postalAddress', message: 'is required: the client sends marketing mail, which must show the sender’s postal address' },
     ]);
   }
-  return typeof input === 'object' && input !== null ? { ...input, messages } : input;
+  return typeof input === 'object' && input !== null ? { ...input, messages: loaded.messages, messageTriggers: loaded.triggers } : input;
 }
