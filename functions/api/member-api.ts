@@ -7,6 +7,7 @@ import { BOARD_START, type BoardPosition, challengeStatus, challengeTimes, place
 import { ProfileStore } from '../adapters/dynamo/profile-store';
 import { TimelineStore } from '../adapters/dynamo/timeline-store';
 import { calendarEntriesOf, localDateAt, perksHeld } from '../domain/calendar';
+import { memberDisplayNames } from '../domain/email/display-names';
 import { redeemPoints, RedemptionRequestSchema } from '../app/redeem-points';
 import { memberFiguresFromView, memberFiguresOf } from '../domain/member-view';
 import { foldLedger } from '../domain/points';
@@ -119,7 +120,7 @@ export function createMemberApi(deps: MemberApiDeps): MemberApiHandler {
   const operations: Record<MemberApiOperation, (customerId: string, event: APIGatewayProxyEventV2) => Promise<unknown>> = {
     ...createMailApiOperations(deps),
 
-    async getMember(customerId) {
+    async getMember(customerId, event) {
       const now = deps.clock.now().getTime();
       const [state, stored] = await Promise.all([ledger.readState(customerId), profiles.get(customerId, false)]);
       if (!state && !stored) throw new NotFoundError(`no member ${customerId}`);
@@ -146,6 +147,8 @@ export function createMemberApi(deps: MemberApiDeps): MemberApiHandler {
         accountId: accountId ?? null,
         ...(account ? { account } : {}),
         perks,
+        // ?locale=sv: the tier and perks as the client file names them in that language (docs/messages.md).
+        ...(displayLocale(event) ? { names: memberDisplayNames(deps.config, displayLocale(event) ?? '', figures.tier, perks.map((p) => p.id)) } : {}),
         // The challenges the member takes part in, with the score their leaderboard shows.
         challenges: deps.config.challenges
           .filter((c) => {
@@ -274,4 +277,10 @@ export function createMemberApi(deps: MemberApiDeps): MemberApiHandler {
       return json(500, { error: { code: 'InternalError', message: 'Something went wrong; try again.' } });
     }
   };
+}
+
+/** The `locale` query parameter when it is a language tag such as `sv` or `nb-NO`. */
+function displayLocale(event: APIGatewayProxyEventV2): string | undefined {
+  const locale = event.queryStringParameters?.locale;
+  return locale !== undefined && /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(locale) ? locale : undefined;
 }

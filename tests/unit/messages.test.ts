@@ -2,6 +2,9 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import demo from '../../clients/demo';
+import { parseProgramConfig } from '../../functions/config/program';
+import { memberDisplayNames } from '../../functions/domain/email/display-names';
 import { DEFAULT_MESSAGES } from '../../functions/domain/email/default-messages';
 import { cleanName } from '../../functions/domain/email/escape';
 import { renderMessage } from '../../functions/domain/email/message';
@@ -179,5 +182,26 @@ describe('Function: loadMessages', () => {
       ['en', 'review-request is not a preset (welcome,'],
       ['sv', 'event.ordreId'],
     ]);
+  });
+});
+
+describe('Function: memberDisplayNames', () => {
+  it('names the tier and perks in the member’s language, and falls back to the configured names', () => {
+    const config = { names: { tiers: { Gold: { sv: 'Guld' } }, perks: { 'fast-payout': { sv: 'Snabb utbetalning' } } }, perks: [{ id: 'fast-payout', name: 'Fast payout', afterMonths: 6, email: true }] };
+    expect(memberDisplayNames(config, 'sv-SE', 'Gold', ['fast-payout'])).toEqual({ locale: 'sv', tier: 'Guld', perks: { 'fast-payout': 'Snabb utbetalning' } });
+    expect(memberDisplayNames(config, 'en', 'Gold', ['fast-payout'])).toEqual({ locale: 'en', tier: 'Gold', perks: { 'fast-payout': 'Fast payout' } });
+  });
+});
+
+describe('Function: parseProgramConfig (messages, theme, names)', () => {
+  it('refuses a plain-http website, a bad colour and a display name for a perk the client does not have', () => {
+    expect(() => parseProgramConfig({ ...demo, brand: { ...demo.brand, websiteUrl: 'http://demo.lojal.dev' } })).toThrow(/brand\.websiteUrl: must be an https:\/\/ URL/);
+    expect(() => parseProgramConfig({ ...demo, theme: { ...demo.theme, colors: { ...demo.theme?.colors, accent: 'green' } } })).toThrow(/theme\.colors\.accent/);
+    expect(() => parseProgramConfig({ ...demo, names: { perks: { 'free-lunch': { sv: 'Gratis lunch' } } } })).toThrow(/names\.perks\.free-lunch: is not one of the configured perks/);
+  });
+
+  it('fills the shipped messages for every language the client lists', () => {
+    const config = parseProgramConfig({ ...demo, locales: ['nb'], defaultLocale: 'nb' });
+    expect(config.messages.tier?.nb).toEqual(DEFAULT_MESSAGES.tier?.nb);
   });
 });
