@@ -131,7 +131,7 @@ export function layoutMail(input: LayoutInput): RenderedMail {
     : '';
   const dark =
     `@media (prefers-color-scheme: dark){.lojal-bg{background:#18181b !important;}.lojal-card{background:#27272a !important;}` +
-    `.lojal-card p,.lojal-card h2,.lojal-card li,.lojal-card td,.lojal-card a{color:#f4f4f5 !important;}.lojal-button{background:${c.accent} !important;}.lojal-button a{color:${c.accentText} !important;}}`;
+    `.lojal-card p,.lojal-card h2,.lojal-card li,.lojal-card td,.lojal-card a{color:#f4f4f5 !important;}.lojal-button{background:${c.accent} !important;}.lojal-button a{color:${c.accentText} !important;}.lojal-foot,.lojal-foot a{color:#a1a1aa !important;}}`;
   return {
     subject,
     html:
@@ -141,7 +141,7 @@ export function layoutMail(input: LayoutInput): RenderedMail {
       `<table role="presentation" class="lojal-bg" width="100%" cellpadding="0" cellspacing="0" style="background:${c.background};"><tr><td align="center" style="padding:24px;">` +
       `<table role="presentation" class="lojal-card" width="100%" cellpadding="0" cellspacing="0" style="max-width:560px;background:${c.card};border-radius:8px;"><tr><td style="padding:32px;font-family:${font};">` +
       `<p style="font-size:20px;font-weight:bold;margin:0 0 24px;color:${c.text};">${brandHtml}</p>${html.join('')}</td></tr></table>` +
-      `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="max-width:560px;"><tr><td style="padding:16px 0 0;font-size:12px;line-height:1.5;color:${c.muted};font-family:${font};">` +
+      `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="max-width:560px;"><tr><td class="lojal-foot" style="padding:16px 0 0;font-size:12px;line-height:1.5;color:${c.muted};font-family:${font};">` +
       `${footerLines.join('<br>')}</td></tr></table></td></tr></table></body></html>`,
     text: [
       oneLine(brand.name),
