@@ -32,4 +32,19 @@ export default defineClient({
   marketingCap: { emails: 2, perDays: 7 },
   quietHours: { start: '21:00', end: '08:00' },
   holdoutPercent: 0,
+  // The mail's look; the messages are the files in clients/demo/messages/ (docs/messages.md).
+  theme: {
+    colors: { background: '#f4f4f5', card: '#ffffff', text: '#18181b', muted: '#71717a', accent: '#1a7f37', accentText: '#ffffff' },
+    fontStack: 'Helvetica, Arial, sans-serif',
+    footerText: { sv: 'Frågor? Svara på mejlet, så hjälper vi dig.', en: 'Questions? Reply to this email and we will help.' },
+    postalAddress: 'Lojal Demo Sport AB, Exempelgatan 1, 111 22 Stockholm, Sweden',
+  },
+  names: {
+    categories: {
+      'running-shoes': { sv: 'löparskor', en: 'running shoes' },
+      'running-socks': { sv: 'löparstrumpor', en: 'running socks' },
+      insoles: { sv: 'innersulor', en: 'insoles' },
+    },
+    activities: { review: { sv: 'ett omdöme', en: 'writing a review' }, referral: { sv: 'att tipsa en vän', en: 'referring a friend' } },
+  },
 });

@@ -19,6 +19,11 @@ export interface LojalBundle {
   readonly banner: string;
   /** Compile-time constants, see `lojalBundle`. */
   readonly define: Readonly<Record<string, string>>;
+  /**
+   * `utf8`: non-ASCII text (the client's messages in sv and nb) stays as written instead of
+   * esbuild's default `\uXXXX` escapes, which cost up to six bytes a character.
+   */
+  readonly charset: 'utf8';
 }
 
 /** The global the Lambda bootstrap reads its program configuration from (functions/lambda/bootstrap.ts). */
@@ -50,6 +55,7 @@ export function lojalBundle(configJson: string): LojalBundle {
     banner: ESM_REQUIRE_BANNER,
     // esbuild replaces the identifier with this JavaScript expression: a string literal.
     define: { [CONFIG_GLOBAL]: JSON.stringify(configJson) },
+    charset: 'utf8',
   };
 }
 
@@ -66,6 +72,8 @@ export function toCdkBundling(bundle: LojalBundle): BundlingOptions {
     mainFields: [...bundle.mainFields],
     banner: bundle.banner,
     define: { ...bundle.define },
+    // This aws-cdk-lib accepts `charset` but does not pass it on to esbuild; the flag does.
+    esbuildArgs: { '--charset': bundle.charset },
     forceDockerBundling: false,
   };
 }
@@ -85,5 +93,6 @@ export function toEsbuildOptions(bundle: LojalBundle, entryPoint: string): Build
     mainFields: [...bundle.mainFields],
     banner: { js: bundle.banner },
     define: { ...bundle.define },
+    charset: bundle.charset,
   };
 }

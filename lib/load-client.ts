@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { InvalidProgramConfigError, type ProgramConfig, parseProgramConfig } from '../functions/config/program';
+import { withClientMessages } from './messages/client-messages';
 
 /** The repository's `clients/` directory. */
 export const CLIENTS_DIR = fileURLToPath(new URL('../clients/', import.meta.url));
@@ -56,7 +57,9 @@ export async function loadClient(name: string, options: LoadClientOptions = {}):
   if (module.default === undefined) {
     throw new InvalidProgramConfigError(source, [{ path: '(root)', message: 'the file must default-export its configuration' }]);
   }
-  return validateClient(module.default, source, name);
+  // Messages live beside the client file (clients/<name>/messages/), compiled in here so the
+  // bundles carry compiled messages and no compiler.
+  return validateClient(withClientMessages(module.default, resolve(clientsDir, name, 'messages'), source), source, name);
 }
 
 /**

@@ -10,7 +10,7 @@ import type { MailLinks } from '../domain/email/links';
 import { mailLocale } from '../domain/email/locale';
 import { earliestSendTime, eligibility, localDay, type MailClass } from '../domain/email/policy';
 import { addressHash } from '../domain/email/suppression';
-import { isRenderable, type RenderedMail, renderMail, TemplateDataError } from '../domain/email/templates';
+import { isRenderable, type RenderedMail, renderClientMail, TemplateDataError } from '../domain/email/templates';
 import { DAY_MS } from '../domain/time';
 import {
   MailBusyError,
@@ -149,7 +149,7 @@ async function attempt(deps: MailSenderDeps, job: MailJob): Promise<SendOutcome 
 
   let rendered: RenderedMail;
   try {
-    rendered = renderMail(job.kind, mailLocale(member.locale, config), {
+    rendered = renderClientMail(config, job.kind, mailLocale(member.locale, config), {
       brand: { name: config.brand.name, ...(config.brand.websiteUrl ? { websiteUrl: config.brand.websiteUrl } : {}) },
       ...(member.firstName ? { firstName: member.firstName } : {}),
       ...(allowed.mailClass === 'marketing' ? { unsubscribeUrl: deps.links.unsubscribeUrl(job.customerId) } : {}),

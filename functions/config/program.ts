@@ -2,6 +2,9 @@ import * as z from 'zod';
 import { formatPath } from '../runtime/errors';
 import { EMAIL_KINDS } from './email-kinds';
 import { DEFAULT_MEMBER_API_THROTTLE, MEMBER_API_AUTH_MODES } from '../contract/member-api';
+import { DEFAULT_MESSAGES } from '../domain/email/default-messages';
+import { DEFAULT_THEME } from '../domain/email/layout';
+import type { CompiledMessage, CompiledMessages } from '../domain/email/message';
 
 /**
  * The program configuration of one client (PRODUCT.md §2). A client file under `clients/`
@@ -161,6 +164,44 @@ export const MemberApiConfigSchema = z.object({
     .default({ ...DEFAULT_MEMBER_API_THROTTLE }),
 });
 
+const hexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour such as #1a7f37');
+const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https:// URL' });
+/** Text per language, e.g. `{ sv: '…', en: '…' }`. */
+const perLocale = (max: number) => z.record(z.string().regex(/^[a-z]{2,3}$/, 'must be a language code such as sv'), z.string().min(1).max(max));
+
+/** The client's look in mail (functions/domain/email/layout.ts). */
+export const MailThemeSchema = z.object({
+  /** An https URL of the logo, about 40 px high; the brand's name is shown when absent. */
+  logoUrl: httpsUrl.optional(),
+  colors: z
+    .object({ background: hexColor, card: hexColor, text: hexColor, muted: hexColor, accent: hexColor, accentText: hexColor })
+    .default({ ...DEFAULT_THEME.colors }),
+  /** A CSS font stack; web fonts are not loaded by most mail clients, so end with a system family. */
+  fontStack: z
+    .string()
+    .regex(/^[\w\s,'"-]{1,200}$/, 'must be a CSS font stack such as Helvetica, Arial, sans-serif')
+    .default(DEFAULT_THEME.fontStack),
+  /** A line under every mail, per language, e.g. customer service hours. */
+  footerText: perLocale(300).optional(),
+  /** The sender's postal address, shown in every footer; required when the client sends marketing mail (CAN-SPAM). */
+  postalAddress: z.string().min(5).max(300).optional(),
+});
+
+/** Names per language, by category slug, activity, tier name, reward id and perk id. */
+export const DisplayNamesSchema = z.object({
+  categories: z.record(z.string().min(1), perLocale(100)).optional(),
+  activities: z.record(z.string().min(1), perLocale(100)).optional(),
+  tiers: z.record(z.string().min(1), perLocale(100)).optional(),
+  rewards: z.record(z.string().min(1), perLocale(300)).optional(),
+  perks: z.record(z.string().min(1), perLocale(300)).optional(),
+});
+
+/** A compiled message (functions/domain/email/message.ts); lib/messages made and checked it, so only its shape is checked here. */
+const CompiledMessageSchema = z.custom<CompiledMessage>(
+  (m) => typeof m === 'object' && m !== null && 'subject' in m && Array.isArray(m.subject) && 'body' in m && Array.isArray(m.body),
+  'must be a compiled message (lib/messages)',
+);
+
 export const ProgramConfigSchema = z
   .object({
     /** Short, stable identifier: names the stack and its resources. */
@@ -168,7 +209,8 @@ export const ProgramConfigSchema = z
     brand: z.object({
       name: z.string().min(1),
       senderAddress: z.email(),
-      websiteUrl: z.url().optional(),
+      /** The shop's site, linked from every mail: https only (a mail link to plain http is a phishing signal). */
+      websiteUrl: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).optional(),
     }),
     locales: z.array(locale).min(1),
     defaultLocale: locale,
@@ -288,10 +330,31 @@ export const ProgramConfigSchema = z
     accounts: z.object({ pooling: z.enum(['none', 'pool']).default('none') }).default({ pooling: 'none' }),
     /** Auth, CORS and throttling of the member API in AWS. @default IAM, no CORS, 50/s with bursts of 100 */
     memberApi: MemberApiConfigSchema.default({ auth: 'iam', corsOrigins: [], throttle: { ...DEFAULT_MEMBER_API_THROTTLE } }),
+    /** The look of every mail (docs/messages.md). @default Lojal's neutral theme, no logo and no address */
+    theme: MailThemeSchema.optional(),
+    /** Display names in the member's language for categories, activities, tiers, rewards and perks (docs/messages.md). @default {} */
+    names: DisplayNamesSchema.default({}),
+    /**
+     * The compiled messages by message id, then language: not written by hand. `cdk synth` and
+     * `npm start` compile `clients/<name>/messages/*.md` into it (lib/messages); every preset the
+     * client did not write is filled with the shipped message. @default the shipped messages
+     */
+    messages: z.record(z.string(), z.record(z.string(), CompiledMessageSchema)).default({}),
+    /** The trigger event (`order.placed`) of each message that is not a preset, from its front matter; filled like `messages`. @default {} */
+    messageTriggers: z.record(z.string(), z.string()).default({}),
   })
   .refine((c) => c.locales.includes(c.defaultLocale), {
     message: 'must be one of locales',
     path: ['defaultLocale'],
+  })
+  .superRefine((c, ctx) => {
+    // A display name for something the program does not have is a typo that would never show.
+    const known = { activities: Object.keys(c.activities), tiers: c.tiers.map((t) => t.name), rewards: [...c.rewards, ...c.spendRewards].map((r) => r.id), perks: c.perks.map((p) => p.id) };
+    for (const [group, keys] of Object.entries(known)) {
+      for (const key of Object.keys(c.names[group as keyof typeof known] ?? {})) {
+        if (!keys.includes(key)) ctx.addIssue({ code: 'custom', path: ['names', group, key], message: `is not one of the configured ${group} (${keys.join(', ') || 'none'})` });
+      }
+    }
   });
 
 export type ProgramConfigInput = z.input<typeof ProgramConfigSchema>;
@@ -318,7 +381,22 @@ export function parseProgramConfig(input: unknown, source = 'client'): ProgramCo
       result.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })),
     );
   }
-  return result.data;
+  return { ...result.data, messages: withShippedMessages(result.data.messages, result.data.locales) };
+}
+
+/** The client's compiled messages, with every preset it did not write filled with the shipped message in each of its languages. */
+function withShippedMessages(own: CompiledMessages, locales: readonly string[]): Record<string, Record<string, CompiledMessage>> {
+  const out: Record<string, Record<string, CompiledMessage>> = {};
+  for (const [id, byLocale] of Object.entries(own)) out[id] = { ...byLocale };
+  const languages = [...new Set([...locales.map((l) => l.toLowerCase().split('-')[0] ?? ''), 'en'])];
+  for (const [id, shipped] of Object.entries(DEFAULT_MESSAGES)) {
+    const mine = (out[id] ??= {});
+    for (const lang of languages) {
+      const message = shipped[lang];
+      if (message && !mine[lang]) mine[lang] = message;
+    }
+  }
+  return out;
 }
 
 /** Helper for client files: type-checks the literal while keeping defaults optional. */

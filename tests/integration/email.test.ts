@@ -370,7 +370,7 @@ describe('Reminders: check-ins and replacements', () => {
     expect(mail!.subject).toBe('Dags att byta ut Trail Runner 3 och Storm Jacket?');
     expect(mail!.body.text).toContain('- Storm Jacket: köpt för 9 månader sedan');
     expect(mail!.body.text).toContain('- Trail Runner 3: köpt för 9 månader sedan');
-    expect(mail!.body.text).toContain('Passar bra ihop med\n\n- running socks');
+    expect(mail!.body.text).toContain('Passar bra ihop med\n\n- löparstrumpor');
     expect(mail!.body.text).not.toContain('insoles');
     expect(header(mail!, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
   });

@@ -1,5 +1,6 @@
 import { calendarEntriesOf, localDateAt, perksHeld } from '../../domain/calendar';
 import { challengeStatus, scoringWindow } from '../../domain/challenges';
+import { memberDisplayNames } from '../../domain/email/display-names';
 import { memberFiguresFromView, memberFiguresOf } from '../../domain/member-view';
 import { foldLedger } from '../../domain/points';
 import { NotFoundError } from '../../runtime/errors';
@@ -8,7 +9,7 @@ import type { MemberApiContext } from './context';
 
 /** `GET /v1/members/{customerId}`: balance, tier, perks, the B2B pool and the member's challenges. */
 export function getMember({ deps, ledger, profiles }: MemberApiContext): Operation<'customerId'> {
-  return async ({ params: { customerId } }) => {
+  return async ({ params: { customerId }, event }) => {
     const now = deps.clock.now().getTime();
     const [state, stored] = await Promise.all([ledger.readState(customerId), profiles.get(customerId, false)]);
     if (!state && !stored) throw new NotFoundError(`no member ${customerId}`);
@@ -35,6 +36,8 @@ export function getMember({ deps, ledger, profiles }: MemberApiContext): Operati
       accountId: accountId ?? null,
       ...(account ? { account } : {}),
       perks,
+      // ?locale=sv: the tier and perks as the client file names them in that language (docs/messages.md).
+      ...(displayLocale(event.queryStringParameters?.locale) ? { names: memberDisplayNames(deps.config, displayLocale(event.queryStringParameters?.locale) ?? '', figures.tier, perks.map((p) => p.id)) } : {}),
       // The challenges the member takes part in, with the score their leaderboard shows.
       challenges: deps.config.challenges
         .filter((c) => {
@@ -45,4 +48,9 @@ export function getMember({ deps, ledger, profiles }: MemberApiContext): Operati
         .map((c) => ({ challengeId: c.id, name: c.name, status: challengeStatus(c, deps.config, now), score: state?.challengeScores?.[c.id] ?? 0 })),
     };
   };
+}
+
+/** The `locale` query parameter when it is a language tag such as `sv` or `nb-NO`. */
+function displayLocale(locale: string | undefined): string | undefined {
+  return locale !== undefined && /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(locale) ? locale : undefined;
 }

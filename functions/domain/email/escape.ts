@@ -16,3 +16,16 @@ export function escapeHtml(text: string): string {
 export function oneLine(text: string): string {
   return text.replace(/[\r\n\t\u2028\u2029]+/g, ' ').trim();
 }
+
+/**
+ * A name as the member gave it, made safe to show: control characters (line breaks included)
+ * become spaces and bidirectional overrides and isolates are removed, so a name of 200 × U+202E
+ * cannot reverse the rest of the mail.
+ */
+export function cleanName(name: string): string {
+  return name
+    .replace(/[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/g, '')
+    .replace(/[\u0000-\u001F\u007F-\u009F\u2028\u2029]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}

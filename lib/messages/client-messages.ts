@@ -1,0 +1,32 @@
+import { emailClass, EMAIL_KINDS, InvalidProgramConfigError, parseProgramConfig } from '../../functions/config/program';
+import { InvalidMessagesError, loadMessages } from './load-messages';
+
+/**
+ * A client file's input with its messages compiled in: `clients/<name>/messages/*.md` checked
+ * against the client's locales and the triggers' variables, every preset it did not write
+ * filled with the shipped one. Also requires a postal address in the theme when the client
+ * sends marketing mail (CAN-SPAM asks for one in every commercial message).
+ *
+ * @throws InvalidProgramConfigError naming the file, the locale and the variable of each problem
+ */
+export function withClientMessages(input: unknown, messagesDir: string, source: string): unknown {
+  // Validates everything else first, so the locales the messages are checked against are sound.
+  const config = parseProgramConfig(input, source);
+  let loaded: ReturnType<typeof loadMessages>;
+  try {
+    loaded = loadMessages({ dir: messagesDir, locales: config.locales });
+  } catch (error) {
+    if (!(error instanceof InvalidMessagesError)) throw error;
+    throw new InvalidProgramConfigError(
+      source,
+      error.issues.map((i) => ({ path: `${i.file} (locale ${i.locale})${i.variable ? ` {{${i.variable}}}` : ''}`, message: i.reason })),
+    );
+  }
+  const marketing = EMAIL_KINDS.some((kind) => emailClass(config, kind) === 'marketing');
+  if (marketing && !config.theme?.postalAddress) {
+    throw new InvalidProgramConfigError(source, [
+      { path: 'theme.postalAddress', message: 'is required: the client sends marketing mail, which must show the sender’s postal address' },
+    ]);
+  }
+  return typeof input === 'object' && input !== null ? { ...input, messages: loaded.messages, messageTriggers: loaded.triggers } : input;
+}
