@@ -219,6 +219,7 @@ export function createMemberApi(deps: MemberApiDeps): MemberApiHandler {
           reason: item.reason,
           ref: item.type === 'entry' ? `${item.kind}:${item.ref}` : `correction:${item.ref.replace('#', ':')}`,
           ...(item.type === 'entry' && item.status !== 'applied' ? { status: item.status } : {}),
+          ...(item.type === 'entry' && item.pricing ? { pricing: item.pricing } : {}),
         })),
         nextCursor: encodeCursor(page.cursor) ?? null,
       };

@@ -1,7 +1,7 @@
 import { queryMember } from './common';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { MemberView } from '../../domain/member-view';
-import type { LedgerInput } from '../../domain/points';
+import type { EntryPricing, LedgerInput } from '../../domain/points';
 import { slotOf, type TimelineChange } from '../../domain/timeline';
 import { timelineWrite } from './timeline-store';
 import { type GuardedWrite, runGuardedTransaction } from './transactions';
@@ -37,6 +37,8 @@ export interface StoredEntry {
   readonly recordedAt: string;
   /** For an order: the time zone its timeline was planned in, so a refund re-plans it the same way. */
   readonly timeZone?: string;
+  /** For orders and activities: the rule revision, campaigns and multipliers that first priced it. */
+  readonly pricing?: EntryPricing;
 }
 
 /** Points moved between entries after a late event re-priced earlier-recorded ones. */

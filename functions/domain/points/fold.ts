@@ -3,6 +3,7 @@ import { DAY_MS } from '../time';
 import { type Lot, LotBook } from './lot-book';
 import { sortInputs } from './ordering';
 import { priceOrder } from './price-order';
+import { rulesAt } from './rules';
 import { type OrderState, qualifyingRefundedInWindow, refundedNetOf, reverseRefund } from './refunds';
 import { type SpendMove, spendRewardsReached } from './spend';
 import { TierClock } from './tier-clock';
@@ -78,13 +79,15 @@ const applied = (input: LedgerInput, at: number, points: number, qualifying: num
 });
 
 function applyOrder(s: FoldState, input: OrderInput, at: number): void {
-  const tier = s.clock.tier;
-  const priced = priceOrder(s.config, input, tier, !s.firstOrderSeen);
+  // Priced by the rules in force at the order's own business time, however late it arrives.
+  const { revision, rules } = rulesAt(s.config, at);
+  const tier = s.clock.tierAt(at);
+  const priced = priceOrder(rules, input, tier, !s.firstOrderSeen);
   s.firstOrderSeen = true;
   const settlesAt = at + s.windowMs;
   const inWindow = qualifyingRefundedInWindow(priced, priced.qualifying, s.refundsByOrder.get(input.ref) ?? [], settlesAt);
   s.contributions.push({ at, points: priced.qualifying - inWindow });
-  const key = s.setEntry({ ...applied(input, at, priced.points, priced.qualifying, `order ${input.ref}`), tier: tier.name });
+  const key = s.setEntry({ ...applied(input, at, priced.points, priced.qualifying, `order ${input.ref}`), tier: tier.name, pricing: { revision, campaigns: priced.campaigns, multipliers: priced.multipliers } });
   const order: FoldOrder = {
     ...priced,
     ref: input.ref,
@@ -128,9 +131,10 @@ function applyRefund(s: FoldState, input: RefundInput, at: number): void {
 }
 
 function applyActivity(s: FoldState, input: ActivityInput, at: number): void {
-  const points = s.config.activities[input.activity] ?? 0;
+  const { revision, rules } = rulesAt(s.config, at);
+  const points = rules.activities[input.activity] ?? 0;
   s.contributions.push({ at, points });
-  const key = s.setEntry(applied(input, at, points, points, input.activity));
+  const key = s.setEntry({ ...applied(input, at, points, points, input.activity), pricing: { revision, campaigns: [] } });
   s.book.credit(key, points, at, at);
   s.clock.raise(at);
 }
@@ -183,6 +187,7 @@ export function foldLedger(config: ProgramConfig, inputs: readonly LedgerInput[]
     apply(s, input, at);
   }
   if (options.asOf !== undefined) s.clock.advanceTo(options.asOf);
+  const last = options.asOf ?? sorted[sorted.length - 1]?.at ?? Number.NEGATIVE_INFINITY;
   let lifetimePoints = 0;
   for (const e of s.entries.values()) if (e.kind !== 'redemption' && e.kind !== 'expiry') lifetimePoints += e.points;
   return {
@@ -191,7 +196,7 @@ export function foldLedger(config: ProgramConfig, inputs: readonly LedgerInput[]
     lifetimePoints,
     lots: s.book.snapshot(),
     debt: s.book.debt,
-    status: s.clock.statusNow(),
+    status: s.clock.statusAt(last),
     tierChanges: s.clock.changes,
     tierWarnings: s.clock.tierWarnings,
     expiryWarnings: s.clock.expiryWarnings,

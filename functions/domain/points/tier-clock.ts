@@ -1,6 +1,7 @@
 import type { ProgramConfig } from '../../config/program';
 import { addMonthsUtc, DAY_MS } from '../time';
 import type { LotBook } from './lot-book';
+import { rulesAt } from './rules';
 import { qualifyingBefore, tierIndexFor } from './tiers';
 import type { ExpiryWarning, TierChange, TierReviewWarning, TierStatus } from './types';
 
@@ -10,6 +11,8 @@ export interface ClockWorld {
   readonly book: LotBook;
   readonly balance: () => number;
 }
+
+type Tier = ProgramConfig['tiers'][number];
 
 type Step = { readonly at: number; readonly kind: 'review-warning' | 'review' | 'expiry-warning'; readonly expiresAt?: number };
 
@@ -21,8 +24,8 @@ type Step = { readonly at: number; readonly kind: 'review-warning' | 'review' | 
  * expire) are computed at their own instant from what was known then.
  */
 export class TierClock {
-  /** An index into config.tiers. */
-  private status = 0;
+  /** The tier's name: revisions may add tiers, so an index would move (rule-revisions.ts keeps every name). */
+  private status: string;
   private since: number | null = null;
   private reviewAt: number | null = null;
   private reviewWarned = false;
@@ -38,16 +41,26 @@ export class TierClock {
     private readonly config: ProgramConfig,
     private readonly world: ClockWorld,
   ) {
+    this.status = config.tiers[0]!.name;
     this.tierWarningMs = config.tierReviewWarningDays * DAY_MS;
     this.expiryWarningMs = config.expiryWarningDays * DAY_MS;
   }
 
-  get tier(): ProgramConfig['tiers'][number] {
-    return this.config.tiers[this.status]!;
+  /** The member's tier as the rules in force at `at` define it (its multiplier may have been revised). */
+  tierAt(at: number): Tier {
+    return this.position(rulesAt(this.config, at).rules).tier;
   }
 
-  statusNow(): TierStatus {
-    return { name: this.tier.name, multiplier: this.tier.multiplier, since: this.since, reviewAt: this.reviewAt };
+  /** The status as of `at` (the last input, or the fold's `asOf`). */
+  statusAt(at: number): TierStatus {
+    const tier = this.tierAt(at);
+    return { name: tier.name, multiplier: tier.multiplier, since: this.since, reviewAt: this.reviewAt };
+  }
+
+  /** The status's index and tier among the tiers of `rules`. */
+  private position(rules: ProgramConfig): { index: number; tier: Tier } {
+    const index = Math.max(0, rules.tiers.findIndex((t) => t.name === this.status));
+    return { index, tier: rules.tiers[index]! };
   }
 
   /** Plans an expiry warning ahead of `expiresAt` (once per instant). */
@@ -58,11 +71,13 @@ export class TierClock {
   /** Raises the status at `at` if the qualifying points through `at` reach a higher tier. */
   raise(at: number): void {
     const q = qualifyingBefore(this.world.contributions, at + 1);
-    const target = tierIndexFor(this.config, q);
-    if (target <= this.status) return;
+    const { rules } = rulesAt(this.config, at);
+    const target = tierIndexFor(rules, q);
+    const current = this.position(rules);
+    if (target <= current.index) return;
     const next = addMonthsUtc(at, 12);
-    this.changes.push({ at, from: this.tier.name, to: this.config.tiers[target]!.name, direction: 'upgrade', qualifying: q, reviewAt: next });
-    this.status = target;
+    this.changes.push({ at, from: current.tier.name, to: rules.tiers[target]!.name, direction: 'upgrade', qualifying: q, reviewAt: next });
+    this.status = rules.tiers[target]!.name;
     this.since = at;
     this.reviewAt = next;
     this.reviewWarned = false;
@@ -103,23 +118,28 @@ export class TierClock {
     this.reviewWarned = true;
     const review = this.reviewAt!;
     const q = qualifyingBefore(this.world.contributions, review);
-    const projected = tierIndexFor(this.config, q);
-    if (projected < this.status) {
-      const tier = this.tier;
-      this.tierWarnings.push({ at, reviewAt: review, tier: tier.name, projectedTier: this.config.tiers[projected]!.name, qualifying: q, required: tier.qualifyingPoints });
+    const { rules } = rulesAt(this.config, review);
+    const projected = tierIndexFor(rules, q);
+    const { index, tier } = this.position(rules);
+    if (projected < index) {
+      this.tierWarnings.push({ at, reviewAt: review, tier: tier.name, projectedTier: rules.tiers[projected]!.name, qualifying: q, required: tier.qualifyingPoints });
     }
   }
 
   private review(at: number): void {
     const q = qualifyingBefore(this.world.contributions, at);
-    const target = tierIndexFor(this.config, q);
-    if (target < this.status) {
+    const { rules } = rulesAt(this.config, at);
+    const target = tierIndexFor(rules, q);
+    const current = this.position(rules);
+    let index = current.index;
+    if (target < index) {
       const next = target > 0 ? addMonthsUtc(at, 12) : null;
-      this.changes.push({ at, from: this.tier.name, to: this.config.tiers[target]!.name, direction: 'downgrade', qualifying: q, reviewAt: next });
-      this.status = target;
+      this.changes.push({ at, from: current.tier.name, to: rules.tiers[target]!.name, direction: 'downgrade', qualifying: q, reviewAt: next });
+      this.status = rules.tiers[target]!.name;
       this.since = at;
+      index = target;
     }
-    this.reviewAt = this.status > 0 ? addMonthsUtc(at, 12) : null;
+    this.reviewAt = index > 0 ? addMonthsUtc(at, 12) : null;
     this.reviewWarned = false;
   }
 

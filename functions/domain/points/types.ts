@@ -76,6 +76,20 @@ export interface ExpiryInput {
   readonly at: string;
 }
 
+/** What priced an entry: the rule revision in force at its business time, and the campaigns and multipliers that applied. */
+export interface EntryPricing {
+  /** 0: the client file's base rules; i: `revisions[i - 1]` (docs/rule-changes.md). */
+  readonly revision: number;
+  /** Ids of the campaigns whose multiplier or bonus applied. */
+  readonly campaigns: readonly string[];
+  /** Orders: the tier's, each category's other than ×1, and each winning campaign's. */
+  readonly multipliers?: {
+    readonly tier: number;
+    readonly categories: Readonly<Record<string, number>>;
+    readonly campaigns: Readonly<Record<string, number>>;
+  };
+}
+
 export type EntryStatus = 'applied' | 'awaiting-order';
 
 export interface PricedEntry {
@@ -90,6 +104,8 @@ export interface PricedEntry {
   readonly reason: string;
   /** For orders: the tier whose multiplier applied. */
   readonly tier?: string;
+  /** For orders and activities: the rules that priced the entry (reports of campaign cost read it). */
+  readonly pricing?: EntryPricing;
 }
 
 /** Points credited together: one order, activity or positive adjustment. */
