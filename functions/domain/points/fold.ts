@@ -1,3 +1,4 @@
+import { ownEntry } from '../../config/lookup';
 import type { ProgramConfig } from '../../config/program';
 import { DAY_MS } from '../time';
 import { type Lot, LotBook } from './lot-book';
@@ -132,7 +133,7 @@ function applyRefund(s: FoldState, input: RefundInput, at: number): void {
 
 function applyActivity(s: FoldState, input: ActivityInput, at: number): void {
   const { revision, rules } = rulesAt(s.config, at);
-  const points = rules.activities[input.activity] ?? 0;
+  const points = ownEntry(rules.activities, input.activity) ?? 0;
   s.contributions.push({ at, points });
   const key = s.setEntry({ ...applied(input, at, points, points, input.activity), pricing: { revision, campaigns: [] } });
   s.book.credit(key, points, at, at);

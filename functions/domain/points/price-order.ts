@@ -1,3 +1,4 @@
+import { ownEntry } from '../../config/lookup';
 import type { ProgramConfig } from '../../config/program';
 import { spreadDiscount, toMilli } from './arithmetic';
 import type { OrderInput } from './types';
@@ -59,7 +60,7 @@ function bestCampaign(campaigns: readonly Campaign[], category: string): { milli
  */
 export function priceOrder(config: ProgramConfig, order: OrderInput, tier: Tier, isFirstOrder: boolean): PricedOrder {
   const at = Date.parse(order.at);
-  const rate = config.earnRates[order.currency];
+  const rate = ownEntry(config.earnRates, order.currency);
   const tierMilli = toMilli(tier.multiplier);
   const active = config.campaigns.filter((c) => Date.parse(c.start) <= at && at < Date.parse(c.end));
   const gross = order.lines.map((l) => l.unitPrice * l.quantity);
@@ -72,7 +73,7 @@ export function priceOrder(config: ProgramConfig, order: OrderInput, tier: Tier,
   let base = 0n;
   order.lines.forEach((line, i) => {
     const net = (gross[i] ?? 0) - (discounts[i] ?? 0);
-    const categoryMultiplier = config.categoryMultipliers[line.category] ?? 1;
+    const categoryMultiplier = ownEntry(config.categoryMultipliers, line.category) ?? 1;
     const category = toMilli(categoryMultiplier);
     if (categoryMultiplier !== 1) categories.set(line.category, categoryMultiplier);
     const campaign = bestCampaign(active, line.category);
