@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { InvalidProgramConfigError, type ProgramConfig } from '../functions/config/program';
 import { RULE_FIELDS } from '../functions/config/rule-revisions';
@@ -122,5 +122,10 @@ export function enforceRulesLock(config: ProgramConfig, clientFile: string, sour
   const issues = rulesLockIssues(config, lock, now);
   if (issues.length > 0) throw new InvalidProgramConfigError(source, issues);
   const text = `${JSON.stringify(lockOf(config), null, 2)}\n`;
-  if (!existsSync(path) || readFileSync(path, 'utf8') !== text) writeFileSync(path, text);
+  if (!existsSync(path) || readFileSync(path, 'utf8') !== text) {
+    // Write beside and rename: two processes loading the client at once never read half a lock.
+    const partial = `${path}.${process.pid}.tmp`;
+    writeFileSync(partial, text);
+    renameSync(partial, path);
+  }
 }
