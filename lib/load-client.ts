@@ -3,6 +3,7 @@ import { relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { InvalidProgramConfigError, type ProgramConfig, parseProgramConfig } from '../functions/config/program';
 import { withClientMessages } from './messages/client-messages';
+import { enforceRulesLock } from './rules-lock';
 
 /** The repository's `clients/` directory. */
 export const CLIENTS_DIR = fileURLToPath(new URL('../clients/', import.meta.url));
@@ -28,6 +29,8 @@ export class UnknownClientError extends Error {
 export interface LoadClientOptions {
   /** Where client files live. @default the repository's `clients/` */
   readonly clientsDir?: string;
+  /** The instant the rules lock is checked at (lib/rules-lock.ts). @default now */
+  readonly now?: number;
 }
 
 const CLIENT_NAME = /^[a-z][a-z0-9-]*$/;
@@ -41,7 +44,8 @@ const CLIENT_NAME = /^[a-z][a-z0-9-]*$/;
  *
  * @throws UnknownClientError when the name is malformed or has no file
  * @throws InvalidProgramConfigError naming each bad field; also when `clientId` differs from the
- *   file name, because two files with one clientId would deploy over each other's stack
+ *   file name, because two files with one clientId would deploy over each other's stack, and
+ *   when a rule already in force was changed (`clients/<name>.rules.lock.json`, docs/rule-changes.md)
  */
 export async function loadClient(name: string, options: LoadClientOptions = {}): Promise<LoadedClient> {
   const clientsDir = options.clientsDir ?? CLIENTS_DIR;
@@ -59,7 +63,10 @@ export async function loadClient(name: string, options: LoadClientOptions = {}):
   }
   // Messages live beside the client file (clients/<name>/messages/), compiled in here so the
   // bundles carry compiled messages and no compiler.
-  return validateClient(withClientMessages(module.default, resolve(clientsDir, name, 'messages'), source), source, name);
+  const client = validateClient(withClientMessages(module.default, resolve(clientsDir, name, 'messages'), source), source, name);
+  // Refuses an edit that would re-price the past, then records the rules as accepted.
+  enforceRulesLock(client.config, file, source, options.now);
+  return client;
 }
 
 /**

@@ -234,6 +234,8 @@ export function planLedgerCommit(
           reason: priced.reason,
           status: priced.status,
           recordedAt,
+          // The rules that priced it, as first credited: which revision, campaigns and multipliers.
+          ...(priced.pricing ? { pricing: priced.pricing } : {}),
           ...(input.kind === 'order' ? { timeZone } : {}),
         }
       : undefined;

@@ -36,6 +36,7 @@ const locale = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a B
 const currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO-4217 code such as SEK');
 const rewardId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes');
 
+import { revisionIssues } from './rule-revisions';
 export { DEFAULT_EMAIL_CLASSES, EMAIL_KINDS, type EmailKind, emailClass } from './email-kinds';
 
 export const EarnRateSchema = z.object({
@@ -69,6 +70,29 @@ export const CampaignSchema = z
     path: ['multiplier'],
   })
   .refine((c) => Date.parse(c.start) < Date.parse(c.end), { message: 'must end after it starts', path: ['end'] });
+
+/**
+ * A dated change of the pricing rules (functions/config/rule-revisions.ts, docs/rule-changes.md):
+ * from `effectiveFrom` on, each rule field given replaces the one in force before it. Events
+ * before it, late ones included, stay priced by the rules of their own time.
+ */
+export const RuleRevisionSchema = z.strictObject({
+  /** The instant the revision takes effect (ISO-8601 with offset); later than the revision before it. */
+  effectiveFrom: isoDateTime,
+  /** Why, for the people reading the file later. */
+  note: z.string().max(500).optional(),
+  earnRates: z.record(currency, EarnRateSchema).refine((r) => Object.keys(r).length > 0, 'needs at least one currency').optional(),
+  categoryMultipliers: z.record(z.string().min(1), multiplier).optional(),
+  tiers: z
+    .array(TierSchema)
+    .min(1)
+    .refine((t) => t[0]?.qualifyingPoints === 0, 'the first tier must start at 0 qualifying points')
+    .refine((t) => t.every((tier, i) => i === 0 || tier.qualifyingPoints > (t[i - 1]?.qualifyingPoints ?? -1)), 'must be sorted by rising qualifyingPoints')
+    .optional(),
+  campaigns: z.array(CampaignSchema).optional(),
+  activities: z.record(z.string().min(1), points).optional(),
+  firstOrderBonus: points.optional(),
+});
 
 /**
  * A perk a member holds from a tenure on, e.g. "Fast payout" after 6 months. A perk after N
@@ -328,6 +352,8 @@ export const ProgramConfigSchema = z
      * keeps their own balance too); with `none`, accounts are only shown. @default { pooling: 'none' }
      */
     accounts: z.object({ pooling: z.enum(['none', 'pool']).default('none') }).default({ pooling: 'none' }),
+    /** Dated changes of the pricing rules, oldest first (see `RuleRevisionSchema`). @default [] */
+    revisions: z.array(RuleRevisionSchema).max(100).default([]),
     /** Auth, CORS and throttling of the member API in AWS. @default IAM, no CORS, 50/s with bursts of 100 */
     memberApi: MemberApiConfigSchema.default({ auth: 'iam', corsOrigins: [], throttle: { ...DEFAULT_MEMBER_API_THROTTLE } }),
     /** The look of every mail (docs/messages.md). @default Lojal's neutral theme, no logo and no address */
@@ -355,6 +381,7 @@ export const ProgramConfigSchema = z
         if (!keys.includes(key)) ctx.addIssue({ code: 'custom', path: ['names', group, key], message: `is not one of the configured ${group} (${keys.join(', ') || 'none'})` });
       }
     }
+    for (const issue of revisionIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
   });
 
 export type ProgramConfigInput = z.input<typeof ProgramConfigSchema>;

@@ -1,3 +1,4 @@
+import { ownEntry } from '../config/lookup';
 import type { ProgramConfig } from '../config/program';
 import type { LojalDetailType } from '../contract/events';
 import { DAY_MS } from './time';
@@ -148,14 +149,14 @@ export function planOrderTimeline(order: TimelineOrder, context: PlanContext): O
 
   let checkin: PlannedItem | undefined;
   if (lines.length > 0 && !refunded.all) {
-    const delay = Math.min(...lines.map((l) => config.checkin.categoryDelayDays[l.category] ?? config.checkin.delayDays));
+    const delay = Math.min(...lines.map((l) => ownEntry(config.checkin.categoryDelayDays, l.category) ?? config.checkin.delayDays));
     const products = lines.slice(0, MAX_CHECKIN_PRODUCTS).map(productRef);
     checkin = item('checkin', `checkin:${order.orderId}`, delay, { products });
   }
 
   const byCategory = new Map<string, { line: TimelineOrderLine; lifespan: number }>();
   for (const line of lines) {
-    const lifespan = line.lifespanDays ?? config.lifespans[line.category];
+    const lifespan = line.lifespanDays ?? ownEntry(config.lifespans, line.category);
     if (lifespan === undefined) continue;
     const best = byCategory.get(line.category);
     if (!best || lifespan < best.lifespan || (lifespan === best.lifespan && line.sku < best.line.sku)) {

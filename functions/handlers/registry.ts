@@ -1,4 +1,5 @@
 import { LedgerStore } from '../adapters/dynamo/ledger-store';
+import { rulesAt } from '../domain/points';
 import { ProfileStore } from '../adapters/dynamo/profile-store';
 import { TimelineStore } from '../adapters/dynamo/timeline-store';
 import { awardOccasionBonus } from '../app/award-occasion-bonus';
@@ -100,8 +101,10 @@ export function createMemberHandlers(deps: HandlerDeps): Record<MemberHandlerNam
     }),
 
     'order-placed': busEventHandler(deps, OrderPlacedSchema, async (order) => {
-      if (!deps.config.earnRates[order.currency]) {
-        const known = Object.keys(deps.config.earnRates).join(', ');
+      // The rules in force at the order's business time decide (a revision may add a currency).
+      const { earnRates } = rulesAt(deps.config, Date.parse(order.placedAt)).rules;
+      if (!Object.hasOwn(earnRates, order.currency)) {
+        const known = Object.keys(earnRates).join(', ');
         throw new ValidationError('detail.currency', `${order.currency} is not a currency of this program (${known})`);
       }
       return award(
@@ -138,8 +141,10 @@ export function createMemberHandlers(deps: HandlerDeps): Record<MemberHandlerNam
     }),
 
     'activity-completed': busEventHandler(deps, ActivityCompletedSchema, async (activity) => {
-      if (deps.config.activities[activity.activity] === undefined) {
-        const known = Object.keys(deps.config.activities).join(', ') || 'none';
+      // Object.hasOwn: an activity named `constructor` or `__proto__` is unknown, not the object's own machinery.
+      const { activities } = rulesAt(deps.config, Date.parse(activity.occurredAt)).rules;
+      if (!Object.hasOwn(activities, activity.activity)) {
+        const known = Object.keys(activities).join(', ') || 'none';
         throw new ValidationError('detail.activity', `${activity.activity} is not an activity of this program (${known})`);
       }
       return award(activity.customerId, { kind: 'activity', ref: activity.activityId, at: activity.occurredAt, activity: activity.activity });

@@ -86,9 +86,11 @@ describe('Member API', () => {
     for (let i = 1; i <= 5; i++) await handlers['order-placed'](order('bo', `o${i}`, 10_000 * i, `2026-0${i}-01T10:00:00Z`));
     const first = await call('GET', '/v1/members/bo/ledger', { limit: '2' });
     expect(first.status).toBe(200);
+    // What priced each entry (issue 16): the base rules, no campaign, no multiplier but the tier's.
+    const pricing = { revision: 0, campaigns: [], multipliers: { tier: 1, categories: {}, campaigns: {} } };
     expect(first.body.items).toEqual([
-      { at: '2026-05-01T10:00:00Z', delta: 500, reason: 'order o5', ref: 'order:o5' },
-      { at: '2026-04-01T10:00:00Z', delta: 400, reason: 'order o4', ref: 'order:o4' },
+      { at: '2026-05-01T10:00:00Z', delta: 500, reason: 'order o5', ref: 'order:o5', pricing },
+      { at: '2026-04-01T10:00:00Z', delta: 400, reason: 'order o4', ref: 'order:o4', pricing },
     ]);
     const rest = [];
     let cursor: string | null = first.body.nextCursor;

@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { BoardRow, Winner } from '../../domain/challenges';
-import { type IndexPageCost, isConditionFailure } from './common';
+import { conditionalWrite, type IndexPageCost } from './common';
 import { boardAbove, boardPk, challengeResultKey, challengeScoreSk, memberPk } from './keys';
 
 /** A decided challenge: the winners frozen when it was decided, and whether they were announced. */
@@ -84,19 +84,15 @@ export class ChallengeStore {
 
   /** Freezes a result; the first decision wins, so a second run (or a racing one) pays the same winners. */
   async createResult(result: Omit<ChallengeResult, 'status'>): Promise<'created' | 'exists'> {
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...challengeResultKey(result.challengeId), type: 'challenge-result', ...result, status: 'awarding' },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return 'created';
-    } catch (error) {
-      if (isConditionFailure(error)) return 'exists';
-      throw error;
-    }
+    const created = await conditionalWrite(
+      this.doc,
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...challengeResultKey(result.challengeId), type: 'challenge-result', ...result, status: 'awarding' },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return created ? 'created' : 'exists';
   }
 
   /** Every prize is in the ledger and the result is on the bus. */

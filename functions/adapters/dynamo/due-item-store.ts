@@ -1,4 +1,4 @@
-import { advanceWatermark, isConditionFailure, readWatermark } from './common';
+import { advanceWatermark, conditionalWrite, isConditionFailure, readWatermark } from './common';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DueIndex, type DueIndexPage, type DueKey } from './due-index';
 import { dueMonth, duePk, dueShard, SWEEP_WATERMARK_KEY } from './keys';
@@ -45,6 +45,7 @@ export class DueItemStore {
   async claim(key: ItemKey, claim: { token: string; now: Date; leaseUntil: Date }): Promise<StoredTimelineItem | undefined> {
     const now = claim.now.toISOString();
     const leaseUntil = claim.leaseUntil.toISOString();
+    // Not conditionalWrite: the claim answers with the item it claimed (ReturnValues), which a yes/no cannot carry.
     try {
       const result = await this.doc.send(
         new UpdateCommand({
@@ -91,28 +92,23 @@ export class DueItemStore {
   /** Gives a claimed item back as pending, to be looked at again at `retryAt` (its send failed). */
   async release(key: ItemKey, token: string, retryAt: Date, now: Date): Promise<boolean> {
     const retry = retryAt.toISOString();
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: key,
-          UpdateExpression: 'SET #status = :pending, duePk = :duePk, dueSk = :retry, updatedAt = :now REMOVE leaseUntil, claimToken',
-          ConditionExpression: 'claimToken = :token',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':pending': 'pending',
-            ':duePk': duePk(dueMonth(retry), dueShard(key.pk, key.sk)),
-            ':retry': retry,
-            ':now': now.toISOString(),
-            ':token': token,
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return conditionalWrite(
+      this.doc,
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: key,
+        UpdateExpression: 'SET #status = :pending, duePk = :duePk, dueSk = :retry, updatedAt = :now REMOVE leaseUntil, claimToken',
+        ConditionExpression: 'claimToken = :token',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':pending': 'pending',
+          ':duePk': duePk(dueMonth(retry), dueShard(key.pk, key.sk)),
+          ':retry': retry,
+          ':now': now.toISOString(),
+          ':token': token,
+        },
+      }),
+    );
   }
 
   async readWatermark(): Promise<string | undefined> {
@@ -125,21 +121,16 @@ export class DueItemStore {
   }
 
   private async finish(key: ItemKey, token: string, set: string, values: Record<string, unknown>): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: key,
-          UpdateExpression: `${set} REMOVE duePk, dueSk, leaseUntil, claimToken`,
-          ConditionExpression: 'claimToken = :token',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ...values, ':token': token },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return conditionalWrite(
+      this.doc,
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: key,
+        UpdateExpression: `${set} REMOVE duePk, dueSk, leaseUntil, claimToken`,
+        ConditionExpression: 'claimToken = :token',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ...values, ':token': token },
+      }),
+    );
   }
 }

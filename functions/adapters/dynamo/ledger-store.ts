@@ -1,10 +1,10 @@
 import { queryMember } from './common';
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { MemberView } from '../../domain/member-view';
-import type { LedgerInput } from '../../domain/points';
+import type { EntryPricing, LedgerInput } from '../../domain/points';
 import { slotOf, type TimelineChange } from '../../domain/timeline';
 import { timelineWrite } from './timeline-store';
+import { type GuardedWrite, runGuardedTransaction } from './transactions';
 import {
   boardPk,
   boardSk,
@@ -37,6 +37,8 @@ export interface StoredEntry {
   readonly recordedAt: string;
   /** For an order: the time zone its timeline was planned in, so a refund re-plans it the same way. */
   readonly timeZone?: string;
+  /** For orders and activities: the rule revision, campaigns and multipliers that first priced it. */
+  readonly pricing?: EntryPricing;
 }
 
 /** Points moved between entries after a late event re-priced earlier-recorded ones. */
@@ -163,150 +165,20 @@ export class LedgerStore {
    * the state by its version (a concurrent event for the same member makes us recompute). A
    * redemption adds its idempotency record (new ids only) and, for a reward with a stock, one
    * more redeemed (only below the limit), so no balance is overdrawn and no stock oversold.
+   * The writes are in the order that decides the outcome: the first failed condition wins.
    */
   async commit(customerId: string, commit: LedgerCommit): Promise<CommitOutcome> {
-    const pk = memberPk(customerId);
-    type Item = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
-    const items: { item: Item; failsAs: Exclude<CommitOutcome, 'committed'> }[] = [];
-    if (commit.entry) {
-      items.push({
-        failsAs: 'duplicate',
-        item: {
-          Put: {
-            TableName: this.tableName,
-            Item: { pk, sk: ledgerSk(commit.entry.at, commit.entry.kind, commit.entry.ref), type: 'entry', ...commit.entry },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
-        },
-      });
-    }
-    if (commit.correction) {
-      items.push({
-        failsAs: 'conflict',
-        item: {
-          Put: {
-            TableName: this.tableName,
-            Item: { pk, sk: correctionSk(commit.correction.at, commit.correction.ref), type: 'correction', ...commit.correction },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
-        },
-      });
-    }
-    const { wakeAt, ...state } = commit.state;
-    items.push({
-      failsAs: 'conflict',
-      item: {
-        Put: {
-          TableName: this.tableName,
-          Item: {
-            pk,
-            sk: STATE_SK,
-            type: 'state',
-            customerId,
-            ...state,
-            version: commit.expectedVersion + 1,
-            // Sparse: a member with nothing ahead is not in the index at all.
-            ...(wakeAt !== undefined ? { wakeAt, duePk: wakePk(wakeShard(customerId)), dueSk: wakeAt } : {}),
-          },
-          ConditionExpression: commit.expectedVersion === 0 ? 'attribute_not_exists(pk)' : '#v = :v',
-          ...(commit.expectedVersion === 0
-            ? {}
-            : { ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': commit.expectedVersion } }),
-        },
-      },
-    });
-    if (commit.redemption) {
-      const { record, stock } = commit.redemption;
-      items.push({
-        failsAs: 'redemption-exists',
-        item: {
-          Put: {
-            TableName: this.tableName,
-            Item: { pk, sk: redemptionSk(record.redemptionId), type: 'redemption', ...record, createdAt: commit.state.updatedAt },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
-        },
-      });
-      if (stock) {
-        items.push({
-          failsAs: 'sold-out',
-          item: {
-            Update: {
-              TableName: this.tableName,
-              Key: rewardStockKey(stock.rewardId),
-              UpdateExpression: 'SET #issued = if_not_exists(#issued, :zero) + :one, #type = :type',
-              ConditionExpression: 'attribute_not_exists(#issued) OR #issued < :limit',
-              ExpressionAttributeNames: { '#issued': 'issued', '#type': 'type' },
-              ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':limit': stock.limit, ':type': 'reward-stock' },
-            },
-          },
-        });
-      }
-    }
-    if (commit.account) {
-      // ADD commutes, and the entry's and state's conditions above guard the whole transaction:
-      // a redelivered event or a stale read adds nothing.
-      items.push({
-        failsAs: 'conflict',
-        item: {
-          Update: {
-            TableName: this.tableName,
-            Key: accountKey(commit.account.accountId),
-            UpdateExpression: 'ADD #pooled :delta, #members :member SET #type = :type, #accountId = :accountId',
-            ExpressionAttributeNames: { '#pooled': 'pooledPoints', '#members': 'members', '#type': 'type', '#accountId': 'accountId' },
-            ExpressionAttributeValues: {
-              ':delta': commit.account.delta,
-              ':member': new Set([customerId]),
-              ':type': 'account',
-              ':accountId': commit.account.accountId,
-            },
-          },
-        },
-      });
-    }
-    for (const { challengeId, score } of commit.challenges ?? []) {
-      // Unconditional: the state's version condition above makes the whole transaction the
-      // member's one writer, so a score item is only ever replaced by a newer fold's score.
-      const key = { pk, sk: challengeScoreSk(challengeId) };
-      items.push({
-        failsAs: 'conflict',
-        item:
-          score > 0
-            ? {
-                Put: {
-                  TableName: this.tableName,
-                  Item: {
-                    ...key,
-                    type: 'challenge-score',
-                    challengeId,
-                    customerId,
-                    score,
-                    updatedAt: commit.state.updatedAt,
-                    boardPk: boardPk(challengeId),
-                    boardSk: boardSk(score, customerId),
-                  },
-                },
-              }
-            : { Delete: { TableName: this.tableName, Key: key } },
-      });
-    }
-    for (const change of commit.timeline ?? []) {
-      items.push({ failsAs: { moved: slotOf(change.item) }, item: timelineWrite(this.tableName, change, new Date(commit.state.updatedAt)) });
-    }
-    try {
-      await this.doc.send(new TransactWriteCommand({ TransactItems: items.map((i) => i.item) }));
-      return 'committed';
-    } catch (error) {
-      if (error instanceof TransactionCanceledException || (error as { name?: string }).name === 'TransactionCanceledException') {
-        const reasons = (error as TransactionCanceledException).CancellationReasons ?? [];
-        // The first failed condition, in the order above, decides: a duplicate entry outranks a stale version.
-        const failed = reasons.findIndex((r) => r.Code === 'ConditionalCheckFailed');
-        if (failed >= 0) return items[failed]?.failsAs ?? 'conflict';
-        // TransactionConflict: another transaction touched the same items at the same moment.
-        if (reasons.some((r) => r.Code === 'TransactionConflict')) return 'conflict';
-      }
-      throw error;
-    }
+    const t = { tableName: this.tableName, pk: memberPk(customerId), customerId };
+    const writes: LedgerWrite[] = [
+      ...(commit.entry ? [entryWrite(t, commit.entry)] : []),
+      ...(commit.correction ? [correctionWrite(t, commit.correction)] : []),
+      stateWrite(t, commit.state, commit.expectedVersion),
+      ...(commit.redemption ? redemptionWrites(t, commit.redemption, commit.state.updatedAt) : []),
+      ...(commit.account ? [accountWrite(t, commit.account)] : []),
+      ...(commit.challenges ?? []).map((c) => challengeScoreWrite(t, c, commit.state.updatedAt)),
+      ...(commit.timeline ?? []).map((change) => timelineChangeWrite(t, change, commit.state.updatedAt)),
+    ];
+    return runGuardedTransaction(this.doc, writes, 'conflict');
   }
 
   /** The member's state alone (one item), strongly consistent; undefined when the member has none. */
@@ -393,4 +265,142 @@ export class LedgerStore {
       cursor: page.LastEvaluatedKey,
     };
   }
+}
+
+type LedgerWrite = GuardedWrite<Exclude<CommitOutcome, 'committed'>>;
+
+/** What every ledger write of one member's commit needs. */
+interface Target {
+  readonly tableName: string;
+  readonly pk: string;
+  readonly customerId: string;
+}
+
+/** The entry itself, new only: a redelivered event is a duplicate. */
+function entryWrite(t: Target, entry: NonNullable<LedgerCommit['entry']>): LedgerWrite {
+  return {
+    failsAs: 'duplicate',
+    item: {
+      Put: {
+        TableName: t.tableName,
+        Item: { pk: t.pk, sk: ledgerSk(entry.at, entry.kind, entry.ref), type: 'entry', ...entry },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    },
+  };
+}
+
+/** The points a late event moved between earlier entries; its key is the event's, so it is written once. */
+function correctionWrite(t: Target, correction: NonNullable<LedgerCommit['correction']>): LedgerWrite {
+  return {
+    failsAs: 'conflict',
+    item: {
+      Put: {
+        TableName: t.tableName,
+        Item: { pk: t.pk, sk: correctionSk(correction.at, correction.ref), type: 'correction', ...correction },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    },
+  };
+}
+
+/** The member's state, guarded by the version it was computed from: the member's one writer. */
+function stateWrite(t: Target, commitState: LedgerCommit['state'], expectedVersion: number): LedgerWrite {
+  const { wakeAt, ...state } = commitState;
+  return {
+    failsAs: 'conflict',
+    item: {
+      Put: {
+        TableName: t.tableName,
+        Item: {
+          pk: t.pk,
+          sk: STATE_SK,
+          type: 'state',
+          customerId: t.customerId,
+          ...state,
+          version: expectedVersion + 1,
+          // Sparse: a member with nothing ahead is not in the index at all.
+          ...(wakeAt !== undefined ? { wakeAt, duePk: wakePk(wakeShard(t.customerId)), dueSk: wakeAt } : {}),
+        },
+        ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : '#v = :v',
+        ...(expectedVersion === 0 ? {} : { ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': expectedVersion } }),
+      },
+    },
+  };
+}
+
+/** A redemption's idempotency record (new ids only) and, for a reward with a stock, one more redeemed below the limit. */
+function redemptionWrites(t: Target, redemption: NonNullable<LedgerCommit['redemption']>, now: string): LedgerWrite[] {
+  const { record, stock } = redemption;
+  const writes: LedgerWrite[] = [
+    {
+      failsAs: 'redemption-exists',
+      item: {
+        Put: {
+          TableName: t.tableName,
+          Item: { pk: t.pk, sk: redemptionSk(record.redemptionId), type: 'redemption', ...record, createdAt: now },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    },
+  ];
+  if (stock) {
+    writes.push({
+      failsAs: 'sold-out',
+      item: {
+        Update: {
+          TableName: t.tableName,
+          Key: rewardStockKey(stock.rewardId),
+          UpdateExpression: 'SET #issued = if_not_exists(#issued, :zero) + :one, #type = :type',
+          ConditionExpression: 'attribute_not_exists(#issued) OR #issued < :limit',
+          ExpressionAttributeNames: { '#issued': 'issued', '#type': 'type' },
+          ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':limit': stock.limit, ':type': 'reward-stock' },
+        },
+      },
+    });
+  }
+  return writes;
+}
+
+/**
+ * The member's contribution to their account's pool. ADD commutes, and the entry's and state's
+ * conditions guard the whole transaction: a redelivered event or a stale read adds nothing.
+ */
+function accountWrite(t: Target, account: NonNullable<LedgerCommit['account']>): LedgerWrite {
+  return {
+    failsAs: 'conflict',
+    item: {
+      Update: {
+        TableName: t.tableName,
+        Key: accountKey(account.accountId),
+        UpdateExpression: 'ADD #pooled :delta, #members :member SET #type = :type, #accountId = :accountId',
+        ExpressionAttributeNames: { '#pooled': 'pooledPoints', '#members': 'members', '#type': 'type', '#accountId': 'accountId' },
+        ExpressionAttributeValues: { ':delta': account.delta, ':member': new Set([t.customerId]), ':type': 'account', ':accountId': account.accountId },
+      },
+    },
+  };
+}
+
+/**
+ * The member's leaderboard item for one challenge (0 takes it off the board). Unconditional:
+ * the state's version condition makes the whole transaction the member's one writer, so a
+ * score item is only ever replaced by a newer fold's score.
+ */
+function challengeScoreWrite(t: Target, { challengeId, score }: { readonly challengeId: string; readonly score: number }, now: string): LedgerWrite {
+  const key = { pk: t.pk, sk: challengeScoreSk(challengeId) };
+  const item =
+    score > 0
+      ? {
+          Put: {
+            TableName: t.tableName,
+            Item: { ...key, type: 'challenge-score', challengeId, customerId: t.customerId, score, updatedAt: now, boardPk: boardPk(challengeId), boardSk: boardSk(score, t.customerId) },
+          },
+        }
+      : { Delete: { TableName: t.tableName, Key: key } };
+  return { failsAs: 'conflict', item };
+}
+
+/** A conditional timeline change: when its slot moved on, the commit is retried without it. */
+function timelineChangeWrite(t: Target, change: TimelineChange, now: string): LedgerWrite {
+  return { failsAs: { moved: slotOf(change.item) }, item: timelineWrite(t.tableName, change, new Date(now)) };
 }

@@ -1,4 +1,4 @@
-import { isConditionFailure, queryMember } from './common';
+import { conditionalWrite, queryMember } from './common';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PlannedItem, TimelineChange, TimelineStatus } from '../../domain/timeline';
 import { checkinSk, dueMonth, duePk, dueShard, memberPk, reminderSk, TIMELINE_PREFIX } from './keys';
@@ -148,13 +148,7 @@ export class TimelineStore {
    * purchase; `placedUpTo` (UTC ISO) to purchases up to an instant. Returns whether it did.
    */
   async cancel(customerId: string, sk: string, reason: string, now: Date, only: { anchor?: string; placedUpTo?: string } = {}): Promise<boolean> {
-    try {
-      await this.doc.send(new UpdateCommand(cancelWrite(this.tableName, { pk: memberPk(customerId), sk }, reason, now, only).Update));
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return conditionalWrite(this.doc, new UpdateCommand(cancelWrite(this.tableName, { pk: memberPk(customerId), sk }, reason, now, only).Update));
   }
 
   /** Every timeline item of a member, in key order (one paginated Query). */

@@ -21,6 +21,7 @@ export function getLedger({ lists, profiles }: MemberApiContext): Operation<'cus
         reason: item.reason,
         ref: item.type === 'entry' ? `${item.kind}:${item.ref}` : `correction:${item.ref.replace('#', ':')}`,
         ...(item.type === 'entry' && item.status !== 'applied' ? { status: item.status } : {}),
+        ...(item.type === 'entry' && item.pricing ? { pricing: item.pricing } : {}),
       })),
       nextCursor: page.nextCursor,
     };

@@ -1,3 +1,4 @@
+import { ownEntry } from '../../config/lookup';
 import type { ProgramConfig } from '../../config/program';
 import { DAY_MS } from '../time';
 
@@ -24,9 +25,9 @@ export function crossSellCategories(
 ): string[] {
   const recent = new Set(
     purchases
-      .filter((p) => now - Date.parse(p.placedAt) < (config.lifespans[p.category] ?? RECENT_PURCHASE_DAYS) * DAY_MS)
+      .filter((p) => now - Date.parse(p.placedAt) < (ownEntry(config.lifespans, p.category) ?? RECENT_PURCHASE_DAYS) * DAY_MS)
       .map((p) => p.category),
   );
-  const suggested = reminded.flatMap((category) => config.relatedCategories[category] ?? []);
+  const suggested = reminded.flatMap((category) => ownEntry(config.relatedCategories, category) ?? []);
   return [...new Set(suggested)].filter((category) => !reminded.includes(category) && !recent.has(category));
 }
