@@ -1,7 +1,8 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { memberPk } from '../adapters/dynamo/keys';
-import { MailStore } from '../adapters/dynamo/mail-store';
+import { CheckinAnswers } from '../adapters/dynamo/checkin-answers';
+import { SentMailLog } from '../adapters/dynamo/sent-mail-log';
 import { ProfileStore } from '../adapters/dynamo/profile-store';
 import { updateProfile } from '../app/update-profile';
 import type { MemberApiRouteSpec } from '../contract/member-api';
@@ -50,7 +51,8 @@ const CheckinQuerySchema = z.object({
 type Operation = (customerId: string, event: APIGatewayProxyEventV2) => Promise<unknown>;
 
 export function createMailApiOperations(deps: Omit<HandlerDeps, 'deadLetters'>): Record<MailApiOperation, Operation> {
-  const mail = new MailStore(deps.dynamo, deps.tableName);
+  const log = new SentMailLog(deps.dynamo, deps.tableName);
+  const checkins = new CheckinAnswers(deps.dynamo, deps.tableName);
   const profiles = new ProfileStore(deps.dynamo, deps.tableName);
   const brand = deps.config.brand.name;
 
@@ -89,7 +91,7 @@ export function createMailApiOperations(deps: Omit<HandlerDeps, 'deadLetters'>):
       const query = PageQuerySchema.safeParse(event.queryStringParameters ?? {});
       if (!query.success) throw ValidationError.fromZod(query.error, 'query');
       const start = decodeCursor(query.data.cursor, customerId);
-      const result = await mail.logPage(customerId, query.data.limit, start);
+      const result = await log.page(customerId, query.data.limit, start);
       if (!start && result.items.length === 0 && !(await profiles.get(customerId, false))) throw new NotFoundError(`no member ${customerId}`);
       return {
         items: result.items.map((m) => ({ at: m.at, kind: m.kind, subject: m.subject, messageId: m.messageId })),
@@ -130,7 +132,7 @@ export function createMailApiOperations(deps: Omit<HandlerDeps, 'deadLetters'>):
     async answerCheckin(customerId, event) {
       const query = CheckinQuerySchema.safeParse(event.queryStringParameters ?? {});
       if (!query.success || !verified('checkin', customerId, query.data.order, query.data.t)) return invalid(customerId);
-      await mail.recordCheckinAnswer(customerId, query.data.order, query.data.score, deps.clock.now());
+      await checkins.record(customerId, query.data.order, query.data.score, deps.clock.now());
       deps.metrics.addMetric('CheckinAnswers', 'Count', 1);
       const copy = await copyFor(customerId);
       return page(200, copy.pages.checkinThanks, `<p>${escapeHtml(copy.pages.checkinThanks)}</p>`);

@@ -1,10 +1,10 @@
-import type { MailStore } from '../adapters/dynamo/mail-store';
+import type { SuppressionList } from '../adapters/dynamo/suppression-list';
 import type { SesFeedback } from '../contract/ses-events';
 import { addressHash } from '../domain/email/suppression';
 import type { Clock, LoggerPort, MetricsPort } from '../runtime/ports';
 
 export interface FeedbackDeps {
-  readonly mail: MailStore;
+  readonly suppressions: SuppressionList;
   readonly clock: Clock;
   readonly logger: LoggerPort;
   readonly metrics: MetricsPort;
@@ -31,7 +31,7 @@ export async function recordMailFeedback(deps: FeedbackDeps, feedback: SesFeedba
     addresses = feedback.complaint.complainedRecipients.map((r) => r.emailAddress);
   }
   if (!kind || addresses.length === 0) return 'ignored';
-  const added = await Promise.all(addresses.map((a) => deps.mail.suppress(addressHash(a), { kind, detail, at, messageId: feedback.mail.messageId })));
+  const added = await Promise.all(addresses.map((a) => deps.suppressions.add(addressHash(a), { kind, detail, at, messageId: feedback.mail.messageId })));
   const count = added.filter(Boolean).length;
   if (count > 0) deps.metrics.addMetric(kind === 'bounce' ? 'AddressesSuppressedBounce' : 'AddressesSuppressedComplaint', 'Count', count);
   // The address itself is personal data: only the fact and the SES message id are logged.

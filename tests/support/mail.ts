@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { inject } from 'vitest';
 import { SesMailer } from '../../functions/adapters/ses/ses-mailer';
-import { MailStore } from '../../functions/adapters/dynamo/mail-store';
+import { CheckinAnswers } from '../../functions/adapters/dynamo/checkin-answers';
+import { MailRecords } from '../../functions/adapters/dynamo/mail-records';
 import { createMemberApi } from '../../functions/api/member-api';
 import { deferredMailReleaseJob } from '../../functions/app/release-deferred-mail';
 import type { ProgramConfig } from '../../functions/config/program';
@@ -70,7 +71,13 @@ export async function mailTestbed(options: { config?: ProgramConfig; start?: str
   const send = createMailSender({ ...deps, mailer: options.mailer ? options.mailer(ses) : new SesMailer(ses), links });
   const api = createMemberApi(deps);
   const release = deferredMailReleaseJob({ ...deps, queue });
-  const store = new MailStore(table.doc, table.tableName);
+  const records = new MailRecords(table.doc, table.tableName);
+  const checkins = new CheckinAnswers(table.doc, table.tableName);
+  /** A mail's record and a check-in answer, as the tests look them up. */
+  const store = {
+    get: (customerId: string, kind: MailJob['kind'], ref: string) => records.get(customerId, kind, ref),
+    checkinAnswer: (customerId: string, orderId: string) => checkins.get(customerId, orderId),
+  };
 
   /** Hands every queued request to the sender, and any it causes, until the queue is empty. */
   const drain = async () => {
