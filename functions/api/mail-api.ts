@@ -4,7 +4,8 @@ import { memberPk } from '../adapters/dynamo/keys';
 import { CheckinAnswers } from '../adapters/dynamo/checkin-answers';
 import { SentMailLog } from '../adapters/dynamo/sent-mail-log';
 import { ProfileStore } from '../adapters/dynamo/profile-store';
-import { updateProfile } from '../app/update-profile';
+import { recordOptOut } from '../app/record-opt-out';
+import { OptOutNotices } from '../adapters/dynamo/opt-out-notices';
 import type { MemberApiRouteSpec } from '../contract/member-api';
 import { MAIL_COPY } from '../domain/email/copy';
 import { escapeHtml } from '../domain/email/escape';
@@ -53,6 +54,7 @@ type Operation = (customerId: string, event: APIGatewayProxyEventV2) => Promise<
 export function createMailApiOperations(deps: Omit<HandlerDeps, 'deadLetters'>): Record<MailApiOperation, Operation> {
   const log = new SentMailLog(deps.dynamo, deps.tableName);
   const checkins = new CheckinAnswers(deps.dynamo, deps.tableName);
+  const notices = new OptOutNotices(deps.dynamo, deps.tableName);
   const profiles = new ProfileStore(deps.dynamo, deps.tableName);
   const brand = deps.config.brand.name;
 
@@ -106,16 +108,11 @@ export function createMailApiOperations(deps: Omit<HandlerDeps, 'deadLetters'>):
       return page(200, copy.pages.unsubscribeTitle, `<p>${escapeHtml(copy.pages.unsubscribeQuestion(brand))}</p>${form(event, copy.pages.unsubscribeButton)}`);
     },
 
-    /** Withdraws marketing consent, as a profile change at this instant (last writer wins, like the shop's own updates). */
+    /** Withdraws marketing consent at this instant, stickily, and announces it as customer.unsubscribed (PRODUCT.md §1). */
     async unsubscribe(customerId, event) {
       const query = LinkQuerySchema.safeParse(event.queryStringParameters ?? {});
       if (!query.success || !verified('unsubscribe', customerId, '', query.data.t)) return invalid(customerId);
-      await updateProfile(
-        profiles,
-        customerId,
-        { type: 'set', at: deps.clock.now().getTime(), values: { marketingConsent: false } },
-        { clientTimeZone: deps.config.timeZone },
-      );
+      await recordOptOut({ ...deps, profiles, notices, clientTimeZone: deps.config.timeZone }, customerId, 'unsubscribe');
       deps.metrics.addMetric('Unsubscribes', 'Count', 1);
       const copy = await copyFor(customerId);
       return page(200, copy.pages.unsubscribeTitle, `<p>${escapeHtml(copy.pages.unsubscribed(brand))}</p>`);

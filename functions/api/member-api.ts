@@ -146,6 +146,9 @@ export function createMemberApi(deps: MemberApiDeps): MemberApiHandler {
         accountId: accountId ?? null,
         ...(account ? { account } : {}),
         perks,
+        // Consent as Lojal applies it: an opt-out it recorded stays until an explicit newer opt-in.
+        marketingConsent: stored?.profile.values.marketingConsent === true,
+        unsubscribedAt: stored?.profile.unsubscribedAt !== undefined ? new Date(stored.profile.unsubscribedAt).toISOString() : null,
         // The challenges the member takes part in, with the score their leaderboard shows.
         challenges: deps.config.challenges
           .filter((c) => {

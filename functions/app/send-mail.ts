@@ -12,6 +12,7 @@ import { crossSellCategories, type Purchase } from '../domain/email/cross-sell';
 import { type MailContent, type MailContext, type MailDecision, decideMail, needsCap, settledState } from '../domain/email/decide-mail';
 import type { MailLinks } from '../domain/email/links';
 import { eligibility, localDay, type MailClass } from '../domain/email/policy';
+import { memberTag } from '../domain/email/member-tag';
 import { addressHash } from '../domain/email/suppression';
 import { DAY_MS } from '../domain/time';
 import {
@@ -176,7 +177,7 @@ async function readMailContext(deps: MailSenderDeps, job: MailJob, now: Date): P
       locale: values.locale,
       timeZone: values.timeZone,
       marketingConsent: values.marketingConsent,
-      unsubscribedAt: undefined,
+      unsubscribedAt: stored.profile?.profile.unsubscribedAt,
     },
     suppressed: undefined,
     marketingSentAt: (stored.cap?.sends ?? []).map((s) => s.at),
@@ -233,6 +234,7 @@ async function deliver(deps: MailSenderDeps, ctx: SenderContext, send: Extract<M
       tags: [
         { name: 'kind', value: job.kind },
         { name: 'class', value: send.mailClass },
+        ...memberTag(job.customerId),
       ],
     }));
   } catch (error) {

@@ -1,3 +1,5 @@
+import { OptOutNotices } from '../adapters/dynamo/opt-out-notices';
+import { ProfileStore } from '../adapters/dynamo/profile-store';
 import { SuppressionList } from '../adapters/dynamo/suppression-list';
 import { recordMailFeedback } from '../app/record-mail-feedback';
 import { SesFeedbackSchema } from '../contract/ses-events';
@@ -10,5 +12,11 @@ import type { BusEventHandler, HandlerDeps } from './registry';
  */
 export function createEmailFeedbackHandler(deps: HandlerDeps): BusEventHandler {
   const suppressions = new SuppressionList(deps.dynamo, deps.tableName);
-  return busEventHandler(deps, SesFeedbackSchema, (feedback) => recordMailFeedback({ ...deps, suppressions }, feedback));
+  const optOut = {
+    profiles: new ProfileStore(deps.dynamo, deps.tableName),
+    notices: new OptOutNotices(deps.dynamo, deps.tableName),
+    events: deps.events,
+    clientTimeZone: deps.config.timeZone,
+  };
+  return busEventHandler(deps, SesFeedbackSchema, (feedback) => recordMailFeedback({ ...deps, suppressions, optOut }, feedback));
 }

@@ -12,6 +12,7 @@ import { MailLinks } from '../../functions/domain/email/links';
 import { createMailSender } from '../../functions/handlers/email-sender';
 import { createHandlers } from '../../functions/handlers/registry';
 import type { Mailer, MailQueue } from '../../functions/runtime/mail-ports';
+import type { EventPublisher, LojalEvent } from '../../functions/runtime/event-publisher';
 import { demoConfig, manualClock, testDeps } from './deps';
 import { createTestTable } from './dynamo';
 
@@ -66,7 +67,10 @@ export async function mailTestbed(options: { config?: ProgramConfig; start?: str
   const ses =
     options.ses ??
     new SESv2Client({ endpoint: inject('sesEndpoint'), region: 'eu-north-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  const deps = { ...testDeps(table.doc, table.tableName, config), clock, email: { queue, links } };
+  // Lojal's announcements (customer.unsubscribed), kept for the test to read.
+  const published: LojalEvent[] = [];
+  const events: EventPublisher = { publish: async (batch) => (published.push(...batch), { failed: [] }) };
+  const deps = { ...testDeps(table.doc, table.tableName, config), clock, email: { queue, links }, events };
   const handlers = createHandlers(deps);
   const send = createMailSender({ ...deps, mailer: options.mailer ? options.mailer(ses) : new SesMailer(ses), links });
   const api = createMemberApi(deps);
@@ -87,5 +91,5 @@ export async function mailTestbed(options: { config?: ProgramConfig; start?: str
     }
     return outcomes;
   };
-  return { config, table, clock, queue, links, ses, deps, handlers, send, api, release, store, drain };
+  return { config, table, clock, queue, links, ses, deps, handlers, send, api, release, store, drain, published };
 }

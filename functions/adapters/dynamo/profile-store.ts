@@ -25,6 +25,10 @@ export function storedProfileOf(customerId: string, Item: Record<string, unknown
       values,
       fieldAt: (Item.fieldAt ?? {}) as Profile['fieldAt'],
       ...(typeof Item.deletedAt === 'number' ? { deletedAt: Item.deletedAt } : {}),
+      ...(typeof Item.unsubscribedAt === 'number' ? { unsubscribedAt: Item.unsubscribedAt } : {}),
+      ...(Item.unsubscribeReason === 'unsubscribe' || Item.unsubscribeReason === 'complaint' || Item.unsubscribeReason === 'bounce'
+        ? { unsubscribeReason: Item.unsubscribeReason }
+        : {}),
     },
     version: Number(Item.version ?? 0),
   };
@@ -60,6 +64,7 @@ export class ProfileStore {
         ...profile.values,
         fieldAt: profile.fieldAt,
         ...(profile.deletedAt !== undefined ? { deletedAt: profile.deletedAt } : {}),
+        ...(profile.unsubscribedAt !== undefined ? { unsubscribedAt: profile.unsubscribedAt, unsubscribeReason: profile.unsubscribeReason } : {}),
         version: expectedVersion + 1,
       },
       ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : '#v = :v',
