@@ -144,6 +144,11 @@ export class LojalStack extends Stack {
       linkBaseUrl: this.memberApi.url,
     });
     this.email.grantLinkSecret(this.memberApi.function);
+    // Opt-outs are announced as customer.unsubscribed: by the member API (the unsubscribe link) and the feedback handler.
+    for (const fn of [this.memberApi.function, this.email.feedback]) {
+      fn.addEnvironment('EVENT_BUS_NAME', this.eventBus.bus.eventBusName);
+      this.eventBus.grantLojalPutEvents(fn);
+    }
 
     // After every Lojal job is granted: only their roles may send Source `lojal`.
     this.eventBus.reserveLojalSource();

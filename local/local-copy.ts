@@ -1,3 +1,4 @@
+import { EventBridgePublisher } from '../functions/adapters/eventbridge/publisher';
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -179,7 +180,9 @@ export async function startLocalCopy(options: LocalCopyOptions = {}): Promise<Lo
       ...(options.linkSecret !== undefined ? { linkSecret: options.linkSecret } : {}),
     });
     cleanups.push(() => mail.stop());
-    const deps: HandlerDeps = { config, dynamo: dynamoClients.doc, tableName, clock, logger, metrics: noMetrics, deadLetters, email: mail.ports };
+    // Lojal's announcements from handlers (customer.unsubscribed) go on this bus, as Lojal's (`publish` below).
+    const events = new EventBridgePublisher((entries) => publish(entries));
+    const deps: HandlerDeps = { config, dynamo: dynamoClients.doc, tableName, clock, logger, metrics: noMetrics, deadLetters, email: mail.ports, events };
     const handlers = (options.createHandlers ?? createRealHandlers)(deps);
     const memberApi = (options.createMemberApi ?? createRealMemberApi)(deps);
     const bus = new LocalBus({ config, handlers, deadLetters, clock, work, logger, ...(options.delivery ? { delivery: options.delivery } : {}) });

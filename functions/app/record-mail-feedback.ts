@@ -1,10 +1,14 @@
-import type { MailStore } from '../adapters/dynamo/mail-store';
+import type { SuppressionList } from '../adapters/dynamo/suppression-list';
+import { type OptOutDeps, recordOptOut } from './record-opt-out';
+import { memberOfTags } from '../domain/email/member-tag';
 import type { SesFeedback } from '../contract/ses-events';
 import { addressHash } from '../domain/email/suppression';
 import type { Clock, LoggerPort, MetricsPort } from '../runtime/ports';
 
 export interface FeedbackDeps {
-  readonly mail: MailStore;
+  readonly suppressions: SuppressionList;
+  /** To record the member's opt-out a complaint or hard bounce means (absent: suppression only). */
+  readonly optOut?: Omit<OptOutDeps, 'clock' | 'logger' | 'metrics'>;
   readonly clock: Clock;
   readonly logger: LoggerPort;
   readonly metrics: MetricsPort;
@@ -31,8 +35,11 @@ export async function recordMailFeedback(deps: FeedbackDeps, feedback: SesFeedba
     addresses = feedback.complaint.complainedRecipients.map((r) => r.emailAddress);
   }
   if (!kind || addresses.length === 0) return 'ignored';
-  const added = await Promise.all(addresses.map((a) => deps.mail.suppress(addressHash(a), { kind, detail, at, messageId: feedback.mail.messageId })));
+  const added = await Promise.all(addresses.map((a) => deps.suppressions.add(addressHash(a), { kind, detail, at, messageId: feedback.mail.messageId })));
   const count = added.filter(Boolean).length;
+  // The mail's member tag names whose opt-out it is: a complaint or a hard bounce ends marketing consent, stickily.
+  const member = memberOfTags(feedback.mail.tags);
+  if (member !== undefined && deps.optOut) await recordOptOut({ ...deps, ...deps.optOut }, member, kind);
   if (count > 0) deps.metrics.addMetric(kind === 'bounce' ? 'AddressesSuppressedBounce' : 'AddressesSuppressedComplaint', 'Count', count);
   // The address itself is personal data: only the fact and the SES message id are logged.
   deps.logger.info('mail feedback recorded', { kind, detail, messageId: feedback.mail.messageId, suppressed: count });

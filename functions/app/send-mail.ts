@@ -1,16 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import type { MailRecord, MailStore } from '../adapters/dynamo/mail-store';
-import type { ProfileStore } from '../adapters/dynamo/profile-store';
+import type { MailContextReader } from '../adapters/dynamo/mail-context-reader';
+import type { MailRecord, MailRecords } from '../adapters/dynamo/mail-records';
+import type { CapState, MarketingCap } from '../adapters/dynamo/marketing-cap';
+import type { SentMailLog } from '../adapters/dynamo/sent-mail-log';
+import type { SuppressionList } from '../adapters/dynamo/suppression-list';
 import type { StoredTimelineItem, TimelineStore } from '../adapters/dynamo/timeline-store';
-import { type EmailKind, emailClass } from '../config/email-kinds';
+import type { EmailKind } from '../config/email-kinds';
 import type { ProgramConfig } from '../config/program';
 import type { MailJob } from '../contract/mail-job';
 import { crossSellCategories, type Purchase } from '../domain/email/cross-sell';
+import { type MailContent, type MailContext, type MailDecision, decideMail, needsCap, settledState } from '../domain/email/decide-mail';
 import type { MailLinks } from '../domain/email/links';
-import { mailLocale } from '../domain/email/locale';
-import { earliestSendTime, eligibility, localDay, type MailClass } from '../domain/email/policy';
+import { eligibility, localDay, type MailClass } from '../domain/email/policy';
+import { memberTag } from '../domain/email/member-tag';
 import { addressHash } from '../domain/email/suppression';
-import { isRenderable, type RenderedMail, renderClientMail, TemplateDataError } from '../domain/email/templates';
 import { DAY_MS } from '../domain/time';
 import {
   MailBusyError,
@@ -60,8 +63,12 @@ export interface MailSenderOptions {
 
 export interface MailSenderDeps {
   readonly config: ProgramConfig;
-  readonly mail: MailStore;
-  readonly profiles: ProfileStore;
+  readonly records: MailRecords;
+  readonly cap: MarketingCap;
+  readonly log: SentMailLog;
+  readonly suppressions: SuppressionList;
+  /** Reads a mail's record, the profile, the cap and the balance in one round trip. */
+  readonly context: MailContextReader;
   readonly timeline: TimelineStore;
   readonly mailer: Mailer;
   readonly links: MailLinks;
@@ -107,165 +114,184 @@ export async function sendMail(deps: MailSenderDeps, job: MailJob): Promise<Send
   }
 }
 
+/**
+ * One try at a mail: read what the decision needs (one round trip), decide purely, then
+ * perform the decision. A send is claim → SES → record: two more round trips, as the claim's
+ * transaction also checks the address is not suppressed and counts the send in the cap.
+ */
 async function attempt(deps: MailSenderDeps, job: MailJob): Promise<SendOutcome | 'contended'> {
+  const now = deps.clock.now();
+  let ctx = await readMailContext(deps, job, now);
+  let decision = decideMail(deps.config, ctx, now);
+  if (decision.type === 'skip' || decision.type === 'defer') {
+    // A mail that does not go out now is recorded with the reason a send would have met
+    // first: a suppressed address wins, so read it (a send learns it from its claim instead).
+    ctx = await withSuppression(deps, ctx);
+    decision = decideMail(deps.config, ctx, now);
+  }
+  return perform(deps, ctx, decision, now);
+}
+
+/** The decision's context, and the cap as read (its version guards the claim). */
+interface SenderContext extends MailContext {
+  readonly capState: CapState | undefined;
+}
+
+async function perform(deps: MailSenderDeps, ctx: SenderContext, decision: MailDecision, now: Date): Promise<SendOutcome | 'contended'> {
+  const { job } = ctx;
+  switch (decision.type) {
+    case 'busy':
+      throw new MailBusyError(`${job.kind} mail is being sent by another sender`);
+    case 'duplicate':
+      return { outcome: 'duplicate' };
+    case 'skip':
+      if (decision.templateError) deps.logger.error('mail data failed its template schema', { kind: job.kind, ...decision.templateError });
+      if (!(await deps.records.skip(job.customerId, job.kind, job.ref, decision.reason, now))) return 'contended';
+      return decision.status === 'skipped' ? { outcome: 'skipped', reason: decision.reason } : { outcome: 'failed', reason: decision.reason };
+    case 'defer':
+      if (!(await deps.records.defer(job, decision.until, decision.reason, now))) return 'contended';
+      return { outcome: 'deferred', until: decision.until.toISOString(), reason: decision.reason };
+    case 'send':
+      return deliver(deps, ctx, decision, now);
+  }
+}
+
+async function withSuppression(deps: MailSenderDeps, ctx: SenderContext): Promise<SenderContext> {
+  if (ctx.suppressed !== undefined || !ctx.member.email) return ctx;
+  return { ...ctx, suppressed: await deps.suppressions.has(addressHash(ctx.member.email)) };
+}
+
+/** The record, the profile, the cap (marketing mail) and the balance (welcome) in one read; then what the mail would say. */
+async function readMailContext(deps: MailSenderDeps, job: MailJob, now: Date): Promise<SenderContext> {
+  const { config } = deps;
+  const marketing = needsCap(config, job.kind);
+  const stored = await deps.context.read(job.customerId, job.kind, job.ref, { cap: marketing, balance: job.kind === 'welcome' });
+  const values = stored.profile?.profile.values ?? {};
+  const ctx: SenderContext = {
+    job,
+    capState: stored.cap,
+    record: stored.record,
+    member: {
+      email: values.email,
+      firstName: values.firstName,
+      locale: values.locale,
+      timeZone: values.timeZone,
+      marketingConsent: values.marketingConsent,
+      unsubscribedAt: stored.profile?.profile.unsubscribedAt,
+    },
+    suppressed: undefined,
+    marketingSentAt: (stored.cap?.sends ?? []).map((s) => s.at),
+    unsubscribeUrl: deps.links.unsubscribeUrl(job.customerId),
+  };
+  // Gather the content only for a mail that may go out: a settled or ineligible one needs none.
+  const allowed = eligibility(config, job.kind, job.customerId, { ...ctx.member, unsubscribed: ctx.member.unsubscribedAt !== undefined, suppressed: false });
+  if (settledState(stored.record, now) !== false || !allowed.send) return ctx;
+  return { ...ctx, content: await gather(deps, job, now, values.timeZone ?? config.timeZone, stored.balance ?? 0) };
+}
+
+/** Claims the mail (with the cap and the suppression check), hands it to SES, records it sent. */
+async function deliver(deps: MailSenderDeps, ctx: SenderContext, send: Extract<MailDecision, { type: 'send' }>, now: Date): Promise<SendOutcome | 'contended'> {
   const options = { ...DEFAULTS, ...deps.options };
-  const { config, mail, clock } = deps;
-  const now = clock.now();
-
-  // The record, the profile and (for marketing mail) the cap in parallel: one round trip of latency.
-  const marketing = emailClass(config, job.kind) === 'marketing';
-  const [record, stored, capRead] = await Promise.all([
-    mail.get(job.customerId, job.kind, job.ref),
-    deps.profiles.get(job.customerId),
-    marketing ? mail.readCap(job.customerId) : undefined,
-  ]);
-  const settled = settledState(record, now);
-  if (settled === 'busy') throw new MailBusyError(`${job.kind} mail is being sent by another sender`);
-  if (settled) return { outcome: 'duplicate' };
-  const member = stored?.profile.values ?? {};
-  const suppressed = member.email ? await mail.isSuppressed(addressHash(member.email)) : false;
-  const allowed = eligibility(config, job.kind, job.customerId, { email: member.email, marketingConsent: member.marketingConsent, suppressed });
-  if (!allowed.send) return skip(deps, job, allowed.reason, now);
-  if (!isRenderable(job.kind)) return skip(deps, job, 'no-template', now);
-
-  const timeZone = member.timeZone ?? config.timeZone;
-  const content = await gather(deps, job, now, timeZone);
-  if ('skip' in content) return skip(deps, job, content.skip, now);
-
-  const cap = allowed.mailClass === 'marketing' ? capRead : undefined;
-  const sendAt = earliestSendTime(config, {
-    now: now.getTime(),
-    kind: job.kind,
-    mailClass: allowed.mailClass,
-    marketingSentAt: (cap?.sends ?? []).map((s) => Date.parse(s.at)),
-    timeZone,
-  });
-  if (sendAt > now.getTime()) {
-    const capAllows = earliestSendTime({ ...config, quietHours: null }, { now: now.getTime(), kind: job.kind, mailClass: allowed.mailClass, marketingSentAt: (cap?.sends ?? []).map((s) => Date.parse(s.at)), timeZone });
-    const reason = capAllows > now.getTime() ? 'cap' : 'quiet-hours';
-    if (!(await mail.defer(job, new Date(sendAt), reason, now))) return 'contended';
-    return { outcome: 'deferred', until: new Date(sendAt).toISOString(), reason };
-  }
-
-  let rendered: RenderedMail;
-  try {
-    rendered = renderClientMail(config, job.kind, mailLocale(member.locale, config), {
-      brand: { name: config.brand.name, ...(config.brand.websiteUrl ? { websiteUrl: config.brand.websiteUrl } : {}) },
-      ...(member.firstName ? { firstName: member.firstName } : {}),
-      ...(allowed.mailClass === 'marketing' ? { unsubscribeUrl: deps.links.unsubscribeUrl(job.customerId) } : {}),
-      ...content.data,
-    });
-  } catch (error) {
-    if (!(error instanceof TemplateDataError)) throw error;
-    // Bad data cannot get better by retrying: record it (the field, never the value) and move on.
-    deps.logger.error('mail data failed its template schema', { kind: job.kind, field: error.field, reason: error.reason });
-    return skip(deps, job, `invalid-data: ${error.field}`, now, 'failed');
-  }
-
+  const { config, clock } = deps;
+  const { job, member } = ctx;
+  const email = member.email ?? '';
   const token = options.newToken();
-  const refs = [job.ref, ...content.carried.map((c) => c.ref)];
-  const jobs = new Map<string, MailJob>([[job.ref, job], ...content.carried.map((c) => [c.ref, c.job] as const)]);
-  const claim = await mail.claim({
+  const marketing = send.mailClass === 'marketing';
+  const cap = marketing ? await capRead(deps, ctx) : undefined;
+  const claim = await deps.records.claim<'cap' | 'suppressed'>({
     customerId: job.customerId,
     kind: job.kind,
-    refs,
-    jobs,
+    refs: send.refs,
+    jobs: send.jobs,
     token,
     now,
     leaseUntil: new Date(now.getTime() + options.leaseMs),
-    ...(cap
-      ? { cap: { read: cap, keepAfter: new Date(now.getTime() - config.marketingCap.perDays * DAY_MS), add: { at: now.toISOString(), ref: job.ref, kind: job.kind } } }
-      : {}),
+    guards: [
+      ...(ctx.suppressed === undefined ? [{ item: deps.suppressions.notSuppressedCheck(addressHash(email)), failsAs: 'suppressed' as const }] : []),
+      ...(cap
+        ? [{ item: deps.cap.addSendItem(job.customerId, cap, new Date(now.getTime() - config.marketingCap.perDays * DAY_MS), { at: now.toISOString(), ref: job.ref, kind: job.kind }, now), failsAs: 'cap' as const }]
+        : []),
+    ],
   });
-  if (!claim.claimed) return 'contended';
+  if (!claim.claimed) {
+    if (claim.cause === 'suppressed') {
+      const known = { ...ctx, suppressed: true };
+      return perform(deps, known, decideMail(config, known, now), now);
+    }
+    return 'contended';
+  }
 
   await deps.rateLimiter?.acquire();
   let messageId: string;
   try {
     ({ messageId } = await deps.mailer.send({
       from: senderAddress(config.brand.name, config.brand.senderAddress),
-      to: member.email ?? '',
-      subject: rendered.subject,
-      html: rendered.html,
-      text: rendered.text,
-      headers: allowed.mailClass === 'marketing' ? unsubscribeHeaders(deps.links, job.customerId) : [],
+      to: email,
+      subject: send.mail.subject,
+      html: send.mail.html,
+      text: send.mail.text,
+      headers: marketing ? unsubscribeHeaders(deps.links, job.customerId) : [],
       tags: [
         { name: 'kind', value: job.kind },
-        { name: 'class', value: allowed.mailClass },
+        { name: 'class', value: send.mailClass },
+        ...memberTag(job.customerId),
       ],
     }));
   } catch (error) {
-    const capRef = cap ? job.ref : undefined;
     if (error instanceof MailThrottledError) {
       // Not accepted: give the claim back so the queue's retry can take it at once.
-      await mail.release(job.customerId, job.kind, refs, token, clock.now(), capRef);
+      await deps.records.release(job.customerId, job.kind, send.refs, token, clock.now());
+      if (cap) await deps.cap.removeSend(job.customerId, job.kind, job.ref, clock.now());
       throw error;
     }
     if (error instanceof MailRejectedError) {
-      await mail.markFailed(job.customerId, job.kind, refs, token, `rejected: ${error.code}`, clock.now());
-      await mail.release(job.customerId, job.kind, [], token, clock.now(), capRef);
+      await deps.records.markFailed(job.customerId, job.kind, send.refs, token, `rejected: ${error.code}`, clock.now());
+      if (cap) await deps.cap.removeSend(job.customerId, job.kind, job.ref, clock.now());
       return { outcome: 'failed', reason: `rejected: ${error.code}` };
     }
     // Unknown outcome: keep the claim; the retry after the lease sends again (see the module comment).
     throw error;
   }
+  return record(deps, job, send, token, messageId);
+}
 
-  const recorded = await mail.markSent({
+/** The cap as read with the context (marketing mail reads it there; a client file that made the kind marketing since reads it here). */
+async function capRead(deps: MailSenderDeps, ctx: SenderContext): Promise<CapState> {
+  return ctx.capState ?? deps.cap.read(ctx.job.customerId);
+}
+
+/** Marks the mail sent and logs it, in one transaction. */
+async function record(deps: MailSenderDeps, job: MailJob, send: Extract<MailDecision, { type: 'send' }>, token: string, messageId: string): Promise<SendOutcome> {
+  const sentAt = deps.clock.now();
+  const recorded = await deps.records.markSent({
     customerId: job.customerId,
     kind: job.kind,
-    refs,
+    refs: send.refs,
     token,
     messageId,
-    subject: rendered.subject,
-    mailClass: allowed.mailClass,
-    sentAt: clock.now(),
+    subject: send.mail.subject,
+    sentAt,
+    logEntry: deps.log.entryItem(job.customerId, { at: sentAt.toISOString(), kind: job.kind, subject: send.mail.subject, messageId, mailClass: send.mailClass, refs: send.refs }),
   });
   if (!recorded) deps.logger.warn('a mail outlived its claim; another sender may send it again', { kind: job.kind, messageId });
-  return { outcome: 'sent', messageId, refs, subject: rendered.subject };
+  return { outcome: 'sent', messageId, refs: send.refs, subject: send.mail.subject };
 }
 
-/** `true` for a mail already sent, settled or deferred to later; `'busy'` while another sender's claim is live. */
-function settledState(record: MailRecord | undefined, now: Date): boolean | 'busy' {
-  if (!record) return false;
-  switch (record.status) {
-    case 'sent':
-    case 'skipped':
-    case 'failed':
-      return true;
-    case 'claimed':
-      return (record.leaseUntil ?? '') > now.toISOString() ? 'busy' : false;
-    case 'deferred':
-      return (record.notBefore ?? '') > now.toISOString();
-    default:
-      return false;
-  }
-}
-
-async function skip(deps: MailSenderDeps, job: MailJob, reason: string, now: Date, as: 'skipped' | 'failed' = 'skipped'): Promise<SendOutcome | 'contended'> {
-  if (!(await deps.mail.skip(job.customerId, job.kind, job.ref, reason, now))) return 'contended';
-  return as === 'skipped' ? { outcome: 'skipped', reason } : { outcome: 'failed', reason };
-}
-
-interface Carried {
-  readonly ref: string;
-  readonly job: MailJob;
-}
-
-type Content = { readonly data: Record<string, unknown>; readonly carried: readonly Carried[] } | { readonly skip: string };
+type Content = MailContent;
 
 /**
  * What the mail says, read from where it lives: the ledger (welcome), the timeline (reminders),
  * the request (greetings, perks, challenge prizes and the ledger job's notices, whose instants
  * become days on the member's clock, `timeZone`).
  */
-async function gather(deps: MailSenderDeps, job: MailJob, now: Date, timeZone: string): Promise<Content> {
+async function gather(deps: MailSenderDeps, job: MailJob, now: Date, timeZone: string, balance: number): Promise<Content> {
   const { config } = deps;
   switch (job.kind) {
     case 'welcome':
       return {
         carried: [],
         data: {
-          balance: await deps.mail.balance(job.customerId),
+          balance,
           earnRates: Object.entries(config.earnRates).map(([currency, rate]) => ({ currency, points: rate.points, per: rate.per })),
           multipliers: Object.entries(config.categoryMultipliers).map(([category, multiplier]) => ({ category, multiplier })),
           activities: Object.entries(config.activities).map(([activity, points]) => ({ activity, points })),
@@ -316,7 +342,7 @@ async function gatherReminders(deps: MailSenderDeps, job: MailJob, now: Date): P
     .filter((i) => i.kind === lead.kind && i.itemId !== lead.itemId && LIVE.has(i.status) && localDay(Date.parse(i.dueAt), lead.timeZone) === day)
     .sort((a, b) => (a.dueAt < b.dueAt ? -1 : a.dueAt > b.dueAt ? 1 : a.itemId < b.itemId ? -1 : 1))
     .slice(0, options.maxDigest - 1);
-  const records = candidates.length > 0 ? await deps.mail.getMany(job.customerId, job.kind, candidates.map((c) => c.itemId)) : new Map<string, MailRecord>();
+  const records = candidates.length > 0 ? await deps.records.getMany(job.customerId, job.kind, candidates.map((c) => c.itemId)) : new Map<string, MailRecord>();
   const carried = candidates.filter((c) => {
     const record = records.get(c.itemId);
     return !record || record.status === 'open' || record.status === 'deferred' || (record.status === 'claimed' && (record.leaseUntil ?? '') <= now.toISOString());

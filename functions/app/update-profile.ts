@@ -1,4 +1,5 @@
 import { calendarChanges } from '../adapters/dynamo/calendar-store';
+import { OptOutNotices } from '../adapters/dynamo/opt-out-notices';
 import type { ProfileStore } from '../adapters/dynamo/profile-store';
 import { calendarEntriesOf } from '../domain/calendar';
 import { applyProfileChange, type ProfileChange } from '../domain/profile';
@@ -27,11 +28,15 @@ export async function updateProfile(
     const stored = await profiles.get(customerId);
     const next = applyProfileChange(customerId, stored?.profile, change);
     if (stored && next === stored.profile) return 'duplicate';
-    const derived = calendarChanges(
+    const calendar = calendarChanges(
       customerId,
       calendarEntriesOf(stored?.profile, options.clientTimeZone),
       calendarEntriesOf(next, options.clientTimeZone),
     );
+    // A new opt-out is recorded with its notice (customer.unsubscribed, announced after the write).
+    const { unsubscribedAt, unsubscribeReason } = next;
+    const newOptOut = unsubscribedAt !== undefined && unsubscribeReason !== undefined && unsubscribedAt !== stored?.profile.unsubscribedAt;
+    const derived = newOptOut ? { ...calendar, puts: [...calendar.puts, OptOutNotices.item(customerId, unsubscribedAt, unsubscribeReason)] } : calendar;
     if (await profiles.put(next, stored?.version ?? 0, derived)) return 'applied';
     if (attempt >= MAX_ATTEMPTS) throw new ConcurrentUpdateError(`gave up updating a profile after ${attempt} concurrent updates`);
     await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));

@@ -44,6 +44,8 @@ const profileFields = {
   birthday: z.optional(BirthdaySchema),
   accountId: z.optional(id),
   marketingConsent: z.optional(z.boolean()),
+  /** When the customer gave the consent `marketingConsent: true` reports: needed to re-subscribe after an opt-out Lojal recorded. */
+  marketingConsentAt: z.optional(isoDateTime),
 };
 
 export const CustomerRegisteredSchema = z.object({
@@ -156,5 +158,6 @@ export const LOJAL_DETAIL_TYPES = [
   'perk.earned',
   'tier.expiring',
   'challenge.completed',
+  'customer.unsubscribed',
 ] as const;
 export type LojalDetailType = (typeof LOJAL_DETAIL_TYPES)[number];

@@ -220,3 +220,18 @@ export type TierExpiring = z.output<typeof TierExpiringSchema>;
 export type RewardEarned = z.output<typeof RewardEarnedSchema>;
 export type PointsExpiring = z.output<typeof PointsExpiringSchema>;
 export type ChallengeCompleted = z.output<typeof ChallengeCompletedSchema>;
+
+/**
+ * `customer.unsubscribed`: Lojal recorded an opt-out from marketing mail (its unsubscribe link
+ * or page, one-click included; a complaint; a hard bounce), so the shop can sync it back.
+ * Published once per opt-out; consumers dedupe on the key all the same.
+ */
+export const CustomerUnsubscribedSchema = z.object({
+  /** `unsubscribed:<customerId>:<at>` */
+  idempotencyKey: id,
+  customerId: id,
+  /** The instant Lojal recorded the opt-out (UTC ISO). */
+  at: z.string().check(z.minLength(1)),
+  reason: z.enum(['unsubscribe', 'complaint', 'bounce']),
+});
+export type CustomerUnsubscribed = z.output<typeof CustomerUnsubscribedSchema>;

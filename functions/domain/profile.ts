@@ -38,11 +38,28 @@ export interface Profile {
   readonly fieldAt: Partial<Record<ProfileField, number>>;
   /** Latest deletion, epoch ms. */
   readonly deletedAt?: number;
+  /**
+   * When Lojal recorded the member's opt-out from marketing mail (epoch ms) and how; cleared by
+   * an explicit newer opt-in. While set, `marketingConsent: true` needs a `consentAt` after it.
+   */
+  readonly unsubscribedAt?: number;
+  readonly unsubscribeReason?: OptOutReason;
 }
 
+/** How an opt-out reached Lojal: its unsubscribe link or page (one-click included), a complaint, a hard bounce. */
+export type OptOutReason = 'unsubscribe' | 'complaint' | 'bounce';
+
 export type ProfileChange =
-  | { readonly type: 'set'; readonly at: number; readonly values: ProfileValues }
-  | { readonly type: 'delete'; readonly at: number };
+  | {
+      readonly type: 'set';
+      readonly at: number;
+      readonly values: ProfileValues;
+      /** When the customer gave the consent this change reports (`marketingConsentAt`), if the shop says; never after now. */
+      readonly consentAt?: number | undefined;
+    }
+  | { readonly type: 'delete'; readonly at: number }
+  /** An opt-out Lojal itself recorded: sticky (PRODUCT.md §1, "Consent"). */
+  | { readonly type: 'opt-out'; readonly at: number; readonly reason: OptOutReason };
 
 /** Applies a change; returns the same object when it changes nothing (a duplicate or a stale update). */
 export function applyProfileChange(customerId: string, current: Profile | undefined, change: ProfileChange): Profile {
@@ -58,8 +75,9 @@ export function applyProfileChange(customerId: string, current: Profile | undefi
         delete fieldAt[field];
       }
     }
-    return { customerId, values, fieldAt, deletedAt: change.at };
+    return { ...base, customerId, values, fieldAt, deletedAt: change.at };
   }
+  if (change.type === 'opt-out') return applyOptOut(base, change.at, change.reason);
   // Changes from before the latest deletion may only fill in non-personal fields.
   const values =
     base.deletedAt !== undefined && change.at <= base.deletedAt
@@ -67,7 +85,35 @@ export function applyProfileChange(customerId: string, current: Profile | undefi
           Object.entries(change.values).filter(([k]) => !PERSONAL_FIELDS.includes(k as ProfileField)),
         ) as ProfileValues)
       : change.values;
-  return setFields(base, change.at, values);
+  return setFields(base, change.at, stickyConsent(base, change, values));
+}
+
+/**
+ * Records an opt-out: consent off at its own instant, whatever business time the shop's last
+ * update claimed (a future-dated one included); later `true`s pass only through stickyConsent.
+ * Recording the same opt-out again changes nothing: the first instant stays.
+ */
+function applyOptOut(base: Profile, at: number, reason: OptOutReason): Profile {
+  if (base.unsubscribedAt !== undefined && base.values.marketingConsent !== true) return base;
+  return {
+    ...base,
+    values: { ...base.values, marketingConsent: false },
+    fieldAt: { ...base.fieldAt, marketingConsent: at },
+    unsubscribedAt: at,
+    unsubscribeReason: reason,
+  };
+}
+
+/**
+ * After an opt-out Lojal recorded, `marketingConsent: true` counts only as an explicit opt-in
+ * given after it (`consentAt`): a shop's nightly sync of its stale flag is dropped. An accepted
+ * opt-in clears the opt-out (see `setFields`).
+ */
+function stickyConsent(base: Profile, change: Extract<ProfileChange, { type: 'set' }>, values: ProfileValues): ProfileValues {
+  if (values.marketingConsent !== true || base.unsubscribedAt === undefined) return values;
+  if (change.consentAt !== undefined && change.consentAt > base.unsubscribedAt) return values;
+  const { marketingConsent: _dropped, ...rest } = values;
+  return rest;
 }
 
 function setFields(base: Profile, at: number, change: ProfileValues): Profile {
@@ -85,5 +131,11 @@ function setFields(base: Profile, at: number, change: ProfileValues): Profile {
       fieldAt[field] = at;
     }
   }
-  return changed ? { ...base, values, fieldAt } : base;
+  if (!changed) return base;
+  // An opt-in that got through stickyConsent ends the opt-out it came after.
+  if (values.marketingConsent === true && base.unsubscribedAt !== undefined) {
+    const { unsubscribedAt: _u, unsubscribeReason: _r, ...rest } = base;
+    return { ...rest, values, fieldAt };
+  }
+  return { ...base, values, fieldAt };
 }

@@ -1,3 +1,4 @@
+import { consentInstant } from '../domain/consent-instant';
 import { ProfileStore } from '../adapters/dynamo/profile-store';
 import { updateProfile } from '../app/update-profile';
 import { CustomerRegisteredSchema } from '../contract/events';
@@ -72,8 +73,9 @@ export function createEmailHandlers(deps: EmailHandlerDeps): Record<EmailHandler
     // Runs beside the profile handler on the same event; it applies the same registration
     // (idempotent, last-writer-wins) first, so the sender finds the address however the two race.
     'welcome-email': busEventHandler(deps, CustomerRegisteredSchema, async (d, event) => {
-      const { customerId, registeredAt, ...values } = d;
-      await updateProfile(profiles, customerId, { type: 'set', at: Date.parse(registeredAt), values: { ...values, registeredAt } }, { clientTimeZone: deps.config.timeZone });
+      const { customerId, registeredAt, marketingConsentAt, ...values } = d;
+      const consentAt = consentInstant(marketingConsentAt, deps.clock.now());
+      await updateProfile(profiles, customerId, { type: 'set', at: Date.parse(registeredAt), values: { ...values, registeredAt }, consentAt }, { clientTimeZone: deps.config.timeZone });
       return queue(event, { customerId, kind: 'welcome', ref: 'welcome' });
     }),
 

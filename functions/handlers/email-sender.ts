@@ -1,5 +1,8 @@
-import { MailStore } from '../adapters/dynamo/mail-store';
-import { ProfileStore } from '../adapters/dynamo/profile-store';
+import { MailContextReader } from '../adapters/dynamo/mail-context-reader';
+import { MailRecords } from '../adapters/dynamo/mail-records';
+import { MarketingCap } from '../adapters/dynamo/marketing-cap';
+import { SentMailLog } from '../adapters/dynamo/sent-mail-log';
+import { SuppressionList } from '../adapters/dynamo/suppression-list';
 import { TimelineStore } from '../adapters/dynamo/timeline-store';
 import { type MailSenderDeps, type SendOutcome, sendMail } from '../app/send-mail';
 import { MailJobSchema } from '../contract/mail-job';
@@ -33,8 +36,11 @@ export interface MailSenderHandlerDeps extends Omit<HandlerDeps, 'deadLetters' |
 export function createMailSender(deps: MailSenderHandlerDeps): MailSenderHandler {
   const senderDeps: MailSenderDeps = {
     ...deps,
-    mail: new MailStore(deps.dynamo, deps.tableName),
-    profiles: new ProfileStore(deps.dynamo, deps.tableName),
+    records: new MailRecords(deps.dynamo, deps.tableName),
+    cap: new MarketingCap(deps.dynamo, deps.tableName),
+    log: new SentMailLog(deps.dynamo, deps.tableName),
+    suppressions: new SuppressionList(deps.dynamo, deps.tableName),
+    context: new MailContextReader(deps.dynamo, deps.tableName),
     timeline: new TimelineStore(deps.dynamo, deps.tableName),
   };
   return async (message) => {

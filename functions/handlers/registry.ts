@@ -21,12 +21,16 @@ import { ValidationError } from '../runtime/errors';
 import { busEventHandler } from '../runtime/event-handler';
 import { createEmailHandlers, type EmailHandlerName, type EmailPorts } from './email-handlers';
 import type { BusEvent, DeadLetterSink, LojalDeps } from '../runtime/ports';
+import type { EventPublisher } from '../runtime/event-publisher';
+import { consentInstant } from '../domain/consent-instant';
 
 /** Everything a handler needs; Lambda, the local copy and tests each build one. */
 export interface HandlerDeps extends LojalDeps {
   readonly deadLetters: DeadLetterSink;
   /** The mail queue (and link signer) for the email handlers and the member API; absent where nothing mails. */
   readonly email?: EmailPorts;
+  /** Lojal's own events from handlers (`customer.unsubscribed`); absent where nothing announces. */
+  readonly events?: EventPublisher;
 }
 
 export type BusEventHandler = (event: BusEvent) => Promise<void>;
@@ -73,8 +77,9 @@ export function createMemberHandlers(deps: HandlerDeps): Record<MemberHandlerNam
 
   return {
     'customer-registered': busEventHandler(deps, CustomerRegisteredSchema, async (d) => {
-      const { customerId, registeredAt, ...values } = d;
-      const outcome = await updateProfile(profiles, customerId, { type: 'set', at: Date.parse(registeredAt), values: { ...values, registeredAt } }, profileOptions);
+      const { customerId, registeredAt, marketingConsentAt, ...values } = d;
+      const consentAt = consentInstant(marketingConsentAt, deps.clock.now());
+      const outcome = await updateProfile(profiles, customerId, { type: 'set', at: Date.parse(registeredAt), values: { ...values, registeredAt }, consentAt }, profileOptions);
       // Also on a duplicate: an earlier attempt may have failed between the two writes.
       await recordMembership(ledgerDeps, customerId, {
         joinedAt: registeredAt,
@@ -84,8 +89,9 @@ export function createMemberHandlers(deps: HandlerDeps): Record<MemberHandlerNam
     }),
 
     'customer-updated': busEventHandler(deps, CustomerUpdatedSchema, async (d) => {
-      const { customerId, updatedAt, ...values } = d;
-      const outcome = await updateProfile(profiles, customerId, { type: 'set', at: Date.parse(updatedAt), values }, profileOptions);
+      const { customerId, updatedAt, marketingConsentAt, ...values } = d;
+      const consentAt = consentInstant(marketingConsentAt, deps.clock.now());
+      const outcome = await updateProfile(profiles, customerId, { type: 'set', at: Date.parse(updatedAt), values, consentAt }, profileOptions);
       // The ledger state keeps the time zone the member's orders are planned in (newest change wins).
       if (values.timeZone !== undefined) await recordMembership(ledgerDeps, customerId, { timeZone: { value: values.timeZone, at: updatedAt } });
       return outcome;

@@ -1,6 +1,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { EventBridgePublisher } from '../adapters/eventbridge/publisher';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createMemberApi } from '../api/member-api';
@@ -23,6 +25,9 @@ const links = new MailLinks({
   unsubscribeMailbox: coreDeps.config.brand.senderAddress,
 });
 
-export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(createMemberApi({ ...coreDeps, email: { links } }))
+// The unsubscribe link's opt-out is announced as customer.unsubscribed (EVENT_BUS_NAME, events:PutEvents with Source lojal).
+const events = EventBridgePublisher.forClient(new EventBridgeClient({}), { eventBusName: requireEnv('EVENT_BUS_NAME') });
+
+export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(createMemberApi({ ...coreDeps, email: { links }, events }))
   .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
   .use(logMetrics(metrics, { captureColdStartMetric: true }));

@@ -295,7 +295,8 @@ describe('Construct: LojalStack', () => {
     });
 
     it("denies Source lojal on the bus to everyone but Lojal's own jobs", () => {
-      const jobRoles = JOB_NAMES.map((job) => resources('AWS::Lambda::Function')[logicalIdOfFunction(job)]!.Properties.Role);
+      // The jobs, then the two functions that announce opt-outs (customer.unsubscribed).
+      const jobRoles = [...JOB_NAMES, 'member-api', 'email-feedback'].map((job) => resources('AWS::Lambda::Function')[logicalIdOfFunction(job)]!.Properties.Role);
       template.hasResourceProperties('AWS::Events::EventBusPolicy', {
         Statement: {
           Effect: 'Deny',

@@ -183,8 +183,12 @@ describe('Construct: MemberApi', () => {
       for (const statement of statements.filter((s) => asList(s.Action).some((a) => a.startsWith('dynamodb:')))) {
         for (const resource of asList(statement.Resource)) expect(JSON.stringify(resource)).toMatch(/DataTable/);
       }
-      // Beyond those, only reading the mail-link secret, which the email construct grants (links are verified here).
-      expect(actions.filter((a) => !a.startsWith('dynamodb:') && !OWN_LOGS_AND_TRACES.includes(a) && a !== 'secretsmanager:GetSecretValue')).toEqual([]);
+      // Beyond those, only reading the mail-link secret, which the email construct grants (links are verified here),
+      // and announcing the unsubscribe link's opt-out as customer.unsubscribed, with Source lojal alone.
+      expect(actions.filter((a) => !a.startsWith('dynamodb:') && !OWN_LOGS_AND_TRACES.includes(a) && a !== 'secretsmanager:GetSecretValue' && a !== 'events:PutEvents')).toEqual([]);
+      for (const statement of statements.filter((s) => asList(s.Action).includes('events:PutEvents'))) {
+        expect(JSON.stringify(statement)).toContain('"events:source":["lojal"]');
+      }
       expect(fn.Properties.Environment.Variables).toMatchObject({
         POWERTOOLS_SERVICE_NAME: MEMBER_API_FUNCTION,
         TABLE_NAME: { Ref: expect.stringMatching(/^DataTable/) },

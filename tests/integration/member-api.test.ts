@@ -55,6 +55,8 @@ describe('Member API', () => {
       expiring: { points: 6000, expiresAt: '2028-02-29T23:00:00.000Z' },
       accountId: 'acme',
       perks: [],
+      marketingConsent: false,
+      unsubscribedAt: null,
       // The demo program runs no challenge.
       challenges: [],
     });

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { inject } from 'vitest';
 import { SesMailer } from '../../functions/adapters/ses/ses-mailer';
-import { MailStore } from '../../functions/adapters/dynamo/mail-store';
+import { CheckinAnswers } from '../../functions/adapters/dynamo/checkin-answers';
+import { MailRecords } from '../../functions/adapters/dynamo/mail-records';
 import { createMemberApi } from '../../functions/api/member-api';
 import { deferredMailReleaseJob } from '../../functions/app/release-deferred-mail';
 import type { ProgramConfig } from '../../functions/config/program';
@@ -11,6 +12,7 @@ import { MailLinks } from '../../functions/domain/email/links';
 import { createMailSender } from '../../functions/handlers/email-sender';
 import { createHandlers } from '../../functions/handlers/registry';
 import type { Mailer, MailQueue } from '../../functions/runtime/mail-ports';
+import type { EventPublisher, LojalEvent } from '../../functions/runtime/event-publisher';
 import { demoConfig, manualClock, testDeps } from './deps';
 import { createTestTable } from './dynamo';
 
@@ -65,12 +67,21 @@ export async function mailTestbed(options: { config?: ProgramConfig; start?: str
   const ses =
     options.ses ??
     new SESv2Client({ endpoint: inject('sesEndpoint'), region: 'eu-north-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  const deps = { ...testDeps(table.doc, table.tableName, config), clock, email: { queue, links } };
+  // Lojal's announcements (customer.unsubscribed), kept for the test to read.
+  const published: LojalEvent[] = [];
+  const events: EventPublisher = { publish: async (batch) => (published.push(...batch), { failed: [] }) };
+  const deps = { ...testDeps(table.doc, table.tableName, config), clock, email: { queue, links }, events };
   const handlers = createHandlers(deps);
   const send = createMailSender({ ...deps, mailer: options.mailer ? options.mailer(ses) : new SesMailer(ses), links });
   const api = createMemberApi(deps);
   const release = deferredMailReleaseJob({ ...deps, queue });
-  const store = new MailStore(table.doc, table.tableName);
+  const records = new MailRecords(table.doc, table.tableName);
+  const checkins = new CheckinAnswers(table.doc, table.tableName);
+  /** A mail's record and a check-in answer, as the tests look them up. */
+  const store = {
+    get: (customerId: string, kind: MailJob['kind'], ref: string) => records.get(customerId, kind, ref),
+    checkinAnswer: (customerId: string, orderId: string) => checkins.get(customerId, orderId),
+  };
 
   /** Hands every queued request to the sender, and any it causes, until the queue is empty. */
   const drain = async () => {
@@ -80,5 +91,5 @@ export async function mailTestbed(options: { config?: ProgramConfig; start?: str
     }
     return outcomes;
   };
-  return { config, table, clock, queue, links, ses, deps, handlers, send, api, release, store, drain };
+  return { config, table, clock, queue, links, ses, deps, handlers, send, api, release, store, drain, published };
 }

@@ -1,8 +1,8 @@
-import { advanceWatermark, isConditionFailure, readWatermark } from './common';
+import { advanceWatermark, conditionalWrite, isConditionFailure, readWatermark } from './common';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DueIndex, type DueKey } from './due-index';
 import { MAIL_RELEASE_WATERMARK_KEY, mailDuePk, mailDueShard } from './mail-keys';
-import type { MailRecord } from './mail-store';
+import type { MailRecord } from './mail-records';
 
 /** The base-table key of a mail record, as the `due` index returns it. */
 export type MailKey = DueKey;
@@ -69,20 +69,18 @@ export class DeferredMailStore {
 
   /** Gives up on a deferred mail that was released again and again without being sent. */
   async abandon(key: MailKey, reason: string, now: Date): Promise<void> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: key,
-          UpdateExpression: 'SET #status = :failed, reason = :reason, updatedAt = :now REMOVE duePk, dueSk',
-          ConditionExpression: '#status = :deferred',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':failed': 'failed', ':deferred': 'deferred', ':reason': reason, ':now': now.toISOString() },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+    // A failed condition: it was sent, settled or claimed meanwhile, so there is nothing to give up.
+    await conditionalWrite(
+      this.doc,
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: key,
+        UpdateExpression: 'SET #status = :failed, reason = :reason, updatedAt = :now REMOVE duePk, dueSk',
+        ConditionExpression: '#status = :deferred',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':failed': 'failed', ':deferred': 'deferred', ':reason': reason, ':now': now.toISOString() },
+      }),
+    );
   }
 
   async readWatermark(): Promise<string | undefined> {

@@ -2,7 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BOARD_START, type BoardPosition, type BoardRow } from '../../domain/challenges';
 import { ChallengeStore } from './challenge-store';
 import { LedgerStore } from './ledger-store';
-import { MailStore } from './mail-store';
+import { SentMailLog } from './sent-mail-log';
 import { boardCursor, ledgerCursor, sentMailCursor } from './page-cursor';
 
 /** A leaderboard page: its rows, where their places continue from, and the cursor for the place reached. */
@@ -19,12 +19,12 @@ export interface BoardListPage {
  */
 export class PagedLists {
   private readonly ledger: LedgerStore;
-  private readonly mail: MailStore;
+  private readonly mailLog: SentMailLog;
   private readonly challenges: ChallengeStore;
 
   constructor(doc: DynamoDBDocumentClient, tableName: string) {
     this.ledger = new LedgerStore(doc, tableName);
-    this.mail = new MailStore(doc, tableName);
+    this.mailLog = new SentMailLog(doc, tableName);
     this.challenges = new ChallengeStore(doc, tableName);
   }
 
@@ -38,7 +38,7 @@ export class PagedLists {
   /** The sent-mail log, newest first. */
   async sentMail(customerId: string, limit: number, cursor?: string) {
     const start = sentMailCursor.decode(cursor, customerId);
-    const page = await this.mail.logPage(customerId, limit, start);
+    const page = await this.mailLog.page(customerId, limit, start);
     return { items: page.items, nextCursor: sentMailCursor.encode(page.cursor), continued: start !== undefined };
   }
 

@@ -14,6 +14,26 @@ export interface StoredProfile {
   readonly version: number;
 }
 
+/** A profile item as stored, read back (for readers that batch it with other reads). */
+export function storedProfileOf(customerId: string, Item: Record<string, unknown> | undefined): StoredProfile | undefined {
+  if (!Item) return undefined;
+  const values: ProfileValues = {};
+  for (const field of PROFILE_FIELDS) if (Item[field] !== undefined) (values as Record<string, unknown>)[field] = Item[field];
+  return {
+    profile: {
+      customerId,
+      values,
+      fieldAt: (Item.fieldAt ?? {}) as Profile['fieldAt'],
+      ...(typeof Item.deletedAt === 'number' ? { deletedAt: Item.deletedAt } : {}),
+      ...(typeof Item.unsubscribedAt === 'number' ? { unsubscribedAt: Item.unsubscribedAt } : {}),
+      ...(Item.unsubscribeReason === 'unsubscribe' || Item.unsubscribeReason === 'complaint' || Item.unsubscribeReason === 'bounce'
+        ? { unsubscribeReason: Item.unsubscribeReason }
+        : {}),
+    },
+    version: Number(Item.version ?? 0),
+  };
+}
+
 /** The DynamoDB adapter for member profiles (the only personal data Lojal keeps). */
 export class ProfileStore {
   constructor(
@@ -25,18 +45,7 @@ export class ProfileStore {
     const { Item } = await this.doc.send(
       new GetCommand({ TableName: this.tableName, Key: { pk: memberPk(customerId), sk: PROFILE_SK }, ConsistentRead: consistent }),
     );
-    if (!Item) return undefined;
-    const values: ProfileValues = {};
-    for (const field of PROFILE_FIELDS) if (Item[field] !== undefined) (values as Record<string, unknown>)[field] = Item[field];
-    return {
-      profile: {
-        customerId,
-        values,
-        fieldAt: (Item.fieldAt ?? {}) as Profile['fieldAt'],
-        ...(typeof Item.deletedAt === 'number' ? { deletedAt: Item.deletedAt } : {}),
-      },
-      version: Number(Item.version ?? 0),
-    };
+    return storedProfileOf(customerId, Item);
   }
 
   /**
@@ -55,6 +64,7 @@ export class ProfileStore {
         ...profile.values,
         fieldAt: profile.fieldAt,
         ...(profile.deletedAt !== undefined ? { deletedAt: profile.deletedAt } : {}),
+        ...(profile.unsubscribedAt !== undefined ? { unsubscribedAt: profile.unsubscribedAt, unsubscribeReason: profile.unsubscribeReason } : {}),
         version: expectedVersion + 1,
       },
       ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : '#v = :v',

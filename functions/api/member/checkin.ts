@@ -21,11 +21,11 @@ export function showCheckinAnswer(_context: MemberApiContext, pages: MailPages):
 }
 
 /** `POST /v1/members/{customerId}/checkin` (public, signed link): records the answer (0–10) to an order's check-in; answering again replaces it. */
-export function answerCheckin({ deps, mail }: MemberApiContext, pages: MailPages): Operation<'customerId'> {
+export function answerCheckin({ deps, checkins }: MemberApiContext, pages: MailPages): Operation<'customerId'> {
   return async ({ params: { customerId }, event }) => {
     const query = CheckinQuerySchema.safeParse(event.queryStringParameters ?? {});
     if (!query.success || !pages.verified('checkin', customerId, query.data.order, query.data.t)) return pages.invalid(customerId);
-    await mail.recordCheckinAnswer(customerId, query.data.order, query.data.score, deps.clock.now());
+    await checkins.record(customerId, query.data.order, query.data.score, deps.clock.now());
     deps.metrics.addMetric('CheckinAnswers', 'Count', 1);
     const copy = await pages.copyFor(customerId);
     return pages.page(200, copy.pages.checkinThanks, `<p>${escapeHtml(copy.pages.checkinThanks)}</p>`);

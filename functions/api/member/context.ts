@@ -1,6 +1,6 @@
 import { ChallengeStore } from '../../adapters/dynamo/challenge-store';
 import { LedgerStore } from '../../adapters/dynamo/ledger-store';
-import { MailStore } from '../../adapters/dynamo/mail-store';
+import { CheckinAnswers } from '../../adapters/dynamo/checkin-answers';
 import { PagedLists } from '../../adapters/dynamo/paged-lists';
 import { ProfileStore } from '../../adapters/dynamo/profile-store';
 import { TimelineStore } from '../../adapters/dynamo/timeline-store';
@@ -16,7 +16,7 @@ export interface MemberApiContext {
   readonly profiles: ProfileStore;
   readonly timeline: TimelineStore;
   readonly challenges: ChallengeStore;
-  readonly mail: MailStore;
+  readonly checkins: CheckinAnswers;
   readonly lists: PagedLists;
 }
 
@@ -27,7 +27,7 @@ export function memberApiContext(deps: MemberApiDeps): MemberApiContext {
     profiles: new ProfileStore(deps.dynamo, deps.tableName),
     timeline: new TimelineStore(deps.dynamo, deps.tableName),
     challenges: new ChallengeStore(deps.dynamo, deps.tableName),
-    mail: new MailStore(deps.dynamo, deps.tableName),
+    checkins: new CheckinAnswers(deps.dynamo, deps.tableName),
     lists: new PagedLists(deps.dynamo, deps.tableName),
   };
 }

@@ -36,6 +36,9 @@ export function getMember({ deps, ledger, profiles }: MemberApiContext): Operati
       accountId: accountId ?? null,
       ...(account ? { account } : {}),
       perks,
+      // Consent as Lojal applies it: an opt-out it recorded stays until an explicit newer opt-in.
+      marketingConsent: stored?.profile.values.marketingConsent === true,
+      unsubscribedAt: stored?.profile.unsubscribedAt !== undefined ? new Date(stored.profile.unsubscribedAt).toISOString() : null,
       // ?locale=sv: the tier and perks as the client file names them in that language (docs/messages.md).
       ...(displayLocale(event.queryStringParameters?.locale) ? { names: memberDisplayNames(deps.config, displayLocale(event.queryStringParameters?.locale) ?? '', figures.tier, perks.map((p) => p.id)) } : {}),
       // The challenges the member takes part in, with the score their leaderboard shows.

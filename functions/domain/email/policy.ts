@@ -19,11 +19,13 @@ export type MailClass = 'service' | 'marketing';
 
 export type Eligibility =
   | { readonly send: true; readonly mailClass: MailClass }
-  | { readonly send: false; readonly reason: 'no-address' | 'suppressed' | 'no-consent' | 'holdout' };
+  | { readonly send: false; readonly reason: 'no-address' | 'suppressed' | 'no-consent' | 'unsubscribed' | 'holdout' };
 
 export interface MemberFacts {
   readonly email?: string | undefined;
   readonly marketingConsent?: boolean | undefined;
+  /** The member opted out through Lojal (a link, a complaint, a hard bounce): said apart from never having consented. */
+  readonly unsubscribed?: boolean | undefined;
   readonly suppressed: boolean;
 }
 
@@ -32,7 +34,7 @@ export function eligibility(config: ProgramConfig, kind: EmailKind, customerId: 
   if (!member.email) return { send: false, reason: 'no-address' };
   if (member.suppressed) return { send: false, reason: 'suppressed' };
   if (mailClass === 'marketing') {
-    if (member.marketingConsent !== true) return { send: false, reason: 'no-consent' };
+    if (member.marketingConsent !== true) return { send: false, reason: member.unsubscribed ? 'unsubscribed' : 'no-consent' };
     if (inHoldout(customerId, config.holdoutPercent)) return { send: false, reason: 'holdout' };
   }
   return { send: true, mailClass };
