@@ -1,11 +1,19 @@
 import type * as z from 'zod/mini';
+import { LOJAL_SOURCE } from '../contract/events';
+import { assertBusinessTimesBounded } from '../domain/business-time';
 import { ValidationError } from './errors';
-import type { BusEvent, DeadLetterSink, LoggerPort, MetricsPort } from './ports';
+import type { BusEvent, Clock, DeadLetterSink, LoggerPort, MetricsPort } from './ports';
 
 export interface EventHandlerDeps {
   readonly logger: LoggerPort;
   readonly metrics: MetricsPort;
   readonly deadLetters: DeadLetterSink;
+  /**
+   * Lojal's clock: with it, a webshop event's business times are bounded (2000-01-01 up to
+   * `config.maxClockSkewMinutes` ahead). Every handler factory passes its deps, which have one.
+   */
+  readonly clock?: Clock;
+  readonly config?: { readonly maxClockSkewMinutes?: number };
 }
 
 export type HandlerOutcome = 'applied' | 'duplicate' | 'ignored';
@@ -27,6 +35,11 @@ export function busEventHandler<S extends z.ZodMiniType>(
     try {
       const parsed = schema.safeParse(event.detail);
       if (!parsed.success) throw ValidationError.fromZod(parsed.error);
+      // Lojal's own events carry times Lojal computed (a due date may lie ahead); only what a
+      // webshop sends is bounded, in this one place for every kind.
+      if (deps.clock && event.source !== LOJAL_SOURCE) {
+        assertBusinessTimesBounded(parsed.data, deps.clock.now(), deps.config?.maxClockSkewMinutes);
+      }
       const outcome = await step(parsed.data, event);
       if (outcome === 'duplicate') {
         deps.metrics.addMetric('DuplicateEvents', 'Count', 1);
