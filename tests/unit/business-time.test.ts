@@ -63,3 +63,27 @@ describe('business time bounds (issue 12.4)', () => {
     expect(letters.map((l) => l.field)).toEqual(['detail.placedAt', 'detail.updatedAt']);
   });
 });
+
+describe('a range failure in a handler step is bad input, not a transient fault (issue 13)', () => {
+  it.each([
+    ['an invalid Date', () => new Date(1e20).toISOString()],
+    ['a BigInt of NaN', () => BigInt(Number.NaN)],
+    ['the marshaller past safe integers', () => {
+      throw new Error('Number 81129638414606663681390495662081 is greater than Number.MAX_SAFE_INTEGER.');
+    }],
+  ])('%s is dead-lettered, not thrown for a retry', async (_name, fault) => {
+    const letters: DeadLetter[] = [];
+    const deps = { logger: silentLogger, metrics: { addMetric: () => undefined }, deadLetters: { deadLetter: async (l: DeadLetter) => void letters.push(l) } };
+    const handler = busEventHandler(deps, CustomerUpdatedSchema, async () => (fault(), 'applied'));
+    await handler(busEvent('customer.updated', { customerId: 'c1', updatedAt: '2026-01-01T00:00:00Z' }));
+    expect(letters).toEqual([expect.objectContaining({ field: 'detail', error: expect.stringContaining('out of range') })]);
+  });
+
+  it('any other error is still thrown, so the event is retried', async () => {
+    const deps = { logger: silentLogger, metrics: { addMetric: () => undefined }, deadLetters: { deadLetter: async () => undefined } };
+    const handler = busEventHandler(deps, CustomerUpdatedSchema, async () => {
+      throw new Error('ProvisionedThroughputExceededException');
+    });
+    await expect(handler(busEvent('customer.updated', { customerId: 'c1', updatedAt: '2026-01-01T00:00:00Z' }))).rejects.toThrow('Provisioned');
+  });
+});
