@@ -12,6 +12,13 @@ export const MAX_ENTRIES = 10;
 /** Total entry size per request, computed as in "Calculating PutEvents event entry size". */
 export const MAX_TOTAL_ENTRY_BYTES = 256 * 1024;
 
+/**
+ * "PutEvents will only process nested JSON up to 1000 levels deep" (API reference). Deeper
+ * Detail fails the entry here, so nothing the local copy accepts overflows a recursive walk
+ * (structuredClone, JSON.stringify, zod) later and is lost between acceptance and delivery.
+ */
+export const MAX_DETAIL_DEPTH = 1000;
+
 export const LOCAL_ACCOUNT = '000000000000';
 export const LOCAL_REGION = 'eu-north-1';
 
@@ -135,6 +142,9 @@ export function toBusEvent(entry: PutEventsRequestEntry, context: EntryContext):
   }
   if (!entry.DetailType) return required('DetailType');
   if (!entry.Detail) return required('Detail');
+  if (jsonDepth(entry.Detail) > MAX_DETAIL_DEPTH) {
+    return fail('MalformedDetail', `Detail is malformed: nested deeper than ${MAX_DETAIL_DEPTH} levels.`);
+  }
   let detail: unknown;
   try {
     detail = JSON.parse(entry.Detail);
@@ -174,4 +184,24 @@ export function eventTime(instant: Date): string {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The deepest nesting of objects and arrays in a JSON text, by one loop over its characters
+ * (no recursion, so any depth is measured). Brackets inside strings do not count.
+ */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) max = Math.max(max, ++depth);
+    else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return max;
 }
