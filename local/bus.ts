@@ -72,7 +72,7 @@ export class LocalBus {
     const allowedSources = publisher === 'lojal' ? [LOJAL_SOURCE] : this.options.config.allowedSources;
     const now = this.options.clock.now();
     const results: PutEventsResultEntry[] = entries.map((entry) => {
-      const outcome = toBusEvent(entry, { allowedSources, now, newId: randomUUID });
+      const outcome = toBusEvent(entry, { allowedSources, now, newId: randomUUID, busName: `lojal-${this.options.config.clientId}` });
       if (!outcome.accepted) return outcome.error;
       this.dispatch(outcome.event);
       return { EventId: outcome.event.id };

@@ -86,3 +86,32 @@ describe('deep nesting is refused at PutEvents, as EventBridge does, not accepte
     expect((await deadLetters()).filter((l) => l.event.id === entry.EventId)).toEqual([]);
   });
 });
+
+describe('PutEvents validates the entry as the real API does (issue 13)', () => {
+  const detail = JSON.stringify({ customerId: 'c-x', registeredAt: START, email: 'x@example.com' });
+  const send = (entries: Record<string, unknown>[]) => eventBridge.send(new PutEventsCommand({ Entries: entries }));
+
+  it('takes EventBusName as this bus by name or ARN, and fails an entry naming another bus', async () => {
+    const bus = `lojal-${local.config.clientId}`;
+    const result = await send([
+      { Source: 'webshop', DetailType: 'x.none', Detail: detail, EventBusName: bus },
+      { Source: 'webshop', DetailType: 'x.none', Detail: detail, EventBusName: `arn:aws:events:eu-north-1:000000000000:event-bus/${bus}` },
+      { Source: 'webshop', DetailType: 'x.none', Detail: detail, EventBusName: 'someone-else' },
+      { Source: 'webshop', DetailType: 'x.none', Detail: detail, EventBusName: 'not a bus!' },
+    ]);
+    expect(result.FailedEntryCount).toBe(2);
+    expect(result.Entries?.map((e) => e.ErrorCode)).toEqual([undefined, undefined, 'ResourceNotFoundException', 'InvalidArgument']);
+  });
+
+  it('fails a DetailType longer than 128 characters', async () => {
+    const result = await send([
+      { Source: 'webshop', DetailType: 'x'.repeat(128), Detail: detail },
+      { Source: 'webshop', DetailType: 'x'.repeat(129), Detail: detail },
+    ]);
+    expect(result.Entries?.map((e) => e.ErrorCode)).toEqual([undefined, 'InvalidArgument']);
+  });
+
+  it('fails the whole request when no entry is complete', async () => {
+    await expect(send([{ Source: 'webshop', DetailType: 'order.placed' }, { Detail: detail }])).rejects.toMatchObject({ name: 'ValidationException' });
+  });
+});
