@@ -72,7 +72,7 @@ export class LocalBus {
     const allowedSources = publisher === 'lojal' ? [LOJAL_SOURCE] : this.options.config.allowedSources;
     const now = this.options.clock.now();
     const results: PutEventsResultEntry[] = entries.map((entry) => {
-      const outcome = toBusEvent(entry, { allowedSources, now, newId: randomUUID });
+      const outcome = toBusEvent(entry, { allowedSources, now, newId: randomUUID, busName: `lojal-${this.options.config.clientId}` });
       if (!outcome.accepted) return outcome.error;
       this.dispatch(outcome.event);
       return { EventId: outcome.event.id };
@@ -90,7 +90,22 @@ export class LocalBus {
       if (event.source === LOJAL_SOURCE) this.options.logger.debug(message, fields);
       else this.options.logger.warn(message, fields);
     }
-    for (const rule of targets) this.options.work.track(this.deliver(rule, event));
+    for (const rule of targets) this.options.work.track(this.deliverOrReport(rule, event));
+  }
+
+  /** An accepted event is applied or dead-lettered; if even that fails, it is logged loudly, never dropped in silence. */
+  private async deliverOrReport(rule: Rule, event: BusEvent): Promise<void> {
+    try {
+      await this.deliver(rule, event);
+    } catch (error) {
+      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      this.options.logger.error('Delivery failed and the event could not be dead-lettered', {
+        eventId: event.id,
+        handler: rule.route.handler,
+        detailType: event['detail-type'],
+        error: message,
+      });
+    }
   }
 
   private async deliver(rule: Rule, event: BusEvent): Promise<void> {

@@ -22,7 +22,7 @@ export class InMemoryDeadLetterQueue implements DeadLetterSink {
   }
 
   add(letter: DeadLetter & { readonly handler?: string; readonly attempts?: number }): void {
-    this.letters.push({ ...letter, event: structuredClone(letter.event) as BusEvent, receivedAt: new Date().toISOString() });
+    this.letters.push({ ...letter, event: copyOf(letter.event), receivedAt: new Date().toISOString() });
   }
 
   /** Oldest first. */
@@ -32,5 +32,18 @@ export class InMemoryDeadLetterQueue implements DeadLetterSink {
 
   clear(): void {
     this.letters.length = 0;
+  }
+}
+
+/**
+ * A copy the letter keeps; an event too deep to copy (structuredClone overflows the stack)
+ * is kept with a note in place of its detail, so the letter is never lost with it.
+ */
+function copyOf(event: BusEvent): BusEvent {
+  try {
+    return structuredClone(event);
+  } catch (error) {
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return { ...event, resources: [...(event.resources ?? [])], detail: { '(not kept)': `the detail could not be copied (${reason})` } };
   }
 }

@@ -113,6 +113,8 @@ export async function playDemo(local: { api: string; ses: string | undefined }, 
 
   write(`\nLojal demo: Anna's year with the demo sport shop (customer ${customerId})\n\n`);
 
+  // Lojal refuses business times ahead of its clock (issue 12.4): the shop's day starts first.
+  if (Date.parse(at(0)) > start) await moveTo(at(0));
   await put('customer.registered', {
     customerId,
     email,

@@ -12,6 +12,13 @@ export const MAX_ENTRIES = 10;
 /** Total entry size per request, computed as in "Calculating PutEvents event entry size". */
 export const MAX_TOTAL_ENTRY_BYTES = 256 * 1024;
 
+/**
+ * "PutEvents will only process nested JSON up to 1000 levels deep" (API reference). Deeper
+ * Detail fails the entry here, so nothing the local copy accepts overflows a recursive walk
+ * (structuredClone, JSON.stringify, zod) later and is lost between acceptance and delivery.
+ */
+export const MAX_DETAIL_DEPTH = 1000;
+
 export const LOCAL_ACCOUNT = '000000000000';
 export const LOCAL_REGION = 'eu-north-1';
 
@@ -89,6 +96,13 @@ export function parsePutEventsRequest(body: unknown): PutEventsRequestEntry[] {
     }
   });
   const valid = entries as PutEventsRequestEntry[];
+  // As the service does: when not one entry has Source, DetailType and Detail, the request fails as a whole.
+  if (!valid.some((e) => e.Source && e.DetailType && e.Detail)) {
+    throw new AwsProtocolError(
+      'ValidationException',
+      'No valid entry: every entry needs Source, DetailType and Detail.',
+    );
+  }
   const total = valid.reduce((sum, entry) => sum + entrySize(entry), 0);
   if (total > MAX_TOTAL_ENTRY_BYTES) {
     throw new AwsProtocolError('ValidationException', 'Total size of the entries in the request is over the limit.');
@@ -113,7 +127,14 @@ export interface EntryContext {
   readonly allowedSources: readonly string[];
   readonly now: Date;
   readonly newId: () => string;
+  /** This bus's name (`lojal-<clientId>`): an entry naming another bus fails. Absent: any name is taken as this bus. */
+  readonly busName?: string;
 }
+
+/** DetailType length limit (PutEventsRequestEntry: "Maximum length of 128"). */
+export const MAX_DETAIL_TYPE_LENGTH = 128;
+const BUS_NAME = /^[/.\-_A-Za-z0-9]{1,256}$/;
+const BUS_ARN = /^arn:aws[\w-]*:events:[a-z0-9-]+:\d{12}:event-bus\/([/.\-_A-Za-z0-9]{1,256})$/;
 
 export type EntryOutcome =
   | { readonly accepted: true; readonly event: BusEvent }
@@ -134,7 +155,20 @@ export function toBusEvent(entry: PutEventsRequestEntry, context: EntryContext):
     );
   }
   if (!entry.DetailType) return required('DetailType');
+  if (entry.DetailType.length > MAX_DETAIL_TYPE_LENGTH) {
+    return fail('InvalidArgument', `Parameter DetailType is not valid. Reason: DetailType must be at most ${MAX_DETAIL_TYPE_LENGTH} characters.`);
+  }
+  if (entry.EventBusName !== undefined && entry.EventBusName !== null && entry.EventBusName !== '') {
+    const name = BUS_ARN.exec(entry.EventBusName)?.[1] ?? (BUS_NAME.test(entry.EventBusName) ? entry.EventBusName : undefined);
+    if (name === undefined) return fail('InvalidArgument', 'Parameter EventBusName is not valid. Reason: it must be an event bus name or ARN.');
+    if (context.busName !== undefined && name !== context.busName) {
+      return fail('ResourceNotFoundException', `Event bus ${name} does not exist (this local copy's bus is ${context.busName}).`);
+    }
+  }
   if (!entry.Detail) return required('Detail');
+  if (jsonDepth(entry.Detail) > MAX_DETAIL_DEPTH) {
+    return fail('MalformedDetail', `Detail is malformed: nested deeper than ${MAX_DETAIL_DEPTH} levels.`);
+  }
   let detail: unknown;
   try {
     detail = JSON.parse(entry.Detail);
@@ -174,4 +208,24 @@ export function eventTime(instant: Date): string {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The deepest nesting of objects and arrays in a JSON text, by one loop over its characters
+ * (no recursion, so any depth is measured). Brackets inside strings do not count.
+ */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) max = Math.max(max, ++depth);
+    else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return max;
 }

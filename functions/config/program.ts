@@ -354,6 +354,11 @@ export const ProgramConfigSchema = z
     accounts: z.object({ pooling: z.enum(['none', 'pool']).default('none') }).default({ pooling: 'none' }),
     /** Dated changes of the pricing rules, oldest first (see `RuleRevisionSchema`). @default [] */
     revisions: z.array(RuleRevisionSchema).max(100).default([]),
+    /**
+     * How far ahead of Lojal's clock a webshop event's business time may be, in minutes (shop
+     * clocks drift a little; a time further ahead is bad input). @default 5
+     */
+    maxClockSkewMinutes: z.number().int().min(0).max(1440).default(5),
     /** Auth, CORS and throttling of the member API in AWS. @default IAM, no CORS, 50/s with bursts of 100 */
     memberApi: MemberApiConfigSchema.default({ auth: 'iam', corsOrigins: [], throttle: { ...DEFAULT_MEMBER_API_THROTTLE } }),
     /** The look of every mail (docs/messages.md). @default Lojal's neutral theme, no logo and no address */

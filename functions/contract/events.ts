@@ -10,10 +10,44 @@ import * as z from 'zod/mini';
  */
 
 const isoDateTime = z.iso.datetime({ offset: true });
-const id = z.string().check(z.minLength(1), z.maxLength(200));
+/**
+ * Text a shop sends: well-formed Unicode (a lone surrogate would be stored as U+FFFD and land
+ * on another id) and no control or line-separator characters (they make ids that look equal
+ * differ, and break logs and mail headers). Nothing is stripped: such text is rejected.
+ */
+const text = (max: number) =>
+  z.string().check(
+    z.maxLength(max),
+    // In a `u` regex a lone surrogate is a code point of category Cs; a pair is one other code point.
+    z.refine((s) => !/\p{Cs}/u.test(s), 'must be well-formed Unicode (no lone surrogates)'),
+    z.refine((s) => !/[\p{Cc}\u2028\u2029]/u.test(s), 'must not contain control characters'),
+  );
+const id = text(200).check(z.minLength(1));
 /** Amounts are integers in minor units (öre, cents). */
 const minor = z.int().check(z.nonnegative());
 const positiveInt = z.int().check(z.positive());
+
+/**
+ * Bounds no real shop reaches, so every sum and product of them stays far below
+ * Number.MAX_SAFE_INTEGER (9.007e15) and every date computed from them is valid (issue 13).
+ * The event catalog (README) lists them.
+ */
+export const EVENT_BOUNDS = {
+  /** Units of one sku on one order or refund line. */
+  maxQuantity: 100_000,
+  /** Minor units per unit: 10^10 öre is 100 million SEK. */
+  maxUnitPrice: 10_000_000_000,
+  /** quantity × unitPrice of one line, in minor units. */
+  maxLineTotal: 1_000_000_000_000,
+  /** Sum of an order's lines, an order discount or a refunded amount, in minor units. */
+  maxOrderTotal: 10_000_000_000_000,
+  /** Lines per order or refund. */
+  maxLines: 500,
+  /** A product's lifespan: 100 years. */
+  maxLifespanDays: 36_500,
+} as const;
+const quantity = positiveInt.check(z.maximum(EVENT_BOUNDS.maxQuantity));
+const amount = minor.check(z.maximum(EVENT_BOUNDS.maxOrderTotal));
 const email = z.email().check(z.maxLength(320));
 
 export const BirthdaySchema = z.string().check(
@@ -26,6 +60,7 @@ export const BirthdaySchema = z.string().check(
 );
 
 const timeZone = z.string().check(
+  z.maxLength(64),
   z.refine((tz) => {
     try {
       new Intl.DateTimeFormat('en', { timeZone: tz });
@@ -36,10 +71,23 @@ const timeZone = z.string().check(
   }, 'must be an IANA time zone'),
 );
 
+/** A BCP-47 language tag (`sv`, `sv-SE`, `en-US-u-ca-gregory`) that Intl accepts, at most 35 characters (RFC 5646 §4.4.1). */
+const locale = z.string().check(
+  z.maxLength(35),
+  z.regex(/^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$/, 'must be a BCP-47 tag such as sv or sv-SE'),
+  z.refine((tag) => {
+    try {
+      return Intl.getCanonicalLocales(tag).length === 1;
+    } catch {
+      return false;
+    }
+  }, 'must be a BCP-47 tag such as sv or sv-SE'),
+);
+
 const profileFields = {
   email: z.optional(email),
-  firstName: z.optional(z.string().check(z.maxLength(200))),
-  locale: z.optional(z.string().check(z.regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a BCP-47 tag'))),
+  firstName: z.optional(text(200)),
+  locale: z.optional(locale),
   timeZone: z.optional(timeZone),
   birthday: z.optional(BirthdaySchema),
   accountId: z.optional(id),
@@ -70,12 +118,17 @@ export const CustomerDeletedSchema = z.object({
 
 export const OrderLineSchema = z.object({
   sku: id,
-  category: z.string().check(z.minLength(1), z.maxLength(100)),
-  quantity: positiveInt,
-  unitPrice: minor,
-  name: z.optional(z.string().check(z.maxLength(300))),
-  lifespanDays: z.optional(positiveInt),
-});
+  category: text(100).check(z.minLength(1)),
+  quantity,
+  unitPrice: minor.check(z.maximum(EVENT_BOUNDS.maxUnitPrice)),
+  name: z.optional(text(300)),
+  lifespanDays: z.optional(positiveInt.check(z.maximum(EVENT_BOUNDS.maxLifespanDays))),
+}).check(
+  z.refine((l) => l.quantity * l.unitPrice <= EVENT_BOUNDS.maxLineTotal, {
+    message: `quantity × unitPrice must not exceed ${EVENT_BOUNDS.maxLineTotal} minor units`,
+    path: ['unitPrice'],
+  }),
+);
 
 export const OrderPlacedSchema = z
   .object({
@@ -83,13 +136,17 @@ export const OrderPlacedSchema = z
     customerId: id,
     placedAt: isoDateTime,
     currency: z.string().check(z.regex(/^[A-Z]{3}$/, 'must be an ISO-4217 code')),
-    lines: z.array(OrderLineSchema).check(z.minLength(1), z.maxLength(500)),
+    lines: z.array(OrderLineSchema).check(z.minLength(1), z.maxLength(EVENT_BOUNDS.maxLines)),
     accountId: z.optional(id),
-    market: z.optional(z.string().check(z.maxLength(50))),
+    market: z.optional(text(50)),
     /** Order-level discount in minor units, spread pro rata over the lines. */
-    discount: z.optional(minor),
+    discount: z.optional(amount),
   })
   .check(
+    z.refine((o) => o.lines.reduce((s, l) => s + l.unitPrice * l.quantity, 0) <= EVENT_BOUNDS.maxOrderTotal, {
+      message: `the lines must not sum to more than ${EVENT_BOUNDS.maxOrderTotal} minor units`,
+      path: ['lines'],
+    }),
     z.refine((o) => (o.discount ?? 0) <= o.lines.reduce((s, l) => s + l.unitPrice * l.quantity, 0), {
       message: 'must not exceed the sum of the lines',
       path: ['discount'],
@@ -106,11 +163,15 @@ export const OrderRefundedSchema = z
     orderId: id,
     customerId: id,
     refundedAt: isoDateTime,
-    lines: z.optional(z.array(z.object({ sku: id, quantity: positiveInt })).check(z.minLength(1))),
+    lines: z.optional(z.array(z.object({ sku: id, quantity })).check(z.minLength(1), z.maxLength(EVENT_BOUNDS.maxLines))),
     /** Refunded amount in minor units, when the refund is not by line. */
-    amount: z.optional(positiveInt),
+    amount: z.optional(positiveInt.check(z.maximum(EVENT_BOUNDS.maxOrderTotal))),
   })
   .check(
+    z.refine((r) => r.lines === undefined || new Set(r.lines.map((l) => l.sku)).size === r.lines.length, {
+      message: 'each sku may appear on one refund line only',
+      path: ['lines'],
+    }),
     z.refine((r) => (r.lines === undefined) !== (r.amount === undefined), {
       message: 'give either lines or amount, not both and not neither',
       path: ['lines'],
@@ -120,7 +181,7 @@ export const OrderRefundedSchema = z
 export const ActivityCompletedSchema = z.object({
   activityId: id,
   customerId: id,
-  activity: z.string().check(z.minLength(1), z.maxLength(100)),
+  activity: text(100).check(z.minLength(1)),
   occurredAt: isoDateTime,
 });
 

@@ -1,11 +1,19 @@
 import type * as z from 'zod/mini';
+import { LOJAL_SOURCE } from '../contract/events';
+import { assertBusinessTimesBounded } from '../domain/business-time';
 import { ValidationError } from './errors';
-import type { BusEvent, DeadLetterSink, LoggerPort, MetricsPort } from './ports';
+import type { BusEvent, Clock, DeadLetterSink, LoggerPort, MetricsPort } from './ports';
 
 export interface EventHandlerDeps {
   readonly logger: LoggerPort;
   readonly metrics: MetricsPort;
   readonly deadLetters: DeadLetterSink;
+  /**
+   * Lojal's clock: with it, a webshop event's business times are bounded (2000-01-01 up to
+   * `config.maxClockSkewMinutes` ahead). Every handler factory passes its deps, which have one.
+   */
+  readonly clock?: Clock;
+  readonly config?: { readonly maxClockSkewMinutes?: number };
 }
 
 export type HandlerOutcome = 'applied' | 'duplicate' | 'ignored';
@@ -27,7 +35,12 @@ export function busEventHandler<S extends z.ZodMiniType>(
     try {
       const parsed = schema.safeParse(event.detail);
       if (!parsed.success) throw ValidationError.fromZod(parsed.error);
-      const outcome = await step(parsed.data, event);
+      // Lojal's own events carry times Lojal computed (a due date may lie ahead); only what a
+      // webshop sends is bounded, in this one place for every kind.
+      if (deps.clock && event.source !== LOJAL_SOURCE) {
+        assertBusinessTimesBounded(parsed.data, deps.clock.now(), deps.config?.maxClockSkewMinutes);
+      }
+      const outcome = await stepWithRangeCheck(() => step(parsed.data, event));
       if (outcome === 'duplicate') {
         deps.metrics.addMetric('DuplicateEvents', 'Count', 1);
         deps.logger.info('duplicate delivery ignored', { detailType, eventId: event.id });
@@ -42,4 +55,22 @@ export function busEventHandler<S extends z.ZodMiniType>(
       await deps.deadLetters.deadLetter({ detailType, source: event.source, error: error.message, field: error.field, event });
     }
   };
+}
+
+/**
+ * A `RangeError` (an invalid Date, a BigInt of NaN) or a number past what DynamoDB stores
+ * comes from the event's values, not from a passing fault: a retry fails the same way, so it
+ * is bad input. The schemas bound every number so this should not happen; if it does, the
+ * event is dead-lettered with the reason instead of being retried into the failure queue.
+ */
+async function stepWithRangeCheck<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (error instanceof ValidationError) throw error;
+    if (error instanceof RangeError) throw new ValidationError('detail', `is out of range: ${error.message}`);
+    // The DynamoDB marshaller's "Number ... is greater than Number.MAX_SAFE_INTEGER" is a plain Error.
+    if (error instanceof Error && /MAX_SAFE_INTEGER/.test(error.message)) throw new ValidationError('detail', `is out of range: ${error.message}`);
+    throw error;
+  }
 }

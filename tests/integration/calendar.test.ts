@@ -13,7 +13,7 @@ import { Scheduler } from '../../local/schedule';
 import { WorkTracker } from '../../local/work-tracker';
 import { apiRequest } from '../support/api';
 import { createTestTable } from '../support/dynamo';
-import { busEvent, manualClock, type RecordingDeps, testDeps } from '../support/deps';
+import { arriveAfterBusinessTime, busEvent, manualClock, type RecordingDeps, testDeps } from '../support/deps';
 
 // Each test gets its own table: the calendar index is table-wide, so leftovers would leak between tests.
 let table: Awaited<ReturnType<typeof createTestTable>>;
@@ -55,8 +55,14 @@ function job(publisher: EventPublisher) {
   return calendarDailyJob(jobDeps, publisher, { concurrency: 8 });
 }
 
+/** A webshop event, delivered once it happened: business times are bounded by the clock (issue 12.4); runAt sets the clock again. */
+function shop(handler: 'customer-registered' | 'customer-updated' | 'customer-deleted', detailType: string, detail: Record<string, unknown>) {
+  arriveAfterBusinessTime(deps.clock, detail);
+  return handlers[handler](busEvent(detailType, detail));
+}
+
 const register = (customerId: string, registeredAt: string, extra: Record<string, unknown> = {}) =>
-  handlers['customer-registered'](busEvent('customer.registered', { customerId, email: `${customerId}@example.com`, registeredAt, ...extra }));
+  shop('customer-registered', 'customer.registered', { customerId, email: `${customerId}@example.com`, registeredAt, ...extra });
 
 /** Local midnight in Stockholm on `date` (CET in winter, CEST in summer). */
 const stockholmMidnight = (date: string) => {
@@ -225,7 +231,7 @@ describe('Daily calendar job', () => {
     const emitted = [...publisher.events];
 
     // Act: 'gone' is deleted, then the day's events are delivered (late).
-    await handlers['customer-deleted'](busEvent('customer.deleted', { customerId: 'gone', deletedAt: '2026-04-01T06:00:00+02:00' }));
+    await shop('customer-deleted', 'customer.deleted', { customerId: 'gone', deletedAt: '2026-04-01T06:00:00+02:00' });
     for (const event of emitted) await deliver(event);
 
     // Assess: the index lost both of 'gone's entries; only 'stays' got points.
@@ -239,12 +245,12 @@ describe('Daily calendar job', () => {
 
   it('keeps the index in step with the profile whatever order updates arrive in', async () => {
     // Prepare: the newer birthday arrives before the registration that carries an older one.
-    await handlers['customer-updated'](busEvent('customer.updated', { customerId: 'c1', updatedAt: '2026-02-01T10:00:00Z', birthday: '--07-07' }));
+    await shop('customer-updated', 'customer.updated', { customerId: 'c1', updatedAt: '2026-02-01T10:00:00Z', birthday: '--07-07' });
     await register('c1', '2026-01-10T10:00:00Z', { birthday: '1985-03-03', timeZone: 'Europe/London' });
 
     // Act: a stale update, then a move to Tokyo that shifts the registration's local date.
-    await handlers['customer-updated'](busEvent('customer.updated', { customerId: 'c1', updatedAt: '2026-01-20T10:00:00Z', birthday: '--09-09' }));
-    await handlers['customer-updated'](busEvent('customer.updated', { customerId: 'c1', updatedAt: '2026-03-01T10:00:00Z', timeZone: 'Pacific/Kiritimati' }));
+    await shop('customer-updated', 'customer.updated', { customerId: 'c1', updatedAt: '2026-01-20T10:00:00Z', birthday: '--09-09' });
+    await shop('customer-updated', 'customer.updated', { customerId: 'c1', updatedAt: '2026-03-01T10:00:00Z', timeZone: 'Pacific/Kiritimati' });
 
     // Assess: 2026-01-10T10:00Z is 10 January in London and Stockholm, 11 January at UTC+14.
     expect(await indexPartition('07-07')).toEqual(['B#--07-07#c1']);

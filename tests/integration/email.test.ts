@@ -301,6 +301,8 @@ describe('Reminders: check-ins and replacements', () => {
     const bed = await mailTestbed({ start: '2027-03-10T09:00:00Z' });
     const to = addressFor('checkin');
     await profileOnly(bed, 'c1', to, { locale: 'en' });
+    // Business times are bounded by the clock (issue 12.4): the orders arrive once placed.
+    bed.clock.set('2027-03-10T13:00:00Z');
     await bed.handlers['order-placed'](order('o1', '2027-03-10T10:00:00Z', [{ sku: 'TR3', category: 'running-shoes', quantity: 1, unitPrice: 129_900, name: 'Trail Runner 3' }]));
     await bed.handlers['order-placed'](order('o2', '2027-03-10T13:00:00Z', [{ sku: 'SOCK', category: 'running-socks', quantity: 2, unitPrice: 9_900, name: 'Merino Socks' }]));
     const due = await dueEvents(bed);
@@ -345,6 +347,8 @@ describe('Reminders: check-ins and replacements', () => {
     const bed = await mailTestbed({ start: '2027-03-10T09:00:00Z' });
     const to = addressFor('replacement');
     await profileOnly(bed, 'c1', to, { marketingConsent: true, locale: 'sv' });
+    // Business times are bounded by the clock (issue 12.4): the orders arrive once placed.
+    bed.clock.set('2027-03-10T10:00:00Z');
     await bed.handlers['order-placed'](
       order('o1', '2027-03-10T10:00:00Z', [
         { sku: 'TR3', category: 'running-shoes', quantity: 1, unitPrice: 129_900, name: 'Trail Runner 3' },
@@ -379,6 +383,8 @@ describe('Reminders: check-ins and replacements', () => {
     const bed = await mailTestbed({ start: '2027-03-10T09:00:00Z' });
     const to = addressFor('cancelled');
     await profileOnly(bed, 'c1', to);
+    // Business times are bounded by the clock (issue 12.4): the orders arrive once placed.
+    bed.clock.set('2027-03-10T10:00:00Z');
     await bed.handlers['order-placed'](order('o1', '2027-03-10T10:00:00Z', [{ sku: 'TR3', category: 'running-shoes', quantity: 1, unitPrice: 129_900 }]));
     const { item, event } = (await dueEvents(bed)).get('checkin:o1')!;
     bed.clock.set(item.dueAt);

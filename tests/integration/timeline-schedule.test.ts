@@ -4,7 +4,7 @@ import { TimelineStore } from '../../functions/adapters/dynamo/timeline-store';
 import { createMemberApi } from '../../functions/api/member-api';
 import { createHandlers } from '../../functions/handlers/registry';
 import { createTestTable } from '../support/dynamo';
-import { busEvent, manualClock, testDeps } from '../support/deps';
+import { arriveAfterBusinessTime, busEvent, manualClock, testDeps } from '../support/deps';
 
 let table: Awaited<ReturnType<typeof createTestTable>>;
 beforeAll(async () => {
@@ -23,6 +23,7 @@ function setup(now = '2026-05-04T10:00:00Z') {
   const store = new TimelineStore(table.doc, table.tableName);
   const deliver = (detailType: Parameters<typeof busEvent>[0], detail: unknown) => {
     const key = detailType.replace('.', '-') as keyof typeof handlers;
+    arriveAfterBusinessTime(clock, detail);
     return handlers[key](busEvent(detailType, detail));
   };
   const timeline = async (customerId: string) => {

@@ -26,7 +26,8 @@ const put = (detailType: string, detail: unknown) =>
   eventBridge.send(new PutEventsCommand({ Entries: [{ Source: 'webshop', DetailType: detailType, Detail: JSON.stringify(detail) }] }));
 
 beforeAll(async () => {
-  local = await startTestLocalCopy('challenges', '2027-01-02T09:00:00Z', {
+  // The clock starts once the orders below were placed: business times are bounded by it (issue 12.4).
+  local = await startTestLocalCopy('challenges', '2027-01-03T09:00:00Z', {
     config: parseProgramConfig({
       ...demo,
       challenges: [

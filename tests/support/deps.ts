@@ -60,3 +60,18 @@ export function busEvent(detailType: string, detail: unknown, source = 'webshop'
     detail,
   };
 }
+
+/**
+ * Business times are bounded by Lojal's clock (issue 12.4): an event cannot arrive before it
+ * happened. Tests that deliver events dated after their clock's reading call this first; it
+ * moves `clock` forward to the latest `...At` time in `detail`, never back.
+ */
+export function arriveAfterBusinessTime(clock: Clock & { set(iso: string): void }, detail: unknown): void {
+  if (typeof detail !== 'object' || detail === null) return;
+  const times = Object.entries(detail)
+    .filter(([k, v]) => /At$/.test(k) && typeof v === 'string')
+    .map(([, v]) => Date.parse(String(v)))
+    .filter((t) => !Number.isNaN(t));
+  const latest = Math.max(...times);
+  if (times.length > 0 && latest > clock.now().getTime()) clock.set(new Date(latest).toISOString());
+}
