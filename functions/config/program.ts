@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { formatPath } from '../runtime/errors';
 import { EMAIL_KINDS } from './email-kinds';
 import { DEFAULT_MEMBER_API_THROTTLE, MEMBER_API_AUTH_MODES } from '../contract/member-api';
+import { IntegrationsSchema } from '../integrations/config';
 
 /**
  * The program configuration of one client (PRODUCT.md §2). A client file under `clients/`
@@ -288,6 +289,12 @@ export const ProgramConfigSchema = z
     accounts: z.object({ pooling: z.enum(['none', 'pool']).default('none') }).default({ pooling: 'none' }),
     /** Auth, CORS and throttling of the member API in AWS. @default IAM, no CORS, 50/s with bursts of 100 */
     memberApi: MemberApiConfigSchema.default({ auth: 'iam', corsOrigins: [], throttle: { ...DEFAULT_MEMBER_API_THROTTLE } }),
+    /** Shopify and WooCommerce mappings (functions/integrations/config.ts). @default {} (none) */
+    integrations: IntegrationsSchema,
+  })
+  .refine((c) => [c.integrations.shopify, c.integrations.woocommerce].every((i) => i === undefined || c.allowedSources.includes(i.source)), {
+    message: 'each integration source must be one of allowedSources',
+    path: ['integrations'],
   })
   .refine((c) => c.locales.includes(c.defaultLocale), {
     message: 'must be one of locales',
