@@ -16,6 +16,7 @@ import { LojalJob } from './lojal-job';
 import { LojalTable } from './lojal-table';
 import { MemberApi } from './member-api';
 import { WebshopPublisher } from './webshop-publisher';
+import { ShopifyPartnerSource } from './shopify-partner-source';
 
 export interface LojalStackProps extends StackProps {
   /** The validated client file (lib/load-client.ts). */
@@ -144,6 +145,14 @@ export class LojalStack extends Stack {
       linkBaseUrl: this.memberApi.url,
     });
     this.email.grantLinkSecret(this.memberApi.function);
+
+    // Shopify's native EventBridge delivery, when the client file names its partner event source.
+    const partnerEventSource = config.integrations.shopify?.partnerEventSource;
+    if (partnerEventSource !== undefined) {
+      new ShopifyPartnerSource(this, 'ShopifyPartner', {
+        clientId: config.clientId, configJson, partnerEventSource, eventBus: this.eventBus, table: this.table, rejectedEvents: this.rejectedEvents.queue,
+      });
+    }
 
     // After every Lojal job is granted: only their roles may send Source `lojal`.
     this.eventBus.reserveLojalSource();
