@@ -16,6 +16,7 @@ import { LojalJob } from './lojal-job';
 import { LojalTable } from './lojal-table';
 import { MemberApi } from './member-api';
 import { WebshopPublisher } from './webshop-publisher';
+import { ShopifyPartnerSource } from './shopify-partner-source';
 
 export interface LojalStackProps extends StackProps {
   /** The validated client file (lib/load-client.ts). */
@@ -148,6 +149,14 @@ export class LojalStack extends Stack {
     for (const fn of [this.memberApi.function, this.email.feedback]) {
       fn.addEnvironment('EVENT_BUS_NAME', this.eventBus.bus.eventBusName);
       this.eventBus.grantLojalPutEvents(fn);
+    }
+
+    // Shopify's native EventBridge delivery, when the client file names its partner event source.
+    const partnerEventSource = config.integrations.shopify?.partnerEventSource;
+    if (partnerEventSource !== undefined) {
+      new ShopifyPartnerSource(this, 'ShopifyPartner', {
+        clientId: config.clientId, configJson, partnerEventSource, eventBus: this.eventBus, table: this.table, rejectedEvents: this.rejectedEvents.queue,
+      });
     }
 
     // After every Lojal job is granted: only their roles may send Source `lojal`.

@@ -10,7 +10,7 @@ import { ClockMovedBackwardError, type LocalClock } from './clock';
 import type { InMemoryDeadLetterQueue } from './dead-letters';
 import { InvalidDurationError, parseDuration } from './duration';
 import { matchMemberApiRoute, routeKey, toApiGatewayEvent } from './api-gateway-event';
-import { AwsProtocolError, parsePutEventsRequest } from './put-events';
+import { AwsProtocolError, parsePutEventsRequest, type PutEventsRequestEntry, type PutEventsResult } from './put-events';
 import { type MoveReport, type Scheduler, ScheduleRunawayError } from './schedule';
 
 /**
@@ -28,7 +28,19 @@ export interface LocalHttpDeps {
   readonly deadLetters: InMemoryDeadLetterQueue;
   readonly memberApi: MemberApiHandler;
   readonly logger: LoggerPort;
+  /** PutEvents with the webshop doors (local/webshop-integrations.ts). @default bus.putEvents as the webshop */
+  readonly putEvents?: (entries: readonly PutEventsRequestEntry[]) => PutEventsResult;
+  /** The webshop webhook receivers (`POST /webhooks/...`, local/webshop-integrations.ts). @default none */
+  readonly webhooks?: LocalWebhookReceiver;
 }
+
+/** Answers a request on a webhook path, or undefined when the path is not a webhook. */
+export type LocalWebhookReceiver = (request: {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: IncomingMessage['headers'];
+  readonly body: string;
+}) => Promise<{ readonly status: number; readonly headers?: Record<string, string>; readonly body: string } | undefined>;
 
 /** Requests larger than this are refused before parsing (PutEvents itself allows 256 KB of entries). */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -102,6 +114,14 @@ async function handle(deps: LocalHttpDeps, req: IncomingMessage, res: ServerResp
     });
   }
 
+  if (deps.webhooks && path.startsWith('/webhooks/')) {
+    const answer = await deps.webhooks({ method, path, headers: req.headers, body });
+    if (answer) {
+      res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+      return void res.end(answer.body);
+    }
+  }
+
   const match = matchMemberApiRoute(method, path);
   if (match) {
     const event = toApiGatewayEvent(
@@ -137,7 +157,7 @@ function handleAwsJson(deps: LocalHttpDeps, res: ServerResponse, method: string,
       throw new AwsProtocolError('SerializationException', 'The request body is not valid JSON.');
     }
     const entries = parsePutEventsRequest(parsed);
-    const result = deps.bus.putEvents(entries, 'webshop');
+    const result = deps.putEvents ? deps.putEvents(entries) : deps.bus.putEvents(entries, 'webshop');
     res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': requestId });
     res.end(JSON.stringify(result));
   } catch (error) {

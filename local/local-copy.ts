@@ -21,6 +21,7 @@ import { type MoveReport, type ScheduledJob, Scheduler } from './schedule';
 import { assertPortFree, ensureTable, LocalServiceError, localDynamoClients, startDynamoDbLocal } from './services/dynamodb';
 import { startSesLocal, urlHost } from './services/ses';
 import { WorkTracker } from './work-tracker';
+import { createLocalIntegrations } from './webshop-integrations';
 
 /**
  * The whole of Lojal on one laptop (PRODUCT.md §4): DynamoDB Local with the stack's table, a
@@ -191,7 +192,8 @@ export async function startLocalCopy(options: LocalCopyOptions = {}): Promise<Lo
     const publish = (entries: readonly PutEventsRequestEntry[]) => bus.putEvents(parsePutEventsRequest({ Entries: entries }), 'lojal');
     for (const job of (options.schedules ?? lojalJobs)({ deps, publish })) scheduler.register(job);
 
-    const server = createServer(createRequestListener({ bus, scheduler, clock, deadLetters, memberApi, logger }));
+    const integrations = createLocalIntegrations({ config, dynamo: dynamoClients.doc, tableName, clock, logger, bus, work, deadLetters });
+    const server = createServer(createRequestListener({ bus, scheduler, clock, deadLetters, memberApi, logger, putEvents: integrations.putEvents }));
     const apiPort = await listen(server, port, host);
     apiUrl = `http://${urlHost(host)}:${apiPort}`;
     let serverClosed: Promise<void> | undefined;

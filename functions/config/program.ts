@@ -5,6 +5,7 @@ import { DEFAULT_MEMBER_API_THROTTLE, MEMBER_API_AUTH_MODES } from '../contract/
 import { DEFAULT_MESSAGES } from '../domain/email/default-messages';
 import { DEFAULT_THEME } from '../domain/email/layout';
 import type { CompiledMessage, CompiledMessages } from '../domain/email/message';
+import { IntegrationsSchema } from '../integrations/config';
 
 /**
  * The program configuration of one client (PRODUCT.md §2). A client file under `clients/`
@@ -373,6 +374,12 @@ export const ProgramConfigSchema = z
     messages: z.record(z.string(), z.record(z.string(), CompiledMessageSchema)).default({}),
     /** The trigger event (`order.placed`) of each message that is not a preset, from its front matter; filled like `messages`. @default {} */
     messageTriggers: z.record(z.string(), z.string()).default({}),
+    /** Shopify and WooCommerce mappings (functions/integrations/config.ts). @default {} (none) */
+    integrations: IntegrationsSchema,
+  })
+  .refine((c) => [c.integrations.shopify, c.integrations.woocommerce].every((i) => i === undefined || c.allowedSources.includes(i.source)), {
+    message: 'each integration source must be one of allowedSources',
+    path: ['integrations'],
   })
   .refine((c) => c.locales.includes(c.defaultLocale), {
     message: 'must be one of locales',

@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { LojalClient } from '../sdk/src/client';
+import { exportMemberData, IntegrationStore } from '../functions/adapters/dynamo/integration-store';
+import type { ProgramConfig } from '../functions/config/program';
+import type { IngestDeps } from '../functions/integrations/ingest';
+import { sendWithClient } from '../functions/integrations/send';
+import { createShopifyPartnerHandler } from '../functions/integrations/shopify-eventbridge';
+import { type Clock, type DeadLetterSink, type LoggerPort, noMetrics } from '../functions/runtime/ports';
+import type { LocalBus } from './bus';
+import { type PutEventsRequestEntry, type PutEventsResult, type PutEventsResultEntry, toBusEvent } from './put-events';
+import type { WorkTracker } from './work-tracker';
+
+/**
+ * The webshop doors of the local copy, through the same code as in AWS: Shopify-shaped
+ * partner events put with the client's partner source run the partner translator, and
+ * (local/webhook-server.ts) the Shopify and WooCommerce webhook receivers.
+ */
+
+export interface LocalIntegrationsOptions {
+  readonly config: ProgramConfig;
+  readonly dynamo: DynamoDBDocumentClient;
+  readonly tableName: string;
+  readonly clock: Clock;
+  readonly logger: LoggerPort;
+  readonly bus: LocalBus;
+  readonly work: WorkTracker;
+  readonly deadLetters: DeadLetterSink;
+}
+
+export interface LocalIntegrations {
+  readonly ingest: IngestDeps;
+  /** PutEvents as the local HTTP server takes it: partner-source entries to the translator, the rest to the bus. */
+  putEvents(entries: readonly PutEventsRequestEntry[]): PutEventsResult;
+}
+
+export function createLocalIntegrations(options: LocalIntegrationsOptions): LocalIntegrations {
+  const { config, bus } = options;
+  // The translators put their events through the local bus as the webshop, like the Lambda's PutEvents.
+  const makeClient = (source: string) => new LojalClient({ source, putEvents: async (entries) => bus.putEvents(entries, 'webshop'), sleep: async () => {} });
+  const ingest: IngestDeps = {
+    integrations: config.integrations,
+    memory: new IntegrationStore(options.dynamo, options.tableName),
+    send: sendWithClient(makeClient),
+    clock: options.clock,
+    logger: options.logger,
+    metrics: noMetrics,
+    exportMember: (customerId) => exportMemberData(options.dynamo, options.tableName, customerId),
+  };
+  const partnerSource = config.integrations.shopify?.partnerEventSource;
+  const partnerHandler = createShopifyPartnerHandler({ ...ingest, deadLetters: options.deadLetters });
+
+  return {
+    ingest,
+    putEvents(entries) {
+      if (partnerSource === undefined || !entries.some((e) => e.Source === partnerSource)) return bus.putEvents(entries, 'webshop');
+      const results: PutEventsResultEntry[] = new Array(entries.length);
+      const others: number[] = [];
+      entries.forEach((entry, i) => {
+        if (entry.Source !== partnerSource) return void others.push(i);
+        const outcome = toBusEvent(entry, { allowedSources: [partnerSource], now: options.clock.now(), newId: randomUUID });
+        if (!outcome.accepted) return void (results[i] = outcome.error);
+        results[i] = { EventId: outcome.event.id };
+        // Delivered after the answer, as EventBridge does; the clock barrier waits for it.
+        const event = outcome.event;
+        options.work.track(
+          partnerHandler(event).catch(async (error: unknown) => {
+            // In AWS, Lambda retries and the failure queue keeps it; locally it shows among the dead letters.
+            options.logger.error('Shopify partner translator failed', { error: String(error) });
+            await options.deadLetters.deadLetter({ detailType: event['detail-type'], source: event.source, error: String(error), field: '', event });
+          }),
+        );
+      });
+      if (others.length > 0) {
+        const answer = bus.putEvents(others.map((i) => entries[i] ?? {}), 'webshop');
+        others.forEach((index, j) => {
+          results[index] = answer.Entries[j] ?? { ErrorCode: 'InternalFailure', ErrorMessage: 'no result' };
+        });
+      }
+      return { Entries: results, FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length };
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export * from './src/client';
+export { ValidationError } from '../functions/runtime/errors';
