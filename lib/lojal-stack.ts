@@ -1,9 +1,6 @@
 import { CfnOutput, Duration, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import { Schedule } from 'aws-cdk-lib/aws-events';
-import { TIMELINE_SWEEPER_SCHEDULE } from '../functions/app/sweep-due-items';
-import { CALENDAR_DAILY_SCHEDULE } from '../functions/app/calendar-daily';
-import { LEDGER_SWEEPER_SCHEDULE } from '../functions/app/ledger-sweeper';
-import { CHALLENGE_RESULTS_SCHEDULE } from '../functions/app/challenge-results';
+import type { JobName } from '../functions/contract/jobs';
 import { AccountRootPrincipal, type IPrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
@@ -12,6 +9,7 @@ import { FailureQueue } from './failure-queue';
 import type { LoadedClient } from './load-client';
 import { LojalEventBus } from './lojal-event-bus';
 import { LojalEmail } from './lojal-email';
+import { JOB_TABLE } from './job-table';
 import { LojalJob } from './lojal-job';
 import { LojalTable } from './lojal-table';
 import { MemberApi } from './member-api';
@@ -38,10 +36,8 @@ export class LojalStack extends Stack {
   readonly routing: EventRouting;
   readonly rejectedEvents: FailureQueue;
   readonly publisher: WebshopPublisher;
-  readonly timelineSweeper: LojalJob;
-  readonly calendarDaily: LojalJob;
-  readonly ledgerSweeper: LojalJob;
-  readonly challengeResults: LojalJob;
+  /** The scheduled jobs of JOB_TABLE, by name. */
+  readonly jobs: ReadonlyMap<JobName, LojalJob>;
   readonly memberApi: MemberApi;
   readonly email: LojalEmail;
 
@@ -65,55 +61,25 @@ export class LojalStack extends Stack {
       table: this.table,
       rejectedEvents: this.rejectedEvents.queue,
     });
-    this.timelineSweeper = new LojalJob(this, 'TimelineSweeper', {
-      clientId: config.clientId,
-      name: 'timeline-sweeper',
-      schedule: Schedule.rate(Duration.minutes(TIMELINE_SWEEPER_SCHEDULE.rateMinutes)),
-      configJson,
-      table: this.table,
-      eventBus: this.eventBus,
-      rejectedEvents: this.rejectedEvents.queue,
-      // Below the sweeper's 5-minute claim lease, above its 60-second sweep budget.
-      timeout: Duration.minutes(2),
-      description: `Emits due check-ins and replacement reminders of client ${config.clientId}`,
-    });
-    this.calendarDaily = new LojalJob(this, 'CalendarDaily', {
-      clientId: config.clientId,
-      name: CALENDAR_DAILY_SCHEDULE.name,
-      daily: { hour: CALENDAR_DAILY_SCHEDULE.hour, minute: CALENDAR_DAILY_SCHEDULE.minute, timeZone: config.timeZone },
-      configJson,
-      table: this.table,
-      eventBus: this.eventBus,
-      rejectedEvents: this.rejectedEvents.queue,
-      // Above the job's 4-minute budget, so a long catch-up stops between dates, never inside one.
-      timeout: Duration.minutes(6),
-      description: `Emits anniversaries, birthdays and earned perks of client ${config.clientId} at local midnight`,
-    });
-    this.ledgerSweeper = new LojalJob(this, 'LedgerSweeper', {
-      clientId: config.clientId,
-      name: LEDGER_SWEEPER_SCHEDULE.name,
-      schedule: Schedule.rate(Duration.minutes(LEDGER_SWEEPER_SCHEDULE.rateMinutes)),
-      configJson,
-      table: this.table,
-      eventBus: this.eventBus,
-      rejectedEvents: this.rejectedEvents.queue,
-      // Above the job's 50-second budget; a run that overlaps the next is safe (every write is version-guarded).
-      timeout: Duration.minutes(2),
-      description: `Expires points, reviews tiers and sends tier, reward and expiry notices of client ${config.clientId}`,
-    });
-    this.challengeResults = new LojalJob(this, 'ChallengeResults', {
-      clientId: config.clientId,
-      name: CHALLENGE_RESULTS_SCHEDULE.name,
-      schedule: Schedule.rate(Duration.minutes(CHALLENGE_RESULTS_SCHEDULE.rateMinutes)),
-      configJson,
-      table: this.table,
-      eventBus: this.eventBus,
-      rejectedEvents: this.rejectedEvents.queue,
-      // Each due challenge reads its board's top and pays a few prizes; a run that overlaps the
-      // next is safe (the result is frozen once, prizes are idempotent ledger entries).
-      timeout: Duration.minutes(5),
-      description: `Decides challenges of client ${config.clientId}, pays their prizes and announces the results`,
-    });
+    // One loop over the job table (lib/job-table.ts): the jobs differ only in data.
+    const jobs = new Map<JobName, LojalJob>();
+    for (const row of JOB_TABLE) {
+      const description = row.describe(config.clientId);
+      jobs.set(row.name, new LojalJob(this, row.id, {
+        clientId: config.clientId,
+        name: row.name,
+        ...('everyMinutes' in row.when
+          ? { schedule: Schedule.rate(Duration.minutes(row.when.everyMinutes)) }
+          : { daily: { ...row.when.daily, timeZone: config.timeZone } }),
+        configJson,
+        table: this.table,
+        eventBus: this.eventBus,
+        rejectedEvents: this.rejectedEvents.queue,
+        timeout: row.timeout,
+        description,
+      }));
+    }
+    this.jobs = jobs;
     this.publisher = new WebshopPublisher(this, 'WebshopPublisher', {
       eventBus: this.eventBus,
       assumedBy: props.publisherPrincipal ?? new AccountRootPrincipal(),
