@@ -6,7 +6,9 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import { type EventPattern, type HandlerName, ROUTES, type Route, routePattern } from '../functions/contract/routes';
+import { EMAIL_HANDLER_NAMES } from '../functions/handlers/email-handlers';
 import { FailureQueue } from './failure-queue';
+import { EMAIL_ROUTE_ACCESS, ROUTE_HANDLER_ACCESS } from './table-access';
 import type { LojalEventBus } from './lojal-event-bus';
 import { LojalFunction } from './lojal-function';
 import type { LojalTable } from './lojal-table';
@@ -88,7 +90,9 @@ export class EventRouting extends Construct {
       functionName: `lojal-${props.clientId}-${handler}`,
       description: `Handles ${handler} events of client ${props.clientId}`,
     });
-    fn.bindTable(props.table, 'readWrite').bindRejectedEvents(props.rejectedEvents);
+    // Each handler gets what its code calls (lib/table-access.ts); most email handlers call no DynamoDB at all.
+    const access = isEmailHandler(handler) ? EMAIL_ROUTE_ACCESS[handler] : ROUTE_HANDLER_ACCESS;
+    fn.bindTable(props.table, access).bindRejectedEvents(props.rejectedEvents);
     // EventBridge invokes asynchronously: Lambda retries a throwing handler twice (transient
     // errors such as a lost optimistic-concurrency race), then records the event here.
     fn.configureAsyncInvoke({
@@ -106,6 +110,10 @@ export class EventRouting extends Construct {
  */
 function toCdkEventPattern(pattern: EventPattern): CdkEventPattern {
   return pattern as CdkEventPattern;
+}
+
+function isEmailHandler(handler: HandlerName): boolean {
+  return (EMAIL_HANDLER_NAMES as readonly string[]).includes(handler);
 }
 
 function toConstructId(handler: HandlerName): string {

@@ -10,6 +10,7 @@ import type { LoadedClient } from './load-client';
 import { LojalEventBus } from './lojal-event-bus';
 import { LojalEmail } from './lojal-email';
 import { JOB_TABLE } from './job-table';
+import { JOB_ACCESS } from './table-access';
 import { LojalJob } from './lojal-job';
 import { LojalTable } from './lojal-table';
 import { MemberApi } from './member-api';
@@ -73,6 +74,7 @@ export class LojalStack extends Stack {
           : { daily: { ...row.when.daily, timeZone: config.timeZone } }),
         configJson,
         table: this.table,
+        tableAccess: JOB_ACCESS[row.name],
         eventBus: this.eventBus,
         rejectedEvents: this.rejectedEvents.queue,
         timeout: row.timeout,

@@ -311,7 +311,9 @@ describe('Construct: LojalStack', () => {
         const fn = resources('AWS::Lambda::Function')[logicalIdOfFunction(route.handler)]!;
         const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
         const dynamo = policyStatementsOfRole(roleId).filter((s) => asList(s.Action).some((a) => a.startsWith('dynamodb:')));
-        expect(dynamo.length).toBeGreaterThan(0);
+        // Issue 18: the email route handlers but welcome-email only put on SQS, so they get no table rights.
+        const queuesOnly = route.handler.endsWith('-email') && route.handler !== 'welcome-email';
+        expect(dynamo.length > 0).toBe(!queuesOnly);
         for (const statement of dynamo) {
           expect(asList(statement.Action).filter((a) => a.includes('*'))).toEqual([]);
           expect(asList(statement.Resource)).not.toContain('*');

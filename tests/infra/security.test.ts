@@ -1,7 +1,10 @@
 import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { JOB_NAMES } from '../../functions/contract/jobs';
+import { ROUTES } from '../../functions/contract/routes';
+import { EMAIL_HANDLER_NAMES } from '../../functions/handlers/email-handlers';
+import { EMAIL_ROUTE_ACCESS, JOB_ACCESS, MAIL_ACCESS, MEMBER_API_ACCESS, ROUTE_HANDLER_ACCESS, type TableAccess } from '../../lib/table-access';
 import { JOB_TABLE } from '../../lib/job-table';
 import { type LoadedClient, loadClient } from '../../lib/load-client';
 import { LojalStack } from '../../lib/lojal-stack';
@@ -49,6 +52,71 @@ describe('jobs (issue 11: one table, one loop)', () => {
       expect(fn.Properties.Timeout).toBe(row.timeout.toSeconds());
       expect(fn.Properties.Description).toBe(row.describe(client.config.clientId));
       expect(stack.jobs.get(row.name)?.node.id).toBe(row.id);
+    }
+  });
+});
+
+function dynamoStatements(name: string): Statement[] {
+  return statementsOfFunction(name).filter((s) => asList(s.Action).some((a) => a.startsWith('dynamodb:')));
+}
+
+/** The statements `access` must produce, and nothing else. */
+function expectedDynamo(access: TableAccess | undefined): unknown[] {
+  if (access === undefined) return [];
+  const table = { 'Fn::GetAtt': [expect.stringMatching(/^DataTable/), 'Arn'] };
+  const actions = [
+    'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem',
+    ...(access.batchGet ? ['dynamodb:BatchGetItem'] : []),
+    ...(access.items === 'readWrite' ? ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] : []),
+  ];
+  return [
+    {
+      Effect: 'Allow',
+      Action: expect.toSatisfy((a: string[]) => [...a].sort().join() === [...actions].sort().join()),
+      Resource: table,
+      Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': access.keySpaces.map((k) => `${k}*`) } },
+    },
+    ...((access.indexes ?? []).length > 0
+      ? [{ Effect: 'Allow', Action: 'dynamodb:Query', Resource: expect.toSatisfy((r: unknown) => asList(r).length === access.indexes!.length && JSON.stringify(r).includes('/index/')) }]
+      : []),
+  ];
+}
+
+describe('table access: each function gets what its code calls', () => {
+  const handlers = [...new Set(ROUTES.map((r) => r.handler))];
+
+  it.each(handlers)('%s', (handler) => {
+    const isEmail = (EMAIL_HANDLER_NAMES as readonly string[]).includes(handler);
+    const access = isEmail ? EMAIL_ROUTE_ACCESS[handler] : ROUTE_HANDLER_ACCESS;
+    expect(dynamoStatements(handler)).toEqual(expectedDynamo(access));
+  });
+
+  it('gives nine of the ten email route handlers no table access at all (they only put on SQS)', () => {
+    const withoutTable = EMAIL_HANDLER_NAMES.filter((h) => dynamoStatements(h).length === 0);
+    expect(withoutTable).toHaveLength(EMAIL_HANDLER_NAMES.length - 1);
+    expect(EMAIL_HANDLER_NAMES.filter((h) => !withoutTable.includes(h))).toEqual(['welcome-email']);
+  });
+
+  it.each(JOB_NAMES)('job %s', (job) => {
+    expect(dynamoStatements(job)).toEqual(expectedDynamo(JOB_ACCESS[job]));
+  });
+
+  it.each(Object.keys(MAIL_ACCESS) as (keyof typeof MAIL_ACCESS)[])('mail function %s', (name) => {
+    expect(dynamoStatements(name)).toEqual(expectedDynamo(MAIL_ACCESS[name]));
+  });
+
+  it('member API', () => {
+    expect(dynamoStatements('member-api')).toEqual(expectedDynamo(MEMBER_API_ACCESS));
+  });
+
+  it('grants BatchWriteItem nowhere, BatchGetItem to the sender alone, and every item statement under LeadingKeys', () => {
+    const all = Object.values(resources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+    const dynamo = all.filter((s) => asList(s.Action).some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo.filter((s) => asList(s.Action).includes('dynamodb:BatchWriteItem'))).toEqual([]);
+    expect(dynamo.filter((s) => asList(s.Action).includes('dynamodb:BatchGetItem'))).toHaveLength(1);
+    expect(dynamoStatements('email-sender').some((s) => asList(s.Action).includes('dynamodb:BatchGetItem'))).toBe(true);
+    for (const s of dynamo.filter((s) => !JSON.stringify(s.Resource).includes('/index/'))) {
+      expect(s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys']).toEqual(expect.arrayContaining([expect.stringMatching(/^[A-Z]+#\*$/)]));
     }
   });
 });
