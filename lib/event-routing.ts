@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { type EventPattern as CdkEventPattern, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +25,10 @@ export interface EventRoutingProps {
   readonly table: LojalTable;
   /** Where handlers send malformed events themselves (env `DEAD_LETTER_QUEUE_URL`). */
   readonly rejectedEvents: IQueue;
+  /** Encrypts the two failure queues, which hold whole events (personal data). @default SQS-managed keys */
+  readonly failureKey?: IKey;
+  /** How long the failure queues keep an event. @default 14 days */
+  readonly failureRetention?: Duration;
   /** @default ROUTES from functions/contract/routes.ts */
   readonly routes?: readonly Route[];
 }
@@ -51,9 +56,13 @@ export class EventRouting extends Construct {
     super(scope, id);
     this.deliveryFailures = new FailureQueue(this, 'DeliveryFailures', {
       holds: 'It holds events EventBridge could not deliver to a handler after retrying for a day.',
+      encryptionKey: props.failureKey,
+      retentionPeriod: props.failureRetention,
     });
     this.processingFailures = new FailureQueue(this, 'ProcessingFailures', {
       holds: 'It holds invocation records of events whose handler failed on every attempt.',
+      encryptionKey: props.failureKey,
+      retentionPeriod: props.failureRetention,
     });
 
     const functions = new Map<HandlerName, LojalFunction>();

@@ -77,6 +77,14 @@ export class LojalFunction extends NodejsFunction {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions, so active tracing needs Resource "*".',
     });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
+      reason: 'Sending to a KMS-encrypted failure queue takes the KMS action families CDK grants for it, on the failure-queue key alone.',
+    });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+      reason: 'Sending to a KMS-encrypted failure queue takes the KMS action families CDK grants for it, on the failure-queue key alone.',
+    });
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',
       reason: 'Lojal pins Node.js 22, the runtime its bundles target and its tests run against, and moves runtimes deliberately.',

@@ -6,6 +6,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { EventRouting } from './event-routing';
 import { FailureQueue } from './failure-queue';
+import { FailureQueueOperator, failureQueueKey } from './failure-queue-operator';
 import type { LoadedClient } from './load-client';
 import { LojalEventBus } from './lojal-event-bus';
 import { LojalEmail } from './lojal-email';
@@ -15,6 +16,9 @@ import { LojalJob } from './lojal-job';
 import { LojalTable } from './lojal-table';
 import { MemberApi } from './member-api';
 import { WebshopPublisher } from './webshop-publisher';
+
+/** How long a failure queue keeps an event: a week, so an operator can replay after a weekend. */
+export const FAILURE_RETENTION = Duration.days(7);
 
 export interface LojalStackProps extends StackProps {
   /** The validated client file (lib/load-client.ts). */
@@ -28,6 +32,11 @@ export interface LojalStackProps extends StackProps {
   readonly publisherExternalId?: string;
   /** @default the AWS-managed key; see `LojalTableProps.encryptionKey` */
   readonly tableEncryptionKey?: IKey;
+  /**
+   * A customer-managed KMS key for the failure queues (and, unless `tableEncryptionKey` is given,
+   * the table). @default a key of this stack for the queues, the AWS-managed key for the table
+   */
+  readonly dataKey?: IKey;
 }
 
 /** One client's Lojal: its bus, the rules and handlers behind it, the table, and the webshop's publisher role. */
@@ -36,6 +45,10 @@ export class LojalStack extends Stack {
   readonly eventBus: LojalEventBus;
   readonly routing: EventRouting;
   readonly rejectedEvents: FailureQueue;
+  /** Encrypts the failure queues (the client's own key when `dataKey` is given). */
+  readonly failureKey: IKey;
+  /** The only role that may read the failure queues. */
+  readonly failureOperator: FailureQueueOperator;
   readonly publisher: WebshopPublisher;
   /** The scheduled jobs of JOB_TABLE, by name. */
   readonly jobs: ReadonlyMap<JobName, LojalJob>;
@@ -50,10 +63,15 @@ export class LojalStack extends Stack {
     const { config, configJson } = props.client;
     Tags.of(this).add('lojal:client', config.clientId);
 
-    this.table = new LojalTable(this, 'Data', { encryptionKey: props.tableEncryptionKey });
+    this.table = new LojalTable(this, 'Data', { encryptionKey: props.tableEncryptionKey ?? props.dataKey });
     this.eventBus = new LojalEventBus(this, 'Events', { clientId: config.clientId, allowedSources: config.allowedSources });
+    // The three failure queues hold whole events (addresses, names, birthdays): a KMS key, a
+    // week's retention (long enough to replay after a weekend) and reads for the operator role only.
+    this.failureKey = failureQueueKey(this, 'FailureQueuesKey', props.dataKey);
     this.rejectedEvents = new FailureQueue(this, 'RejectedEvents', {
       holds: 'It holds malformed events with the error naming the field, for an operator to inspect, fix and replay.',
+      encryptionKey: this.failureKey,
+      retentionPeriod: FAILURE_RETENTION,
     });
     this.routing = new EventRouting(this, 'Routing', {
       clientId: config.clientId,
@@ -61,6 +79,8 @@ export class LojalStack extends Stack {
       eventBus: this.eventBus,
       table: this.table,
       rejectedEvents: this.rejectedEvents.queue,
+      failureKey: this.failureKey,
+      failureRetention: FAILURE_RETENTION,
     });
     // One loop over the job table (lib/job-table.ts): the jobs differ only in data.
     const jobs = new Map<JobName, LojalJob>();
@@ -112,6 +132,11 @@ export class LojalStack extends Stack {
       linkBaseUrl: this.memberApi.url,
     });
     this.email.grantLinkSecret(this.memberApi.function);
+
+    this.failureOperator = new FailureQueueOperator(this, 'FailureQueueOperator', {
+      queues: [this.rejectedEvents, this.routing.deliveryFailures, this.routing.processingFailures],
+      key: this.failureKey,
+    });
 
     // After every Lojal job is granted: only their roles may send Source `lojal`.
     this.eventBus.reserveLojalSource();

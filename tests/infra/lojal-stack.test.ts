@@ -153,7 +153,12 @@ describe('Construct: LojalStack', () => {
       const queues = resources('AWS::SQS::Queue');
       const expected = [stack.rejectedEvents.queue, stack.routing.deliveryFailures.queue, stack.routing.processingFailures.queue, stack.email.queue, stack.email.deadLetters.queue];
       expect(Object.keys(queues).sort()).toEqual(expected.map(logicalIdOf).sort());
-      for (const queue of Object.values(queues)) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+      // Issue 18: the three queues that hold whole events use a KMS key; the mail queues SQS-managed keys.
+      const kms = [stack.rejectedEvents.queue, stack.routing.deliveryFailures.queue, stack.routing.processingFailures.queue].map(logicalIdOf);
+      for (const [id, queue] of Object.entries(queues)) {
+        if (kms.includes(id)) expect(queue.Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^FailureQueuesKey/), 'Arn'] });
+        else expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+      }
       for (const id of Object.keys(queues)) {
         template.hasResourceProperties('AWS::SQS::QueuePolicy', {
           Queues: [{ Ref: id }],

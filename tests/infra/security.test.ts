@@ -1,5 +1,5 @@
 import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { JOB_NAMES } from '../../functions/contract/jobs';
 import { ROUTES } from '../../functions/contract/routes';
@@ -117,6 +117,43 @@ describe('table access: each function gets what its code calls', () => {
     expect(dynamoStatements('email-sender').some((s) => asList(s.Action).includes('dynamodb:BatchGetItem'))).toBe(true);
     for (const s of dynamo.filter((s) => !JSON.stringify(s.Resource).includes('/index/'))) {
       expect(s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys']).toEqual(expect.arrayContaining([expect.stringMatching(/^[A-Z]+#\*$/)]));
+    }
+  });
+});
+
+describe('failure queues: personal data encrypted, kept a week, read by the operator role only', () => {
+  const failureQueues = () => [stack.rejectedEvents, stack.routing.deliveryFailures, stack.routing.processingFailures];
+  const idOf = (q: { queue: { node: { defaultChild?: unknown } } }) => stack.getLogicalId(q.queue.node.defaultChild as never);
+
+  it('encrypts them with a rotating KMS key EventBridge may use for this account only, and keeps messages 7 days', () => {
+    const queues = resources('AWS::SQS::Queue');
+    for (const q of failureQueues()) {
+      const props = queues[idOf(q)]!.Properties;
+      expect(props.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^FailureQueuesKey/), 'Arn'] });
+      expect(props.MessageRetentionPeriod).toBe(7 * 24 * 3600);
+    }
+    template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'events.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } })]) },
+    });
+  });
+
+  it('denies receiving, deleting and purging to everyone but the operator role', () => {
+    const operatorId = stack.getLogicalId(stack.failureOperator.role.node.defaultChild as never);
+    for (const q of failureQueues()) {
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: idOf(q) }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Principal: { AWS: '*' },
+              Action: Match.arrayWith(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:PurgeQueue']),
+              Condition: { ArnNotEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': [operatorId, 'Arn'] } } },
+            }),
+          ]),
+        },
+      });
     }
   });
 });
