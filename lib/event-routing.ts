@@ -2,11 +2,14 @@ import { Duration } from 'aws-cdk-lib';
 import { type EventPattern as CdkEventPattern, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import { type EventPattern, type HandlerName, ROUTES, type Route, routePattern } from '../functions/contract/routes';
+import { EMAIL_HANDLER_NAMES } from '../functions/handlers/email-handlers';
 import { FailureQueue } from './failure-queue';
+import { EMAIL_ROUTE_ACCESS, ROUTE_HANDLER_ACCESS } from './table-access';
 import type { LojalEventBus } from './lojal-event-bus';
 import { LojalFunction } from './lojal-function';
 import type { LojalTable } from './lojal-table';
@@ -22,6 +25,10 @@ export interface EventRoutingProps {
   readonly table: LojalTable;
   /** Where handlers send malformed events themselves (env `DEAD_LETTER_QUEUE_URL`). */
   readonly rejectedEvents: IQueue;
+  /** Encrypts the two failure queues, which hold whole events (personal data). @default SQS-managed keys */
+  readonly failureKey?: IKey;
+  /** How long the failure queues keep an event. @default 14 days */
+  readonly failureRetention?: Duration;
   /** @default ROUTES from functions/contract/routes.ts */
   readonly routes?: readonly Route[];
 }
@@ -49,9 +56,13 @@ export class EventRouting extends Construct {
     super(scope, id);
     this.deliveryFailures = new FailureQueue(this, 'DeliveryFailures', {
       holds: 'It holds events EventBridge could not deliver to a handler after retrying for a day.',
+      encryptionKey: props.failureKey,
+      retentionPeriod: props.failureRetention,
     });
     this.processingFailures = new FailureQueue(this, 'ProcessingFailures', {
       holds: 'It holds invocation records of events whose handler failed on every attempt.',
+      encryptionKey: props.failureKey,
+      retentionPeriod: props.failureRetention,
     });
 
     const functions = new Map<HandlerName, LojalFunction>();
@@ -88,7 +99,9 @@ export class EventRouting extends Construct {
       functionName: `lojal-${props.clientId}-${handler}`,
       description: `Handles ${handler} events of client ${props.clientId}`,
     });
-    fn.bindTable(props.table, 'readWrite').bindRejectedEvents(props.rejectedEvents);
+    // Each handler gets what its code calls (lib/table-access.ts); most email handlers call no DynamoDB at all.
+    const access = isEmailHandler(handler) ? EMAIL_ROUTE_ACCESS[handler] : ROUTE_HANDLER_ACCESS;
+    fn.bindTable(props.table, access).bindRejectedEvents(props.rejectedEvents);
     // EventBridge invokes asynchronously: Lambda retries a throwing handler twice (transient
     // errors such as a lost optimistic-concurrency race), then records the event here.
     fn.configureAsyncInvoke({
@@ -106,6 +119,10 @@ export class EventRouting extends Construct {
  */
 function toCdkEventPattern(pattern: EventPattern): CdkEventPattern {
   return pattern as CdkEventPattern;
+}
+
+function isEmailHandler(handler: HandlerName): boolean {
+  return (EMAIL_HANDLER_NAMES as readonly string[]).includes(handler);
 }
 
 function toConstructId(handler: HandlerName): string {

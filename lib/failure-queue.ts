@@ -1,4 +1,5 @@
 import { Duration, Validations } from 'aws-cdk-lib';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
@@ -13,12 +14,16 @@ export interface FailureQueueProps {
    * @default 14 days, the SQS maximum
    */
   readonly retentionPeriod?: Duration;
+  /**
+   * A KMS key for queues whose messages hold personal data (whole events): key use is logged and
+   * the key can be disabled. @default SQS-managed encryption
+   */
+  readonly encryptionKey?: IKey;
 }
 
 /**
- * A queue where failed or rejected events wait for an operator: encrypted at rest with SQS
- * managed keys (EventBridge and Lambda can write to it without a KMS key policy), and refusing
- * requests that are not TLS.
+ * A queue where failed or rejected events wait for an operator: encrypted at rest (SQS managed
+ * keys, or a KMS key for queues that hold personal data), and refusing requests that are not TLS.
  */
 export class FailureQueue extends Construct {
   readonly queue: Queue;
@@ -26,7 +31,9 @@ export class FailureQueue extends Construct {
   constructor(scope: Construct, id: string, props: FailureQueueProps) {
     super(scope, id);
     this.queue = new Queue(this, 'Queue', {
-      encryption: QueueEncryption.SQS_MANAGED,
+      ...(props.encryptionKey
+        ? { encryption: QueueEncryption.KMS, encryptionMasterKey: props.encryptionKey }
+        : { encryption: QueueEncryption.SQS_MANAGED }),
       enforceSSL: true,
       retentionPeriod: props.retentionPeriod ?? Duration.days(14),
     });

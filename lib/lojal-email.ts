@@ -16,6 +16,7 @@ import { EMAIL_HANDLER_NAMES } from '../functions/handlers/email-handlers';
 import { LAMBDA_ENTRIES_DIR, type EventRouting } from './event-routing';
 import { FailureQueue } from './failure-queue';
 import { LojalFunction } from './lojal-function';
+import { MAIL_ACCESS } from './table-access';
 import type { LojalTable } from './lojal-table';
 
 export interface LojalEmailProps {
@@ -187,7 +188,7 @@ export class LojalEmail extends Construct {
     fn.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.linkSecret.secretArn] }));
   }
 
-  private lojalFunction(name: EmailEntryName, props: LojalEmailProps, options: { description: string; timeout?: Duration }): LojalFunction {
+  private lojalFunction(name: keyof typeof MAIL_ACCESS & EmailEntryName, props: LojalEmailProps, options: { description: string; timeout?: Duration }): LojalFunction {
     const fn = new LojalFunction(this, name.replace(/(^|-)([a-z])/g, (_, _dash: string, letter: string) => letter.toUpperCase()), {
       entry: `${LAMBDA_ENTRIES_DIR}${name}.ts`,
       configJson: props.configJson,
@@ -196,7 +197,7 @@ export class LojalEmail extends Construct {
       description: options.description,
       ...(options.timeout ? { timeout: options.timeout } : {}),
     });
-    fn.bindTable(props.table, 'readWrite');
+    fn.bindTable(props.table, MAIL_ACCESS[name]);
     return fn;
   }
 }

@@ -7,6 +7,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { lojalBundle, toCdkBundling } from './bundling';
 import type { LojalTable } from './lojal-table';
+import type { TableAccess } from './table-access';
 
 /** The CloudWatch namespace of every Lojal metric; clients are told apart by the `clientId` dimension. */
 export const METRICS_NAMESPACE = 'Lojal';
@@ -31,8 +32,8 @@ export interface LojalFunctionProps {
   readonly logRetention?: RetentionDays;
 }
 
-/** How a function may use the table. */
-export type TableAccess = 'read' | 'readWrite';
+/** How a function may use the table: exactly (lib/table-access.ts), or every key space ('read', 'readWrite'). */
+export type TableBinding = TableAccess | 'read' | 'readWrite';
 
 /**
  * Lojal's house Lambda: Node.js 22 on arm64, an ES module bundle built by the local esbuild
@@ -76,17 +77,29 @@ export class LojalFunction extends NodejsFunction {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions, so active tracing needs Resource "*".',
     });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
+      reason: 'Sending to a KMS-encrypted failure queue takes the KMS action families CDK grants for it, on the failure-queue key alone.',
+    });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+      reason: 'Sending to a KMS-encrypted failure queue takes the KMS action families CDK grants for it, on the failure-queue key alone.',
+    });
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',
       reason: 'Lojal pins Node.js 22, the runtime its bundles target and its tests run against, and moves runtimes deliberately.',
     });
   }
 
-  /** Sets `TABLE_NAME` and grants read or read-write access to the table, in one step. */
-  bindTable(table: LojalTable, access: TableAccess): this {
+  /**
+   * Sets `TABLE_NAME` and grants the table access, in one step. `access` of `undefined` sets the
+   * name alone: the shared bootstrap needs it, but the function's code never calls DynamoDB.
+   */
+  bindTable(table: LojalTable, access: TableBinding | undefined): this {
     this.addEnvironment('TABLE_NAME', table.tableName);
     if (access === 'readWrite') table.grantReadWriteData(this);
-    else table.grantReadData(this);
+    else if (access === 'read') table.grantReadData(this);
+    else if (access !== undefined) table.grant(this, access);
     return this;
   }
 

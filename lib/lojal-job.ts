@@ -9,6 +9,7 @@ import { LAMBDA_ENTRIES_DIR } from './event-routing';
 import type { LojalEventBus } from './lojal-event-bus';
 import { LojalFunction } from './lojal-function';
 import type { LojalTable } from './lojal-table';
+import type { TableAccess } from './table-access';
 
 export interface LojalJobProps {
   readonly clientId: string;
@@ -25,6 +26,8 @@ export interface LojalJobProps {
   /** The client's configuration as JSON (`LoadedClient.configJson`). */
   readonly configJson: string;
   readonly table: LojalTable;
+  /** What the job's code does with the table (lib/table-access.ts, JOB_ACCESS). */
+  readonly tableAccess: TableAccess;
   /** The job puts Lojal's own events (Source `lojal`) here. */
   readonly eventBus: LojalEventBus;
   /** Handlers' rejected-events queue (the shared bootstrap requires it). */
@@ -60,7 +63,7 @@ export class LojalJob extends Construct {
       timeout: props.timeout ?? Duration.minutes(2),
       environment: { EVENT_BUS_NAME: props.eventBus.bus.eventBusName },
     });
-    this.function.bindTable(props.table, 'readWrite').bindRejectedEvents(props.rejectedEvents);
+    this.function.bindTable(props.table, props.tableAccess).bindRejectedEvents(props.rejectedEvents);
     props.eventBus.grantLojalPutEvents(this.function);
     if (props.schedule) {
       this.rule = new Rule(this, 'Schedule', { schedule: props.schedule, description: props.description });

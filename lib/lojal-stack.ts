@@ -1,22 +1,25 @@
 import { CfnOutput, Duration, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import { Schedule } from 'aws-cdk-lib/aws-events';
-import { TIMELINE_SWEEPER_SCHEDULE } from '../functions/app/sweep-due-items';
-import { CALENDAR_DAILY_SCHEDULE } from '../functions/app/calendar-daily';
-import { LEDGER_SWEEPER_SCHEDULE } from '../functions/app/ledger-sweeper';
-import { CHALLENGE_RESULTS_SCHEDULE } from '../functions/app/challenge-results';
+import type { JobName } from '../functions/contract/jobs';
 import { AccountRootPrincipal, type IPrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { EventRouting } from './event-routing';
 import { FailureQueue } from './failure-queue';
+import { FailureQueueOperator, failureQueueKey } from './failure-queue-operator';
 import type { LoadedClient } from './load-client';
 import { LojalEventBus } from './lojal-event-bus';
 import { LojalEmail } from './lojal-email';
+import { JOB_TABLE } from './job-table';
+import { JOB_ACCESS } from './table-access';
 import { LojalJob } from './lojal-job';
 import { LojalTable } from './lojal-table';
 import { MemberApi } from './member-api';
 import { WebshopPublisher } from './webshop-publisher';
 import { ShopifyPartnerSource } from './shopify-partner-source';
+
+/** How long a failure queue keeps an event: a week, so an operator can replay after a weekend. */
+export const FAILURE_RETENTION = Duration.days(7);
 
 export interface LojalStackProps extends StackProps {
   /** The validated client file (lib/load-client.ts). */
@@ -30,6 +33,11 @@ export interface LojalStackProps extends StackProps {
   readonly publisherExternalId?: string;
   /** @default the AWS-managed key; see `LojalTableProps.encryptionKey` */
   readonly tableEncryptionKey?: IKey;
+  /**
+   * A customer-managed KMS key for the failure queues (and, unless `tableEncryptionKey` is given,
+   * the table). @default a key of this stack for the queues, the AWS-managed key for the table
+   */
+  readonly dataKey?: IKey;
 }
 
 /** One client's Lojal: its bus, the rules and handlers behind it, the table, and the webshop's publisher role. */
@@ -38,11 +46,13 @@ export class LojalStack extends Stack {
   readonly eventBus: LojalEventBus;
   readonly routing: EventRouting;
   readonly rejectedEvents: FailureQueue;
+  /** Encrypts the failure queues (the client's own key when `dataKey` is given). */
+  readonly failureKey: IKey;
+  /** The only role that may read the failure queues. */
+  readonly failureOperator: FailureQueueOperator;
   readonly publisher: WebshopPublisher;
-  readonly timelineSweeper: LojalJob;
-  readonly calendarDaily: LojalJob;
-  readonly ledgerSweeper: LojalJob;
-  readonly challengeResults: LojalJob;
+  /** The scheduled jobs of JOB_TABLE, by name. */
+  readonly jobs: ReadonlyMap<JobName, LojalJob>;
   readonly memberApi: MemberApi;
   readonly email: LojalEmail;
 
@@ -54,10 +64,15 @@ export class LojalStack extends Stack {
     const { config, configJson } = props.client;
     Tags.of(this).add('lojal:client', config.clientId);
 
-    this.table = new LojalTable(this, 'Data', { encryptionKey: props.tableEncryptionKey });
+    this.table = new LojalTable(this, 'Data', { encryptionKey: props.tableEncryptionKey ?? props.dataKey });
     this.eventBus = new LojalEventBus(this, 'Events', { clientId: config.clientId, allowedSources: config.allowedSources });
+    // The three failure queues hold whole events (addresses, names, birthdays): a KMS key, a
+    // week's retention (long enough to replay after a weekend) and reads for the operator role only.
+    this.failureKey = failureQueueKey(this, 'FailureQueuesKey', props.dataKey);
     this.rejectedEvents = new FailureQueue(this, 'RejectedEvents', {
       holds: 'It holds malformed events with the error naming the field, for an operator to inspect, fix and replay.',
+      encryptionKey: this.failureKey,
+      retentionPeriod: FAILURE_RETENTION,
     });
     this.routing = new EventRouting(this, 'Routing', {
       clientId: config.clientId,
@@ -65,56 +80,29 @@ export class LojalStack extends Stack {
       eventBus: this.eventBus,
       table: this.table,
       rejectedEvents: this.rejectedEvents.queue,
+      failureKey: this.failureKey,
+      failureRetention: FAILURE_RETENTION,
     });
-    this.timelineSweeper = new LojalJob(this, 'TimelineSweeper', {
-      clientId: config.clientId,
-      name: 'timeline-sweeper',
-      schedule: Schedule.rate(Duration.minutes(TIMELINE_SWEEPER_SCHEDULE.rateMinutes)),
-      configJson,
-      table: this.table,
-      eventBus: this.eventBus,
-      rejectedEvents: this.rejectedEvents.queue,
-      // Below the sweeper's 5-minute claim lease, above its 60-second sweep budget.
-      timeout: Duration.minutes(2),
-      description: `Emits due check-ins and replacement reminders of client ${config.clientId}`,
-    });
-    this.calendarDaily = new LojalJob(this, 'CalendarDaily', {
-      clientId: config.clientId,
-      name: CALENDAR_DAILY_SCHEDULE.name,
-      daily: { hour: CALENDAR_DAILY_SCHEDULE.hour, minute: CALENDAR_DAILY_SCHEDULE.minute, timeZone: config.timeZone },
-      configJson,
-      table: this.table,
-      eventBus: this.eventBus,
-      rejectedEvents: this.rejectedEvents.queue,
-      // Above the job's 4-minute budget, so a long catch-up stops between dates, never inside one.
-      timeout: Duration.minutes(6),
-      description: `Emits anniversaries, birthdays and earned perks of client ${config.clientId} at local midnight`,
-    });
-    this.ledgerSweeper = new LojalJob(this, 'LedgerSweeper', {
-      clientId: config.clientId,
-      name: LEDGER_SWEEPER_SCHEDULE.name,
-      schedule: Schedule.rate(Duration.minutes(LEDGER_SWEEPER_SCHEDULE.rateMinutes)),
-      configJson,
-      table: this.table,
-      eventBus: this.eventBus,
-      rejectedEvents: this.rejectedEvents.queue,
-      // Above the job's 50-second budget; a run that overlaps the next is safe (every write is version-guarded).
-      timeout: Duration.minutes(2),
-      description: `Expires points, reviews tiers and sends tier, reward and expiry notices of client ${config.clientId}`,
-    });
-    this.challengeResults = new LojalJob(this, 'ChallengeResults', {
-      clientId: config.clientId,
-      name: CHALLENGE_RESULTS_SCHEDULE.name,
-      schedule: Schedule.rate(Duration.minutes(CHALLENGE_RESULTS_SCHEDULE.rateMinutes)),
-      configJson,
-      table: this.table,
-      eventBus: this.eventBus,
-      rejectedEvents: this.rejectedEvents.queue,
-      // Each due challenge reads its board's top and pays a few prizes; a run that overlaps the
-      // next is safe (the result is frozen once, prizes are idempotent ledger entries).
-      timeout: Duration.minutes(5),
-      description: `Decides challenges of client ${config.clientId}, pays their prizes and announces the results`,
-    });
+    // One loop over the job table (lib/job-table.ts): the jobs differ only in data.
+    const jobs = new Map<JobName, LojalJob>();
+    for (const row of JOB_TABLE) {
+      const description = row.describe(config.clientId);
+      jobs.set(row.name, new LojalJob(this, row.id, {
+        clientId: config.clientId,
+        name: row.name,
+        ...('everyMinutes' in row.when
+          ? { schedule: Schedule.rate(Duration.minutes(row.when.everyMinutes)) }
+          : { daily: { ...row.when.daily, timeZone: config.timeZone } }),
+        configJson,
+        table: this.table,
+        tableAccess: JOB_ACCESS[row.name],
+        eventBus: this.eventBus,
+        rejectedEvents: this.rejectedEvents.queue,
+        timeout: row.timeout,
+        description,
+      }));
+    }
+    this.jobs = jobs;
     this.publisher = new WebshopPublisher(this, 'WebshopPublisher', {
       eventBus: this.eventBus,
       assumedBy: props.publisherPrincipal ?? new AccountRootPrincipal(),
@@ -158,6 +146,11 @@ export class LojalStack extends Stack {
         clientId: config.clientId, configJson, partnerEventSource, eventBus: this.eventBus, table: this.table, rejectedEvents: this.rejectedEvents.queue,
       });
     }
+
+    this.failureOperator = new FailureQueueOperator(this, 'FailureQueueOperator', {
+      queues: [this.rejectedEvents, this.routing.deliveryFailures, this.routing.processingFailures],
+      key: this.failureKey,
+    });
 
     // After every Lojal job is granted: only their roles may send Source `lojal`.
     this.eventBus.reserveLojalSource();

@@ -11,6 +11,7 @@ import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { LOJAL_TABLE, type KeyDefinition } from '../functions/adapters/dynamo/table-definition';
+import type { TableAccess } from './table-access';
 
 export interface LojalTableProps {
   /**
@@ -29,9 +30,12 @@ export interface LojalTableProps {
 }
 
 /** DynamoDB's read actions Lojal uses (transactional reads are authorised as GetItem). */
-const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
-/** DynamoDB's write actions Lojal uses (TransactWriteItems is authorised per contained action). */
-const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
+/**
+ * DynamoDB's write actions Lojal uses (TransactWriteItems is authorised per contained action).
+ * BatchWriteItem is not among them: no Lojal code calls it.
+ */
+const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
 
 /**
  * Lojal's single table, deployed from `LOJAL_TABLE` (the definition the local copy and the
@@ -71,7 +75,32 @@ export class LojalTable extends Construct {
   }
 
   /**
-   * Lets `grantee` read items and query the indexes. The indexes are named one by one (not
+   * Grants exactly `access` (lib/table-access.ts): item actions on the table under a
+   * `dynamodb:LeadingKeys` condition naming its key spaces, BatchGetItem only if asked, and
+   * Query on the named indexes only. Index queries are granted apart, without the condition,
+   * because on an index the leading key is the index's partition key (`DUE#…`, `CAL#…`).
+   */
+  grant(grantee: IGrantable, access: TableAccess): void {
+    const actions = [...READ_ACTIONS, ...(access.batchGet ? ['dynamodb:BatchGetItem'] : []), ...(access.items === 'readWrite' ? WRITE_ACTIONS : [])];
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions,
+        resources: [this.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': access.keySpaces.map((space) => `${space}*`) } },
+      }),
+    );
+    const indexes = access.indexes ?? [];
+    if (indexes.length > 0) {
+      grantee.grantPrincipal.addToPrincipalPolicy(
+        new PolicyStatement({ actions: ['dynamodb:Query'], resources: indexes.map((index) => `${this.table.tableArn}/index/${index}`) }),
+      );
+    }
+    if (access.items === 'readWrite') this.encryptionKey?.grantEncryptDecrypt(grantee);
+    else this.encryptionKey?.grantDecrypt(grantee);
+  }
+
+  /**
+   * Lets `grantee` read items and query the indexes (every key space: prefer `grant`). The indexes are named one by one (not
    * `index/*`), so an index added later is granted only when it is added to `LOJAL_TABLE`.
    */
   grantReadData(grantee: IGrantable): void {

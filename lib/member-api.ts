@@ -29,6 +29,7 @@ import {
   isPublicRoute,
 } from '../functions/contract/member-api';
 import { LAMBDA_ENTRIES_DIR } from './event-routing';
+import { MEMBER_API_ACCESS } from './table-access';
 import { LojalFunction } from './lojal-function';
 import type { LojalTable } from './lojal-table';
 
@@ -139,7 +140,7 @@ export class MemberApi extends Construct {
     });
     // Read-write, though most routes read: redemptions and the answers to email links (some
     // arrive as GET) write, and one function keeps one warm pool for the whole API.
-    this.function.bindTable(props.table, 'readWrite');
+    this.function.bindTable(props.table, MEMBER_API_ACCESS);
 
     this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.accessLogRetention ?? RetentionDays.ONE_MONTH });
     this.httpApi = new HttpApi(this, 'HttpApi', {
