@@ -1,5 +1,10 @@
 import { escapeHtml, oneLine } from './escape';
-import type { Rich } from './message';
+
+/** A rendered run of inline content: each piece once as HTML (escaped) and once as plain text. */
+export interface Rich {
+  readonly html: string;
+  readonly text: string;
+}
 
 /**
  * The frame every mail is built in, from the client's theme: a table layout with inline styles

@@ -1,5 +1,7 @@
 import { escapeHtml, oneLine } from './escape';
-import { DEFAULT_THEME, layoutMail, type MailTheme, type RenderedMail, type ThemeBlock } from './layout';
+import { DEFAULT_THEME, layoutMail, type MailTheme, type RenderedMail, type Rich, type ThemeBlock } from './layout';
+
+export type { Rich } from './layout';
 
 /**
  * A client's message, compiled: what `lib/messages/compile.ts` makes of a Markdown file such
@@ -110,11 +112,6 @@ export function renderMessage(input: RenderMessageInput): RenderedMail {
   });
 }
 
-/** A rendered run of inline content: each piece once as HTML (escaped) and once as plain text. */
-export interface Rich {
-  readonly html: string;
-  readonly text: string;
-}
 
 function truthy(value: MessageValue | undefined): boolean {
   if (value === undefined) return false;

@@ -2,7 +2,7 @@ import { categoryName, formatDate, formatFactor, formatMinor, formatNumber, list
 import { cleanName, oneLine } from './escape';
 import type { TemplateLocale } from './locale';
 import { type MessageScope, type MessageValue, textValue } from './message';
-import type { RenderableKind, TemplateData } from './templates';
+import type { RenderableKind, TemplateData } from './template-data';
 
 /**
  * The variables a preset message may use, by kind, and how each is made from the mail's
