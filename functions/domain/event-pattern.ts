@@ -20,7 +20,10 @@ import type { EventPattern } from '../contract/routes';
  * Known differences from AWS, none of which Lojal's rules depend on:
  * - exact number matching compares values (`300` equals `300.0`); EventBridge compares the
  *   numbers' JSON text, which a parsed JavaScript value no longer has;
- * - `cidr` is not supported and is rejected when the pattern is compiled.
+ * - `cidr` compares IPv4 and IPv6 addresses numerically; IPv6 zone ids (`fe80::1%eth0`) are
+ *   not addresses here;
+ * - a `$or` is counted by multiplying out its alternatives (limit 1 000); Event Ruler's own
+ *   count also multiplies the values of each field, so a few patterns it refuses pass here.
  */
 
 /** A pattern EventBridge would refuse with `InvalidEventPatternException`. */
@@ -67,7 +70,21 @@ const OPERATORS = new Set(['prefix', 'suffix', 'equals-ignore-case', 'wildcard',
 export function compileEventPattern(pattern: EventPattern): EventMatcher {
   if (!isPlainObject(pattern)) throw new InvalidEventPatternError('', 'must be a JSON object');
   const root = compileObject(pattern, '');
+  if (combinations(root) > MAX_OR_COMBINATIONS) {
+    throw new InvalidEventPatternError('$or', `the pattern expands to more than ${MAX_OR_COMBINATIONS} combinations`);
+  }
   return (event) => matchObject(root, event);
+}
+
+/** EventBridge refuses a pattern whose `$or` alternatives multiply out to more than this. */
+export const MAX_OR_COMBINATIONS = 1000;
+
+/** How many plain patterns an object expands to once every `$or` is multiplied out. */
+function combinations(node: ObjectNode): number {
+  let total = 1;
+  for (const { node: child } of node.fields) if (child.kind === 'object') total *= combinations(child);
+  for (const alternatives of node.alternatives) total *= alternatives.reduce((sum, a) => sum + combinations(a), 0);
+  return total;
 }
 
 /** One-off match; compile once with `compileEventPattern` when matching many events. */
@@ -142,7 +159,7 @@ function compileValue(value: unknown, path: string): ValueTest {
     case 'numeric':
       return numericTest(argument, at);
     case 'cidr':
-      throw new InvalidEventPatternError(at, 'cidr matching is not supported by the local copy');
+      return cidrTest(argument, at);
     default:
       throw new InvalidEventPatternError(at, `unknown operator "${operator}"`);
   }
@@ -181,12 +198,13 @@ function anythingBut(argument: unknown, path: string): ValueTest {
     const at = `${path}.${operator}`;
     switch (operator) {
       case 'prefix': {
-        const prefix = requireString(inner, at);
-        return stringTest((s) => !s.startsWith(prefix));
+        // A string or a list of strings; EventBridge refuses an empty one (it would exclude everything).
+        const prefixes = requireNonEmptyStrings(inner, at);
+        return stringTest((s) => !prefixes.some((p) => s.startsWith(p)));
       }
       case 'suffix': {
-        const suffix = requireString(inner, at);
-        return stringTest((s) => !s.endsWith(suffix));
+        const suffixes = requireNonEmptyStrings(inner, at);
+        return stringTest((s) => !suffixes.some((p) => s.endsWith(p)));
       }
       case 'equals-ignore-case': {
         const excluded = new Set(requireStrings(inner, at).map((s) => s.toLowerCase()));
@@ -225,7 +243,7 @@ function numericTest(argument: unknown, path: string): ValueTest {
     const lower = first.op === '>' || first.op === '>=';
     const upper = second.op === '<' || second.op === '<=';
     if (!lower || !upper) throw new InvalidEventPatternError(path, 'a range is a lower bound (> or >=) followed by an upper bound (< or <=)');
-    if (first.bound > second.bound) throw new InvalidEventPatternError(path, 'the lower bound is above the upper bound');
+    if (first.bound >= second.bound) throw new InvalidEventPatternError(path, 'the lower bound must be below the upper bound');
   }
   return {
     kind: 'value',
@@ -275,6 +293,62 @@ function escapeRegex(text: string): string {
 function requireString(value: unknown, path: string): string {
   if (typeof value !== 'string') throw new InvalidEventPatternError(path, 'must be a string');
   return value;
+}
+
+function requireNonEmptyStrings(value: unknown, path: string): string[] {
+  const strings = requireStrings(value, path);
+  if (strings.some((s) => s === '')) throw new InvalidEventPatternError(path, 'must not be empty');
+  return strings;
+}
+
+/** `{ "cidr": "10.0.0.0/24" }` or an IPv6 prefix such as `"2001:db8::/32"`: the value is an IP address inside it. */
+function cidrTest(argument: unknown, path: string): ValueTest {
+  const cidr = requireString(argument, path);
+  const slash = cidr.indexOf('/');
+  const network = parseIp(slash < 0 ? cidr : cidr.slice(0, slash));
+  const bitsText = slash < 0 ? undefined : cidr.slice(slash + 1);
+  if (!network || (bitsText !== undefined && !/^\d{1,3}$/.test(bitsText))) throw new InvalidEventPatternError(path, 'must be an IPv4 or IPv6 CIDR block');
+  const width = network.v6 ? 128 : 32;
+  const bits = bitsText === undefined ? width : Number(bitsText);
+  if (bits > width) throw new InvalidEventPatternError(path, `a prefix length is at most ${width}`);
+  const shift = BigInt(width - bits);
+  const base = network.value >> shift;
+  return stringTest((s) => {
+    const ip = parseIp(s);
+    return ip !== undefined && ip.v6 === network.v6 && ip.value >> shift === base;
+  });
+}
+
+/** An IPv4 or IPv6 address as a number, or undefined when `text` is neither. */
+function parseIp(text: string): { v6: boolean; value: bigint } | undefined {
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+  if (v4) {
+    const parts = v4.slice(1).map(Number);
+    if (parts.some((p) => p > 255)) return undefined;
+    return { v6: false, value: parts.reduce((acc, p) => (acc << 8n) | BigInt(p), 0n) };
+  }
+  if (!text.includes(':') || !/^[0-9A-Fa-f:.]+$/.test(text)) return undefined;
+  let head = text;
+  let tail: bigint[] = [];
+  // An embedded IPv4 tail (::ffff:1.2.3.4) counts as two groups.
+  const dotted = /^(.*:)(\d{1,3}(?:\.\d{1,3}){3})$/.exec(text);
+  if (dotted) {
+    const ip4 = parseIp(dotted[2] as string);
+    if (!ip4) return undefined;
+    const prefix = dotted[1] as string;
+    head = prefix.endsWith('::') ? prefix : prefix.slice(0, -1);
+    tail = [ip4.value >> 16n, ip4.value & 0xffffn];
+  }
+  const halves = head.split('::');
+  if (halves.length > 2) return undefined;
+  const groups = (h: string | undefined) => (h === undefined || h === '' ? [] : h.split(':'));
+  const left = groups(halves[0]);
+  const right = groups(halves[1]);
+  if ([...left, ...right].some((g) => !/^[0-9A-Fa-f]{1,4}$/.test(g))) return undefined;
+  const given = left.length + right.length + tail.length;
+  if (halves.length === 1 ? given !== 8 : given > 7) return undefined;
+  const all = [...left.map((g) => BigInt(`0x${g}`)), ...Array.from({ length: 8 - given }, () => 0n), ...right.map((g) => BigInt(`0x${g}`)), ...tail];
+  return { v6: true, value: all.reduce((acc, g) => (acc << 16n) | g, 0n) };
 }
 
 function requireStrings(value: unknown, path: string): string[] {
