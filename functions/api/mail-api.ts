@@ -57,8 +57,8 @@ export function createMailApiOperations(deps: Omit<HandlerDeps, 'deadLetters'>):
   const copyFor = async (customerId: string) => MAIL_COPY[mailLocale((await profiles.get(customerId, false))?.profile.values.locale, deps.config)];
 
   /** The link's signature, checked before anything is read or written for the member. */
-  const verified = (purpose: 'unsubscribe' | 'checkin', customerId: string, ref: string, token: string | undefined): boolean =>
-    deps.email?.links?.verify(purpose, customerId, ref, token) ?? false;
+  const verified = (purpose: 'unsubscribe' | 'checkin', customerId: string, ref: string, token: string | undefined, score?: number): boolean =>
+    deps.email?.links?.verify(purpose, customerId, ref, token, score === undefined ? {} : { score }) ?? false;
 
   const page = (status: number, title: string, body: string) =>
     new HttpAnswer({
@@ -75,8 +75,10 @@ export function createMailApiOperations(deps: Omit<HandlerDeps, 'deadLetters'>):
         `<body style="font-family:Helvetica,Arial,sans-serif;max-width:480px;margin:48px auto;padding:0 16px;color:#18181b">` +
         `<p style="font-weight:bold">${escapeHtml(brand)}</p>${body}</body></html>`,
     });
-  const invalid = async (customerId: string) => {
-    const copy = await copyFor(customerId);
+  // In the client's own language, never the member's: a bad token is answered without reading
+  // the table, so flooding the link routes costs no reads and leaks no member's locale.
+  const invalid = async (_customerId: string) => {
+    const copy = MAIL_COPY[mailLocale(undefined, deps.config)];
     return page(403, copy.pages.invalidLink, `<p>${escapeHtml(copy.pages.invalidLink)}</p>`);
   };
   /** A form that POSTs back to the same signed URL. */
@@ -121,7 +123,7 @@ export function createMailApiOperations(deps: Omit<HandlerDeps, 'deadLetters'>):
 
     async showCheckinAnswer(customerId, event) {
       const query = CheckinQuerySchema.safeParse(event.queryStringParameters ?? {});
-      if (!query.success || !verified('checkin', customerId, query.data.order, query.data.t)) return invalid(customerId);
+      if (!query.success || !verified('checkin', customerId, query.data.order, query.data.t, query.data.score)) return invalid(customerId);
       const copy = await copyFor(customerId);
       return page(200, copy.pages.checkinButton, `<p>${escapeHtml(copy.pages.checkinChosen(query.data.score))}</p>${form(event, copy.pages.checkinButton)}`);
     },
@@ -129,7 +131,7 @@ export function createMailApiOperations(deps: Omit<HandlerDeps, 'deadLetters'>):
     /** Records the answer (0–10) to the check-in of an order; answering again replaces it. */
     async answerCheckin(customerId, event) {
       const query = CheckinQuerySchema.safeParse(event.queryStringParameters ?? {});
-      if (!query.success || !verified('checkin', customerId, query.data.order, query.data.t)) return invalid(customerId);
+      if (!query.success || !verified('checkin', customerId, query.data.order, query.data.t, query.data.score)) return invalid(customerId);
       await mail.recordCheckinAnswer(customerId, query.data.order, query.data.score, deps.clock.now());
       deps.metrics.addMetric('CheckinAnswers', 'Count', 1);
       const copy = await copyFor(customerId);
