@@ -108,7 +108,8 @@ export function createLocalMail(options: LocalMailOptions): LocalMail {
     region: 'eu-north-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  const links = new MailLinks({ secret, baseUrl: options.linkBaseUrl, unsubscribeMailbox: options.config.brand.senderAddress });
+  // Business time: a check-in link expires 90 days after it is mailed on the local clock.
+  const links = new MailLinks({ secret, baseUrl: options.linkBaseUrl, unsubscribeMailbox: options.config.brand.senderAddress, now: () => options.clock.now() });
   const sender = createMailSender({ ...options, mailer: new SesMailer(ses), links });
   const queue = new LocalMailQueue(sender, options);
   return { ports: { queue, links }, queue, ses, stop: () => ses.destroy() };

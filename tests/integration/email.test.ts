@@ -182,8 +182,8 @@ describe('Marketing mail: consent and unsubscribe', () => {
     expect(mail!.body.text).toContain('Vi firar med att sätta in 200 poäng på ditt konto.');
     const listUnsubscribe = header(mail!, 'List-Unsubscribe') ?? '';
     const [, https, mailto] = /^<(https:[^>]+)>, <(mailto:[^>]+)>$/.exec(listUnsubscribe) ?? [];
-    expect(https).toMatch(/^https:\/\/loyalty\.demo\.test\/v1\/members\/c1\/unsubscribe\?t=[\w-]{22}$/);
-    expect(mailto).toMatch(/^mailto:hello@demo\.lojal\.dev\?subject=unsubscribe%20c1%20[\w-]{22}$/);
+    expect(https).toMatch(/^https:\/\/loyalty\.demo\.test\/v1\/members\/c1\/unsubscribe\?t=1\.[\w-]{22}$/);
+    expect(mailto).toMatch(/^mailto:hello@demo\.lojal\.dev\?subject=unsubscribe%20c1%201\.[\w-]{22}$/);
     expect(header(mail!, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
     expect(mail!.body.html).toContain(`href="${https}"`);
 

@@ -63,7 +63,7 @@ export async function mailTestbed(options: { config?: ProgramConfig; start?: str
   const table = await createTestTable('mail');
   const clock = manualClock(options.start ?? '2027-03-10T10:00:00Z');
   const queue = new RecordingMailQueue();
-  const links = new MailLinks({ secret: TEST_LINK_SECRET, baseUrl: TEST_LINK_BASE, unsubscribeMailbox: config.brand.senderAddress });
+  const links = new MailLinks({ secret: TEST_LINK_SECRET, baseUrl: TEST_LINK_BASE, unsubscribeMailbox: config.brand.senderAddress, now: () => clock.now() });
   const ses =
     options.ses ??
     new SESv2Client({ endpoint: inject('sesEndpoint'), region: 'eu-north-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });

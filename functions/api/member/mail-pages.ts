@@ -16,7 +16,7 @@ export interface MailPages {
   /** The mail copy in the member's language. */
   copyFor(customerId: string): Promise<(typeof MAIL_COPY)[keyof typeof MAIL_COPY]>;
   /** The link's signature, checked before anything is read or written for the member. */
-  verified(purpose: 'unsubscribe' | 'checkin', customerId: string, ref: string, token: string | undefined): boolean;
+  verified(purpose: 'unsubscribe' | 'checkin', customerId: string, ref: string, token: string | undefined, score?: number): boolean;
   page(status: number, title: string, body: string): HttpAnswer;
   /** The 403 page of a link that is not one Lojal signed. */
   invalid(customerId: string): Promise<HttpAnswer>;
@@ -44,10 +44,12 @@ export function mailPages({ deps, profiles }: MemberApiContext): MailPages {
     });
   return {
     copyFor,
-    verified: (purpose, customerId, ref, token) => deps.email?.links?.verify(purpose, customerId, ref, token) ?? false,
+    verified: (purpose, customerId, ref, token, score) => deps.email?.links?.verify(purpose, customerId, ref, token, score === undefined ? {} : { score }) ?? false,
     page,
-    invalid: async (customerId) => {
-      const copy = await copyFor(customerId);
+    // In the client's own language, never the member's: a bad token is answered without reading
+    // the table, so flooding the link routes costs no reads and leaks no member's locale.
+    invalid: async (_customerId) => {
+      const copy = MAIL_COPY[mailLocale(undefined, deps.config)];
       return page(403, copy.pages.invalidLink, `<p>${escapeHtml(copy.pages.invalidLink)}</p>`);
     },
     form: (event, button) =>
