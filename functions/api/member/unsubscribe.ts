@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
-import { updateProfile } from '../../app/update-profile';
+import { OptOutNotices } from '../../adapters/dynamo/opt-out-notices';
+import { recordOptOut } from '../../app/record-opt-out';
 import { escapeHtml } from '../../domain/email/escape';
 import type { Operation } from '../router';
 import type { MemberApiContext } from './context';
@@ -19,19 +20,15 @@ export function showUnsubscribe({ deps }: MemberApiContext, pages: MailPages): O
 
 /**
  * `POST /v1/members/{customerId}/unsubscribe` (public, signed link; also RFC 8058 one-click):
- * withdraws marketing consent, as a profile change at this instant (last writer wins, like the
- * shop's own updates).
+ * withdraws marketing consent at this instant, stickily, and announces it as customer.unsubscribed
+ * (docs/emails.md).
  */
 export function unsubscribe({ deps, profiles }: MemberApiContext, pages: MailPages): Operation<'customerId'> {
+  const notices = new OptOutNotices(deps.dynamo, deps.tableName);
   return async ({ params: { customerId }, event }) => {
     const query = LinkQuerySchema.safeParse(event.queryStringParameters ?? {});
     if (!query.success || !pages.verified('unsubscribe', customerId, '', query.data.t)) return pages.invalid(customerId);
-    await updateProfile(
-      profiles,
-      customerId,
-      { type: 'set', at: deps.clock.now().getTime(), values: { marketingConsent: false } },
-      { clientTimeZone: deps.config.timeZone },
-    );
+    await recordOptOut({ ...deps, profiles, notices, clientTimeZone: deps.config.timeZone }, customerId, 'unsubscribe');
     deps.metrics.addMetric('Unsubscribes', 'Count', 1);
     const copy = await pages.copyFor(customerId);
     return pages.page(200, copy.pages.unsubscribeTitle, `<p>${escapeHtml(copy.pages.unsubscribed(deps.config.brand.name))}</p>`);
