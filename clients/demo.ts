@@ -1,6 +1,6 @@
 import { defineClient } from '../functions/config/program';
 
-/** The demo webshop used by `npm start`, `npm run demo` and the tests (PRODUCT.md §2). */
+/** The demo webshop used by `npm start`, `npm run demo` and the tests (docs/client-file.md). */
 export default defineClient({
   clientId: 'demo',
   brand: { name: 'Lojal Demo Sport', senderAddress: 'hello@demo.lojal.dev', websiteUrl: 'https://demo.lojal.dev' },

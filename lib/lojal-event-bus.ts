@@ -11,7 +11,7 @@ export interface LojalEventBusProps {
 }
 
 /**
- * The client's custom EventBridge bus (PRODUCT.md §1). Webshop events and Lojal's own events
+ * The client's custom EventBridge bus (docs/events.md). Webshop events and Lojal's own events
  * share it; what keeps them apart is the `Source`, which webshop publishers may only set to
  * an allowed source (`grantWebshopPutEvents`) and which every rule matches exactly.
  */

@@ -92,7 +92,7 @@ const ACCESS_LOG_FIELDS = {
 };
 
 /**
- * The member API in AWS (PRODUCT.md §3): an HTTP API whose routes are exactly
+ * The member API in AWS (docs/member-api.md): an HTTP API whose routes are exactly
  * `MEMBER_API_ROUTES`, all served by one Lambda running `createMemberApi`, the handler the local
  * copy serves too. Member routes need the shop's credentials (IAM or the client's API key);
  * routes marked `auth: 'public'` (email links) have no authorizer. The `$default` stage throttles,

@@ -28,7 +28,7 @@ export interface ShopifyPartnerSourceProps {
  * partner event source, one rule for every Shopify webhook on it, and the translator that
  * puts Lojal's events on the client bus with the webshop's source (never `lojal`).
  * The partner source must exist first: Shopify creates it when the app's EventBridge
- * subscription is set up (docs/integrations.md).
+ * subscription is set up (Shopify and WooCommerce).
  */
 export class ShopifyPartnerSource extends Construct {
   readonly partnerBus: EventBus;

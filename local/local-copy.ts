@@ -24,7 +24,7 @@ import { WorkTracker } from './work-tracker';
 import { createLocalIntegrations } from './webshop-integrations';
 
 /**
- * The whole of Lojal on one laptop (PRODUCT.md §4): DynamoDB Local with the stack's table, a
+ * The whole of Lojal on one laptop (local/README.md): DynamoDB Local with the stack's table, a
  * local SES with a web inbox, and one HTTP server for PutEvents, the member API and the clock.
  * `npm start` (local/main.ts) and the tests both start it through `startLocalCopy`.
  */

@@ -17,7 +17,7 @@ export { MEMBER_API_ROUTES, type MemberApiOperation } from './routes';
 export type { MemberApiDeps } from './member/context';
 
 /**
- * The member API (PRODUCT.md §3) as one HTTP API v2 (payload format 2.0) handler: API Gateway
+ * The member API (docs/member-api.md) as one HTTP API v2 (payload format 2.0) handler: API Gateway
  * invokes it in AWS, the local copy's HTTP server invokes it with the same event shape. Each
  * operation is its own file under functions/api/member/; this file only wires them to the routes
  * (functions/api/routes.ts) and answers errors through the one table in functions/api/http.ts.

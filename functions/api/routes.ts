@@ -1,7 +1,7 @@
 import type { MemberApiRouteSpec } from '../contract/member-api';
 
 /**
- * The member API's routes (PRODUCT.md §3), the one definition the CDK HTTP API (lib/member-api.ts),
+ * The member API's routes (docs/member-api.md), the one definition the CDK HTTP API (lib/member-api.ts),
  * the handler's router (functions/api/router.ts) and the local copy's HTTP server all read. Each
  * path parameter is named for what it is. In AWS a route needs the shop's credentials unless it
  * says `auth: 'public'` (email links; see `MemberApiRouteAuth`). Free of the handler's code, so

@@ -1,5 +1,5 @@
 /**
- * Mail kinds and whether each is service or marketing mail by default (PRODUCT.md §3). Apart
+ * Mail kinds and whether each is service or marketing mail by default (docs/member-api.md). Apart
  * from program.ts so Lambda bundles can read them without importing the configuration schema,
  * which is written in classic zod and would add its weight to every function that mails.
  */

@@ -8,7 +8,7 @@ import type { CompiledMessage, CompiledMessages } from '../domain/email/message'
 import { IntegrationsSchema } from '../integrations/config';
 
 /**
- * The program configuration of one client (PRODUCT.md §2). A client file under `clients/`
+ * The program configuration of one client (docs/client-file.md). A client file under `clients/`
  * default-exports the *input* of this schema; `parseProgramConfig` validates it at synth
  * time (CDK), at start-up (local copy) and at cold start (Lambda), so an invalid client file
  * fails with a message naming the field instead of deploying.
@@ -168,7 +168,7 @@ const webOrigin = z.string().refine((origin) => {
   }
 }, 'must be an origin such as https://shop.example.com: https, no path and no trailing slash');
 
-/** The member API in AWS (PRODUCT.md §3; lib/member-api.ts). Locally the API is open. */
+/** The member API in AWS (docs/member-api.md; lib/member-api.ts). Locally the API is open. */
 export const MemberApiConfigSchema = z.object({
   /**
    * How the shop authenticates: `iam` (SigV4, with the caller role the stack outputs) or
@@ -339,7 +339,7 @@ export const ProgramConfigSchema = z
       .max(20)
       .default([])
       .refine((challenges) => new Set(challenges.map((c) => c.id)).size === challenges.length, 'challenge ids must be unique'),
-    /** Override which kinds are service or marketing mail (PRODUCT.md §3). */
+    /** Override which kinds are service or marketing mail (docs/member-api.md). */
     emailKinds: z.partialRecord(z.enum(EMAIL_KINDS), z.enum(['service', 'marketing'])).default({}),
     marketingCap: z
       .object({ emails: z.number().int().positive(), perDays: z.number().int().positive() })

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 
 /**
- * The webshop event contract (PRODUCT.md §1): one zod schema per DetailType. These schemas
+ * The webshop event contract (docs/events.md): one zod schema per DetailType. These schemas
  * are the single definition: handlers parse with them, `npm run schemas` generates the JSON
  * Schemas in `schemas/` for webshop developers, and the local copy validates with them.
  *

@@ -11,7 +11,7 @@
  *   routes, e.g. the caller role the stack outputs;
  * - `apiKey`: the client's key in the `x-api-key` header, checked by a Lambda authorizer against
  *   a secret in Secrets Manager.
- * Locally the API is open (PRODUCT.md §3).
+ * Locally the API is open (docs/member-api.md).
  */
 export const MEMBER_API_AUTH_MODES = ['iam', 'apiKey'] as const;
 export type MemberApiAuth = (typeof MEMBER_API_AUTH_MODES)[number];

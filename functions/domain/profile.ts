@@ -58,7 +58,7 @@ export type ProfileChange =
       readonly consentAt?: number | undefined;
     }
   | { readonly type: 'delete'; readonly at: number }
-  /** An opt-out Lojal itself recorded: sticky (PRODUCT.md §1, "Consent"). */
+  /** An opt-out Lojal itself recorded: sticky (docs/events.md, "Consent"). */
   | { readonly type: 'opt-out'; readonly at: number; readonly reason: OptOutReason };
 
 /** Applies a change; returns the same object when it changes nothing (a duplicate or a stale update). */

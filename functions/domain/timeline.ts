@@ -9,7 +9,7 @@ import { addLocalDays, instantOfWallTime, wallTimeAt } from './zoned-time';
  * function of the order, the refunds known for it, the client's configuration and the clock.
  * Handlers store what `planOrderTimeline` returns; the sweeper emits what falls due.
  *
- * Decisions (PRODUCT.md is silent on them):
+ * Decisions (the contract is silent on them):
  * - **One check-in per order**, at the shortest delay that applies to any of its lines
  *   (`checkin.categoryDelayDays[category]`, else `checkin.delayDays`): the customer hears from
  *   the shop once per purchase, as soon as the quickest product has had time to prove itself.

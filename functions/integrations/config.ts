@@ -1,7 +1,7 @@
 import * as z from 'zod';
 
 /**
- * How a client's webshop platform maps onto Lojal's events (PRODUCT.md §8), as data in the
+ * How a client's webshop platform maps onto Lojal's events (Shopify and WooCommerce), as data in the
  * client file: `integrations: { shopify?: {...}, woocommerce?: {...} }`. The translators in
  * this folder read only this; nothing about a shop's catalogue is hard-coded.
  */

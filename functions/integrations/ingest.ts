@@ -96,7 +96,7 @@ async function apply(deps: IngestDeps, platform: Platform, translation: Translat
   if (translation.products?.length) await memory.putProducts(platform, translation.products, now);
   if (translation.dataRequest) return { status: 'exported', export: await deps.exportMember(translation.dataRequest.customerId) };
   if (translation.shopRedact) {
-    deps.logger.warn('Shopify shop/redact received: erase this client stack and its table (docs/integrations.md)', { platform });
+    deps.logger.warn('Shopify shop/redact received: erase this client stack and its table (Shopify and WooCommerce)', { platform });
     deps.metrics.addMetric('ShopRedactRequests', 'Count', 1);
     return { status: 'shopRedact', shopDomain: translation.shopRedact.shopDomain };
   }

@@ -208,7 +208,7 @@ function consentOf(customer: z.output<typeof Customer>, mapping: ShopifyIntegrat
   if (mapping.consent === 'none' || !customer.email_marketing_consent) return {};
   const { state, consent_updated_at } = customer.email_marketing_consent;
   const subscribed = state === 'subscribed';
-  // The instant of consent lets a re-subscription win over an earlier recorded opt-out (PRODUCT.md §1).
+  // The instant of consent lets a re-subscription win over an earlier recorded opt-out (docs/events.md).
   return { marketingConsent: subscribed, ...(subscribed && consent_updated_at ? { marketingConsentAt: consent_updated_at } : {}) };
 }
 

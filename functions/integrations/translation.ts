@@ -5,7 +5,7 @@ import type { CategorySource } from './config';
 
 /** What the translators share: their output, the facts they remember, and category and lifespan lookup. */
 
-/** One of Lojal's webshop events, ready for `PutEvents` (PRODUCT.md §1). */
+/** One of Lojal's webshop events, ready for `PutEvents` (docs/events.md). */
 export interface WebshopEvent {
   readonly detailType: WebshopDetailType;
   readonly detail: Readonly<Record<string, unknown>>;

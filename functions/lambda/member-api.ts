@@ -12,7 +12,7 @@ import { requireEnv } from './env';
 import { readLinkSecret } from './link-secret';
 
 /**
- * Lambda entry point of the member API (PRODUCT.md §3): every route of `MEMBER_API_ROUTES`
+ * Lambda entry point of the member API (docs/member-api.md): every route of `MEMBER_API_ROUTES`
  * behind the HTTP API (lib/member-api.ts), payload format 2.0, the handler the local copy serves
  * too. Needs TABLE_NAME (read/write: redemptions and mail-link answers write) and LINK_SECRET_ARN
  * (secretsmanager:GetSecretValue: the unsubscribe and check-in links are verified with it). The

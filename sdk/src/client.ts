@@ -13,7 +13,7 @@ import {
 import { ValidationError } from '../../functions/runtime/errors';
 
 /**
- * A typed client for custom shops: Lojal's webshop events (PRODUCT.md §1) over `PutEvents`,
+ * A typed client for custom shops: Lojal's webshop events (docs/events.md) over `PutEvents`,
  * validated by the same zod contract the handlers use before anything is sent, batched by 10
  * entries under the 256 KB request limit, and with refused entries retried with backoff.
  * See sdk/README.md.

@@ -302,7 +302,7 @@ describe('Construct: MemberApi', () => {
     const publicRoutes = (MEMBER_API_ROUTES as readonly MemberApiRouteSpec[]).filter(isPublicRoute);
 
     it('serves them without an authorizer, whatever the auth mode', () => {
-      // Unsubscribe and check-in links must open from a mail client (PRODUCT.md §3, issue 5).
+      // Unsubscribe and check-in links must open from a mail client (docs/member-api.md, issue 5).
       expect(publicRoutes.length).toBeGreaterThan(0);
       for (const stack of [demoStack, keyStack]) {
         for (const route of publicRoutes) {

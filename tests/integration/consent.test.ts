@@ -7,7 +7,7 @@ import { busEvent } from '../support/deps';
 import { addressFor, inboxOf, mailTestbed } from '../support/mail';
 
 /**
- * Sticky consent (PRODUCT.md §1, "Consent") on DynamoDB Local and the local SES: an opt-out
+ * Sticky consent (docs/events.md, "Consent") on DynamoDB Local and the local SES: an opt-out
  * Lojal records stays until an explicit, newer opt-in; each is announced once.
  */
 

@@ -25,7 +25,7 @@ export interface MailMemberFacts {
   readonly locale?: string | undefined;
   readonly timeZone?: string | undefined;
   readonly marketingConsent?: boolean | undefined;
-  /** When Lojal recorded the member's opt-out (epoch ms); an opt-out is sticky (PRODUCT.md §1). */
+  /** When Lojal recorded the member's opt-out (epoch ms); an opt-out is sticky (docs/events.md). */
   readonly unsubscribedAt?: number | undefined;
 }
 

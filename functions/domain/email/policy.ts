@@ -6,7 +6,7 @@ import { wallTimeAt } from '../zoned-time';
 
 /**
  * When and whether a mail may go out, as pure functions of the configuration, the member and
- * the clock (PRODUCT.md §3):
+ * the clock (docs/member-api.md):
  * - service mail goes to every member with an address; marketing mail needs
  *   `marketingConsent` and leaves out the holdout group;
  * - at most `marketingCap.emails` marketing mails per member in any `perDays` days: one more is
