@@ -32,7 +32,9 @@ export async function measureBundleSizes(options: MeasureOptions = {}): Promise<
   const { configJson } = await loadClient(options.client ?? 'demo');
   const bundle = lojalBundle(configJson);
   const entriesDir = options.entriesDir ?? LAMBDA_ENTRIES_DIR;
-  const files = readdirSync(entriesDir).filter((f) => f.endsWith('.ts')).sort();
+  const files = readdirSync(entriesDir)
+    .filter((f) => f.endsWith('.ts'))
+    .sort();
 
   const sizes: BundleSize[] = [];
   for (const file of files) {

@@ -103,7 +103,11 @@ export async function benchCalendar(options: CalendarBenchOptions): Promise<Cale
       const clock = { now: () => new Date(Date.parse(startOfLocalDate(date, config.timeZone))) };
       probe.reset();
       const started = performance.now();
-      const report = await runCalendarJob({ config, dynamo: doc, tableName, clock, logger: silentLogger, metrics: noMetrics }, store, publisher);
+      const report = await runCalendarJob(
+        { config, dynamo: doc, tableName, clock, logger: silentLogger, metrics: noMetrics },
+        store,
+        publisher,
+      );
       const runMs = performance.now() - started;
       const day = report.dates[0];
       if (!day || report.dates.length !== 1) throw new Error(`expected one date run for ${date}, got ${report.dates.length}`);
@@ -135,7 +139,12 @@ function randomBirthday(random: () => number): string {
 }
 
 /** Loads items 25 per BatchWriteItem, `concurrency` requests in flight, retrying unprocessed ones. */
-async function load(doc: DynamoDBDocumentClient, tableName: string, items: readonly Record<string, unknown>[], concurrency: number): Promise<void> {
+async function load(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  items: readonly Record<string, unknown>[],
+  concurrency: number,
+): Promise<void> {
   const batches = Math.ceil(items.length / 25);
   await runPool(batches, concurrency, async (b) => {
     let requests = items.slice(b * 25, b * 25 + 25).map((Item) => ({ PutRequest: { Item } }));

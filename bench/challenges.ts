@@ -95,7 +95,14 @@ export interface ChallengesBenchResult {
 }
 
 /** The hot-path challenge: open over the orders' business time and over the bench clock. */
-const OPEN_CHALLENGE = { id: 'bench-open', name: 'Bench open', start: '2026-01-01T00:00:00Z', end: '2026-02-01T00:00:00Z', entrants: 'all' as const, prizes: [1000] };
+const OPEN_CHALLENGE = {
+  id: 'bench-open',
+  name: 'Bench open',
+  start: '2026-01-01T00:00:00Z',
+  end: '2026-02-01T00:00:00Z',
+  entrants: 'all' as const,
+  prizes: [1000],
+};
 /** Orders are placed from here on, one a minute, inside the challenge. */
 const ORDERS_FROM = Date.parse('2026-01-02T00:00:00Z');
 /** The bench clock: inside the challenge window, after every order's business time. */
@@ -165,7 +172,11 @@ export async function benchChallenges(options: ChallengesBenchOptions): Promise<
     const leaderboard = async (query: Record<string, string>) => {
       const response = await api(leaderboardRequest(query));
       if (response.statusCode !== 200) throw new Error(`leaderboard answered ${response.statusCode}: ${response.body}`);
-      return JSON.parse(String(response.body)) as { items: { rank: number; customerId: string }[]; nextCursor: string | null; member?: { rank: number } };
+      return JSON.parse(String(response.body)) as {
+        items: { rank: number; customerId: string }[];
+        nextCursor: string | null;
+        member?: { rank: number };
+      };
     };
 
     // Warm the route up (JIT, connections) before timing it.
@@ -236,7 +247,8 @@ export async function benchChallenges(options: ChallengesBenchOptions): Promise<
     const reports = await job.complete();
     const ms = performance.now() - jobStarted;
     const report = reports.find((r) => r.challengeId === BOARD_ID);
-    if (!report || report.outcome !== 'published') throw new Error(`the results job did not publish ${BOARD_ID}: ${JSON.stringify(reports)}`);
+    if (!report || report.outcome !== 'published')
+      throw new Error(`the results job did not publish ${BOARD_ID}: ${JSON.stringify(reports)}`);
     const results = {
       prizes,
       winners: report.winners,

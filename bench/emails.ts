@@ -58,7 +58,13 @@ export interface EmailBenchResult {
   readonly handlerMs: { readonly mean: number; readonly p95: number };
   readonly senderMs: { readonly mean: number; readonly p95: number };
   /** DynamoDB requests per mail (handler and sender) and capacity as DynamoDB Local reports it. */
-  readonly dynamo: { readonly roundTripsPerEmail: number; readonly readUnitsPerEmail: number; readonly writeUnitsPerEmail: number; readonly calls: Record<string, number>; readonly millis: Record<string, number> };
+  readonly dynamo: {
+    readonly roundTripsPerEmail: number;
+    readonly readUnitsPerEmail: number;
+    readonly writeUnitsPerEmail: number;
+    readonly calls: Record<string, number>;
+    readonly millis: Record<string, number>;
+  };
   /**
    * Dollars per 1 000 mails on AWS at `EMAIL_PRICES`, from the measured times: the local times
    * stand in for Lambda's, and as DynamoDB Local answers far slower than DynamoDB (its
@@ -72,7 +78,12 @@ export interface EmailBenchResult {
     readonly total: number;
   };
   /** What the cost assumes. */
-  readonly assumptions: { readonly memoryMb: number; readonly sqsBatchSize: number; readonly sqsRequestsPer1000: number; readonly invocationsPer1000: number };
+  readonly assumptions: {
+    readonly memoryMb: number;
+    readonly sqsBatchSize: number;
+    readonly sqsRequestsPer1000: number;
+    readonly invocationsPer1000: number;
+  };
 }
 
 const START = '2027-03-10T10:00:00Z';
@@ -95,11 +106,19 @@ export async function benchEmails(options: EmailBenchOptions): Promise<EmailBenc
   const { client, doc } = localDynamoClients(options.dynamoEndpoint);
   const tableName = `bench-mail-${Date.now().toString(36)}`;
   await ensureTable(client, tableName);
-  const ses = new SESv2Client({ endpoint: options.sesEndpoint, region: 'eu-north-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const ses = new SESv2Client({
+    endpoint: options.sesEndpoint,
+    region: 'eu-north-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   try {
     await seedMembers(doc, tableName, count);
     const clock: Clock = { now: () => new Date(START) };
-    const links = new MailLinks({ secret: 'bench-link-secret-of-at-least-32-characters', baseUrl: 'https://loyalty.example.com', unsubscribeMailbox: config.brand.senderAddress });
+    const links = new MailLinks({
+      secret: 'bench-link-secret-of-at-least-32-characters',
+      baseUrl: 'https://loyalty.example.com',
+      unsubscribeMailbox: config.brand.senderAddress,
+    });
     const queued: MailJob[] = [];
     const deps = {
       config,
@@ -118,7 +137,12 @@ export async function benchEmails(options: EmailBenchOptions): Promise<EmailBenc
     const renderRuns = Math.min(count, 5_000);
     const renderStart = performance.now();
     for (let i = 0; i < renderRuns; i++) {
-      renderMail('birthday', i % 2 === 0 ? 'sv' : 'en', { brand: { name: config.brand.name }, firstName: `Member ${i}`, bonusPoints: 200, unsubscribeUrl: links.unsubscribeUrl(`m${i}`) });
+      renderMail('birthday', i % 2 === 0 ? 'sv' : 'en', {
+        brand: { name: config.brand.name },
+        firstName: `Member ${i}`,
+        bonusPoints: 200,
+        unsubscribeUrl: links.unsubscribeUrl(`m${i}`),
+      });
     }
     const renderedPerSecond = (renderRuns / (performance.now() - renderStart)) * 1000;
 
@@ -127,7 +151,12 @@ export async function benchEmails(options: EmailBenchOptions): Promise<EmailBenc
     const senderTimes: number[] = [];
     await runPool(count, concurrency, async (i) => {
       const started = performance.now();
-      await handler({ id: `e${i}`, source: 'lojal', 'detail-type': 'customer.birthday', detail: { idempotencyKey: `birthday:m${i}:2027-03-10`, customerId: `m${i}`, date: '2027-03-10', bonusPoints: 200 } });
+      await handler({
+        id: `e${i}`,
+        source: 'lojal',
+        'detail-type': 'customer.birthday',
+        detail: { idempotencyKey: `birthday:m${i}:2027-03-10`, customerId: `m${i}`, date: '2027-03-10', bonusPoints: 200 },
+      });
       handlerTimes.push(performance.now() - started);
     });
     const jobs = queued.splice(0);
@@ -156,7 +185,9 @@ export async function benchEmails(options: EmailBenchOptions): Promise<EmailBenc
     const sqs = sqsRequests * EMAIL_PRICES.sqsPerRequest;
     const sesCost = 1_000 * EMAIL_PRICES.sesPerEmail;
     const dynamodb =
-      1_000 * (perEmail(counter.totals.readUnits) * EMAIL_PRICES.dynamoPerReadUnit + perEmail(counter.totals.writeUnits) * EMAIL_PRICES.dynamoPerWriteUnit);
+      1_000 *
+      (perEmail(counter.totals.readUnits) * EMAIL_PRICES.dynamoPerReadUnit +
+        perEmail(counter.totals.writeUnits) * EMAIL_PRICES.dynamoPerWriteUnit);
     return {
       count,
       concurrency,

@@ -98,45 +98,55 @@ export async function benchPoints(options: PointsBenchOptions): Promise<PointsBe
   };
 
   const raw = (i: number) =>
-    doc.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: tableName,
-              Item: { pk: `RAW#${i % members}`, sk: `L#${i}`, type: 'entry', delta: 2796, input: order(i).detail },
-              ConditionExpression: 'attribute_not_exists(pk)',
+    doc
+      .send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: tableName,
+                Item: { pk: `RAW#${i % members}`, sk: `L#${i}`, type: 'entry', delta: 2796, input: order(i).detail },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
             },
-          },
-          { Put: { TableName: tableName, Item: { pk: `RAW#${i % members}`, sk: 'L#~STATE', balance: i, version: i } } },
-        ],
-      }),
-    ).then(() => undefined);
+            { Put: { TableName: tableName, Item: { pk: `RAW#${i % members}`, sk: 'L#~STATE', balance: i, version: i } } },
+          ],
+        }),
+      )
+      .then(() => undefined);
   // The order's whole transaction since the timeline moved into it: the same entry and state,
   // and the check-in and reminder items exactly as the handler builds them.
   const planned = planOrderTimeline(
     { orderId: 'o', customerId: 'c', placedAt: '2026-01-01T00:00:00Z', lines: order(0).detail.lines },
     { config, now: Date.parse('2026-01-01T00:00:00Z') },
   );
-  const timelineItems = [planned.checkin, ...planned.reminders].flatMap((item) => (item ? [timelineRecord(item, new Date('2026-01-01T00:00:00Z'))] : []));
+  const timelineItems = [planned.checkin, ...planned.reminders].flatMap((item) =>
+    item ? [timelineRecord(item, new Date('2026-01-01T00:00:00Z'))] : [],
+  );
   const rawOrder = (i: number) =>
-    doc.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: tableName,
-              Item: { pk: `RAWO#${i % members}`, sk: `L#${i}`, type: 'entry', delta: 2796, input: order(i).detail },
-              ConditionExpression: 'attribute_not_exists(pk)',
+    doc
+      .send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: tableName,
+                Item: { pk: `RAWO#${i % members}`, sk: `L#${i}`, type: 'entry', delta: 2796, input: order(i).detail },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
             },
-          },
-          { Put: { TableName: tableName, Item: { pk: `RAWO#${i % members}`, sk: 'L#~STATE', balance: i, version: i } } },
-          ...timelineItems.map((item) => ({
-            Put: { TableName: tableName, Item: { ...item, pk: `RAWO#${i % members}`, sk: `${String(item.sk)}#${i}` }, ConditionExpression: 'attribute_not_exists(pk)' },
-          })),
-        ],
-      }),
-    ).then(() => undefined);
+            { Put: { TableName: tableName, Item: { pk: `RAWO#${i % members}`, sk: 'L#~STATE', balance: i, version: i } } },
+            ...timelineItems.map((item) => ({
+              Put: {
+                TableName: tableName,
+                Item: { ...item, pk: `RAWO#${i % members}`, sk: `${String(item.sk)}#${i}` },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            })),
+          ],
+        }),
+      )
+      .then(() => undefined);
   const rawPerSecond = async (first: number) => (orders / (await runPool(orders, concurrency, (i) => raw(first + i)))) * 1000;
   const rawOrderPerSecond = async (first: number) => (orders / (await runPool(orders, concurrency, (i) => rawOrder(first + i)))) * 1000;
 
@@ -160,7 +170,15 @@ export async function benchPoints(options: PointsBenchOptions): Promise<PointsBe
     concurrency,
     rawTransactionsPerSecond,
     rawOrderTransactionsPerSecond,
-    returning: { ...returning, ratio: returning.perSecond / rawTransactionsPerSecond, ratioSameItems: returning.perSecond / rawOrderTransactionsPerSecond },
-    firstOrders: { ...firstOrders, ratio: firstOrders.perSecond / rawTransactionsPerSecond, ratioSameItems: firstOrders.perSecond / rawOrderTransactionsPerSecond },
+    returning: {
+      ...returning,
+      ratio: returning.perSecond / rawTransactionsPerSecond,
+      ratioSameItems: returning.perSecond / rawOrderTransactionsPerSecond,
+    },
+    firstOrders: {
+      ...firstOrders,
+      ratio: firstOrders.perSecond / rawTransactionsPerSecond,
+      ratioSameItems: firstOrders.perSecond / rawOrderTransactionsPerSecond,
+    },
   };
 }

@@ -21,13 +21,17 @@ try {
   const points = await benchPoints({ endpoint: dynamo.endpoint, ...(quick ? { orders: 300, members: 60 } : {}) });
   console.log(`order.placed → points (${points.orders} orders over ${points.members} members, ${points.concurrency} in flight)`);
   console.log(`  raw TransactWriteItems, points shape (entry + state)                      ${fmt(points.rawTransactionsPerSecond)} tx/s`);
-  console.log(`  raw TransactWriteItems, the order's items (entry + state + check-in + reminder)  ${fmt(points.rawOrderTransactionsPerSecond)} tx/s`);
+  console.log(
+    `  raw TransactWriteItems, the order's items (entry + state + check-in + reminder)  ${fmt(points.rawOrderTransactionsPerSecond)} tx/s`,
+  );
   for (const [label, f] of [
     ['returning members (warm snapshot cache)', points.returning],
     ['first orders (ledger read first)', points.firstOrders],
   ] as const) {
     console.log(`  handler, ${label}`);
-    console.log(`    ${fmt(f.perSecond)} orders/s, ratio to raw ${fmt(f.ratio, 2)} (points shape), ${fmt(f.ratioSameItems, 2)} (the same items)`);
+    console.log(
+      `    ${fmt(f.perSecond)} orders/s, ratio to raw ${fmt(f.ratio, 2)} (points shape), ${fmt(f.ratioSameItems, 2)} (the same items)`,
+    );
     console.log(`    ${fmt(f.roundTrips, 2)} DynamoDB round trips per order ${JSON.stringify(f.calls)}`);
     console.log(`    ${fmt(f.readUnits, 2)} RCU + ${fmt(f.writeUnits, 2)} WCU per order, as DynamoDB Local reports them`);
   }
@@ -37,18 +41,28 @@ try {
     endpoint: dynamo.endpoint,
     ...(quick ? { orders: 300, members: 60, entrants: 2_000, leaderboardQueries: 200 } : {}),
   });
-  console.log(`challenges: order.placed without and with one open challenge (${challenges.orders} orders over ${challenges.members} members each, ${challenges.concurrency} in flight)`);
+  console.log(
+    `challenges: order.placed without and with one open challenge (${challenges.orders} orders over ${challenges.members} members each, ${challenges.concurrency} in flight)`,
+  );
   for (const [label, f] of [
     ['without challenges', challenges.without],
     ['with an open challenge', challenges.with],
   ] as const) {
-    console.log(`  ${label.padEnd(24)} ${fmt(f.perSecond)} orders/s, ${fmt(f.roundTrips, 2)} round trips per order ${JSON.stringify(f.calls)}, ${fmt(f.readUnits, 2)} RCU + ${fmt(f.writeUnits, 2)} WCU`);
+    console.log(
+      `  ${label.padEnd(24)} ${fmt(f.perSecond)} orders/s, ${fmt(f.roundTrips, 2)} round trips per order ${JSON.stringify(f.calls)}, ${fmt(f.readUnits, 2)} RCU + ${fmt(f.writeUnits, 2)} WCU`,
+    );
   }
   console.log(`  ratio with/without       ${fmt(challenges.ratio, 2)}`);
   const { top, deep } = challenges.board;
-  console.log(`leaderboard of ${challenges.board.entrants} entrants via the member API (seeding took ${fmt(challenges.board.seedSeconds)} s)`);
-  console.log(`  top 10: items read per row shown ${fmt(top.itemsReadPerRow, 2)}, ${fmt(top.roundTrips, 2)} round trips per request ${JSON.stringify(top.calls)}`);
-  console.log(`          ${fmt(top.queriesPerSecond)} queries/s  (p50 ${fmt(top.p50Ms)} ms, p95 ${fmt(top.p95Ms)} ms, ${top.queries} queries)`);
+  console.log(
+    `leaderboard of ${challenges.board.entrants} entrants via the member API (seeding took ${fmt(challenges.board.seedSeconds)} s)`,
+  );
+  console.log(
+    `  top 10: items read per row shown ${fmt(top.itemsReadPerRow, 2)}, ${fmt(top.roundTrips, 2)} round trips per request ${JSON.stringify(top.calls)}`,
+  );
+  console.log(
+    `          ${fmt(top.queriesPerSecond)} queries/s  (p50 ${fmt(top.p50Ms)} ms, p95 ${fmt(top.p95Ms)} ms, ${top.queries} queries)`,
+  );
   console.log(
     `  rows ${deep.firstRank}–${deep.lastRank}: items read per row shown ${fmt(deep.itemsReadPerRow, 2)} by its own request, ` +
       `${fmt(deep.walkItemsReadPerRow, 1)} with the ${deep.requests - 1} pages of cursors before it`,
@@ -58,21 +72,33 @@ try {
   }
   const results = challenges.results;
   console.log(`results job on that board (${results.prizes} paid places)`);
-  console.log(`  board items read per winner  ${fmt(results.itemsReadPerWinner, 2)}  (${results.itemsRead} read, ${results.winners} winners)`);
+  console.log(
+    `  board items read per winner  ${fmt(results.itemsReadPerWinner, 2)}  (${results.itemsRead} read, ${results.winners} winners)`,
+  );
   console.log(`  round trips in all           ${results.roundTrips}  ${JSON.stringify(results.calls)}, ${fmt(results.ms, 0)} ms\n`);
 
   const timeline = await benchTimeline({ endpoint: dynamo.endpoint, ...(quick ? { scheduled: 20_000, due: 2_000 } : {}) });
-  console.log(`timeline sweep (${timeline.due} due items spread over a day among ${timeline.scheduled} scheduled; seeding took ${fmt(timeline.seedSeconds)} s)`);
-  console.log(`  items read per item emitted     ${fmt(timeline.sweep.itemsReadPerEmitted, 2)}  (${timeline.sweep.emitted} emitted in ${timeline.sweep.sweeps} sweeps)`);
+  console.log(
+    `timeline sweep (${timeline.due} due items spread over a day among ${timeline.scheduled} scheduled; seeding took ${fmt(timeline.seedSeconds)} s)`,
+  );
+  console.log(
+    `  items read per item emitted     ${fmt(timeline.sweep.itemsReadPerEmitted, 2)}  (${timeline.sweep.emitted} emitted in ${timeline.sweep.sweeps} sweeps)`,
+  );
   console.log(`  emitted items per second        ${fmt(timeline.sweep.emittedPerSecond)}`);
   console.log(`  round trips per item emitted    ${fmt(timeline.sweep.roundTripsPerEmitted, 2)}  ${JSON.stringify(timeline.sweep.calls)}`);
-  console.log(`  capacity per item emitted       ${fmt(timeline.sweep.readUnitsPerEmitted, 2)} RCU + ${fmt(timeline.sweep.writeUnitsPerEmitted, 2)} WCU, as DynamoDB Local reports them`);
+  console.log(
+    `  capacity per item emitted       ${fmt(timeline.sweep.readUnitsPerEmitted, 2)} RCU + ${fmt(timeline.sweep.writeUnitsPerEmitted, 2)} WCU, as DynamoDB Local reports them`,
+  );
   console.log(`timeline query of one customer (${timeline.timeline.items} items)`);
   console.log(`  items read per item returned    ${fmt(timeline.timeline.itemsReadPerItem, 2)}`);
-  console.log(`  queries per second              ${fmt(timeline.timeline.queriesPerSecond)}  (p50 ${fmt(timeline.timeline.p50Ms)} ms, p95 ${fmt(timeline.timeline.p95Ms)} ms)\n`);
+  console.log(
+    `  queries per second              ${fmt(timeline.timeline.queriesPerSecond)}  (p50 ${fmt(timeline.timeline.p50Ms)} ms, p95 ${fmt(timeline.timeline.p95Ms)} ms)\n`,
+  );
 
   const calendar = await benchCalendar({ endpoint: dynamo.endpoint, ...(quick ? { members: 10_000 } : {}) });
-  console.log(`daily calendar job (${calendar.members} members; loading ${calendar.itemsLoaded} items took ${fmt(calendar.loadSeconds)} s)`);
+  console.log(
+    `daily calendar job (${calendar.members} members; loading ${calendar.itemsLoaded} items took ${fmt(calendar.loadSeconds)} s)`,
+  );
   for (const day of calendar.days) {
     console.log(
       `  ${day.date}: ${day.found} found (${day.anniversaries} anniversaries, ${day.birthdays} birthdays, ${day.perks} perks), ` +

@@ -86,7 +86,8 @@ export async function benchTimeline(options: TimelineBenchOptions): Promise<Time
     const seededAt = new Date(DAY - DAY_MS);
     const items: PlannedItem[] = [];
     for (let i = 0; i < scheduled; i++) {
-      const dueAt = i < due ? DAY + Math.floor(((i + 0.5) * DAY_MS) / due) : LATER + Math.floor(((i - due) * 270 * DAY_MS) / (scheduled - due));
+      const dueAt =
+        i < due ? DAY + Math.floor(((i + 0.5) * DAY_MS) / due) : LATER + Math.floor(((i - due) * 270 * DAY_MS) / (scheduled - due));
       items.push(checkin(`b${i}`, `o${i}`, dueAt));
     }
     for (let i = 0; i < timelineItems; i++) items.push(checkin('member', `m${i}`, LATER + i * 7 * DAY_MS));
@@ -106,7 +107,9 @@ export async function benchTimeline(options: TimelineBenchOptions): Promise<Time
         return { failed: [] };
       },
     };
-    const job = timelineSweeperJob({ dynamo: doc, tableName, clock, logger: silentLogger, metrics: noMetrics }, publisher, { budgetMs: 10 * 60_000 });
+    const job = timelineSweeperJob({ dynamo: doc, tableName, clock, logger: silentLogger, metrics: noMetrics }, publisher, {
+      budgetMs: 10 * 60_000,
+    });
     let sweeps = 0;
     let itemsRead = 0;
     let sweepMillis = 0;
@@ -132,8 +135,18 @@ export async function benchTimeline(options: TimelineBenchOptions): Promise<Time
 
     // Act: the member API's timeline, as a member's app would ask for it.
     scanned.reset();
-    const api = createMemberApi({ config: parseProgramConfig(demo), dynamo: doc, tableName, clock, logger: silentLogger, metrics: noMetrics });
-    const request = { rawPath: '/v1/members/member/timeline', requestContext: { http: { method: 'GET' } } } as unknown as APIGatewayProxyEventV2;
+    const api = createMemberApi({
+      config: parseProgramConfig(demo),
+      dynamo: doc,
+      tableName,
+      clock,
+      logger: silentLogger,
+      metrics: noMetrics,
+    });
+    const request = {
+      rawPath: '/v1/members/member/timeline',
+      requestContext: { http: { method: 'GET' } },
+    } as unknown as APIGatewayProxyEventV2;
     const latencies: number[] = [];
     let returned = 0;
     const elapsed = await runPool(timelineQueries, options.concurrency ?? 8, async () => {

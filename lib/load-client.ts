@@ -87,6 +87,8 @@ export function validateClient(input: unknown, source: string, expectedClientId?
 }
 
 function listClients(clientsDir: string): string {
-  const names = readdirSync(clientsDir).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3));
+  const names = readdirSync(clientsDir)
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => f.slice(0, -3));
   return names.join(', ') || '(none)';
 }

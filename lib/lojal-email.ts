@@ -95,7 +95,8 @@ export class LojalEmail extends Construct {
     });
     Validations.of(this.linkSecret).acknowledge({
       id: 'AwsSolutions-SMG4',
-      reason: 'Rotating the link key would break every unsubscribe link already in members’ mailboxes, which the law requires to keep working.',
+      reason:
+        'Rotating the link key would break every unsubscribe link already in members’ mailboxes, which the law requires to keep working.',
     });
 
     const configurationSetName = `lojal-${props.clientId}`;
@@ -106,7 +107,11 @@ export class LojalEmail extends Construct {
       suppressionReasons: SuppressionReasons.BOUNCES_AND_COMPLAINTS,
     });
     // SES publishes to the default bus only.
-    const defaultBus = EventBus.fromEventBusArn(this, 'DefaultBus', stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' }));
+    const defaultBus = EventBus.fromEventBusArn(
+      this,
+      'DefaultBus',
+      stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' }),
+    );
     this.configurationSet.addEventDestination('Feedback', {
       destination: EventDestination.eventBus(defaultBus),
       events: [EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT],
@@ -118,7 +123,12 @@ export class LojalEmail extends Construct {
       timeout: senderTimeout,
     });
     this.sender.addEventSource(
-      new SqsEventSource(this.queue, { batchSize: 10, maxBatchingWindow: Duration.seconds(1), maxConcurrency, reportBatchItemFailures: true }),
+      new SqsEventSource(this.queue, {
+        batchSize: 10,
+        maxBatchingWindow: Duration.seconds(1),
+        maxConcurrency,
+        reportBatchItemFailures: true,
+      }),
     );
     this.sender.addEnvironment('MAIL_QUEUE_URL', this.queue.queueUrl);
     this.sender.addEnvironment('LINK_BASE_URL', props.linkBaseUrl);
@@ -140,10 +150,16 @@ export class LojalEmail extends Construct {
     );
 
     // Bounces and complaints: a rule on the default bus, matching this client's configuration set only.
-    this.feedback = this.lojalFunction('email-feedback', props, { description: `Suppresses addresses that bounce or complain, client ${props.clientId}` });
+    this.feedback = this.lojalFunction('email-feedback', props, {
+      description: `Suppresses addresses that bounce or complain, client ${props.clientId}`,
+    });
     this.feedback.bindRejectedEvents(props.rejectedEvents);
     // Like the route handlers: a feedback event whose handler keeps failing is kept, not lost.
-    this.feedback.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(6), onFailure: new SqsDestination(props.routing.processingFailures.queue) });
+    this.feedback.configureAsyncInvoke({
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+      onFailure: new SqsDestination(props.routing.processingFailures.queue),
+    });
     this.feedbackRule = new Rule(this, 'FeedbackRule', {
       description: `SES bounces and complaints of configuration set ${configurationSetName}`,
       eventPattern: {
@@ -153,7 +169,11 @@ export class LojalEmail extends Construct {
       },
     });
     this.feedbackRule.addTarget(
-      new LambdaFunction(this.feedback, { deadLetterQueue: props.routing.deliveryFailures.queue, maxEventAge: Duration.hours(24), retryAttempts: 185 }),
+      new LambdaFunction(this.feedback, {
+        deadLetterQueue: props.routing.deliveryFailures.queue,
+        maxEventAge: Duration.hours(24),
+        retryAttempts: 185,
+      }),
     );
 
     // The release job puts deferred mail back on the queue when its time comes.
@@ -188,15 +208,23 @@ export class LojalEmail extends Construct {
     fn.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.linkSecret.secretArn] }));
   }
 
-  private lojalFunction(name: keyof typeof MAIL_ACCESS & EmailEntryName, props: LojalEmailProps, options: { description: string; timeout?: Duration }): LojalFunction {
-    const fn = new LojalFunction(this, name.replace(/(^|-)([a-z])/g, (_, _dash: string, letter: string) => letter.toUpperCase()), {
-      entry: `${LAMBDA_ENTRIES_DIR}${name}.ts`,
-      configJson: props.configJson,
-      serviceName: name,
-      functionName: `lojal-${props.clientId}-${name}`,
-      description: options.description,
-      ...(options.timeout ? { timeout: options.timeout } : {}),
-    });
+  private lojalFunction(
+    name: keyof typeof MAIL_ACCESS & EmailEntryName,
+    props: LojalEmailProps,
+    options: { description: string; timeout?: Duration },
+  ): LojalFunction {
+    const fn = new LojalFunction(
+      this,
+      name.replace(/(^|-)([a-z])/g, (_, _dash: string, letter: string) => letter.toUpperCase()),
+      {
+        entry: `${LAMBDA_ENTRIES_DIR}${name}.ts`,
+        configJson: props.configJson,
+        serviceName: name,
+        functionName: `lojal-${props.clientId}-${name}`,
+        description: options.description,
+        ...(options.timeout ? { timeout: options.timeout } : {}),
+      },
+    );
     fn.bindTable(props.table, MAIL_ACCESS[name]);
     return fn;
   }

@@ -87,20 +87,23 @@ export class LojalStack extends Stack {
     const jobs = new Map<JobName, LojalJob>();
     for (const row of JOB_TABLE) {
       const description = row.describe(config.clientId);
-      jobs.set(row.name, new LojalJob(this, row.id, {
-        clientId: config.clientId,
-        name: row.name,
-        ...('everyMinutes' in row.when
-          ? { schedule: Schedule.rate(Duration.minutes(row.when.everyMinutes)) }
-          : { daily: { ...row.when.daily, timeZone: config.timeZone } }),
-        configJson,
-        table: this.table,
-        tableAccess: JOB_ACCESS[row.name],
-        eventBus: this.eventBus,
-        rejectedEvents: this.rejectedEvents.queue,
-        timeout: row.timeout,
-        description,
-      }));
+      jobs.set(
+        row.name,
+        new LojalJob(this, row.id, {
+          clientId: config.clientId,
+          name: row.name,
+          ...('everyMinutes' in row.when
+            ? { schedule: Schedule.rate(Duration.minutes(row.when.everyMinutes)) }
+            : { daily: { ...row.when.daily, timeZone: config.timeZone } }),
+          configJson,
+          table: this.table,
+          tableAccess: JOB_ACCESS[row.name],
+          eventBus: this.eventBus,
+          rejectedEvents: this.rejectedEvents.queue,
+          timeout: row.timeout,
+          description,
+        }),
+      );
     }
     this.jobs = jobs;
     this.publisher = new WebshopPublisher(this, 'WebshopPublisher', {
@@ -143,7 +146,12 @@ export class LojalStack extends Stack {
     const partnerEventSource = config.integrations.shopify?.partnerEventSource;
     if (partnerEventSource !== undefined) {
       new ShopifyPartnerSource(this, 'ShopifyPartner', {
-        clientId: config.clientId, configJson, partnerEventSource, eventBus: this.eventBus, table: this.table, rejectedEvents: this.rejectedEvents.queue,
+        clientId: config.clientId,
+        configJson,
+        partnerEventSource,
+        eventBus: this.eventBus,
+        table: this.table,
+        rejectedEvents: this.rejectedEvents.queue,
       });
     }
 
@@ -163,8 +171,14 @@ export class LojalStack extends Stack {
     });
     new CfnOutput(this, 'RejectedEventsQueueUrl', { value: this.rejectedEvents.queue.queueUrl });
     new CfnOutput(this, 'MemberApiUrl', { value: this.memberApi.url, description: 'Base URL of the member API' });
-    new CfnOutput(this, 'MailDeadLetterQueueUrl', { value: this.email.deadLetters.queue.queueUrl, description: 'Mail requests that failed on every attempt' });
-    new CfnOutput(this, 'SesConfigurationSetName', { value: this.email.configurationSet.configurationSetName, description: 'Verify the sender identity in SES; mail goes through this set' });
+    new CfnOutput(this, 'MailDeadLetterQueueUrl', {
+      value: this.email.deadLetters.queue.queueUrl,
+      description: 'Mail requests that failed on every attempt',
+    });
+    new CfnOutput(this, 'SesConfigurationSetName', {
+      value: this.email.configurationSet.configurationSetName,
+      description: 'Verify the sender identity in SES; mail goes through this set',
+    });
     if (this.memberApi.callerRole) {
       new CfnOutput(this, 'MemberApiCallerRoleArn', {
         value: this.memberApi.callerRole.roleArn,

@@ -1,12 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import {
-  AttributeType,
-  Billing,
-  ProjectionType,
-  TableEncryptionV2,
-  TableV2,
-  type Attribute,
-} from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, ProjectionType, TableEncryptionV2, TableV2, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
@@ -54,9 +47,7 @@ export class LojalTable extends Construct {
       sortKey: toAttribute(LOJAL_TABLE.sortKey),
       billing: Billing.onDemand(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: props.encryptionKey
-        ? TableEncryptionV2.customerManagedKey(props.encryptionKey)
-        : TableEncryptionV2.awsManagedKey(),
+      encryption: props.encryptionKey ? TableEncryptionV2.customerManagedKey(props.encryptionKey) : TableEncryptionV2.awsManagedKey(),
       timeToLiveAttribute: LOJAL_TABLE.timeToLiveAttribute,
       deletionProtection: true,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
@@ -81,7 +72,11 @@ export class LojalTable extends Construct {
    * because on an index the leading key is the index's partition key (`DUE#…`, `CAL#…`).
    */
   grant(grantee: IGrantable, access: TableAccess): void {
-    const actions = [...READ_ACTIONS, ...(access.batchGet ? ['dynamodb:BatchGetItem'] : []), ...(access.items === 'readWrite' ? WRITE_ACTIONS : [])];
+    const actions = [
+      ...READ_ACTIONS,
+      ...(access.batchGet ? ['dynamodb:BatchGetItem'] : []),
+      ...(access.items === 'readWrite' ? WRITE_ACTIONS : []),
+    ];
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({
         actions,

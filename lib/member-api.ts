@@ -181,7 +181,8 @@ export class MemberApi extends Construct {
         for (const r of added) {
           Validations.of(r).acknowledge({
             id: 'AwsSolutions-APIG4',
-            reason: 'A public route is opened from a link in an email, which cannot carry credentials, and the handler acts only on a valid HMAC signature for the member.',
+            reason:
+              'A public route is opened from a link in an email, which cannot carry credentials, and the handler acts only on a valid HMAC signature for the member.',
           });
         }
       }
@@ -229,7 +230,10 @@ export class MemberApi extends Construct {
  * The API-key authorizer: a generated secret, the function that compares the header with it,
  * and the Lambda request authorizer whose answers API Gateway caches per key.
  */
-function createKeyAuthorizer(scope: Construct, props: MemberApiProps): { authorizer: IHttpRouteAuthorizer; secret: Secret; function: LojalFunction } {
+function createKeyAuthorizer(
+  scope: Construct,
+  props: MemberApiProps,
+): { authorizer: IHttpRouteAuthorizer; secret: Secret; function: LojalFunction } {
   const secret = new Secret(scope, 'ApiKey', {
     description: `Member API key of Lojal client ${props.clientId}: every value of this JSON object is an accepted key`,
     generateSecretString: {
@@ -241,7 +245,8 @@ function createKeyAuthorizer(scope: Construct, props: MemberApiProps): { authori
   });
   Validations.of(secret).acknowledge({
     id: 'AwsSolutions-SMG4',
-    reason: 'The key is shared with the shop, so it is rotated by hand in step with the shop: add the new key beside the old, move the shop over, then remove the old.',
+    reason:
+      'The key is shared with the shop, so it is rotated by hand in step with the shop: add the new key beside the old, move the shop over, then remove the old.',
   });
   const fn = new LojalFunction(scope, 'KeyAuthorizer', {
     entry: `${LAMBDA_ENTRIES_DIR}${MEMBER_API_KEY_AUTHORIZER_FUNCTION}.ts`,

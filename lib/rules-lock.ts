@@ -91,12 +91,19 @@ export function rulesLockIssues(config: ProgramConfig, lock: RulesLock | undefin
       return;
     }
     const changed = firstDifference(pastPart(locked.rules, now), pastPart(now_.rules, now), '');
-    if (changed !== undefined) issues.push({ path: fieldOf(i, changed), message: `changed after it took effect${i === 0 ? '' : ` (${locked.effectiveFrom})`}; ${todo}` });
+    if (changed !== undefined)
+      issues.push({
+        path: fieldOf(i, changed),
+        message: `changed after it took effect${i === 0 ? '' : ` (${locked.effectiveFrom})`}; ${todo}`,
+      });
   });
   current.slice(lock ? lock.revisions.length : current.length).forEach((added, k) => {
     const i = (lock?.revisions.length ?? 0) + k;
     if (effectiveMs(added.effectiveFrom) <= now) {
-      issues.push({ path: fieldOf(i, 'effectiveFrom'), message: `${added.effectiveFrom} has passed: a new revision takes effect from now on; set it after ${new Date(now).toISOString()}` });
+      issues.push({
+        path: fieldOf(i, 'effectiveFrom'),
+        message: `${added.effectiveFrom} has passed: a new revision takes effect from now on; set it after ${new Date(now).toISOString()}`,
+      });
     }
   });
   return issues;
@@ -116,7 +123,10 @@ export function enforceRulesLock(config: ProgramConfig, clientFile: string, sour
   let lock: RulesLock | undefined;
   if (existsSync(path)) {
     const parsed = LockSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-    if (!parsed.success) throw new RulesLockError(`${path} is not a rules lock (${parsed.error.issues[0]?.message ?? 'invalid'}): restore it from version control`);
+    if (!parsed.success)
+      throw new RulesLockError(
+        `${path} is not a rules lock (${parsed.error.issues[0]?.message ?? 'invalid'}): restore it from version control`,
+      );
     lock = parsed.data;
   }
   const issues = rulesLockIssues(config, lock, now);

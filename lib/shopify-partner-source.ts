@@ -63,6 +63,8 @@ export class ShopifyPartnerSource extends Construct {
       description: `Shopify webhooks of client ${props.clientId} to their translator`,
       eventPattern: shopifyPartnerPattern(props.partnerEventSource),
     });
-    this.rule.addTarget(new LambdaFunction(this.translator, { deadLetterQueue: this.failures.queue, maxEventAge: Duration.hours(24), retryAttempts: 185 }));
+    this.rule.addTarget(
+      new LambdaFunction(this.translator, { deadLetterQueue: this.failures.queue, maxEventAge: Duration.hours(24), retryAttempts: 185 }),
+    );
   }
 }

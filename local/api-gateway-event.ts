@@ -26,7 +26,11 @@ export interface RouteMatch {
  * exactly, `{name}` matches one non-empty segment and is URL-decoded into `pathParameters`
  * (kept as sent when it is not valid percent-encoding).
  */
-export function matchMemberApiRoute(method: string, rawPath: string, routes: readonly MemberApiRoute[] = MEMBER_API_ROUTES): RouteMatch | undefined {
+export function matchMemberApiRoute(
+  method: string,
+  rawPath: string,
+  routes: readonly MemberApiRoute[] = MEMBER_API_ROUTES,
+): RouteMatch | undefined {
   const segments = rawPath.split('/');
   for (const route of routes) {
     if (route.method !== method.toUpperCase()) continue;

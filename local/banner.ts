@@ -4,7 +4,10 @@ import type { LocalCopy } from './local-copy';
 export function formatBanner(local: Pick<LocalCopy, 'urls' | 'config' | 'tableName' | 'persistDir' | 'clock'>, clientName: string): string {
   const { urls, config } = local;
   const source = config.allowedSources[0] ?? 'webshop';
-  const now = local.clock.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const now = local.clock
+    .now()
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z');
   const detail = JSON.stringify({ customerId: 'c-1', email: 'ada@example.com', registeredAt: now, firstName: 'Ada' });
   const body = JSON.stringify({ Entries: [{ Source: source, DetailType: 'customer.registered', Detail: detail }] });
   return `

@@ -123,13 +123,29 @@ export class LocalBus {
         const context = { eventId: event.id, handler: rule.route.handler, detailType: event['detail-type'], attempt };
         if (error instanceof ValidationError) {
           // Bad input is never retried (handlers normally dead-letter it themselves).
-          deadLetters.add({ detailType: event['detail-type'], source: event.source, error: error.message, field: error.field, event, handler: rule.route.handler, attempts: attempt });
+          deadLetters.add({
+            detailType: event['detail-type'],
+            source: event.source,
+            error: error.message,
+            field: error.field,
+            event,
+            handler: rule.route.handler,
+            attempts: attempt,
+          });
           logger.warn('Handler rejected the event', { ...context, field: error.field });
           return;
         }
         const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
         if (attempt >= maxAttempts) {
-          deadLetters.add({ detailType: event['detail-type'], source: event.source, error: message, field: '', event, handler: rule.route.handler, attempts: attempt });
+          deadLetters.add({
+            detailType: event['detail-type'],
+            source: event.source,
+            error: message,
+            field: '',
+            event,
+            handler: rule.route.handler,
+            attempts: attempt,
+          });
           logger.error('Handler failed on every attempt; the event went to the dead-letter queue', { ...context, error: message });
           return;
         }

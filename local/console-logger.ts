@@ -7,7 +7,10 @@ export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'
  * The local copy's log: one line per entry on stderr (stdout stays free for the start-up
  * banner). Callers pass identifiers only, never personal data, as everywhere in Lojal.
  */
-export function createConsoleLogger(minimum: LogLevel = 'info', write: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): LoggerPort {
+export function createConsoleLogger(
+  minimum: LogLevel = 'info',
+  write: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): LoggerPort {
   const threshold = LOG_LEVELS.indexOf(minimum);
   const log =
     (level: LogLevel) =>

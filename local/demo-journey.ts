@@ -36,7 +36,10 @@ export interface DemoResult {
 }
 
 /** Plays the journey against a local copy's API and returns the timeline it printed. */
-export async function playDemo(local: { api: string; ses: string | undefined }, write: (text: string) => void = () => {}): Promise<DemoResult> {
+export async function playDemo(
+  local: { api: string; ses: string | undefined },
+  write: (text: string) => void = () => {},
+): Promise<DemoResult> {
   const bus = new EventBridgeClient({
     endpoint: local.api,
     region: 'eu-north-1',
@@ -98,7 +101,10 @@ export async function playDemo(local: { api: string; ses: string | undefined }, 
       }
     } else if (local.ses) {
       // Before the member API lists messages, read the inbox's store directly.
-      const store = await http<{ emails: { messageId: string; subject: string; destination: { to: string[] } }[] }>('GET', `${local.ses}/store`);
+      const store = await http<{ emails: { messageId: string; subject: string; destination: { to: string[] } }[] }>(
+        'GET',
+        `${local.ses}/store`,
+      );
       for (const m of store.body.emails ?? []) {
         if (!m.destination.to.some((to) => to.includes(email)) || seenMail.has(m.messageId)) continue;
         seenMail.add(m.messageId);
@@ -140,7 +146,13 @@ export async function playDemo(local: { api: string; ses: string | undefined }, 
   await observe(`Order: Trail Runner 3 (${sek(129_900)}, running shoes ×2) and 2 pairs of socks`);
 
   await moveTo(at(2, 12));
-  await put('order.refunded', { refundId: `r-${run}`, orderId: `o-${run}`, customerId, refundedAt: at(2, 11), lines: [{ sku: 'SOCK-M', quantity: 1 }] });
+  await put('order.refunded', {
+    refundId: `r-${run}`,
+    orderId: `o-${run}`,
+    customerId,
+    refundedAt: at(2, 11),
+    lines: [{ sku: 'SOCK-M', quantity: 1 }],
+  });
   await observe('One pair of socks returned');
 
   await moveTo(at(5, 12));
@@ -162,7 +174,11 @@ export async function playDemo(local: { api: string; ses: string | undefined }, 
 
   const { body: final } = await member();
   const widths = [10, Math.max(...rows.map((r) => r.what.length)), Math.max(6, ...rows.map((r) => (r.points ?? '').length))];
-  const line = (cells: string[]) => cells.map((c, i) => (c ?? '').padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (c ?? '').padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   write(`${line(['date', 'what happened', 'points'])}  email\n`);
   write(`${'─'.repeat(widths.reduce((s, w) => s + w + 2, 0) + Math.max(5, ...rows.map((r) => (r.email ?? '').length)))}\n`);
   for (const r of rows) write(`${line([r.at, r.what, r.points ?? ''])}  ${r.email ?? ''}\n`);
@@ -172,4 +188,3 @@ export async function playDemo(local: { api: string; ses: string | undefined }, 
   bus.destroy();
   return { customerId, rows, balance: final.balance, tier: final.tier };
 }
-

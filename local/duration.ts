@@ -16,7 +16,10 @@ export interface IsoDuration {
 
 export class InvalidDurationError extends Error {
   override readonly name = 'InvalidDurationError';
-  constructor(readonly input: string, reason: string) {
+  constructor(
+    readonly input: string,
+    reason: string,
+  ) {
     super(`"${input}" is not an ISO-8601 duration (${reason}); examples: P30D, PT1H30M, P1Y2M, P2W, PT0S`);
   }
 }
@@ -82,12 +85,7 @@ export function durationMillis(duration: IsoDuration, input = 'the duration'): n
 }
 
 function fixedPartMillis(d: IsoDuration): number {
-  return (
-    (d.weeks * 7 + d.days) * MS_PER_DAY +
-    d.hours * MS_PER_HOUR +
-    d.minutes * MS_PER_MINUTE +
-    Math.round(d.seconds * MS_PER_SECOND)
-  );
+  return (d.weeks * 7 + d.days) * MS_PER_DAY + d.hours * MS_PER_HOUR + d.minutes * MS_PER_MINUTE + Math.round(d.seconds * MS_PER_SECOND);
 }
 
 function daysInMonth(year: number, month: number): number {

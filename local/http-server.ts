@@ -45,10 +45,7 @@ export type LocalWebhookReceiver = (request: {
 /** Requests larger than this are refused before parsing (PutEvents itself allows 256 KB of entries). */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
-const ClockMoveSchema = z.union([
-  z.strictObject({ advance: z.string().min(1) }),
-  z.strictObject({ to: z.iso.datetime({ offset: true }) }),
-]);
+const ClockMoveSchema = z.union([z.strictObject({ advance: z.string().min(1) }), z.strictObject({ to: z.iso.datetime({ offset: true }) })]);
 
 class RequestTooLargeError extends Error {
   override readonly name = 'RequestTooLargeError';

@@ -125,7 +125,9 @@ export async function startLocalCopy(options: LocalCopyOptions = {}): Promise<Lo
   const logger = options.logger ?? silentLogger;
 
   if (options.dynamoDbEndpoint !== undefined && (options.dynamoDbPort !== undefined || options.persistDir !== undefined)) {
-    throw new LocalServiceError('Give either dynamoDbEndpoint (an existing DynamoDB Local) or dynamoDbPort/persistDir (start one), not both.');
+    throw new LocalServiceError(
+      'Give either dynamoDbEndpoint (an existing DynamoDB Local) or dynamoDbPort/persistDir (start one), not both.',
+    );
   }
 
   // Refuse busy ports before spawning anything, so the error comes at once and alone.
@@ -155,7 +157,10 @@ export async function startLocalCopy(options: LocalCopyOptions = {}): Promise<Lo
         persistDir = path.resolve(options.persistDir);
         mkdirSync(persistDir, { recursive: true });
       }
-      const dynamoDb = await startDynamoDbLocal({ ...(dynamoDbPort !== 0 ? { port: dynamoDbPort } : {}), ...(persistDir ? { persistDir } : {}) });
+      const dynamoDb = await startDynamoDbLocal({
+        ...(dynamoDbPort !== 0 ? { port: dynamoDbPort } : {}),
+        ...(persistDir ? { persistDir } : {}),
+      });
       cleanups.push(() => dynamoDb.stop());
       dynamoDbEndpoint = dynamoDb.endpoint;
     }
@@ -175,7 +180,13 @@ export async function startLocalCopy(options: LocalCopyOptions = {}): Promise<Lo
     // Mail goes through the production sender into the local SES; links point at this API.
     let apiUrl = '';
     const mail = createLocalMail({
-      config, dynamo: dynamoClients.doc, tableName, clock, logger, metrics: noMetrics, work,
+      config,
+      dynamo: dynamoClients.doc,
+      tableName,
+      clock,
+      logger,
+      metrics: noMetrics,
+      work,
       sesEndpoint: ses.endpoint,
       linkBaseUrl: () => apiUrl,
       ...(options.linkSecret !== undefined ? { linkSecret: options.linkSecret } : {}),
@@ -183,17 +194,37 @@ export async function startLocalCopy(options: LocalCopyOptions = {}): Promise<Lo
     cleanups.push(() => mail.stop());
     // Lojal's announcements from handlers (customer.unsubscribed) go on this bus, as Lojal's (`publish` below).
     const events = new EventBridgePublisher((entries) => publish(entries));
-    const deps: HandlerDeps = { config, dynamo: dynamoClients.doc, tableName, clock, logger, metrics: noMetrics, deadLetters, email: mail.ports, events };
+    const deps: HandlerDeps = {
+      config,
+      dynamo: dynamoClients.doc,
+      tableName,
+      clock,
+      logger,
+      metrics: noMetrics,
+      deadLetters,
+      email: mail.ports,
+      events,
+    };
     const handlers = (options.createHandlers ?? createRealHandlers)(deps);
     const memberApi = (options.createMemberApi ?? createRealMemberApi)(deps);
-    const bus = new LocalBus({ config, handlers, deadLetters, clock, work, logger, ...(options.delivery ? { delivery: options.delivery } : {}) });
+    const bus = new LocalBus({
+      config,
+      handlers,
+      deadLetters,
+      clock,
+      work,
+      logger,
+      ...(options.delivery ? { delivery: options.delivery } : {}),
+    });
     const scheduler = new Scheduler({ clock, work, logger, ...(options.maxRunsPerMove ? { maxRunsPerMove: options.maxRunsPerMove } : {}) });
     // Lojal's own puts obey the same request limits as the webshop's (10 entries, 256 KB).
     const publish = (entries: readonly PutEventsRequestEntry[]) => bus.putEvents(parsePutEventsRequest({ Entries: entries }), 'lojal');
     for (const job of (options.schedules ?? lojalJobs)({ deps, publish })) scheduler.register(job);
 
     const integrations = createLocalIntegrations({ config, dynamo: dynamoClients.doc, tableName, clock, logger, bus, work, deadLetters });
-    const server = createServer(createRequestListener({ bus, scheduler, clock, deadLetters, memberApi, logger, putEvents: integrations.putEvents }));
+    const server = createServer(
+      createRequestListener({ bus, scheduler, clock, deadLetters, memberApi, logger, putEvents: integrations.putEvents }),
+    );
     const apiPort = await listen(server, port, host);
     apiUrl = `http://${urlHost(host)}:${apiPort}`;
     let serverClosed: Promise<void> | undefined;

@@ -69,7 +69,10 @@ export class LocalMailQueue implements MailQueue {
         const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
         if (attempt >= maxAttempts) {
           this.deadLetters.push({ job, error: message, attempts: attempt });
-          this.options.logger.error('A mail request failed on every attempt; it is kept as a dead letter', { kind: job.kind, error: message });
+          this.options.logger.error('A mail request failed on every attempt; it is kept as a dead letter', {
+            kind: job.kind,
+            error: message,
+          });
           return;
         }
         this.options.logger.warn('Sending a mail failed; retrying', { kind: job.kind, attempt, error: message });
@@ -109,7 +112,12 @@ export function createLocalMail(options: LocalMailOptions): LocalMail {
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   // Business time: a check-in link expires 90 days after it is mailed on the local clock.
-  const links = new MailLinks({ secret, baseUrl: options.linkBaseUrl, unsubscribeMailbox: options.config.brand.senderAddress, now: () => options.clock.now() });
+  const links = new MailLinks({
+    secret,
+    baseUrl: options.linkBaseUrl,
+    unsubscribeMailbox: options.config.brand.senderAddress,
+    now: () => options.clock.now(),
+  });
   const sender = createMailSender({ ...options, mailer: new SesMailer(ses), links });
   const queue = new LocalMailQueue(sender, options);
   return { ports: { queue, links }, queue, ses, stop: () => ses.destroy() };

@@ -98,10 +98,7 @@ export function parsePutEventsRequest(body: unknown): PutEventsRequestEntry[] {
   const valid = entries as PutEventsRequestEntry[];
   // As the service does: when not one entry has Source, DetailType and Detail, the request fails as a whole.
   if (!valid.some((e) => e.Source && e.DetailType && e.Detail)) {
-    throw new AwsProtocolError(
-      'ValidationException',
-      'No valid entry: every entry needs Source, DetailType and Detail.',
-    );
+    throw new AwsProtocolError('ValidationException', 'No valid entry: every entry needs Source, DetailType and Detail.');
   }
   const total = valid.reduce((sum, entry) => sum + entrySize(entry), 0);
   if (total > MAX_TOTAL_ENTRY_BYTES) {
@@ -156,11 +153,15 @@ export function toBusEvent(entry: PutEventsRequestEntry, context: EntryContext):
   }
   if (!entry.DetailType) return required('DetailType');
   if (entry.DetailType.length > MAX_DETAIL_TYPE_LENGTH) {
-    return fail('InvalidArgument', `Parameter DetailType is not valid. Reason: DetailType must be at most ${MAX_DETAIL_TYPE_LENGTH} characters.`);
+    return fail(
+      'InvalidArgument',
+      `Parameter DetailType is not valid. Reason: DetailType must be at most ${MAX_DETAIL_TYPE_LENGTH} characters.`,
+    );
   }
   if (entry.EventBusName !== undefined && entry.EventBusName !== null && entry.EventBusName !== '') {
     const name = BUS_ARN.exec(entry.EventBusName)?.[1] ?? (BUS_NAME.test(entry.EventBusName) ? entry.EventBusName : undefined);
-    if (name === undefined) return fail('InvalidArgument', 'Parameter EventBusName is not valid. Reason: it must be an event bus name or ARN.');
+    if (name === undefined)
+      return fail('InvalidArgument', 'Parameter EventBusName is not valid. Reason: it must be an event bus name or ARN.');
     if (context.busName !== undefined && name !== context.busName) {
       return fail('ResourceNotFoundException', `Event bus ${name} does not exist (this local copy's bus is ${context.busName}).`);
     }
@@ -221,7 +222,8 @@ export function jsonDepth(text: string): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) max = Math.max(max, ++depth);

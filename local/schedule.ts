@@ -91,7 +91,8 @@ export class Scheduler {
    */
   register(job: ScheduledJob): () => void {
     if (!job.name) throw new InvalidScheduleError('A scheduled job needs a name.');
-    if (this.entries.some((e) => e.job.name === job.name)) throw new InvalidScheduleError(`A job named "${job.name}" is already registered.`);
+    if (this.entries.some((e) => e.job.name === job.name))
+      throw new InvalidScheduleError(`A job named "${job.name}" is already registered.`);
     const entry: JobEntry = { job, tickAtOrAfter: compileSchedule(job), after: this.options.clock.now().getTime() };
     this.entries.push(entry);
     return () => {

@@ -51,13 +51,16 @@ export function resolveLocalSettings(argv: readonly string[], env: Readonly<Reco
   }
 
   const clockMode = nonEmpty(env, 'LOJAL_CLOCK') ?? 'running';
-  if (clockMode !== 'running' && clockMode !== 'frozen') throw new LocalSettingsError(`LOJAL_CLOCK must be running or frozen, not "${clockMode}".`);
+  if (clockMode !== 'running' && clockMode !== 'frozen')
+    throw new LocalSettingsError(`LOJAL_CLOCK must be running or frozen, not "${clockMode}".`);
   const clockStartText = nonEmpty(env, 'LOJAL_CLOCK_START');
   let start: Date | undefined;
   if (clockStartText !== undefined) {
     start = new Date(clockStartText);
     if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/.test(clockStartText) || Number.isNaN(start.getTime())) {
-      throw new LocalSettingsError(`LOJAL_CLOCK_START must be an ISO-8601 date-time with offset, e.g. 2026-01-01T09:00:00+01:00, not "${clockStartText}".`);
+      throw new LocalSettingsError(
+        `LOJAL_CLOCK_START must be an ISO-8601 date-time with offset, e.g. 2026-01-01T09:00:00+01:00, not "${clockStartText}".`,
+      );
     }
   }
   const logLevel = nonEmpty(env, 'LOJAL_LOG_LEVEL') ?? 'info';

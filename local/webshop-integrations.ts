@@ -37,7 +37,8 @@ export interface LocalIntegrations {
 export function createLocalIntegrations(options: LocalIntegrationsOptions): LocalIntegrations {
   const { config, bus } = options;
   // The translators put their events through the local bus as the webshop, like the Lambda's PutEvents.
-  const makeClient = (source: string) => new LojalClient({ source, putEvents: async (entries) => bus.putEvents(entries, 'webshop'), sleep: async () => {} });
+  const makeClient = (source: string) =>
+    new LojalClient({ source, putEvents: async (entries) => bus.putEvents(entries, 'webshop'), sleep: async () => {} });
   const ingest: IngestDeps = {
     integrations: config.integrations,
     memory: new IntegrationStore(options.dynamo, options.tableName),
@@ -67,12 +68,21 @@ export function createLocalIntegrations(options: LocalIntegrationsOptions): Loca
           partnerHandler(event).catch(async (error: unknown) => {
             // In AWS, Lambda retries and the failure queue keeps it; locally it shows among the dead letters.
             options.logger.error('Shopify partner translator failed', { error: String(error) });
-            await options.deadLetters.deadLetter({ detailType: event['detail-type'], source: event.source, error: String(error), field: '', event });
+            await options.deadLetters.deadLetter({
+              detailType: event['detail-type'],
+              source: event.source,
+              error: String(error),
+              field: '',
+              event,
+            });
           }),
         );
       });
       if (others.length > 0) {
-        const answer = bus.putEvents(others.map((i) => entries[i] ?? {}), 'webshop');
+        const answer = bus.putEvents(
+          others.map((i) => entries[i] ?? {}),
+          'webshop',
+        );
         others.forEach((index, j) => {
           results[index] = answer.Entries[j] ?? { ErrorCode: 'InternalFailure', ErrorMessage: 'no result' };
         });

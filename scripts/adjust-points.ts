@@ -65,7 +65,8 @@ async function main(argv: string[]): Promise<number> {
 
   const adjustments = readAdjustments(values);
   const concurrency = Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new UsageError('--concurrency must be a whole number from 1 to 256');
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)
+    throw new UsageError('--concurrency must be a whole number from 1 to 256');
   const members = new Set(adjustments.map((a) => a.customerId)).size;
   const total = adjustments.reduce((s, a) => s + a.points, 0);
   console.log(`${adjustments.length} adjustments for ${members} members, ${total >= 0 ? '+' : ''}${total} points in all`);
@@ -118,13 +119,17 @@ async function main(argv: string[]): Promise<number> {
   const describe = (a: PointsAdjustment) => `${a.adjustmentId} for ${a.customerId}`;
   show('conflicts: the adjustment id was applied before with other points or another reason', report.conflicts.map(describe));
   show('unknown members (--allow-new-members adjusts them anyway)', report.unknownMembers.map(describe));
-  show('failed (run the file again to retry them)', report.failed.map((f) => `${describe(f.adjustment)}: ${f.error}`));
+  show(
+    'failed (run the file again to retry them)',
+    report.failed.map((f) => `${describe(f.adjustment)}: ${f.error}`),
+  );
   return report.conflicts.length + report.unknownMembers.length + report.failed.length === 0 ? 0 : 1;
 }
 
 function readAdjustments(values: { file?: string; customer?: string; points?: string; reason?: string; id?: string }): PointsAdjustment[] {
   const single = [values.customer, values.points, values.reason, values.id].some((v) => v !== undefined);
-  if ((values.file === undefined) === !single) throw new UsageError('give either --file, or --customer, --points, --reason and --id (see --help)');
+  if ((values.file === undefined) === !single)
+    throw new UsageError('give either --file, or --customer, --points, --reason and --id (see --help)');
   if (values.file !== undefined) {
     let text: string;
     try {
@@ -151,7 +156,9 @@ function readAdjustments(values: { file?: string; customer?: string; points?: st
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const option = { adjustmentId: 'id', customerId: 'customer', points: 'points', reason: 'reason' }[String(issue?.path[0])] ?? formatPath(issue?.path ?? []);
+    const option =
+      { adjustmentId: 'id', customerId: 'customer', points: 'points', reason: 'reason' }[String(issue?.path[0])] ??
+      formatPath(issue?.path ?? []);
     throw new UsageError(`--${option}: ${issue?.message ?? 'is invalid'}`);
   }
   return [parsed.data];
@@ -165,7 +172,11 @@ main(process.argv.slice(2)).then(
     const code = (error as { code?: unknown }).code;
     const usage = error instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'));
     const client = error instanceof Error && ['UnknownClientError', 'InvalidProgramConfigError', 'ClientFileError'].includes(error.name);
-    console.error(usage || client ? (error as Error).message : `adjust failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+    console.error(
+      usage || client
+        ? (error as Error).message
+        : `adjust failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+    );
     process.exitCode = usage || client ? 2 : 1;
   },
 );

@@ -31,7 +31,8 @@ export function parseAdjustmentsCsv(text: string): AdjustmentsFile {
   const header = text.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '';
   const columns = parse(header, { trim: true })[0] as string[] | undefined;
   const missing = ADJUSTMENT_COLUMNS.filter((c) => !columns?.includes(c));
-  if (missing.length > 0) return { adjustments: [], errors: [`line 1: missing column ${missing.join(', ')} (needs ${ADJUSTMENT_COLUMNS.join(', ')})`] };
+  if (missing.length > 0)
+    return { adjustments: [], errors: [`line 1: missing column ${missing.join(', ')} (needs ${ADJUSTMENT_COLUMNS.join(', ')})`] };
 
   const adjustments: PointsAdjustment[] = [];
   const errors: string[] = [];

@@ -12,7 +12,8 @@ import { type PreviewMember, previewMessage, UnknownMessageError } from '../lib/
  * `.txt` to a folder (default `.preview/`), printing their paths. `--member` renders for a real
  * member of a running local copy (`npm start`), read through its member API.
  */
-const USAGE = 'usage: npm run preview -- <message> [--locale sv] [--member <id> | --sample] [--client demo] [--out .preview] [--api http://127.0.0.1:4010]';
+const USAGE =
+  'usage: npm run preview -- <message> [--locale sv] [--member <id> | --sample] [--client demo] [--out .preview] [--api http://127.0.0.1:4010]';
 
 /** The local copy did not answer, or has no such member. */
 class MemberLookupError extends Error {
@@ -56,7 +57,12 @@ try {
   console.log(`${base}.html`);
   console.log(`${base}.txt`);
 } catch (error) {
-  if (error instanceof InvalidProgramConfigError || error instanceof UnknownClientError || error instanceof UnknownMessageError || error instanceof MemberLookupError) {
+  if (
+    error instanceof InvalidProgramConfigError ||
+    error instanceof UnknownClientError ||
+    error instanceof UnknownMessageError ||
+    error instanceof MemberLookupError
+  ) {
     console.error(error.message);
     process.exit(1);
   }

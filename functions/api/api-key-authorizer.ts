@@ -75,7 +75,9 @@ export function parseApiKeySecret(secretString: string | undefined): string[] {
   const keys: string[] = [];
   for (const [name, value] of entries) {
     if (typeof value !== 'string' || value.length < MIN_API_KEY_LENGTH) {
-      throw new InvalidApiKeySecretError(`The API key "${name}" in the secret must be a string of at least ${MIN_API_KEY_LENGTH} characters.`);
+      throw new InvalidApiKeySecretError(
+        `The API key "${name}" in the secret must be a string of at least ${MIN_API_KEY_LENGTH} characters.`,
+      );
     }
     keys.push(value);
   }

@@ -36,7 +36,9 @@ export function parseQuery<S extends z.ZodMiniType>(schema: S, event: HttpReques
 export function parseJsonBody<S extends z.ZodMiniType>(schema: S, event: HttpRequest, expected: string): z.output<S> {
   let body: unknown;
   try {
-    body = JSON.parse(event.body === undefined ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body);
+    body = JSON.parse(
+      event.body === undefined ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body,
+    );
   } catch {
     throw new ValidationError('body', `must be JSON: ${expected}`);
   }
@@ -50,7 +52,12 @@ interface ErrorRow {
   readonly answer: (error: unknown) => HttpResult | undefined;
 }
 
-function row<E extends Error>(type: abstract new (...args: never[]) => E, status: number, code: (error: E) => string, message: (error: E) => string = (e) => e.message): ErrorRow {
+function row<E extends Error>(
+  type: abstract new (...args: never[]) => E,
+  status: number,
+  code: (error: E) => string,
+  message: (error: E) => string = (e) => e.message,
+): ErrorRow {
   return { answer: (error) => (error instanceof type ? errorJson(status, code(error), message(error)) : undefined) };
 }
 
@@ -64,7 +71,12 @@ export const HTTP_ERRORS: readonly ErrorRow[] = [
   row(NotFoundError, 404, () => 'NotFound'),
   row(ConflictError, 409, (e) => e.code),
   // A write (a redemption) lost every optimistic-concurrency race for the member: safe to send again.
-  row(ConcurrentUpdateError, 503, () => 'Busy', () => 'The member is being updated; try again.'),
+  row(
+    ConcurrentUpdateError,
+    503,
+    () => 'Busy',
+    () => 'The member is being updated; try again.',
+  ),
 ];
 
 /** The generic answer to anything unexpected: the details go to the log, never to the caller. */

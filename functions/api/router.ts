@@ -4,7 +4,9 @@ import type { HttpRequest } from './http';
 import { PathIdSchema } from './path-id';
 
 /** The names of a route path's parameters: `'customerId'` for `/v1/members/{customerId}/ledger`. */
-export type PathParamNames<Path extends string> = Path extends `${string}{${infer Name}}${infer Rest}` ? Name | PathParamNames<Rest> : never;
+export type PathParamNames<Path extends string> = Path extends `${string}{${infer Name}}${infer Rest}`
+  ? Name | PathParamNames<Rest>
+  : never;
 
 /** What an operation gets: its path parameters (decoded and checked, by name) and the whole request. */
 export interface ApiRequest<Param extends string = string> {

@@ -157,7 +157,15 @@ export async function emitCalendarDate(
   const events = occasions.map((o) => occasionEvent(o, deps.config));
   const { failed } = events.length > 0 ? await publisher.publish(events) : { failed: [] };
   const count = (type: Occasion['type']) => occasions.filter((o) => o.type === type).length;
-  return { date, read, queries, anniversaries: count('anniversary'), birthdays: count('birthday'), perks: count('perk'), refused: failed.length };
+  return {
+    date,
+    read,
+    queries,
+    anniversaries: count('anniversary'),
+    birthdays: count('birthday'),
+    perks: count('perk'),
+    refused: failed.length,
+  };
 }
 
 /**
@@ -193,7 +201,9 @@ export async function runCalendarJob(
     deps.metrics.addMetric('CalendarEventsEmitted', 'Count', report.anniversaries + report.birthdays + report.perks - report.refused);
     if (report.refused > 0) {
       deps.metrics.addMetric('CalendarEventsRefused', 'Count', report.refused);
-      throw new CalendarEventsRefusedError(`the bus refused ${report.refused} calendar events of ${date}; the date is emitted again next run`);
+      throw new CalendarEventsRefusedError(
+        `the bus refused ${report.refused} calendar events of ${date}; the date is emitted again next run`,
+      );
     }
     await store.advanceWatermark(date, deps.clock.now());
     watermark = date;

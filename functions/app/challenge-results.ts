@@ -62,7 +62,11 @@ async function decideWinners(store: ChallengeStore, challenge: Challenge): Promi
 }
 
 /** Decides (or resumes) one challenge whose result is due, pays its prizes and announces it. */
-export async function completeChallenge(deps: ChallengeResultsDeps, publisher: EventPublisher, challenge: Challenge): Promise<ChallengeRunReport> {
+export async function completeChallenge(
+  deps: ChallengeResultsDeps,
+  publisher: EventPublisher,
+  challenge: Challenge,
+): Promise<ChallengeRunReport> {
   const store = new ChallengeStore(deps.dynamo, deps.tableName);
   const ledger = new LedgerStore(deps.dynamo, deps.tableName);
   const times = challengeTimes(challenge, deps.config);
@@ -74,7 +78,10 @@ export async function completeChallenge(deps: ChallengeResultsDeps, publisher: E
     if (decided.capped) deps.logger.warn('challenge winners capped', { challengeId: challenge.id, winners: decided.winners.length });
     const decidedAt = deps.clock.now().toISOString();
     const created = await store.createResult({ challengeId: challenge.id, decidedAt, winners: decided.winners });
-    result = created === 'created' ? { challengeId: challenge.id, decidedAt, winners: decided.winners, status: 'awarding' } : await store.readResult(challenge.id);
+    result =
+      created === 'created'
+        ? { challengeId: challenge.id, decidedAt, winners: decided.winners, status: 'awarding' }
+        : await store.readResult(challenge.id);
     if (!result) throw new Error(`the result of ${challenge.id} vanished`); // cannot happen: results are never deleted
   }
   if (result.status === 'published') return { challengeId: challenge.id, outcome: 'published', winners: result.winners.length, read };
@@ -124,7 +131,11 @@ export async function runChallengeResults(deps: ChallengeResultsDeps, publisher:
       reports.push(await completeChallenge(deps, publisher, challenge));
     } catch (error) {
       deps.metrics.addMetric('ChallengeResultFailures', 'Count', 1);
-      deps.logger.error('challenge result failed', { challengeId: challenge.id, error: (error as Error).name, message: (error as Error).message });
+      deps.logger.error('challenge result failed', {
+        challengeId: challenge.id,
+        error: (error as Error).name,
+        message: (error as Error).message,
+      });
     }
   }
   return reports;
@@ -147,7 +158,9 @@ export function challengeResultsJob(deps: ChallengeResultsDeps, publisher: Event
     every: CHALLENGE_RESULTS_SCHEDULE.every,
     nextDueAt: async (): Promise<Date | null> => {
       const pending = await Promise.all(
-        deps.config.challenges.map(async (c) => ((await store.readResult(c.id))?.status === 'published' ? null : challengeTimes(c, deps.config).resultsAt)),
+        deps.config.challenges.map(async (c) =>
+          (await store.readResult(c.id))?.status === 'published' ? null : challengeTimes(c, deps.config).resultsAt,
+        ),
       );
       const next = pending.filter((t): t is number => t !== null).sort((a, b) => a - b)[0];
       return next === undefined ? null : new Date(next);

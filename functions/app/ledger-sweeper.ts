@@ -102,13 +102,18 @@ export async function sweepMemberLedger(
       return { sent: plan.send.length, expired: -(plan.priced?.points ?? 0), outcome: 'done' };
     }
     deps.metrics.addMetric('LedgerConflicts', 'Count', 1);
-    if (attempt >= MAX_ATTEMPTS) throw new ConcurrentUpdateError(`gave up on the ledger of ${customerId} after ${attempt} concurrent updates`);
+    if (attempt >= MAX_ATTEMPTS)
+      throw new ConcurrentUpdateError(`gave up on the ledger of ${customerId} after ${attempt} concurrent updates`);
     await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
   }
 }
 
 /** Works through every member whose ledger wake-up is due now. */
-export async function sweepLedgers(deps: LedgerSweeperDeps, publisher: EventPublisher, options: LedgerSweepOptions = {}): Promise<LedgerSweepReport> {
+export async function sweepLedgers(
+  deps: LedgerSweeperDeps,
+  publisher: EventPublisher,
+  options: LedgerSweepOptions = {},
+): Promise<LedgerSweepReport> {
   const settings = { ...DEFAULTS, ...options };
   const startedAt = Date.now();
   const ledger = new LedgerStore(deps.dynamo, deps.tableName);

@@ -3,8 +3,23 @@ import type { LedgerCommit, LedgerSnapshot, LedgerStore, StoredCorrection, Store
 import { challengeScores } from '../domain/challenges';
 import { memberViewOf } from '../domain/member-view';
 import { type LedgerNotice, ledgerNotices, nextWakeAt, noticesToSend, watermarkAfter } from '../domain/ledger-notices';
-import { entryKey, foldLedger, type LedgerFold, type LedgerInput, type OrderInput, type PricedEntry, type RefundInput } from '../domain/points';
-import { orderTimelineChanges, refundTimelineChanges, slotOf, type TimelineChange, type TimelineOrder, type TimelineRefund } from '../domain/timeline';
+import {
+  entryKey,
+  foldLedger,
+  type LedgerFold,
+  type LedgerInput,
+  type OrderInput,
+  type PricedEntry,
+  type RefundInput,
+} from '../domain/points';
+import {
+  orderTimelineChanges,
+  refundTimelineChanges,
+  slotOf,
+  type TimelineChange,
+  type TimelineOrder,
+  type TimelineRefund,
+} from '../domain/timeline';
 import { ConcurrentUpdateError } from '../runtime/errors';
 import type { Clock, LoggerPort, MetricsPort } from '../runtime/ports';
 import type { LedgerCache } from './ledger-cache';
@@ -221,7 +236,12 @@ export function planLedgerCommit(
       : undefined;
   // The customer's time zone as the profile had it at its newest change Lojal has recorded: an
   // order's timeline is planned in it (the client's when none), and the order's entry keeps it.
-  const zone = newestZone(options.timeZone, snapshot.state?.timeZone !== undefined && snapshot.state.timeZoneAt !== undefined ? { value: snapshot.state.timeZone, at: snapshot.state.timeZoneAt } : undefined);
+  const zone = newestZone(
+    options.timeZone,
+    snapshot.state?.timeZone !== undefined && snapshot.state.timeZoneAt !== undefined
+      ? { value: snapshot.state.timeZone, at: snapshot.state.timeZoneAt }
+      : undefined,
+  );
   const timeZone = zone?.value ?? config.timeZone;
   const entry: Omit<StoredEntry, 'type' | 'sk'> | undefined =
     input && priced
@@ -241,11 +261,20 @@ export function planLedgerCommit(
       : undefined;
   const pooled = config.accounts.pooling === 'pool' ? (accountId ?? snapshot.state?.accountId) : undefined;
   const contribution = (entry?.delta ?? 0) + (correction?.delta ?? 0);
-  const account = pooled !== undefined && (entry !== undefined || contribution !== 0) ? { accountId: pooled, delta: contribution } : undefined;
+  const account =
+    pooled !== undefined && (entry !== undefined || contribution !== 0) ? { accountId: pooled, delta: contribution } : undefined;
   const timeline = input
-    ? timelineChangesOf(config, customerId, snapshot, input, { timeZone, nowMs, leftAt }).filter((c) => !options.movedSlots?.has(slotOf(c.item)))
+    ? timelineChangesOf(config, customerId, snapshot, input, { timeZone, nowMs, leftAt }).filter(
+        (c) => !options.movedSlots?.has(slotOf(c.item)),
+      )
     : [];
-  const scores = challengeScores(config, after, withInput, { ...(joinedAt ? { joinedAt: Date.parse(joinedAt) } : {}), deleted: leftAt !== undefined }, nowMs);
+  const scores = challengeScores(
+    config,
+    after,
+    withInput,
+    { ...(joinedAt ? { joinedAt: Date.parse(joinedAt) } : {}), deleted: leftAt !== undefined },
+    nowMs,
+  );
   const storedScores = snapshot.state?.challengeScores ?? {};
   const challengeScoreMap: Record<string, number> = { ...storedScores };
   const challenges: { challengeId: string; score: number }[] = [];
@@ -306,7 +335,12 @@ export async function recordLedgerEvent(
 }
 
 /** `recordLedgerEvent` with a check before the write and a redemption's conditional items in it. */
-export async function writeLedgerInput(deps: LedgerDeps, customerId: string, input: LedgerInput, options: RecordOptions = {}): Promise<WriteOutcome> {
+export async function writeLedgerInput(
+  deps: LedgerDeps,
+  customerId: string,
+  input: LedgerInput,
+  options: RecordOptions = {},
+): Promise<WriteOutcome> {
   const key = entryKey(input.kind, input.ref);
   const movedSlots = new Set<string>();
   // The first attempt may use a cached snapshot; after a conflict, always read afresh.
@@ -322,7 +356,10 @@ export async function writeLedgerInput(deps: LedgerDeps, customerId: string, inp
     });
     options.check?.(plan);
     const { commit } = plan;
-    const outcome = await deps.ledger.commit(customerId, { ...commit, ...(options.redemption ? { redemption: options.redemption(plan) } : {}) });
+    const outcome = await deps.ledger.commit(customerId, {
+      ...commit,
+      ...(options.redemption ? { redemption: options.redemption(plan) } : {}),
+    });
     if (outcome === 'committed') {
       deps.cache?.set(customerId, afterCommit(snapshot, commit, { ...commit.state, version: commit.expectedVersion + 1 }));
       return {
@@ -366,7 +403,8 @@ export async function recordMembership(deps: LedgerDeps, customerId: string, fac
     const snapshot = cached ?? (await deps.ledger.read(customerId));
     const known = (fact: string | undefined, stored: string | undefined) => fact === undefined || earliest(fact, stored) === stored;
     const stored = snapshot.state;
-    const zoneKnown = facts.timeZone === undefined || (stored?.timeZoneAt !== undefined && Date.parse(stored.timeZoneAt) >= Date.parse(facts.timeZone.at));
+    const zoneKnown =
+      facts.timeZone === undefined || (stored?.timeZoneAt !== undefined && Date.parse(stored.timeZoneAt) >= Date.parse(facts.timeZone.at));
     if (known(facts.joinedAt, stored?.joinedAt) && known(facts.leftAt, stored?.leftAt) && zoneKnown) return 'duplicate';
 
     const plan = planLedgerCommit(deps.config, customerId, snapshot, undefined, deps.clock.now(), 'event', facts);
@@ -377,13 +415,18 @@ export async function recordMembership(deps: LedgerDeps, customerId: string, fac
     }
     deps.cache?.forget(customerId);
     deps.metrics.addMetric('LedgerConflicts', 'Count', 1);
-    if (attempt >= MAX_ATTEMPTS) throw new ConcurrentUpdateError(`gave up on the membership of ${customerId} after ${attempt} concurrent updates`);
+    if (attempt >= MAX_ATTEMPTS)
+      throw new ConcurrentUpdateError(`gave up on the membership of ${customerId} after ${attempt} concurrent updates`);
     await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
   }
 }
 
 /** The snapshot as it is after a successful commit, for the cache. */
-export function afterCommit(before: LedgerSnapshot, commit: Omit<LedgerCommit, 'redemption'>, state: NonNullable<LedgerSnapshot['state']>): LedgerSnapshot {
+export function afterCommit(
+  before: LedgerSnapshot,
+  commit: Omit<LedgerCommit, 'redemption'>,
+  state: NonNullable<LedgerSnapshot['state']>,
+): LedgerSnapshot {
   return {
     entries: commit.entry ? [...before.entries, { type: 'entry', sk: '', ...commit.entry }] : before.entries,
     corrections: commit.correction ? [...before.corrections, { type: 'correction', sk: '', ...commit.correction }] : before.corrections,

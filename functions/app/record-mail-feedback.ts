@@ -35,7 +35,9 @@ export async function recordMailFeedback(deps: FeedbackDeps, feedback: SesFeedba
     addresses = feedback.complaint.complainedRecipients.map((r) => r.emailAddress);
   }
   if (!kind || addresses.length === 0) return 'ignored';
-  const added = await Promise.all(addresses.map((a) => deps.suppressions.add(addressHash(a), { kind, detail, at, messageId: feedback.mail.messageId })));
+  const added = await Promise.all(
+    addresses.map((a) => deps.suppressions.add(addressHash(a), { kind, detail, at, messageId: feedback.mail.messageId })),
+  );
   const count = added.filter(Boolean).length;
   // The mail's member tag names whose opt-out it is: a complaint or a hard bounce ends marketing consent, stickily.
   const member = memberOfTags(feedback.mail.tags);

@@ -28,7 +28,12 @@ const ANNOUNCE_LEASE_MS = 60_000;
  * announces nothing that was announced; a notice whose publish failed goes out on the next call.
  */
 export async function recordOptOut(deps: OptOutDeps, customerId: string, reason: OptOutReason): Promise<'applied' | 'duplicate'> {
-  const outcome = await updateProfile(deps.profiles, customerId, { type: 'opt-out', at: deps.clock.now().getTime(), reason }, { clientTimeZone: deps.clientTimeZone });
+  const outcome = await updateProfile(
+    deps.profiles,
+    customerId,
+    { type: 'opt-out', at: deps.clock.now().getTime(), reason },
+    { clientTimeZone: deps.clientTimeZone },
+  );
   await announceOptOuts(deps, customerId);
   return outcome;
 }
@@ -46,7 +51,9 @@ export async function announceOptOuts(deps: OptOutDeps, customerId: string): Pro
     });
     if (failed.length > 0) {
       await deps.notices.unclaim(notice);
-      deps.logger.warn('customer.unsubscribed was refused by the bus; it goes out on the next opt-out call', { errorCode: failed[0]?.errorCode });
+      deps.logger.warn('customer.unsubscribed was refused by the bus; it goes out on the next opt-out call', {
+        errorCode: failed[0]?.errorCode,
+      });
       continue;
     }
     await deps.notices.markAnnounced(notice, deps.clock.now());

@@ -102,7 +102,10 @@ export async function redeemPoints(
       if (plan.commit.expectedVersion === 0 && !profile) throw new NotFoundError(`no member ${customerId}`);
       const spendable = spendableAt(plan.before, now.getTime());
       if (spendable < price) {
-        throw new ConflictError('InsufficientPoints', `the redemption needs ${price} spendable points; the member has ${Math.max(0, spendable)}`);
+        throw new ConflictError(
+          'InsufficientPoints',
+          `the redemption needs ${price} spendable points; the member has ${Math.max(0, spendable)}`,
+        );
       }
     },
     redemption: (plan) => {

@@ -111,7 +111,9 @@ export function deferredMailReleaseJob(deps: ReleaseDeps) {
     nextDueAt: async (now: Date): Promise<Date | null> => {
       // Every month and shard at once (one index item each): the local clock asks at every step.
       const months = await monthsFrom(now, 1);
-      const firsts = await Promise.all(months.flatMap((month) => Array.from({ length: MAIL_DUE_SHARDS }, (_, shard) => store.earliest(month, shard))));
+      const firsts = await Promise.all(
+        months.flatMap((month) => Array.from({ length: MAIL_DUE_SHARDS }, (_, shard) => store.earliest(month, shard))),
+      );
       const earliest = firsts.filter((f): f is string => f !== undefined).sort()[0];
       return earliest === undefined ? null : new Date(earliest);
     },

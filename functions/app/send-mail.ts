@@ -15,13 +15,7 @@ import { eligibility, localDay, type MailClass } from '../domain/email/policy';
 import { memberTag } from '../domain/email/member-tag';
 import { addressHash } from '../domain/email/suppression';
 import { DAY_MS } from '../domain/time';
-import {
-  MailBusyError,
-  type MailHeader,
-  type Mailer,
-  MailRejectedError,
-  MailThrottledError,
-} from '../runtime/mail-ports';
+import { MailBusyError, type MailHeader, type Mailer, MailRejectedError, MailThrottledError } from '../runtime/mail-ports';
 import type { Clock, LoggerPort, MetricsPort } from '../runtime/ports';
 import type { RateLimiter } from '../runtime/rate-limiter';
 
@@ -96,7 +90,13 @@ export async function sendMail(deps: MailSenderDeps, job: MailJob): Promise<Send
   for (let round = 1; ; round++) {
     const result = await attempt(deps, job);
     if (result !== 'contended') {
-      const metric = { sent: 'EmailsSent', deferred: 'EmailsDeferred', skipped: 'EmailsSkipped', failed: 'EmailsFailed', duplicate: 'DuplicateEmailRequests' }[result.outcome];
+      const metric = {
+        sent: 'EmailsSent',
+        deferred: 'EmailsDeferred',
+        skipped: 'EmailsSkipped',
+        failed: 'EmailsFailed',
+        duplicate: 'DuplicateEmailRequests',
+      }[result.outcome];
       deps.metrics.addMetric(metric, 'Count', 1);
       if (result.outcome !== 'duplicate') {
         deps.logger.info('mail request handled', {
@@ -147,7 +147,9 @@ async function perform(deps: MailSenderDeps, ctx: SenderContext, decision: MailD
     case 'skip':
       if (decision.templateError) deps.logger.error('mail data failed its template schema', { kind: job.kind, ...decision.templateError });
       if (!(await deps.records.skip(job.customerId, job.kind, job.ref, decision.reason, now))) return 'contended';
-      return decision.status === 'skipped' ? { outcome: 'skipped', reason: decision.reason } : { outcome: 'failed', reason: decision.reason };
+      return decision.status === 'skipped'
+        ? { outcome: 'skipped', reason: decision.reason }
+        : { outcome: 'failed', reason: decision.reason };
     case 'defer':
       if (!(await deps.records.defer(job, decision.until, decision.reason, now))) return 'contended';
       return { outcome: 'deferred', until: decision.until.toISOString(), reason: decision.reason };
@@ -184,13 +186,22 @@ async function readMailContext(deps: MailSenderDeps, job: MailJob, now: Date): P
     unsubscribeUrl: deps.links.unsubscribeUrl(job.customerId),
   };
   // Gather the content only for a mail that may go out: a settled or ineligible one needs none.
-  const allowed = eligibility(config, job.kind, job.customerId, { ...ctx.member, unsubscribed: ctx.member.unsubscribedAt !== undefined, suppressed: false });
+  const allowed = eligibility(config, job.kind, job.customerId, {
+    ...ctx.member,
+    unsubscribed: ctx.member.unsubscribedAt !== undefined,
+    suppressed: false,
+  });
   if (settledState(stored.record, now) !== false || !allowed.send) return ctx;
   return { ...ctx, content: await gather(deps, job, now, values.timeZone ?? config.timeZone, stored.balance ?? 0) };
 }
 
 /** Claims the mail (with the cap and the suppression check), hands it to SES, records it sent. */
-async function deliver(deps: MailSenderDeps, ctx: SenderContext, send: Extract<MailDecision, { type: 'send' }>, now: Date): Promise<SendOutcome | 'contended'> {
+async function deliver(
+  deps: MailSenderDeps,
+  ctx: SenderContext,
+  send: Extract<MailDecision, { type: 'send' }>,
+  now: Date,
+): Promise<SendOutcome | 'contended'> {
   const options = { ...DEFAULTS, ...deps.options };
   const { config, clock } = deps;
   const { job, member } = ctx;
@@ -207,9 +218,22 @@ async function deliver(deps: MailSenderDeps, ctx: SenderContext, send: Extract<M
     now,
     leaseUntil: new Date(now.getTime() + options.leaseMs),
     guards: [
-      ...(ctx.suppressed === undefined ? [{ item: deps.suppressions.notSuppressedCheck(addressHash(email)), failsAs: 'suppressed' as const }] : []),
+      ...(ctx.suppressed === undefined
+        ? [{ item: deps.suppressions.notSuppressedCheck(addressHash(email)), failsAs: 'suppressed' as const }]
+        : []),
       ...(cap
-        ? [{ item: deps.cap.addSendItem(job.customerId, cap, new Date(now.getTime() - config.marketingCap.perDays * DAY_MS), { at: now.toISOString(), ref: job.ref, kind: job.kind }, now), failsAs: 'cap' as const }]
+        ? [
+            {
+              item: deps.cap.addSendItem(
+                job.customerId,
+                cap,
+                new Date(now.getTime() - config.marketingCap.perDays * DAY_MS),
+                { at: now.toISOString(), ref: job.ref, kind: job.kind },
+                now,
+              ),
+              failsAs: 'cap' as const,
+            },
+          ]
         : []),
     ],
   });
@@ -231,11 +255,7 @@ async function deliver(deps: MailSenderDeps, ctx: SenderContext, send: Extract<M
       html: send.mail.html,
       text: send.mail.text,
       headers: marketing ? unsubscribeHeaders(deps.links, job.customerId) : [],
-      tags: [
-        { name: 'kind', value: job.kind },
-        { name: 'class', value: send.mailClass },
-        ...memberTag(job.customerId),
-      ],
+      tags: [{ name: 'kind', value: job.kind }, { name: 'class', value: send.mailClass }, ...memberTag(job.customerId)],
     }));
   } catch (error) {
     if (error instanceof MailThrottledError) {
@@ -261,7 +281,13 @@ async function capRead(deps: MailSenderDeps, ctx: SenderContext): Promise<CapSta
 }
 
 /** Marks the mail sent and logs it, in one transaction. */
-async function record(deps: MailSenderDeps, job: MailJob, send: Extract<MailDecision, { type: 'send' }>, token: string, messageId: string): Promise<SendOutcome> {
+async function record(
+  deps: MailSenderDeps,
+  job: MailJob,
+  send: Extract<MailDecision, { type: 'send' }>,
+  token: string,
+  messageId: string,
+): Promise<SendOutcome> {
   const sentAt = deps.clock.now();
   const recorded = await deps.records.markSent({
     customerId: job.customerId,
@@ -271,7 +297,14 @@ async function record(deps: MailSenderDeps, job: MailJob, send: Extract<MailDeci
     messageId,
     subject: send.mail.subject,
     sentAt,
-    logEntry: deps.log.entryItem(job.customerId, { at: sentAt.toISOString(), kind: job.kind, subject: send.mail.subject, messageId, mailClass: send.mailClass, refs: send.refs }),
+    logEntry: deps.log.entryItem(job.customerId, {
+      at: sentAt.toISOString(),
+      kind: job.kind,
+      subject: send.mail.subject,
+      messageId,
+      mailClass: send.mailClass,
+      refs: send.refs,
+    }),
   });
   if (!recorded) deps.logger.warn('a mail outlived its claim; another sender may send it again', { kind: job.kind, messageId });
   return { outcome: 'sent', messageId, refs: send.refs, subject: send.mail.subject };
@@ -304,18 +337,27 @@ async function gather(deps: MailSenderDeps, job: MailJob, now: Date, timeZone: s
       return { carried: [], data: { bonusPoints: job.data?.bonusPoints ?? config.birthdayBonus } };
     case 'tier': {
       const { reviewAt, ...rest } = job.data ?? {};
-      return { carried: [], data: { ...rest, ...(typeof reviewAt === 'string' ? { reviewDate: localDay(Date.parse(reviewAt), timeZone) } : {}) } };
+      return {
+        carried: [],
+        data: { ...rest, ...(typeof reviewAt === 'string' ? { reviewDate: localDay(Date.parse(reviewAt), timeZone) } : {}) },
+      };
     }
     case 'reward': {
       const { validUntil, ...rest } = job.data ?? {};
-      return { carried: [], data: { ...rest, ...(typeof validUntil === 'string' ? { validUntil: localDay(Date.parse(validUntil), timeZone) } : {}) } };
+      return {
+        carried: [],
+        data: { ...rest, ...(typeof validUntil === 'string' ? { validUntil: localDay(Date.parse(validUntil), timeZone) } : {}) },
+      };
     }
     case 'expiry':
       return { carried: [], data: { points: job.data?.points, lastValidDate: job.data?.lastValidDate } };
     case 'perk':
       return { carried: [], data: { perkName: job.data?.perkName, afterMonths: job.data?.afterMonths } };
     case 'challenge':
-      return { carried: [], data: { challengeName: job.data?.challengeName, rank: job.data?.rank, prize: job.data?.prize, shared: job.data?.shared } };
+      return {
+        carried: [],
+        data: { challengeName: job.data?.challengeName, rank: job.data?.rank, prize: job.data?.prize, shared: job.data?.shared },
+      };
     case 'checkin':
     case 'replacement':
       return gatherReminders(deps, job, now);
@@ -339,13 +381,27 @@ async function gatherReminders(deps: MailSenderDeps, job: MailJob, now: Date): P
 
   const day = localDay(Date.parse(lead.dueAt), lead.timeZone);
   const candidates = items
-    .filter((i) => i.kind === lead.kind && i.itemId !== lead.itemId && LIVE.has(i.status) && localDay(Date.parse(i.dueAt), lead.timeZone) === day)
+    .filter(
+      (i) => i.kind === lead.kind && i.itemId !== lead.itemId && LIVE.has(i.status) && localDay(Date.parse(i.dueAt), lead.timeZone) === day,
+    )
     .sort((a, b) => (a.dueAt < b.dueAt ? -1 : a.dueAt > b.dueAt ? 1 : a.itemId < b.itemId ? -1 : 1))
     .slice(0, options.maxDigest - 1);
-  const records = candidates.length > 0 ? await deps.records.getMany(job.customerId, job.kind, candidates.map((c) => c.itemId)) : new Map<string, MailRecord>();
+  const records =
+    candidates.length > 0
+      ? await deps.records.getMany(
+          job.customerId,
+          job.kind,
+          candidates.map((c) => c.itemId),
+        )
+      : new Map<string, MailRecord>();
   const carried = candidates.filter((c) => {
     const record = records.get(c.itemId);
-    return !record || record.status === 'open' || record.status === 'deferred' || (record.status === 'claimed' && (record.leaseUntil ?? '') <= now.toISOString());
+    return (
+      !record ||
+      record.status === 'open' ||
+      record.status === 'deferred' ||
+      (record.status === 'claimed' && (record.leaseUntil ?? '') <= now.toISOString())
+    );
   });
   const inMail = [lead, ...carried];
   const carriedJobs = carried.map((c) => ({
@@ -357,12 +413,17 @@ async function gatherReminders(deps: MailSenderDeps, job: MailJob, now: Date): P
     return {
       carried: carriedJobs,
       data: {
-        orders: inMail.map((i) => ({ orderId: i.orderId, products: (i.products ?? []).map((p) => ({ sku: p.sku, category: p.category, name: p.name ?? null })) })),
+        orders: inMail.map((i) => ({
+          orderId: i.orderId,
+          products: (i.products ?? []).map((p) => ({ sku: p.sku, category: p.category, name: p.name ?? null })),
+        })),
         answerUrls: Array.from({ length: 11 }, (_, score) => deps.links.checkinAnswerUrl(job.customerId, lead.orderId, score)),
       },
     };
   }
-  const products = inMail.flatMap((i) => (i.product ? [{ sku: i.product.sku, category: i.product.category, name: i.product.name ?? null, ageDays: i.ageDays }] : []));
+  const products = inMail.flatMap((i) =>
+    i.product ? [{ sku: i.product.sku, category: i.product.category, name: i.product.name ?? null, ageDays: i.ageDays }] : [],
+  );
   return {
     carried: carriedJobs,
     data: {
@@ -376,7 +437,9 @@ async function gatherReminders(deps: MailSenderDeps, job: MailJob, now: Date): P
 function purchasesOf(items: readonly StoredTimelineItem[]): Purchase[] {
   return items
     .filter((i) => i.status !== 'cancelled')
-    .flatMap((i) => [...(i.products ?? []), ...(i.product ? [i.product] : [])].map((p) => ({ category: p.category, placedAt: i.placedAt })));
+    .flatMap((i) =>
+      [...(i.products ?? []), ...(i.product ? [i.product] : [])].map((p) => ({ category: p.category, placedAt: i.placedAt })),
+    );
 }
 
 /** RFC 8058 one-click unsubscribe: the https link (a POST to it unsubscribes) and a mailto for clients that prefer mail. */

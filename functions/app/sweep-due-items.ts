@@ -165,7 +165,9 @@ export async function sweepDueItems(deps: SweepDeps): Promise<SweepReport> {
 
   /** Reads and processes one month bucket, all shards round by round; true when drained. */
   const sweepMonth = async (month: string): Promise<boolean> => {
-    const cursors = new Map<number, Record<string, unknown> | undefined>(Array.from({ length: DUE_SHARDS }, (_, shard) => [shard, undefined]));
+    const cursors = new Map<number, Record<string, unknown> | undefined>(
+      Array.from({ length: DUE_SHARDS }, (_, shard) => [shard, undefined]),
+    );
     while (cursors.size > 0) {
       if (Date.now() - startedAt > options.budgetMs) return false;
       const pages = await Promise.all(

@@ -36,7 +36,9 @@ export async function updateProfile(
     // A new opt-out is recorded with its notice (customer.unsubscribed, announced after the write).
     const { unsubscribedAt, unsubscribeReason } = next;
     const newOptOut = unsubscribedAt !== undefined && unsubscribeReason !== undefined && unsubscribedAt !== stored?.profile.unsubscribedAt;
-    const derived = newOptOut ? { ...calendar, puts: [...calendar.puts, OptOutNotices.item(customerId, unsubscribedAt, unsubscribeReason)] } : calendar;
+    const derived = newOptOut
+      ? { ...calendar, puts: [...calendar.puts, OptOutNotices.item(customerId, unsubscribedAt, unsubscribeReason)] }
+      : calendar;
     if (await profiles.put(next, stored?.version ?? 0, derived)) return 'applied';
     if (attempt >= MAX_ATTEMPTS) throw new ConcurrentUpdateError(`gave up updating a profile after ${attempt} concurrent updates`);
     await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));

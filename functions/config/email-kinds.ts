@@ -3,7 +3,18 @@
  * from program.ts so Lambda bundles can read them without importing the configuration schema,
  * which is written in classic zod and would add its weight to every function that mails.
  */
-export const EMAIL_KINDS = ['welcome', 'checkin', 'replacement', 'anniversary', 'birthday', 'tier', 'reward', 'expiry', 'perk', 'challenge'] as const;
+export const EMAIL_KINDS = [
+  'welcome',
+  'checkin',
+  'replacement',
+  'anniversary',
+  'birthday',
+  'tier',
+  'reward',
+  'expiry',
+  'perk',
+  'challenge',
+] as const;
 export type EmailKind = (typeof EMAIL_KINDS)[number];
 
 export const DEFAULT_EMAIL_CLASSES: Record<EmailKind, 'service' | 'marketing'> = {
@@ -22,6 +33,9 @@ export const DEFAULT_EMAIL_CLASSES: Record<EmailKind, 'service' | 'marketing'> =
 };
 
 /** Whether `kind` is service or marketing mail for a client: its `emailKinds` override, else the default. */
-export function emailClass(config: { readonly emailKinds: Partial<Record<EmailKind, 'service' | 'marketing'>> }, kind: EmailKind): 'service' | 'marketing' {
+export function emailClass(
+  config: { readonly emailKinds: Partial<Record<EmailKind, 'service' | 'marketing'>> },
+  kind: EmailKind,
+): 'service' | 'marketing' {
   return config.emailKinds[kind] ?? DEFAULT_EMAIL_CLASSES[kind];
 }

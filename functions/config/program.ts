@@ -82,13 +82,19 @@ export const RuleRevisionSchema = z.strictObject({
   effectiveFrom: isoDateTime,
   /** Why, for the people reading the file later. */
   note: z.string().max(500).optional(),
-  earnRates: z.record(currency, EarnRateSchema).refine((r) => Object.keys(r).length > 0, 'needs at least one currency').optional(),
+  earnRates: z
+    .record(currency, EarnRateSchema)
+    .refine((r) => Object.keys(r).length > 0, 'needs at least one currency')
+    .optional(),
   categoryMultipliers: z.record(z.string().min(1), multiplier).optional(),
   tiers: z
     .array(TierSchema)
     .min(1)
     .refine((t) => t[0]?.qualifyingPoints === 0, 'the first tier must start at 0 qualifying points')
-    .refine((t) => t.every((tier, i) => i === 0 || tier.qualifyingPoints > (t[i - 1]?.qualifyingPoints ?? -1)), 'must be sorted by rising qualifyingPoints')
+    .refine(
+      (t) => t.every((tier, i) => i === 0 || tier.qualifyingPoints > (t[i - 1]?.qualifyingPoints ?? -1)),
+      'must be sorted by rising qualifyingPoints',
+    )
     .optional(),
   campaigns: z.array(CampaignSchema).optional(),
   activities: z.record(z.string().min(1), points).optional(),
@@ -146,7 +152,12 @@ export const ChallengeSchema = z
      * Hours between scoring closing and the result, for late events (a delayed order, a refund);
      * never less than `returnWindowDays`, so a purchase returned within it never wins. @default 24
      */
-    settleHours: z.number().int().nonnegative().max(24 * 90).default(24),
+    settleHours: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(24 * 90)
+      .default(24),
   })
   .refine((c) => Date.parse(c.start) < Date.parse(c.end), { message: 'must end after it starts', path: ['end'] })
   .refine((c) => c.firstDays === undefined || c.entrants === 'joined', {
@@ -192,7 +203,8 @@ export const MemberApiConfigSchema = z.object({
 const hexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour such as #1a7f37');
 const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https:// URL' });
 /** Text per language, e.g. `{ sv: '…', en: '…' }`. */
-const perLocale = (max: number) => z.record(z.string().regex(/^[a-z]{2,3}$/, 'must be a language code such as sv'), z.string().min(1).max(max));
+const perLocale = (max: number) =>
+  z.record(z.string().regex(/^[a-z]{2,3}$/, 'must be a language code such as sv'), z.string().min(1).max(max));
 
 /** The client's look in mail (functions/domain/email/layout.ts). */
 export const MailThemeSchema = z.object({
@@ -242,7 +254,12 @@ export const ProgramConfigSchema = z
     timeZone: ianaTimeZone,
     /** Event sources the webshop may use. `lojal` is reserved for Lojal's own events. @default ["webshop"] */
     allowedSources: z
-      .array(z.string().min(1).refine((s) => s !== 'lojal' && !s.startsWith('aws.'), 'is reserved'))
+      .array(
+        z
+          .string()
+          .min(1)
+          .refine((s) => s !== 'lojal' && !s.startsWith('aws.'), 'is reserved'),
+      )
       .min(1)
       .default(['webshop']),
     /** Earn rate per currency; an order in a currency not listed here is rejected. */
@@ -377,20 +394,33 @@ export const ProgramConfigSchema = z
     /** Shopify and WooCommerce mappings (functions/integrations/config.ts). @default {} (none) */
     integrations: IntegrationsSchema,
   })
-  .refine((c) => [c.integrations.shopify, c.integrations.woocommerce].every((i) => i === undefined || c.allowedSources.includes(i.source)), {
-    message: 'each integration source must be one of allowedSources',
-    path: ['integrations'],
-  })
+  .refine(
+    (c) => [c.integrations.shopify, c.integrations.woocommerce].every((i) => i === undefined || c.allowedSources.includes(i.source)),
+    {
+      message: 'each integration source must be one of allowedSources',
+      path: ['integrations'],
+    },
+  )
   .refine((c) => c.locales.includes(c.defaultLocale), {
     message: 'must be one of locales',
     path: ['defaultLocale'],
   })
   .superRefine((c, ctx) => {
     // A display name for something the program does not have is a typo that would never show.
-    const known = { activities: Object.keys(c.activities), tiers: c.tiers.map((t) => t.name), rewards: [...c.rewards, ...c.spendRewards].map((r) => r.id), perks: c.perks.map((p) => p.id) };
+    const known = {
+      activities: Object.keys(c.activities),
+      tiers: c.tiers.map((t) => t.name),
+      rewards: [...c.rewards, ...c.spendRewards].map((r) => r.id),
+      perks: c.perks.map((p) => p.id),
+    };
     for (const [group, keys] of Object.entries(known)) {
       for (const key of Object.keys(c.names[group as keyof typeof known] ?? {})) {
-        if (!keys.includes(key)) ctx.addIssue({ code: 'custom', path: ['names', group, key], message: `is not one of the configured ${group} (${keys.join(', ') || 'none'})` });
+        if (!keys.includes(key))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['names', group, key],
+            message: `is not one of the configured ${group} (${keys.join(', ') || 'none'})`,
+          });
       }
     }
     for (const issue of revisionIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
@@ -409,7 +439,6 @@ export class InvalidProgramConfigError extends Error {
     super(`Invalid client configuration ${source}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
   }
 }
-
 
 /** Validates a client's configuration; throws `InvalidProgramConfigError` naming each bad field. */
 export function parseProgramConfig(input: unknown, source = 'client'): ProgramConfig {

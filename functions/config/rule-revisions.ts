@@ -27,16 +27,25 @@ export function revisionIssues(config: RevisedConfig): { path: (string | number)
   config.revisions.forEach((revision, i) => {
     const previous = config.revisions[i - 1];
     if (previous && !(Date.parse(revision.effectiveFrom) > Date.parse(previous.effectiveFrom))) {
-      issues.push({ path: ['revisions', i, 'effectiveFrom'], message: `must be after revisions[${i - 1}].effectiveFrom (${previous.effectiveFrom}): revisions are listed oldest first` });
+      issues.push({
+        path: ['revisions', i, 'effectiveFrom'],
+        message: `must be after revisions[${i - 1}].effectiveFrom (${previous.effectiveFrom}): revisions are listed oldest first`,
+      });
     }
     if (revision.tiers) {
       const names = revision.tiers.map((t) => t.name);
       const missing = tiers.filter((name) => !names.includes(name));
       const kept = names.filter((name) => tiers.includes(name));
       if (missing.length > 0) {
-        issues.push({ path: ['revisions', i, 'tiers'], message: `must keep every earlier tier (missing: ${missing.join(', ')}): members hold them; to retire one, raise its qualifyingPoints or set its multiplier to the tier below` });
+        issues.push({
+          path: ['revisions', i, 'tiers'],
+          message: `must keep every earlier tier (missing: ${missing.join(', ')}): members hold them; to retire one, raise its qualifyingPoints or set its multiplier to the tier below`,
+        });
       } else if (kept.some((name, k) => name !== tiers[k])) {
-        issues.push({ path: ['revisions', i, 'tiers'], message: `must keep the earlier tiers in their order (${tiers.join(', ')}); new tiers may go anywhere` });
+        issues.push({
+          path: ['revisions', i, 'tiers'],
+          message: `must keep the earlier tiers in their order (${tiers.join(', ')}); new tiers may go anywhere`,
+        });
       }
       tiers = names;
     }

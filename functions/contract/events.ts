@@ -116,19 +116,21 @@ export const CustomerDeletedSchema = z.object({
   deletedAt: isoDateTime,
 });
 
-export const OrderLineSchema = z.object({
-  sku: id,
-  category: text(100).check(z.minLength(1)),
-  quantity,
-  unitPrice: minor.check(z.maximum(EVENT_BOUNDS.maxUnitPrice)),
-  name: z.optional(text(300)),
-  lifespanDays: z.optional(positiveInt.check(z.maximum(EVENT_BOUNDS.maxLifespanDays))),
-}).check(
-  z.refine((l) => l.quantity * l.unitPrice <= EVENT_BOUNDS.maxLineTotal, {
-    message: `quantity × unitPrice must not exceed ${EVENT_BOUNDS.maxLineTotal} minor units`,
-    path: ['unitPrice'],
-  }),
-);
+export const OrderLineSchema = z
+  .object({
+    sku: id,
+    category: text(100).check(z.minLength(1)),
+    quantity,
+    unitPrice: minor.check(z.maximum(EVENT_BOUNDS.maxUnitPrice)),
+    name: z.optional(text(300)),
+    lifespanDays: z.optional(positiveInt.check(z.maximum(EVENT_BOUNDS.maxLifespanDays))),
+  })
+  .check(
+    z.refine((l) => l.quantity * l.unitPrice <= EVENT_BOUNDS.maxLineTotal, {
+      message: `quantity × unitPrice must not exceed ${EVENT_BOUNDS.maxLineTotal} minor units`,
+      path: ['unitPrice'],
+    }),
+  );
 
 export const OrderPlacedSchema = z
   .object({

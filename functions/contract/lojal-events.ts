@@ -172,7 +172,9 @@ export const RewardEarnedSchema = z.object({
   /** For a redemption: the points it cost. */
   points: z.optional(points),
   /** For a spend reward: the currency, the threshold in minor units, and which multiple was reached. */
-  spend: z.optional(z.object({ currency: z.string().check(z.length(3)), everyMinor: z.int().check(z.positive()), count: z.int().check(z.positive()) })),
+  spend: z.optional(
+    z.object({ currency: z.string().check(z.length(3)), everyMinor: z.int().check(z.positive()), count: z.int().check(z.positive()) }),
+  ),
 });
 
 /** `points.expiring`: `expiryWarningDays` before points expire, how many would. Ledger job. */

@@ -182,7 +182,13 @@ export function planDay(date: LocalDate, perks: ProgramConfig['perks']): IndexRe
 }
 
 export type Occasion =
-  | { readonly type: 'anniversary'; readonly customerId: string; readonly date: LocalDate; readonly years: number; readonly registeredOn: LocalDate }
+  | {
+      readonly type: 'anniversary';
+      readonly customerId: string;
+      readonly date: LocalDate;
+      readonly years: number;
+      readonly registeredOn: LocalDate;
+    }
   | { readonly type: 'birthday'; readonly customerId: string; readonly date: LocalDate }
   | {
       readonly type: 'perk';

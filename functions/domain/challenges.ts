@@ -93,7 +93,11 @@ export function challengeScores(
   const counted: { at: number; points: number }[] = [];
   for (const input of inputs) {
     const at =
-      input.kind === 'order' || input.kind === 'activity' ? Date.parse(input.at) : input.kind === 'refund' ? orderAt.get(input.orderRef) : undefined;
+      input.kind === 'order' || input.kind === 'activity'
+        ? Date.parse(input.at)
+        : input.kind === 'refund'
+          ? orderAt.get(input.orderRef)
+          : undefined;
     if (at === undefined) continue;
     const points = fold.entries.get(entryKey(input.kind, input.ref))?.points ?? 0;
     if (points !== 0) counted.push({ at, points });

@@ -115,9 +115,7 @@ function compileObject(pattern: Record<string, unknown>, path: string): ObjectNo
 /** Event Ruler reads `$or` as "or" only for a list of two or more field objects; otherwise it is a plain field name. */
 function isOrList(value: unknown): value is Record<string, unknown>[] {
   return (
-    Array.isArray(value) &&
-    value.length >= 2 &&
-    value.every((v) => isPlainObject(v) && Object.keys(v).every((k) => !OPERATORS.has(k)))
+    Array.isArray(value) && value.length >= 2 && value.every((v) => isPlainObject(v) && Object.keys(v).every((k) => !OPERATORS.has(k)))
   );
 }
 
@@ -234,7 +232,8 @@ function numericTest(argument: unknown, path: string): ValueTest {
   for (let i = 0; i < argument.length; i += 2) {
     const op: unknown = argument[i];
     const bound: unknown = argument[i + 1];
-    if (typeof op !== 'string' || !COMPARISONS.has(op)) throw new InvalidEventPatternError(path, `unknown comparison ${JSON.stringify(op)}`);
+    if (typeof op !== 'string' || !COMPARISONS.has(op))
+      throw new InvalidEventPatternError(path, `unknown comparison ${JSON.stringify(op)}`);
     if (!isFiniteNumber(bound)) throw new InvalidEventPatternError(path, `${JSON.stringify(bound)} is not a number`);
     comparisons.push({ op: op as Comparison, bound });
   }
@@ -242,7 +241,8 @@ function numericTest(argument: unknown, path: string): ValueTest {
   if (second && first) {
     const lower = first.op === '>' || first.op === '>=';
     const upper = second.op === '<' || second.op === '<=';
-    if (!lower || !upper) throw new InvalidEventPatternError(path, 'a range is a lower bound (> or >=) followed by an upper bound (< or <=)');
+    if (!lower || !upper)
+      throw new InvalidEventPatternError(path, 'a range is a lower bound (> or >=) followed by an upper bound (< or <=)');
     if (first.bound >= second.bound) throw new InvalidEventPatternError(path, 'the lower bound must be below the upper bound');
   }
   return {
@@ -307,7 +307,8 @@ function cidrTest(argument: unknown, path: string): ValueTest {
   const slash = cidr.indexOf('/');
   const network = parseIp(slash < 0 ? cidr : cidr.slice(0, slash));
   const bitsText = slash < 0 ? undefined : cidr.slice(slash + 1);
-  if (!network || (bitsText !== undefined && !/^\d{1,3}$/.test(bitsText))) throw new InvalidEventPatternError(path, 'must be an IPv4 or IPv6 CIDR block');
+  if (!network || (bitsText !== undefined && !/^\d{1,3}$/.test(bitsText)))
+    throw new InvalidEventPatternError(path, 'must be an IPv4 or IPv6 CIDR block');
   const width = network.v6 ? 128 : 32;
   const bits = bitsText === undefined ? width : Number(bitsText);
   if (bits > width) throw new InvalidEventPatternError(path, `a prefix length is at most ${width}`);
@@ -347,7 +348,12 @@ function parseIp(text: string): { v6: boolean; value: bigint } | undefined {
   if ([...left, ...right].some((g) => !/^[0-9A-Fa-f]{1,4}$/.test(g))) return undefined;
   const given = left.length + right.length + tail.length;
   if (halves.length === 1 ? given !== 8 : given > 7) return undefined;
-  const all = [...left.map((g) => BigInt(`0x${g}`)), ...Array.from({ length: 8 - given }, () => 0n), ...right.map((g) => BigInt(`0x${g}`)), ...tail];
+  const all = [
+    ...left.map((g) => BigInt(`0x${g}`)),
+    ...Array.from({ length: 8 - given }, () => 0n),
+    ...right.map((g) => BigInt(`0x${g}`)),
+    ...tail,
+  ];
   return { v6: true, value: all.reduce((acc, g) => (acc << 16n) | g, 0n) };
 }
 

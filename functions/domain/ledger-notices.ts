@@ -156,7 +156,11 @@ export function noticesToSend(notices: readonly LedgerNotice[], wokeAt: number |
  * notice that now falls at or before it but was not there (at or before it) before, which the
  * job has therefore never sent.
  */
-export function watermarkAfter(before: readonly LedgerNotice[], after: readonly LedgerNotice[], wokeAt: number | undefined): number | undefined {
+export function watermarkAfter(
+  before: readonly LedgerNotice[],
+  after: readonly LedgerNotice[],
+  wokeAt: number | undefined,
+): number | undefined {
   if (wokeAt === undefined) return undefined;
   const sent = new Set(before.filter((n) => n.at <= wokeAt).map((n) => n.key));
   let mark = wokeAt;

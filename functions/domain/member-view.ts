@@ -67,7 +67,9 @@ function figures(
     tierSince: iso(parts.tier.since),
     tierReviewAt: iso(parts.tier.reviewAt),
     qualifyingPoints: parts.qualifying,
-    nextTier: next ? { name: next.name, qualifyingPoints: next.qualifyingPoints, missing: Math.max(0, next.qualifyingPoints - parts.qualifying) } : null,
+    nextTier: next
+      ? { name: next.name, qualifyingPoints: next.qualifyingPoints, missing: Math.max(0, next.qualifyingPoints - parts.qualifying) }
+      : null,
     expiring: parts.expiring ? { points: parts.expiring.points, expiresAt: new Date(parts.expiring.expiresAt).toISOString() } : null,
   };
 }

@@ -81,9 +81,7 @@ export function applyProfileChange(customerId: string, current: Profile | undefi
   // Changes from before the latest deletion may only fill in non-personal fields.
   const values =
     base.deletedAt !== undefined && change.at <= base.deletedAt
-      ? (Object.fromEntries(
-          Object.entries(change.values).filter(([k]) => !PERSONAL_FIELDS.includes(k as ProfileField)),
-        ) as ProfileValues)
+      ? (Object.fromEntries(Object.entries(change.values).filter(([k]) => !PERSONAL_FIELDS.includes(k as ProfileField))) as ProfileValues)
       : change.values;
   return setFields(base, change.at, stickyConsent(base, change, values));
 }

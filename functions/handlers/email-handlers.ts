@@ -75,11 +75,18 @@ export function createEmailHandlers(deps: EmailHandlerDeps): Record<EmailHandler
     'welcome-email': busEventHandler(deps, CustomerRegisteredSchema, async (d, event) => {
       const { customerId, registeredAt, marketingConsentAt, ...values } = d;
       const consentAt = consentInstant(marketingConsentAt, deps.clock.now());
-      await updateProfile(profiles, customerId, { type: 'set', at: Date.parse(registeredAt), values: { ...values, registeredAt }, consentAt }, { clientTimeZone: deps.config.timeZone });
+      await updateProfile(
+        profiles,
+        customerId,
+        { type: 'set', at: Date.parse(registeredAt), values: { ...values, registeredAt }, consentAt },
+        { clientTimeZone: deps.config.timeZone },
+      );
       return queue(event, { customerId, kind: 'welcome', ref: 'welcome' });
     }),
 
-    'checkin-email': busEventHandler(deps, CheckinDueSchema, async (d, event) => queue(event, { customerId: d.customerId, kind: 'checkin', ref: d.itemId })),
+    'checkin-email': busEventHandler(deps, CheckinDueSchema, async (d, event) =>
+      queue(event, { customerId: d.customerId, kind: 'checkin', ref: d.itemId }),
+    ),
 
     'replacement-email': busEventHandler(deps, ProductAgedSchema, async (d, event) =>
       queue(event, { customerId: d.customerId, kind: 'replacement', ref: d.itemId }),
@@ -114,18 +121,33 @@ export function createEmailHandlers(deps: EmailHandlerDeps): Record<EmailHandler
     ),
 
     'reward-email': busEventHandler(deps, RewardEarnedSchema, async (d, event) =>
-      queue(event, { customerId: d.customerId, kind: 'reward', ref: d.idempotencyKey, data: { rewardName: d.rewardName, code: d.code, validUntil: d.validUntil } }),
+      queue(event, {
+        customerId: d.customerId,
+        kind: 'reward',
+        ref: d.idempotencyKey,
+        data: { rewardName: d.rewardName, code: d.code, validUntil: d.validUntil },
+      }),
     ),
 
     'expiry-email': busEventHandler(deps, PointsExpiringSchema, async (d, event) =>
-      queue(event, { customerId: d.customerId, kind: 'expiry', ref: d.idempotencyKey, data: { points: d.points, lastValidDate: d.lastValidDate } }),
+      queue(event, {
+        customerId: d.customerId,
+        kind: 'expiry',
+        ref: d.idempotencyKey,
+        data: { points: d.points, lastValidDate: d.lastValidDate },
+      }),
     ),
 
     // The calendar job's tenure perk: named by the perk, which a member earns once, so a day
     // emitted again is mailed once. A perk the client keeps quiet (`email: false`) queues nothing.
     'perk-email': busEventHandler(deps, PerkEarnedSchema, async (d, event) => {
       if (!d.email) return 'ignored';
-      return queue(event, { customerId: d.customerId, kind: 'perk', ref: d.perkId, data: { perkName: d.perkName, afterMonths: d.afterMonths } });
+      return queue(event, {
+        customerId: d.customerId,
+        kind: 'perk',
+        ref: d.perkId,
+        data: { perkName: d.perkName, afterMonths: d.afterMonths },
+      });
     }),
 
     // The results job's announcement names up to 1 000 winners: one request per winner, queued

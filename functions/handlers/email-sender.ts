@@ -53,7 +53,9 @@ export function createMailSender(deps: MailSenderHandlerDeps): MailSenderHandler
     const job = MailJobSchema.safeParse(body);
     if (!job.success) {
       deps.metrics.addMetric('EmailRequestsInvalid', 'Count', 1);
-      deps.logger.error('a message on the mail queue is not a mail request; dropped', { field: job.error.issues[0]?.path.join('.') ?? '(root)' });
+      deps.logger.error('a message on the mail queue is not a mail request; dropped', {
+        field: job.error.issues[0]?.path.join('.') ?? '(root)',
+      });
       return { outcome: 'invalid' };
     }
     return sendMail(senderDeps, job.data);

@@ -68,8 +68,12 @@ export function createMemberHandlers(deps: HandlerDeps): Record<MemberHandlerNam
     const result = await recordLedgerEvent(ledgerDeps, customerId, input, accountId !== undefined ? { accountId } : {});
     if (result.outcome === 'duplicate') return 'duplicate' as const;
     deps.metrics.addMetric('PointsAwarded', 'Count', result.points + result.corrected);
-    const scheduled = result.timeline.filter((c) => c.type === 'schedule' && c.cancelledBecause === undefined && c.item.status === 'pending').length;
-    const cancelled = result.timeline.filter((c) => c.type === 'cancel' || (c.type === 'schedule' && c.cancelledBecause !== undefined)).length;
+    const scheduled = result.timeline.filter(
+      (c) => c.type === 'schedule' && c.cancelledBecause === undefined && c.item.status === 'pending',
+    ).length;
+    const cancelled = result.timeline.filter(
+      (c) => c.type === 'cancel' || (c.type === 'schedule' && c.cancelledBecause !== undefined),
+    ).length;
     if (scheduled > 0) deps.metrics.addMetric('TimelineItemsScheduled', 'Count', scheduled);
     if (cancelled > 0) deps.metrics.addMetric('TimelineItemsCancelled', 'Count', cancelled);
     return 'applied' as const;
@@ -79,7 +83,12 @@ export function createMemberHandlers(deps: HandlerDeps): Record<MemberHandlerNam
     'customer-registered': busEventHandler(deps, CustomerRegisteredSchema, async (d) => {
       const { customerId, registeredAt, marketingConsentAt, ...values } = d;
       const consentAt = consentInstant(marketingConsentAt, deps.clock.now());
-      const outcome = await updateProfile(profiles, customerId, { type: 'set', at: Date.parse(registeredAt), values: { ...values, registeredAt }, consentAt }, profileOptions);
+      const outcome = await updateProfile(
+        profiles,
+        customerId,
+        { type: 'set', at: Date.parse(registeredAt), values: { ...values, registeredAt }, consentAt },
+        profileOptions,
+      );
       // Also on a duplicate: an earlier attempt may have failed between the two writes.
       await recordMembership(ledgerDeps, customerId, {
         joinedAt: registeredAt,
@@ -91,9 +100,15 @@ export function createMemberHandlers(deps: HandlerDeps): Record<MemberHandlerNam
     'customer-updated': busEventHandler(deps, CustomerUpdatedSchema, async (d) => {
       const { customerId, updatedAt, marketingConsentAt, ...values } = d;
       const consentAt = consentInstant(marketingConsentAt, deps.clock.now());
-      const outcome = await updateProfile(profiles, customerId, { type: 'set', at: Date.parse(updatedAt), values, consentAt }, profileOptions);
+      const outcome = await updateProfile(
+        profiles,
+        customerId,
+        { type: 'set', at: Date.parse(updatedAt), values, consentAt },
+        profileOptions,
+      );
       // The ledger state keeps the time zone the member's orders are planned in (newest change wins).
-      if (values.timeZone !== undefined) await recordMembership(ledgerDeps, customerId, { timeZone: { value: values.timeZone, at: updatedAt } });
+      if (values.timeZone !== undefined)
+        await recordMembership(ledgerDeps, customerId, { timeZone: { value: values.timeZone, at: updatedAt } });
       return outcome;
     }),
 
@@ -153,7 +168,12 @@ export function createMemberHandlers(deps: HandlerDeps): Record<MemberHandlerNam
         const known = Object.keys(activities).join(', ') || 'none';
         throw new ValidationError('detail.activity', `${activity.activity} is not an activity of this program (${known})`);
       }
-      return award(activity.customerId, { kind: 'activity', ref: activity.activityId, at: activity.occurredAt, activity: activity.activity });
+      return award(activity.customerId, {
+        kind: 'activity',
+        ref: activity.activityId,
+        at: activity.occurredAt,
+        activity: activity.activity,
+      });
     }),
 
     // Lojal's own events from the daily calendar job: the bonus comes from the configuration,
@@ -169,7 +189,13 @@ export function createMemberHandlers(deps: HandlerDeps): Record<MemberHandlerNam
     ),
 
     'customer-birthday': busEventHandler(deps, CustomerBirthdaySchema, async (b) =>
-      awardOccasionBonus(bonusDeps, { customerId: b.customerId, occasion: 'birthday', date: b.date, points: deps.config.birthdayBonus, reason: 'birthday' }),
+      awardOccasionBonus(bonusDeps, {
+        customerId: b.customerId,
+        occasion: 'birthday',
+        date: b.date,
+        points: deps.config.birthdayBonus,
+        reason: 'birthday',
+      }),
     ),
   };
 }

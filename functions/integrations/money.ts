@@ -8,8 +8,30 @@ import { ValidationError } from '../runtime/errors';
 
 /** ISO 4217 minor-unit exponents that differ from 2, for currencies a webshop may sell in. */
 const ISO_EXPONENTS: Readonly<Record<string, number>> = {
-  BHD: 3, BIF: 0, CLP: 0, DJF: 0, GNF: 0, IQD: 3, ISK: 0, JOD: 3, JPY: 0, KMF: 0, KRW: 0, KWD: 3,
-  LYD: 3, OMR: 3, PYG: 0, RWF: 0, TND: 3, UGX: 0, UYI: 0, VND: 0, VUV: 0, XAF: 0, XOF: 0, XPF: 0,
+  BHD: 3,
+  BIF: 0,
+  CLP: 0,
+  DJF: 0,
+  GNF: 0,
+  IQD: 3,
+  ISK: 0,
+  JOD: 3,
+  JPY: 0,
+  KMF: 0,
+  KRW: 0,
+  KWD: 3,
+  LYD: 3,
+  OMR: 3,
+  PYG: 0,
+  RWF: 0,
+  TND: 3,
+  UGX: 0,
+  UYI: 0,
+  VND: 0,
+  VUV: 0,
+  XAF: 0,
+  XOF: 0,
+  XPF: 0,
 };
 
 /** The exponent of `currency`: the client's override, else ISO 4217's, else 2. */
@@ -25,7 +47,12 @@ const DECIMAL = /^(-)?(\d{1,15})(?:\.(\d{1,12}))?$/;
  * 1050), since rounding money silently would change what a customer paid.
  * @throws ValidationError naming `field`
  */
-export function toMinorUnits(value: string | number, currency: string, field: string, overrides: Readonly<Record<string, number>> = {}): number {
+export function toMinorUnits(
+  value: string | number,
+  currency: string,
+  field: string,
+  overrides: Readonly<Record<string, number>> = {},
+): number {
   // JSON numbers from a shop are turned back into their shortest decimal text, which is what the shop wrote.
   const text = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : 'NaN') : value.trim();
   const match = DECIMAL.exec(text);

@@ -18,7 +18,9 @@ export function sendWithClient(makeClient: (source: string) => LojalClient): Sen
     clients.set(source, client);
     const { failed } = await client.send(events);
     if (failed.length > 0) {
-      throw new EventsNotAcceptedError(`${failed.length} of ${events.length} events were refused: ${[...new Set(failed.map((f) => f.errorCode))].join(', ')}`);
+      throw new EventsNotAcceptedError(
+        `${failed.length} of ${events.length} events were refused: ${[...new Set(failed.map((f) => f.errorCode))].join(', ')}`,
+      );
     }
   };
 }

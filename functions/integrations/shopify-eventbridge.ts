@@ -38,7 +38,9 @@ export function partnerDelivery(event: BusEvent): WebhookDelivery {
  * error naming the field) and return, since retrying cannot fix it. Other errors are thrown so
  * Lambda retries and the failure destination keeps the event.
  */
-export function createShopifyPartnerHandler(deps: IngestDeps & { readonly deadLetters: DeadLetterSink }): (event: BusEvent) => Promise<void> {
+export function createShopifyPartnerHandler(
+  deps: IngestDeps & { readonly deadLetters: DeadLetterSink },
+): (event: BusEvent) => Promise<void> {
   return async (event) => {
     try {
       const outcome = await ingestWebhook(deps, partnerDelivery(event));
@@ -47,7 +49,13 @@ export function createShopifyPartnerHandler(deps: IngestDeps & { readonly deadLe
       if (!(error instanceof ValidationError)) throw error;
       deps.metrics.addMetric('EventsRejected', 'Count', 1);
       deps.logger.warn('shopify partner event rejected', { eventId: event.id, field: error.field, reason: error.reason });
-      await deps.deadLetters.deadLetter({ detailType: event['detail-type'], source: event.source, error: error.message, field: error.field, event });
+      await deps.deadLetters.deadLetter({
+        detailType: event['detail-type'],
+        source: event.source,
+        error: error.message,
+        field: error.field,
+        event,
+      });
     }
   };
 }

@@ -150,14 +150,22 @@ export async function translateShopify(
           .filter((r) => r.quantity > 0)
           .map((r) => ({ sku: skuOf(r.line_item), quantity: r.quantity, unitPrice: 0 })),
       ).map(({ sku, quantity }) => ({ sku, quantity }));
-      const detail: Record<string, unknown> = { refundId: id(refund.id), orderId: id(refund.order_id), refundedAt: refund.processed_at ?? refund.created_at };
+      const detail: Record<string, unknown> = {
+        refundId: id(refund.id),
+        orderId: id(refund.order_id),
+        refundedAt: refund.processed_at ?? refund.created_at,
+      };
       if (lines.length > 0) detail.lines = lines;
       else {
         // A refund without lines (shipping, an appeasement) is the money that went back.
         const refunded = refund.transactions
           .map((t, i) => ({ t, i }))
           .filter(({ t }) => t.kind === 'refund' && t.status === 'success')
-          .reduce((sum, { t, i }) => sum + toMinorUnits(t.amount, t.currency ?? 'XXX', `payload.transactions[${i}].amount`, mapping.money.currencyExponents), 0);
+          .reduce(
+            (sum, { t, i }) =>
+              sum + toMinorUnits(t.amount, t.currency ?? 'XXX', `payload.transactions[${i}].amount`, mapping.money.currencyExponents),
+            0,
+          );
         if (refunded <= 0) return ignored('a refund with neither lines nor money (e.g. a restock)');
         detail.amount = refunded;
       }
@@ -177,7 +185,11 @@ export async function translateShopify(
       if (topic === 'customers/create') {
         if (!customer.email) throw new ValidationError('payload.email', 'a member needs an email address');
         if (!customer.created_at) throw new ValidationError('payload.created_at', 'is required');
-        return { events: [checked('customer.registered', { customerId: id(customer.id), registeredAt: customer.created_at, ...profile }, 'payload')] };
+        return {
+          events: [
+            checked('customer.registered', { customerId: id(customer.id), registeredAt: customer.created_at, ...profile }, 'payload'),
+          ],
+        };
       }
       const updatedAt = customer.updated_at ?? customer.created_at;
       if (!updatedAt) throw new ValidationError('payload.updated_at', 'is required');
@@ -196,7 +208,12 @@ export async function translateShopify(
     case 'products/create':
     case 'products/update': {
       const product = parse(Product, payload);
-      const fact: ProductFact = { productId: product.id, tags: tagsOf(product.tags), categories: [], ...(product.product_type ? { productType: product.product_type } : {}) };
+      const fact: ProductFact = {
+        productId: product.id,
+        tags: tagsOf(product.tags),
+        categories: [],
+        ...(product.product_type ? { productType: product.product_type } : {}),
+      };
       return { events: [], products: [fact] };
     }
     default:
@@ -227,7 +244,10 @@ async function translateOrder(
     const fact = line.product_id ? await lookups.product(line.product_id) : undefined;
     const category = categoryOf(mapping.categories, line.product_id ?? undefined, fact) ?? mapping.defaultCategory;
     if (category === null) {
-      throw new ValidationError(`${at}.product_id`, `no category for product ${line.product_id ?? '(none)'} by ${mapping.categories.from}, and no defaultCategory`);
+      throw new ValidationError(
+        `${at}.product_id`,
+        `no category for product ${line.product_id ?? '(none)'} by ${mapping.categories.from}, and no defaultCategory`,
+      );
     }
     let total = toMinorUnits(line.price, currency, `${at}.price`, exponents) * line.quantity;
     const tax = line.tax_lines.reduce((sum, t, j) => sum + toMinorUnits(t.price, currency, `${at}.tax_lines[${j}].price`, exponents), 0);
@@ -247,7 +267,10 @@ async function translateOrder(
   if (lines.length === 0) return ignored('an order without quantities');
   const merged = mergeLines(lines);
   const gross = merged.reduce((sum, l) => sum + l.unitPrice * l.quantity, 0);
-  const discount = mapping.money.discounts === 'net' ? Math.min(gross, toMinorUnits(order.total_discounts, currency, 'payload.total_discounts', exponents)) : 0;
+  const discount =
+    mapping.money.discounts === 'net'
+      ? Math.min(gross, toMinorUnits(order.total_discounts, currency, 'payload.total_discounts', exponents))
+      : 0;
   const customerId = id(order.customer?.id ?? '');
   const orderId = id(order.id);
   const detail = compact({

@@ -103,7 +103,8 @@ export async function translateWooCommerce(
       const order = parse(Order, payload);
       if (order.customer_id === 0) return ignored('a guest order has no customer to award');
       // A refunded order was paid first; its refunds below take the points back.
-      if (!mapping.paidStatuses.includes(order.status) && order.status !== 'refunded') return ignored(`an order in status ${order.status.slice(0, 30)} is not paid`);
+      if (!mapping.paidStatuses.includes(order.status) && order.status !== 'refunded')
+        return ignored(`an order in status ${order.status.slice(0, 30)} is not paid`);
       return translateOrder(order, mapping, lookups, id);
     }
     case 'customer.created':
@@ -114,7 +115,11 @@ export async function translateWooCommerce(
       if (topic === 'customer.created') {
         if (!customer.email) throw new ValidationError('payload.email', 'a member needs an email address');
         if (!customer.date_created_gmt) throw new ValidationError('payload.date_created_gmt', 'is required');
-        return { events: [checked('customer.registered', { customerId: id(customer.id), registeredAt: customer.date_created_gmt, ...profile }, 'payload')] };
+        return {
+          events: [
+            checked('customer.registered', { customerId: id(customer.id), registeredAt: customer.date_created_gmt, ...profile }, 'payload'),
+          ],
+        };
       }
       const updatedAt = customer.date_modified_gmt ?? customer.date_created_gmt;
       if (!updatedAt) throw new ValidationError('payload.date_modified_gmt', 'is required');
@@ -127,7 +132,10 @@ export async function translateWooCommerce(
     case 'product.created':
     case 'product.updated': {
       const product = parse(Product, payload);
-      return { events: [], products: [{ productId: product.id, categories: product.categories.map((c) => c.slug), tags: product.tags.map((t) => t.slug) }] };
+      return {
+        events: [],
+        products: [{ productId: product.id, categories: product.categories.map((c) => c.slug), tags: product.tags.map((t) => t.slug) }],
+      };
     }
     default:
       return ignored(`Lojal does not use the topic ${topic.slice(0, 60)}`);
@@ -162,7 +170,10 @@ async function translateOrder(
     const fact = await lookups.product(line.product_id);
     const category = categoryOf(mapping.categories, line.product_id, fact) ?? mapping.defaultCategory;
     if (category === null) {
-      throw new ValidationError(`${at}.product_id`, `no category for product ${line.product_id} by ${mapping.categories.from}, and no defaultCategory`);
+      throw new ValidationError(
+        `${at}.product_id`,
+        `no category for product ${line.product_id} by ${mapping.categories.from}, and no defaultCategory`,
+      );
     }
     const minor = (value: string | number, field: string) => toMinorUnits(value, currency, `${at}.${field}`, exponents);
     // `subtotal` is before coupons, `total` after; both without tax, which is given beside them.
@@ -171,7 +182,9 @@ async function translateOrder(
     if (listPrice < 0 || paid < 0) throw new ValidationError(`${at}.total`, 'must not be negative');
     discount += Math.max(0, listPrice - paid);
     const lifespanDays = lifespanOf(mapping, category, fact);
-    const sku = line.sku?.trim() || (line.variation_id && line.variation_id !== '0' ? `variation-${line.variation_id}` : `product-${line.product_id}`);
+    const sku =
+      line.sku?.trim() ||
+      (line.variation_id && line.variation_id !== '0' ? `variation-${line.variation_id}` : `product-${line.product_id}`);
     lines.push({
       sku,
       category,

@@ -50,12 +50,20 @@ async function sendRecord(record: SQSRecord): Promise<void> {
   } catch (error) {
     // Back off before the next delivery; if this fails, the queue's visibility timeout applies.
     await sqs
-      .send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: retryDelaySeconds(receiveCount) }))
+      .send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: queueUrl,
+          ReceiptHandle: record.receiptHandle,
+          VisibilityTimeout: retryDelaySeconds(receiveCount),
+        }),
+      )
       .catch(() => undefined);
     throw error;
   }
 }
 
-export const handler = middy<SQSEvent, SQSBatchResponse>((event: SQSEvent, context: Context) => processPartialResponse(event, sendRecord, processor, { context }))
+export const handler = middy<SQSEvent, SQSBatchResponse>((event: SQSEvent, context: Context) =>
+  processPartialResponse(event, sendRecord, processor, { context }),
+)
   .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
   .use(logMetrics(metrics, { captureColdStartMetric: true }));

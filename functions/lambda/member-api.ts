@@ -28,6 +28,8 @@ const links = new MailLinks({
 // The unsubscribe link's opt-out is announced as customer.unsubscribed (EVENT_BUS_NAME, events:PutEvents with Source lojal).
 const events = EventBridgePublisher.forClient(new EventBridgeClient({}), { eventBusName: requireEnv('EVENT_BUS_NAME') });
 
-export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(createMemberApi({ ...coreDeps, email: { links }, events }))
+export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(
+  createMemberApi({ ...coreDeps, email: { links }, events }),
+)
   .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
   .use(logMetrics(metrics, { captureColdStartMetric: true }));

@@ -1,7 +1,11 @@
-
 /** A zod issue path as a dotted field name, e.g. `lines[0].unitPrice`. */
 export function formatPath(path: readonly PropertyKey[]): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[') || '(root)';
+  return (
+    path
+      .map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))
+      .join('.')
+      .replace(/\.\[/g, '[') || '(root)'
+  );
 }
 
 /**
@@ -17,7 +21,10 @@ export class ValidationError extends Error {
     super(`${field}: ${reason}`);
   }
 
-  static fromZod(error: { readonly issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[] }, prefix = 'detail'): ValidationError {
+  static fromZod(
+    error: { readonly issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[] },
+    prefix = 'detail',
+  ): ValidationError {
     const issue = error.issues[0];
     const path = issue ? formatPath(issue.path) : '(root)';
     const field = path === '(root)' ? prefix : `${prefix}.${path}`;

@@ -70,7 +70,8 @@ async function stepWithRangeCheck<T>(step: () => Promise<T>): Promise<T> {
     if (error instanceof ValidationError) throw error;
     if (error instanceof RangeError) throw new ValidationError('detail', `is out of range: ${error.message}`);
     // The DynamoDB marshaller's "Number ... is greater than Number.MAX_SAFE_INTEGER" is a plain Error.
-    if (error instanceof Error && /MAX_SAFE_INTEGER/.test(error.message)) throw new ValidationError('detail', `is out of range: ${error.message}`);
+    if (error instanceof Error && /MAX_SAFE_INTEGER/.test(error.message))
+      throw new ValidationError('detail', `is out of range: ${error.message}`);
     throw error;
   }
 }

@@ -114,7 +114,8 @@ export function checkMessage(message: CompiledMessage, subjectSource: string, pr
   const problems: MessageProblem[] = [];
   const all: Record<string, VariableType> = { ...COMMON_VARIABLES, ...provided.variables };
   const longest = subjectLength(message.subject);
-  if (longest > MAX_SUBJECT_LENGTH) problems.push({ reason: `the subject runs to about ${longest} characters; at most ${MAX_SUBJECT_LENGTH} fit one line` });
+  if (longest > MAX_SUBJECT_LENGTH)
+    problems.push({ reason: `the subject runs to about ${longest} characters; at most ${MAX_SUBJECT_LENGTH} fit one line` });
   if (/[\r\n]/.test(subjectSource)) problems.push({ reason: 'the subject must be one line' });
 
   const lookup = (path: string, scope: Readonly<Record<string, VariableType>>): VariableType | undefined => scope[path];
@@ -124,8 +125,13 @@ export function checkMessage(message: CompiledMessage, subjectSource: string, pr
       switch (part[0]) {
         case 'v': {
           const type = lookup(part[1], scope);
-          if (type === undefined) problems.push({ variable: part[1], reason: `unknown variable {{${part[1]}}}; this message has ${Object.keys(scope).sort().join(', ')}` });
-          else if (typeof type === 'object') problems.push({ variable: part[1], reason: `{{${part[1]}}} is a list: use it in {{#each ${part[1]} as item}}` });
+          if (type === undefined)
+            problems.push({
+              variable: part[1],
+              reason: `unknown variable {{${part[1]}}}; this message has ${Object.keys(scope).sort().join(', ')}`,
+            });
+          else if (typeof type === 'object')
+            problems.push({ variable: part[1], reason: `{{${part[1]}}} is a list: use it in {{#each ${part[1]} as item}}` });
           break;
         }
         case 'b':
@@ -138,7 +144,8 @@ export function checkMessage(message: CompiledMessage, subjectSource: string, pr
           break;
         case 'if':
         case 'unless':
-          if (lookup(part[1], scope) === undefined) problems.push({ variable: part[1], reason: `unknown variable {{#${part[0]} ${part[1]}}}` });
+          if (lookup(part[1], scope) === undefined)
+            problems.push({ variable: part[1], reason: `unknown variable {{#${part[0]} ${part[1]}}}` });
           inline(part[2], scope);
           inline(part[3], scope);
           break;
@@ -148,12 +155,17 @@ export function checkMessage(message: CompiledMessage, subjectSource: string, pr
   const link = (href: readonly InlinePart[], scope: Readonly<Record<string, VariableType>>): void => {
     const [only, ...more] = href;
     if (more.length === 0 && typeof only === 'string') {
-      if (!/^https:\/\/[^\s"<>]+$/.test(only)) problems.push({ reason: `the link "${only}" must be https:// or a Lojal link such as {{links.unsubscribe}}` });
+      if (!/^https:\/\/[^\s"<>]+$/.test(only))
+        problems.push({ reason: `the link "${only}" must be https:// or a Lojal link such as {{links.unsubscribe}}` });
       return;
     }
     if (more.length === 0 && only !== undefined && only[0] === 'v') {
       const type = lookup(only[1], scope);
-      if (type !== 'url') problems.push({ variable: only[1], reason: `{{${only[1]}}} is not a link; links are https:// addresses or url variables (${urlVariables(scope)})` });
+      if (type !== 'url')
+        problems.push({
+          variable: only[1],
+          reason: `{{${only[1]}}} is not a link; links are https:// addresses or url variables (${urlVariables(scope)})`,
+        });
       return;
     }
     problems.push({ reason: 'a link must be one https:// address or one url variable' });
@@ -175,7 +187,10 @@ export function checkMessage(message: CompiledMessage, subjectSource: string, pr
         case 'products':
         case 'points':
         case 'nps':
-          if (!provided.blocks.includes(block[0])) problems.push({ reason: `the ${block[0]} block needs a trigger that has ${block[0] === 'nps' ? 'answer links' : block[0]}; this one has ${provided.blocks.join(', ') || 'none'}` });
+          if (!provided.blocks.includes(block[0]))
+            problems.push({
+              reason: `the ${block[0]} block needs a trigger that has ${block[0] === 'nps' ? 'answer links' : block[0]}; this one has ${provided.blocks.join(', ') || 'none'}`,
+            });
           if (block[0] === 'points') inline(block[1], scope);
           if (block[0] === 'nps') {
             inline(block[1], scope);
@@ -184,14 +199,18 @@ export function checkMessage(message: CompiledMessage, subjectSource: string, pr
           break;
         case 'if':
         case 'unless':
-          if (lookup(block[1], scope) === undefined) problems.push({ variable: block[1], reason: `unknown variable {{#${block[0]} ${block[1]}}}` });
+          if (lookup(block[1], scope) === undefined)
+            problems.push({ variable: block[1], reason: `unknown variable {{#${block[0]} ${block[1]}}}` });
           blocks(block[2], scope);
           blocks(block[3], scope);
           break;
         case 'each': {
           const type = lookup(block[1], scope);
           if (typeof type !== 'object') {
-            problems.push({ variable: block[1], reason: type === undefined ? `unknown list {{#each ${block[1]}}}` : `{{${block[1]}}} is not a list` });
+            problems.push({
+              variable: block[1],
+              reason: type === undefined ? `unknown list {{#each ${block[1]}}}` : `{{${block[1]}}} is not a list`,
+            });
             break;
           }
           const inner: Record<string, VariableType> = { ...scope };

@@ -51,7 +51,8 @@ export function compileMessage(markdown: string, source: string): ParsedMessageF
       if (line.trim() === '' || line.trim().startsWith('#')) continue;
       const m = /^([A-Za-z]+):\s*(.*)$/.exec(line);
       if (!m?.[1]) throw new MessageSyntaxError(source, i + 1, 'front matter lines are `key: value`');
-      if (!FRONT_MATTER_KEYS.has(m[1])) throw new MessageSyntaxError(source, i + 1, `unknown front matter key "${m[1]}" (subject, preheader, trigger)`);
+      if (!FRONT_MATTER_KEYS.has(m[1]))
+        throw new MessageSyntaxError(source, i + 1, `unknown front matter key "${m[1]}" (subject, preheader, trigger)`);
       front.set(m[1], unquote(m[2] ?? ''));
     }
     start = end + 1;
@@ -201,7 +202,8 @@ class BodyParser {
     let para: { line: number; text: string }[] = [];
     let list: (readonly InlinePart[])[] = [];
     const endPara = () => {
-      if (para.length > 0) out.push(['p', parseInline(para.map((p) => p.text.trim()).join(' '), this.source, this.offset + (para[0]?.line ?? 0) + 1)]);
+      if (para.length > 0)
+        out.push(['p', parseInline(para.map((p) => p.text.trim()).join(' '), this.source, this.offset + (para[0]?.line ?? 0) + 1)]);
       para = [];
     };
     const endList = () => {

@@ -10,7 +10,9 @@ export function defaultMessagesModule(): string {
   const body = ids
     .map((id) => {
       const byLocale = messages[id] ?? {};
-      const locales = Object.keys(byLocale).sort().map((locale) => `    ${locale}: ${JSON.stringify(byLocale[locale])},`);
+      const locales = Object.keys(byLocale)
+        .sort()
+        .map((locale) => `    ${locale}: ${JSON.stringify(byLocale[locale])},`);
       return `  ${id}: {\n${locales.join('\n')}\n  },`;
     })
     .join('\n');

@@ -25,7 +25,9 @@ export interface MessageIssue {
 export class InvalidMessagesError extends Error {
   override readonly name = 'InvalidMessagesError';
   constructor(readonly issues: readonly MessageIssue[]) {
-    super(`Invalid messages: ${issues.map((i) => `${i.file} (locale ${i.locale})${i.variable ? ` {{${i.variable}}}` : ''}: ${i.reason}`).join('; ')}`);
+    super(
+      `Invalid messages: ${issues.map((i) => `${i.file} (locale ${i.locale})${i.variable ? ` {{${i.variable}}}` : ''}: ${i.reason}`).join('; ')}`,
+    );
   }
 }
 
@@ -88,17 +90,25 @@ export function loadMessages(options: LoadMessagesOptions): LoadedMessages {
 
   const compileFile = (id: string, locale: string, path: string): void => {
     const file = show(path);
-    if (!MESSAGE_ID.test(id)) return void issues.push({ file, locale, reason: `"${id}" is not a message id: lower-case letters, digits and dashes` });
+    if (!MESSAGE_ID.test(id))
+      return void issues.push({ file, locale, reason: `"${id}" is not a message id: lower-case letters, digits and dashes` });
     if (!LOCALE.test(locale)) return void issues.push({ file, locale, reason: `"${locale}" is not a language code such as sv` });
-    if (!wanted.includes(locale)) return void issues.push({ file, locale, reason: `locale ${locale} is not one of the client's locales (${wanted.join(', ')})` });
+    if (!wanted.includes(locale))
+      return void issues.push({ file, locale, reason: `locale ${locale} is not one of the client's locales (${wanted.join(', ')})` });
     try {
       const parsed = compileMessage(readFileSync(path, 'utf8'), file.split('\\').join('/'));
       let provided = isPreset(id) ? PRESET_VARIABLES[id] : undefined;
       if (isPreset(id) && parsed.trigger) issues.push({ file, locale, reason: `${id} is a preset: its trigger is fixed, remove trigger:` });
       if (!isPreset(id)) {
-        if (!parsed.trigger) return void issues.push({ file, locale, reason: `${id} is not a preset (${RENDERABLE_KINDS.join(', ')}), so it needs trigger: <event detail-type> in its front matter` });
+        if (!parsed.trigger)
+          return void issues.push({
+            file,
+            locale,
+            reason: `${id} is not a preset (${RENDERABLE_KINDS.join(', ')}), so it needs trigger: <event detail-type> in its front matter`,
+          });
         const known = triggers[id];
-        if (known !== undefined && known !== parsed.trigger) issues.push({ file, locale, reason: `trigger ${parsed.trigger} differs from ${known} in another locale` });
+        if (known !== undefined && known !== parsed.trigger)
+          issues.push({ file, locale, reason: `trigger ${parsed.trigger} differs from ${known} in another locale` });
         triggers[id] = parsed.trigger;
         provided = triggerVariables(parsed.trigger);
         if (!provided) return void issues.push({ file, locale, reason: `unknown trigger ${parsed.trigger}` });
@@ -117,7 +127,12 @@ export function loadMessages(options: LoadMessagesOptions): LoadedMessages {
   const ownIds = new Set(own.map((f) => f.id));
   for (const id of ownIds) {
     for (const locale of wanted) {
-      if (!own.some((f) => f.id === id && f.locale === locale)) issues.push({ file: show(join(options.dir, `${id}.${locale}.md`)), locale, reason: `${id} has no ${locale} version (the client lists ${wanted.join(', ')})` });
+      if (!own.some((f) => f.id === id && f.locale === locale))
+        issues.push({
+          file: show(join(options.dir, `${id}.${locale}.md`)),
+          locale,
+          reason: `${id} has no ${locale} version (the client lists ${wanted.join(', ')})`,
+        });
     }
   }
 
@@ -127,7 +142,11 @@ export function loadMessages(options: LoadMessagesOptions): LoadedMessages {
     for (const locale of wanted) {
       const path = join(defaultsDir, `${kind}.${locale}.md`);
       if (!existsSync(path)) {
-        issues.push({ file: show(join(options.dir, `${kind}.${locale}.md`)), locale, reason: `Lojal ships no ${locale} ${kind} message: write this file` });
+        issues.push({
+          file: show(join(options.dir, `${kind}.${locale}.md`)),
+          locale,
+          reason: `Lojal ships no ${locale} ${kind} message: write this file`,
+        });
         continue;
       }
       compileFile(kind, locale, path);

@@ -39,15 +39,27 @@ function sampleData(config: ProgramConfig, kind: RenderableKind, member: Preview
         firstOrderBonus: config.firstOrderBonus,
       };
     case 'checkin':
-      return { orders: [{ orderId: 'o-sample', products: [product] }], answerUrls: Array.from({ length: 11 }, (_, i) => `${SAMPLE_URL}/checkin?score=${i}`) };
+      return {
+        orders: [{ orderId: 'o-sample', products: [product] }],
+        answerUrls: Array.from({ length: 11 }, (_, i) => `${SAMPLE_URL}/checkin?score=${i}`),
+      };
     case 'replacement':
-      return { unsubscribeUrl, products: [{ ...product, ageDays: config.lifespans[firstCategory] ?? 270 }], related: config.relatedCategories[firstCategory] ?? [] };
+      return {
+        unsubscribeUrl,
+        products: [{ ...product, ageDays: config.lifespans[firstCategory] ?? 270 }],
+        related: config.relatedCategories[firstCategory] ?? [],
+      };
     case 'anniversary':
       return { unsubscribeUrl, years: 1, bonusPoints: config.anniversaryBonus };
     case 'birthday':
       return { unsubscribeUrl, bonusPoints: config.birthdayBonus };
     case 'tier':
-      return { change: 'upgrade', tier: tierName, multiplier: config.tiers.find((t) => t.name === tierName)?.multiplier ?? 1, reviewDate: '2028-03-10' };
+      return {
+        change: 'upgrade',
+        tier: tierName,
+        multiplier: config.tiers.find((t) => t.name === tierName)?.multiplier ?? 1,
+        reviewDate: '2028-03-10',
+      };
     case 'reward':
       return { rewardName: config.rewards[0]?.name ?? 'Reward', code: 'PREVIEW-123', validUntil: '2027-06-30' };
     case 'expiry':
@@ -74,7 +86,8 @@ export class UnknownMessageError extends Error {
 export function previewMessage(config: ProgramConfig, options: PreviewOptions): RenderedMail {
   const { messageId, locale, member } = options;
   const byLocale = config.messages[messageId];
-  if (!byLocale) throw new UnknownMessageError(`No message "${messageId}"; the client has ${Object.keys(config.messages).sort().join(', ')}`);
+  if (!byLocale)
+    throw new UnknownMessageError(`No message "${messageId}"; the client has ${Object.keys(config.messages).sort().join(', ')}`);
   const message = byLocale[locale];
   if (!message) throw new UnknownMessageError(`Message "${messageId}" has no locale ${locale}; it has ${Object.keys(byLocale).join(', ')}`);
   const brand = { name: config.brand.name, ...(config.brand.websiteUrl ? { websiteUrl: config.brand.websiteUrl } : {}) };
@@ -82,7 +95,11 @@ export function previewMessage(config: ProgramConfig, options: PreviewOptions): 
   const kind = RENDERABLE_KINDS.find((k) => k === messageId);
   const words = MAIL_COPY[(locale in MAIL_COPY ? locale : 'en') as TemplateLocale];
   if (kind) {
-    return renderClientMail(config, kind, (locale in MAIL_COPY ? locale : 'en') as TemplateLocale, { brand, ...(firstName ? { firstName } : {}), ...sampleData(config, kind, member) });
+    return renderClientMail(config, kind, (locale in MAIL_COPY ? locale : 'en') as TemplateLocale, {
+      brand,
+      ...(firstName ? { firstName } : {}),
+      ...sampleData(config, kind, member),
+    });
   }
   // A message only a flow sends: every event variable shows its own name, so the layout can be judged.
   const scope: Record<string, MessageValue | undefined> = {
@@ -90,7 +107,15 @@ export function previewMessage(config: ProgramConfig, options: PreviewOptions): 
     'brand.websiteUrl': textValue(brand.websiteUrl),
     'member.firstName': textValue(firstName),
   };
-  return renderMessage({ message, locale, scope: { ...scope, ...sampleEventScope(config, messageId) }, brand, footerReason: words.footer.service(brand.name), unsubscribeLabel: words.footer.unsubscribe, ...(config.theme ? { theme: config.theme } : {}) });
+  return renderMessage({
+    message,
+    locale,
+    scope: { ...scope, ...sampleEventScope(config, messageId) },
+    brand,
+    footerReason: words.footer.service(brand.name),
+    unsubscribeLabel: words.footer.unsubscribe,
+    ...(config.theme ? { theme: config.theme } : {}),
+  });
 }
 
 /** `[event.orderId]` for each of the trigger's variables, and two such items for each list. */

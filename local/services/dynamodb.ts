@@ -24,7 +24,9 @@ export interface RunningDynamoDb {
 export function assertJava17(): void {
   const result = spawnSync('java', ['-version'], { encoding: 'utf8' });
   if (result.error || result.status !== 0) {
-    throw new LocalServiceError('Java was not found: DynamoDB Local needs Java 17 or newer (e.g. `apt-get install openjdk-17-jre-headless`).');
+    throw new LocalServiceError(
+      'Java was not found: DynamoDB Local needs Java 17 or newer (e.g. `apt-get install openjdk-17-jre-headless`).',
+    );
   }
   const match = /version "(\d+)(?:\.(\d+))?/.exec(`${result.stderr}${result.stdout}`);
   const major = match ? Number(match[1] === '1' ? match[2] : match[1]) : 0;

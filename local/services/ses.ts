@@ -31,7 +31,9 @@ export async function startSesLocal(options: { host?: string; port?: number } = 
   // Its listen() resolves even when binding failed, so check.
   if (!server.listening) {
     server.close();
-    throw new LocalServiceError(`The local SES could not listen on ${host}:${port}. Stop what holds the port or choose another (LOJAL_SES_PORT).`);
+    throw new LocalServiceError(
+      `The local SES could not listen on ${host}:${port}. Stop what holds the port or choose another (LOJAL_SES_PORT).`,
+    );
   }
   let stopped: Promise<void> | undefined;
   return {

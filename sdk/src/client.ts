@@ -132,7 +132,8 @@ export class LojalClient {
 
   constructor(private readonly options: LojalClientOptions = {}) {
     const eventBridge = options.putEvents ? undefined : (options.eventBridge ?? new EventBridgeClient(options.clientConfig ?? {}));
-    this.putEvents = options.putEvents ?? ((entries) => (eventBridge ?? new EventBridgeClient({})).send(new PutEventsCommand({ Entries: entries })));
+    this.putEvents =
+      options.putEvents ?? ((entries) => (eventBridge ?? new EventBridgeClient({})).send(new PutEventsCommand({ Entries: entries })));
     this.source = options.source ?? 'webshop';
     this.maxAttempts = Math.max(1, options.maxAttempts ?? 5);
     this.baseDelayMs = options.baseDelayMs ?? 100;
@@ -168,7 +169,8 @@ export class LojalClient {
     events.forEach(validateEvent);
     const entries = events.map((event) => ({ event, entry: this.toEntry(event) }));
     for (const [i, { entry }] of entries.entries()) {
-      if (entryBytes(entry) > MAX_BATCH_BYTES) throw new ValidationError(`events[${i}].detail`, 'is larger than the 256 KB PutEvents limit');
+      if (entryBytes(entry) > MAX_BATCH_BYTES)
+        throw new ValidationError(`events[${i}].detail`, 'is larger than the 256 KB PutEvents limit');
     }
     const byEntry = new Map(entries.map(({ event, entry }) => [entry, event]));
     let sent = 0;
@@ -197,7 +199,12 @@ export class LojalClient {
         // PutEvents may succeed as a call and still refuse entries (throttling, internal
         // failures); the SDK does not retry those, so they are retried here.
         if (result?.EventId && !result.ErrorCode) sent++;
-        else refused.push({ entry, errorCode: result?.ErrorCode ?? 'MissingEntryResult', ...(result?.ErrorMessage ? { errorMessage: result.ErrorMessage } : {}) });
+        else
+          refused.push({
+            entry,
+            errorCode: result?.ErrorCode ?? 'MissingEntryResult',
+            ...(result?.ErrorMessage ? { errorMessage: result.ErrorMessage } : {}),
+          });
       });
       pending = refused.map((r) => r.entry);
     }

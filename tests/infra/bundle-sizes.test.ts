@@ -20,7 +20,9 @@ beforeAll(async () => {
 
 describe('Function: measureBundleSizes', () => {
   // shopify-partner: the translator for a client's Shopify partner event source (lib/shopify-partner-source.ts).
-  const entries = [...new Set<string>([...ROUTES.map((r) => r.handler), ...JOB_NAMES, ...MEMBER_API_ENTRY_NAMES, ...EMAIL_ENTRY_NAMES, 'shopify-partner'])].sort();
+  const entries = [
+    ...new Set<string>([...ROUTES.map((r) => r.handler), ...JOB_NAMES, ...MEMBER_API_ENTRY_NAMES, ...EMAIL_ENTRY_NAMES, 'shopify-partner']),
+  ].sort();
 
   it('measures one bundle per route handler, job, member API and mail function, and nothing that is not an entry point', () => {
     expect(sizes.map((s) => s.name).sort()).toEqual(entries);

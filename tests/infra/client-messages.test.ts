@@ -17,7 +17,11 @@ beforeAll(() => {
     for (const [file, text] of Object.entries(messages)) writeFileSync(join(clientsDir, name, 'messages', file), text);
   };
   const welcome = '---\nsubject: Välkommen, {{member.firstName}}\n---\nHej!';
-  write('typo', { ...demo, clientId: 'typo' }, { 'welcome.sv.md': welcome.replace('member.firstName', 'member.fistName'), 'welcome.en.md': welcome });
+  write(
+    'typo',
+    { ...demo, clientId: 'typo' },
+    { 'welcome.sv.md': welcome.replace('member.firstName', 'member.fistName'), 'welcome.en.md': welcome },
+  );
   write('no-address', { ...demo, clientId: 'no-address', theme: { ...demo.theme, postalAddress: undefined } }, {});
   write('own', { ...demo, clientId: 'own' }, { 'welcome.sv.md': welcome, 'welcome.en.md': welcome });
 });
@@ -29,7 +33,9 @@ describe('Function: loadClient (messages)', () => {
     const error = await loadClient('typo', { clientsDir }).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(InvalidProgramConfigError);
-    expect(String((error as Error).message)).toMatch(/typo\/messages\/welcome\.sv\.md \(locale sv\) \{\{member\.fistName\}\}: unknown variable/);
+    expect(String((error as Error).message)).toMatch(
+      /typo\/messages\/welcome\.sv\.md \(locale sv\) \{\{member\.fistName\}\}: unknown variable/,
+    );
   });
 
   it('requires a postal address from a client that sends marketing mail', async () => {
@@ -47,7 +53,9 @@ describe('Function: loadClient (messages)', () => {
 describe('Script: npm run preview', () => {
   it('writes the HTML and the text of a message to a folder and prints their paths', () => {
     const out = join(clientsDir, 'preview');
-    const printed = execFileSync('npx', ['tsx', 'scripts/preview.ts', 'birthday', '--locale', 'en', '--sample', '--out', out], { encoding: 'utf8' });
+    const printed = execFileSync('npx', ['tsx', 'scripts/preview.ts', 'birthday', '--locale', 'en', '--sample', '--out', out], {
+      encoding: 'utf8',
+    });
 
     expect(printed).toContain('Subject: Happy birthday from Lojal Demo Sport!');
     expect(readFileSync(join(out, 'birthday.en.html'), 'utf8')).toContain('<html lang="en">');

@@ -32,7 +32,14 @@ beforeAll(async () => {
   const rejected = new FailureQueue(stack, 'Rejected', { holds: 'It holds rejected events for the test.' });
   // Only the email routes: the construct binds their handlers, and fewer bundles keep the test quick.
   const routes = ROUTES.filter((r) => (EMAIL_HANDLER_NAMES as readonly string[]).includes(r.handler));
-  const routing = new EventRouting(stack, 'Routing', { clientId: 'demo', configJson: client.configJson, eventBus, table, rejectedEvents: rejected.queue, routes });
+  const routing = new EventRouting(stack, 'Routing', {
+    clientId: 'demo',
+    configJson: client.configJson,
+    eventBus,
+    table,
+    rejectedEvents: rejected.queue,
+    routes,
+  });
   email = new LojalEmail(stack, 'Email', {
     clientId: 'demo',
     config: client.config,
@@ -63,7 +70,8 @@ const statementsOf = (name: string): Statement[] => {
 
 describe('Construct: LojalEmail', () => {
   it('deploys the sender, the feedback handler and the release job', () => {
-    for (const name of EMAIL_ENTRY_NAMES) expect(functionNamed(name)[1].Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
+    for (const name of EMAIL_ENTRY_NAMES)
+      expect(functionNamed(name)[1].Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
   });
 
   it('queues mail in an encrypted, TLS-only queue whose failures end in an encrypted dead-letter queue', () => {
@@ -76,7 +84,9 @@ describe('Construct: LojalEmail', () => {
     expect(resources('AWS::SQS::Queue')[idOf(email.deadLetters.queue)]!.Properties.SqsManagedSseEnabled).toBe(true);
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       Queues: [{ Ref: idOf(email.queue) }],
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      },
     });
   });
 
@@ -118,7 +128,9 @@ describe('Construct: LojalEmail', () => {
   });
 
   it('generates the link secret in Secrets Manager', () => {
-    template.hasResourceProperties('AWS::SecretsManager::Secret', { GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true } });
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
+    });
   });
 
   it('publishes bounces and complaints to the default bus, where a rule matching this configuration set hands them to the feedback handler', () => {
@@ -128,7 +140,9 @@ describe('Construct: LojalEmail', () => {
       EventDestination: {
         Enabled: true,
         MatchingEventTypes: ['bounce', 'complaint'],
-        EventBridgeDestination: { EventBusArn: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:eu-north-1:123456789012:event-bus/default']] } },
+        EventBridgeDestination: {
+          EventBusArn: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:eu-north-1:123456789012:event-bus/default']] },
+        },
       },
     });
     const rule = resources('AWS::Events::Rule')[idOf(email.feedbackRule)]!;
@@ -148,7 +162,10 @@ describe('Construct: LojalEmail', () => {
     for (const name of ['email-release', ...EMAIL_HANDLER_NAMES]) {
       expect(functionNamed(name)[1].Properties.Environment.Variables.MAIL_QUEUE_URL).toEqual({ Ref: idOf(email.queue) });
       expect(statementsOf(name)).toContainEqual(
-        expect.objectContaining({ Action: expect.arrayContaining(['sqs:SendMessage']), Resource: { 'Fn::GetAtt': [idOf(email.queue), 'Arn'] } }),
+        expect.objectContaining({
+          Action: expect.arrayContaining(['sqs:SendMessage']),
+          Resource: { 'Fn::GetAtt': [idOf(email.queue), 'Arn'] },
+        }),
       );
     }
   });
@@ -159,8 +176,24 @@ describe('Construct: LojalEmail', () => {
       const table = new LojalTable(s, 'Data');
       const eventBus = new LojalEventBus(s, 'Events', { clientId: 'demo', allowedSources: ['webshop'] });
       const rejected = new FailureQueue(s, 'Rejected', { holds: 'It holds rejected events for the test.' });
-      const routing = new EventRouting(s, 'Routing', { clientId: 'demo', configJson: client.configJson, eventBus, table, rejectedEvents: rejected.queue, routes: [] });
-      new LojalEmail(s, 'Email', { clientId: 'demo', config: client.config, configJson: client.configJson, table, routing, rejectedEvents: rejected.queue, linkBaseUrl: 'https://x', ...props });
+      const routing = new EventRouting(s, 'Routing', {
+        clientId: 'demo',
+        configJson: client.configJson,
+        eventBus,
+        table,
+        rejectedEvents: rejected.queue,
+        routes: [],
+      });
+      new LojalEmail(s, 'Email', {
+        clientId: 'demo',
+        config: client.config,
+        configJson: client.configJson,
+        table,
+        routing,
+        rejectedEvents: rejected.queue,
+        linkBaseUrl: 'https://x',
+        ...props,
+      });
     };
     expect(make({ linkBaseUrl: 'http://loyalty.example.com' })).toThrow(/https/);
     expect(make({ maxConcurrency: 1 })).toThrow(/maxConcurrency/);
@@ -172,7 +205,8 @@ describe('Construct: LojalEmail', () => {
     const reasons: string[] = [];
     const visit = (construct: IConstruct) => {
       for (const entry of construct.node.metadata) {
-        if (entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY) reasons.push(...Object.values(entry.data as Record<string, string>));
+        if (entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+          reasons.push(...Object.values(entry.data as Record<string, string>));
       }
       construct.node.children.forEach(visit);
     };

@@ -50,9 +50,11 @@ function logicalIdOf(construct: IConstruct): string {
 }
 
 function logicalIdOfFunction(handler: string): string {
-  const [id] = Object.keys(template.findResources('AWS::Lambda::Function', {
-    Properties: { FunctionName: `lojal-${client.config.clientId}-${handler}` },
-  }));
+  const [id] = Object.keys(
+    template.findResources('AWS::Lambda::Function', {
+      Properties: { FunctionName: `lojal-${client.config.clientId}-${handler}` },
+    }),
+  );
   if (id === undefined) throw new Error(`no function for ${handler}`);
   return id;
 }
@@ -73,7 +75,7 @@ describe('Construct: LojalStack', () => {
       expect(jobSchedules + Object.keys(resources('AWS::Scheduler::Schedule')).length).toBe(JOB_NAMES.length);
     });
 
-    it('runs the calendar job at midnight in the client\'s time zone, through EventBridge Scheduler', () => {
+    it("runs the calendar job at midnight in the client's time zone, through EventBridge Scheduler", () => {
       template.hasResourceProperties('AWS::Scheduler::Schedule', {
         ScheduleExpression: 'cron(0 0 * * ? *)',
         ScheduleExpressionTimezone: client.config.timeZone,
@@ -95,7 +97,10 @@ describe('Construct: LojalStack', () => {
         { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [logicalIdOfFunction('calendar-daily'), 'Arn'] } },
       ]);
       expect(resources('AWS::IAM::Role')[roleId]!.Properties.AssumeRolePolicyDocument.Statement).toEqual([
-        expect.objectContaining({ Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } }),
+        expect.objectContaining({
+          Principal: { Service: 'scheduler.amazonaws.com' },
+          Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+        }),
       ]);
     });
 
@@ -105,9 +110,9 @@ describe('Construct: LojalStack', () => {
 
       // Act: several routes may share a pattern (a profile handler and a mail handler); each has its own rule.
       const target = { 'Fn::GetAtt': [logicalIdOfFunction(route.handler), 'Arn'] };
-      const rules = (Object.values(template.findResources('AWS::Events::Rule', { Properties: { EventPattern: Match.exact(pattern) } })) as Resource[]).filter(
-        (r) => JSON.stringify(r.Properties.Targets?.[0]?.Arn) === JSON.stringify(target),
-      );
+      const rules = (
+        Object.values(template.findResources('AWS::Events::Rule', { Properties: { EventPattern: Match.exact(pattern) } })) as Resource[]
+      ).filter((r) => JSON.stringify(r.Properties.Targets?.[0]?.Arn) === JSON.stringify(target));
 
       // Assess
       expect(rules).toHaveLength(1);
@@ -151,21 +156,28 @@ describe('Construct: LojalStack', () => {
 
     it('keeps every failure queue encrypted and TLS-only', () => {
       const queues = resources('AWS::SQS::Queue');
-      const expected = [stack.rejectedEvents.queue, stack.routing.deliveryFailures.queue, stack.routing.processingFailures.queue, stack.email.queue, stack.email.deadLetters.queue];
+      const expected = [
+        stack.rejectedEvents.queue,
+        stack.routing.deliveryFailures.queue,
+        stack.routing.processingFailures.queue,
+        stack.email.queue,
+        stack.email.deadLetters.queue,
+      ];
       expect(Object.keys(queues).sort()).toEqual(expected.map(logicalIdOf).sort());
       // Issue 18: the three queues that hold whole events use a KMS key; the mail queues SQS-managed keys.
-      const kms = [stack.rejectedEvents.queue, stack.routing.deliveryFailures.queue, stack.routing.processingFailures.queue].map(logicalIdOf);
+      const kms = [stack.rejectedEvents.queue, stack.routing.deliveryFailures.queue, stack.routing.processingFailures.queue].map(
+        logicalIdOf,
+      );
       for (const [id, queue] of Object.entries(queues)) {
-        if (kms.includes(id)) expect(queue.Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^FailureQueuesKey/), 'Arn'] });
+        if (kms.includes(id))
+          expect(queue.Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^FailureQueuesKey/), 'Arn'] });
         else expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
       }
       for (const id of Object.keys(queues)) {
         template.hasResourceProperties('AWS::SQS::QueuePolicy', {
           Queues: [{ Ref: id }],
           PolicyDocument: {
-            Statement: Match.arrayWith([
-              Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-            ]),
+            Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
           },
         });
       }
@@ -265,9 +277,11 @@ describe('Construct: LojalStack', () => {
   describe('permissions', () => {
     it('lets the webshop publisher only put events on the bus with an allowed source, never lojal', () => {
       // Prepare
-      const [roleId] = Object.keys(template.findResources('AWS::IAM::Role', {
-        Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { AWS: Match.anyValue() } })] } },
-      }));
+      const [roleId] = Object.keys(
+        template.findResources('AWS::IAM::Role', {
+          Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { AWS: Match.anyValue() } })] } },
+        }),
+      );
 
       // Act
       const statements = policyStatementsOfRole(roleId!);
@@ -301,7 +315,9 @@ describe('Construct: LojalStack', () => {
 
     it("denies Source lojal on the bus to everyone but Lojal's own jobs", () => {
       // The jobs, then the two functions that announce opt-outs (customer.unsubscribed).
-      const jobRoles = [...JOB_NAMES, 'member-api', 'email-feedback'].map((job) => resources('AWS::Lambda::Function')[logicalIdOfFunction(job)]!.Properties.Role);
+      const jobRoles = [...JOB_NAMES, 'member-api', 'email-feedback'].map(
+        (job) => resources('AWS::Lambda::Function')[logicalIdOfFunction(job)]!.Properties.Role,
+      );
       template.hasResourceProperties('AWS::Events::EventBusPolicy', {
         Statement: {
           Effect: 'Deny',

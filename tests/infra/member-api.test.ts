@@ -40,7 +40,9 @@ class Synthesized {
 
   /** Logical id of the function named `lojal-<clientId>-<name>`. */
   functionId(clientId: string, name: string): string {
-    const [id] = Object.keys(this.template.findResources('AWS::Lambda::Function', { Properties: { FunctionName: `lojal-${clientId}-${name}` } }));
+    const [id] = Object.keys(
+      this.template.findResources('AWS::Lambda::Function', { Properties: { FunctionName: `lojal-${clientId}-${name}` } }),
+    );
     if (id === undefined) throw new Error(`no function ${name}`);
     return id;
   }
@@ -80,7 +82,12 @@ function synthesizeStack(client: LoadedClient): Synthesized {
 /** A MemberApi on its own, e.g. with routes that MEMBER_API_ROUTES does not have yet. */
 function synthesizeApi(client: LoadedClient, props: Partial<ConstructorParameters<typeof MemberApi>[2]>): Synthesized {
   const stack = new Stack(new App(), 'MemberApiOnly');
-  new MemberApi(stack, 'MemberApi', { clientId: client.config.clientId, configJson: client.configJson, table: new LojalTable(stack, 'Data'), ...props });
+  new MemberApi(stack, 'MemberApi', {
+    clientId: client.config.clientId,
+    configJson: client.configJson,
+    table: new LojalTable(stack, 'Data'),
+    ...props,
+  });
   return new Synthesized(stack);
 }
 
@@ -106,7 +113,11 @@ beforeAll(async () => {
   keyClient = validateClient(
     {
       ...demo,
-      memberApi: { auth: 'apiKey', corsOrigins: ['https://shop.example.com', 'http://localhost:3000'], throttle: { rateLimit: 10, burstLimit: 20 } },
+      memberApi: {
+        auth: 'apiKey',
+        corsOrigins: ['https://shop.example.com', 'http://localhost:3000'],
+        throttle: { rateLimit: 10, burstLimit: 20 },
+      },
     },
     'clients/demo.ts (API key variant)',
   );
@@ -185,7 +196,15 @@ describe('Construct: MemberApi', () => {
       }
       // Beyond those, only reading the mail-link secret, which the email construct grants (links are verified here),
       // and announcing the unsubscribe link's opt-out as customer.unsubscribed, with Source lojal alone.
-      expect(actions.filter((a) => !a.startsWith('dynamodb:') && !OWN_LOGS_AND_TRACES.includes(a) && a !== 'secretsmanager:GetSecretValue' && a !== 'events:PutEvents')).toEqual([]);
+      expect(
+        actions.filter(
+          (a) =>
+            !a.startsWith('dynamodb:') &&
+            !OWN_LOGS_AND_TRACES.includes(a) &&
+            a !== 'secretsmanager:GetSecretValue' &&
+            a !== 'events:PutEvents',
+        ),
+      ).toEqual([]);
       for (const statement of statements.filter((s) => asList(s.Action).includes('events:PutEvents'))) {
         expect(JSON.stringify(statement)).toContain('"events:source":["lojal"]');
       }
@@ -199,7 +218,9 @@ describe('Construct: MemberApi', () => {
 
     it('lets the caller role, assumed from the stack account, invoke each member route and nothing else', () => {
       // Prepare
-      const [roleId] = Object.keys(demoStack.template.findResources('AWS::IAM::Role', { Properties: { Description: Match.stringLikeRegexp('call the member API') } }));
+      const [roleId] = Object.keys(
+        demoStack.template.findResources('AWS::IAM::Role', { Properties: { Description: Match.stringLikeRegexp('call the member API') } }),
+      );
 
       // Act
       const statements = demoStack.roleStatements(roleId!);
@@ -217,7 +238,9 @@ describe('Construct: MemberApi', () => {
       demoStack.template.hasOutput('MemberApiUrl', {});
       demoStack.template.hasOutput('MemberApiCallerRoleArn', {});
       expect(Object.keys(demoStack.template.findOutputs('MemberApiKeySecretArn'))).toEqual([]);
-      const keySecrets = demoStack.template.findResources('AWS::SecretsManager::Secret', { Properties: { Description: Match.stringLikeRegexp('Member API key') } });
+      const keySecrets = demoStack.template.findResources('AWS::SecretsManager::Secret', {
+        Properties: { Description: Match.stringLikeRegexp('Member API key') },
+      });
       expect(Object.keys(keySecrets)).toEqual([]);
     });
   });
@@ -239,13 +262,18 @@ describe('Construct: MemberApi', () => {
       });
       expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain(authorizerFunctionId);
       for (const route of memberRoutes) {
-        expect(keyStack.route(routeKey(route)).Properties).toMatchObject({ AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: authorizerId } });
+        expect(keyStack.route(routeKey(route)).Properties).toMatchObject({
+          AuthorizationType: 'CUSTOM',
+          AuthorizerId: { Ref: authorizerId },
+        });
       }
     });
 
     it('lets the authorizer read its key secret and nothing else', () => {
       // Prepare
-      const keySecrets = keyStack.template.findResources('AWS::SecretsManager::Secret', { Properties: { Description: Match.stringLikeRegexp('Member API key') } });
+      const keySecrets = keyStack.template.findResources('AWS::SecretsManager::Secret', {
+        Properties: { Description: Match.stringLikeRegexp('Member API key') },
+      });
       expect(Object.keys(keySecrets)).toHaveLength(1);
       const [secretId] = Object.keys(keySecrets);
       const fn = keyStack.resources('AWS::Lambda::Function')[keyStack.functionId('demo', MEMBER_API_KEY_AUTHORIZER_FUNCTION)]!;
@@ -256,17 +284,26 @@ describe('Construct: MemberApi', () => {
       // Assess
       const secretStatements = statements.filter((s) => asList(s.Action).some((a) => a.startsWith('secretsmanager:')));
       expect(secretStatements).toEqual([
-        { Effect: 'Allow', Action: expect.arrayContaining(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']), Resource: { Ref: secretId } },
+        {
+          Effect: 'Allow',
+          Action: expect.arrayContaining(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']),
+          Resource: { Ref: secretId },
+        },
       ]);
       expect(asList(secretStatements[0]!.Action)).toHaveLength(2);
-      expect(statements.flatMap((s) => asList(s.Action)).filter((a) => !a.startsWith('secretsmanager:')).sort()).toEqual(OWN_LOGS_AND_TRACES);
+      expect(
+        statements
+          .flatMap((s) => asList(s.Action))
+          .filter((a) => !a.startsWith('secretsmanager:'))
+          .sort(),
+      ).toEqual(OWN_LOGS_AND_TRACES);
       expect(fn.Properties.Environment.Variables.API_KEY_SECRET_ARN).toEqual({ Ref: secretId });
       keyStack.template.hasResourceProperties('AWS::SecretsManager::Secret', {
         GenerateSecretString: { GenerateStringKey: 'apiKey', SecretStringTemplate: '{}', PasswordLength: 48 },
       });
     });
 
-    it('answers CORS preflights for exactly the configured origins, with the routes\' methods and the key header', () => {
+    it("answers CORS preflights for exactly the configured origins, with the routes' methods and the key header", () => {
       keyStack.template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
         CorsConfiguration: {
           AllowOrigins: keyClient.config.memberApi.corsOrigins,
@@ -289,7 +326,9 @@ describe('Construct: MemberApi', () => {
       keyStack.template.hasOutput('MemberApiKeySecretArn', {});
       expect(Object.keys(keyStack.template.findOutputs('MemberApiCallerRoleArn'))).toEqual([]);
       expect(
-        Object.keys(keyStack.template.findResources('AWS::IAM::Role', { Properties: { Description: Match.stringLikeRegexp('call the member API') } })),
+        Object.keys(
+          keyStack.template.findResources('AWS::IAM::Role', { Properties: { Description: Match.stringLikeRegexp('call the member API') } }),
+        ),
       ).toEqual([]);
     });
 

@@ -4,7 +4,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { JOB_NAMES } from '../../functions/contract/jobs';
 import { ROUTES } from '../../functions/contract/routes';
 import { EMAIL_HANDLER_NAMES } from '../../functions/handlers/email-handlers';
-import { EMAIL_ROUTE_ACCESS, JOB_ACCESS, MAIL_ACCESS, MEMBER_API_ACCESS, ROUTE_HANDLER_ACCESS, type TableAccess } from '../../lib/table-access';
+import {
+  EMAIL_ROUTE_ACCESS,
+  JOB_ACCESS,
+  MAIL_ACCESS,
+  MEMBER_API_ACCESS,
+  ROUTE_HANDLER_ACCESS,
+  type TableAccess,
+} from '../../lib/table-access';
 import { JOB_TABLE } from '../../lib/job-table';
 import { type LoadedClient, loadClient } from '../../lib/load-client';
 import { LojalStack } from '../../lib/lojal-stack';
@@ -30,7 +37,9 @@ function resources(type: string): Record<string, Resource> {
 }
 
 function functionOf(name: string): Resource {
-  const found = Object.values(resources('AWS::Lambda::Function')).find((f) => f.Properties.FunctionName === `lojal-${client.config.clientId}-${name}`);
+  const found = Object.values(resources('AWS::Lambda::Function')).find(
+    (f) => f.Properties.FunctionName === `lojal-${client.config.clientId}-${name}`,
+  );
   if (found === undefined) throw new Error(`no function ${name}`);
   return found;
 }
@@ -65,7 +74,9 @@ function expectedDynamo(access: TableAccess | undefined): unknown[] {
   if (access === undefined) return [];
   const table = { 'Fn::GetAtt': [expect.stringMatching(/^DataTable/), 'Arn'] };
   const actions = [
-    'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem',
+    'dynamodb:GetItem',
+    'dynamodb:Query',
+    'dynamodb:ConditionCheckItem',
     ...(access.batchGet ? ['dynamodb:BatchGetItem'] : []),
     ...(access.items === 'readWrite' ? ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] : []),
   ];
@@ -77,7 +88,15 @@ function expectedDynamo(access: TableAccess | undefined): unknown[] {
       Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': access.keySpaces.map((k) => `${k}*`) } },
     },
     ...((access.indexes ?? []).length > 0
-      ? [{ Effect: 'Allow', Action: 'dynamodb:Query', Resource: expect.toSatisfy((r: unknown) => asList(r).length === access.indexes!.length && JSON.stringify(r).includes('/index/')) }]
+      ? [
+          {
+            Effect: 'Allow',
+            Action: 'dynamodb:Query',
+            Resource: expect.toSatisfy(
+              (r: unknown) => asList(r).length === access.indexes!.length && JSON.stringify(r).includes('/index/'),
+            ),
+          },
+        ]
       : []),
   ];
 }
@@ -116,7 +135,9 @@ describe('table access: each function gets what its code calls', () => {
     expect(dynamo.filter((s) => asList(s.Action).includes('dynamodb:BatchGetItem'))).toHaveLength(1);
     expect(dynamoStatements('email-sender').some((s) => asList(s.Action).includes('dynamodb:BatchGetItem'))).toBe(true);
     for (const s of dynamo.filter((s) => !JSON.stringify(s.Resource).includes('/index/'))) {
-      expect(s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys']).toEqual(expect.arrayContaining([expect.stringMatching(/^[A-Z]+#\*$/)]));
+      expect(s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys']).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^[A-Z]+#\*$/)]),
+      );
     }
   });
 });
@@ -134,7 +155,14 @@ describe('failure queues: personal data encrypted, kept a week, read by the oper
     }
     template.hasResourceProperties('AWS::KMS::Key', {
       EnableKeyRotation: true,
-      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'events.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } })]) },
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'events.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          }),
+        ]),
+      },
     });
   });
 

@@ -29,17 +29,32 @@ describe('Construct: ShopifyPartnerSource', () => {
     template.hasResourceProperties('AWS::Events::EventBus', { Name: PARTNER, EventSourceName: PARTNER });
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: { source: [PARTNER], 'detail-type': ['shopifyWebhook'] },
-      Targets: [Match.objectLike({ DeadLetterConfig: Match.anyValue(), RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 } })],
+      Targets: [
+        Match.objectLike({
+          DeadLetterConfig: Match.anyValue(),
+          RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 },
+        }),
+      ],
     });
   });
 
   it('lets the translator put events with the webshop source only, never lojal', () => {
     const policies = template.findResources('AWS::IAM::Policy');
-    const statements = Object.values(policies).flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: { Action: unknown; Condition?: unknown }[] } } }).Properties.PolicyDocument.Statement);
+    const statements = Object.values(policies).flatMap(
+      (p) =>
+        (p as { Properties: { PolicyDocument: { Statement: { Action: unknown; Condition?: unknown }[] } } }).Properties.PolicyDocument
+          .Statement,
+    );
     const puts = statements.filter((s) => s.Action === 'events:PutEvents');
     expect(puts).toEqual([expect.objectContaining({ Condition: { StringEquals: { 'events:source': ['webshop'] } } })]);
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ EVENT_BUS_NAME: Match.anyValue(), TABLE_NAME: Match.anyValue(), DEAD_LETTER_QUEUE_URL: Match.anyValue() }) },
+      Environment: {
+        Variables: Match.objectLike({
+          EVENT_BUS_NAME: Match.anyValue(),
+          TABLE_NAME: Match.anyValue(),
+          DEAD_LETTER_QUEUE_URL: Match.anyValue(),
+        }),
+      },
     });
   });
 });

@@ -50,7 +50,13 @@ describe('B2B accounts', () => {
     await handlers['order-placed'](first); // redelivered
     await handlers['order-placed'](order('acme-anna', 'a2', 50_000, '2026-02-10T10:00:00Z'));
     await handlers['order-placed'](order('acme-bo', 'b1', 120_000, '2026-02-05T10:00:00Z'));
-    const refund = busEvent('order.refunded', { refundId: 'r1', orderId: 'b1', customerId: 'acme-bo', refundedAt: '2026-02-07T10:00:00Z', amount: 60_000 });
+    const refund = busEvent('order.refunded', {
+      refundId: 'r1',
+      orderId: 'b1',
+      customerId: 'acme-bo',
+      refundedAt: '2026-02-07T10:00:00Z',
+      amount: 60_000,
+    });
     await handlers['order-refunded'](refund);
     await handlers['order-refunded'](refund); // redelivered
 
@@ -73,7 +79,13 @@ describe('B2B accounts', () => {
     const handlers = createHandlers(testDeps(table.doc, table.tableName, pooling));
     await handlers['order-placed'](order('solo', 's1', 100_000, '2026-03-01T10:00:00Z', 'initech'));
     await handlers['order-refunded'](
-      busEvent('order.refunded', { refundId: 'sr1', orderId: 's1', customerId: 'solo', refundedAt: '2026-03-02T10:00:00Z', amount: 100_000 }),
+      busEvent('order.refunded', {
+        refundId: 'sr1',
+        orderId: 's1',
+        customerId: 'solo',
+        refundedAt: '2026-03-02T10:00:00Z',
+        amount: 100_000,
+      }),
     );
     const pool = await new LedgerStore(table.doc, table.tableName).readAccount('initech');
     expect(pool).toEqual({ accountId: 'initech', pooledPoints: await balanceOf('solo'), members: ['solo'] });
@@ -89,7 +101,11 @@ describe('B2B accounts', () => {
     await Promise.all([...orders, ...orders].map((o) => handlers['order-placed'](o)));
     const total = (await Promise.all(members.map(balanceOf))).reduce((a, b) => a + b, 0);
     expect(total).toBeGreaterThan(0);
-    expect(await new LedgerStore(table.doc, table.tableName).readAccount('hooli')).toEqual({ accountId: 'hooli', pooledPoints: total, members });
+    expect(await new LedgerStore(table.doc, table.tableName).readAccount('hooli')).toEqual({
+      accountId: 'hooli',
+      pooledPoints: total,
+      members,
+    });
   });
 
   it("with pooling 'none' no account item is written and the member API shows no pool", async () => {

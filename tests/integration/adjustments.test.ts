@@ -30,7 +30,9 @@ function world() {
   const profiles = new ProfileStore(table.doc, table.tableName);
   const handlers = createHandlers(deps);
   const register = (customerId: string) =>
-    handlers['customer-registered'](busEvent('customer.registered', { customerId, email: `${customerId}@example.com`, registeredAt: '2026-01-01T10:00:00Z' }));
+    handlers['customer-registered'](
+      busEvent('customer.registered', { customerId, email: `${customerId}@example.com`, registeredAt: '2026-01-01T10:00:00Z' }),
+    );
   return { clock, deps: { ...deps, ledger, profiles }, ledger, handlers, register, api: createMemberApi(deps) };
 }
 
@@ -74,10 +76,14 @@ describe('Operator adjustments', () => {
     const { deps, ledger } = world();
     const ids = Array.from({ length: 24 }, member);
     for (let i = 0; i < ids.length; i += 25) {
-      const batch = ids.slice(i, i + 25).map((id) => ({ PutRequest: { Item: { pk: memberPk(id), sk: PROFILE_SK, type: 'profile', customerId: id } } }));
+      const batch = ids
+        .slice(i, i + 25)
+        .map((id) => ({ PutRequest: { Item: { pk: memberPk(id), sk: PROFILE_SK, type: 'profile', customerId: id } } }));
       await table.doc.send(new BatchWriteCommand({ RequestItems: { [table.tableName]: batch } }));
     }
-    const rows = ids.flatMap((id) => Array.from({ length: 5 }, (_, k) => ({ adjustmentId: `batch-${k}`, customerId: id, points: 10 * (k + 1), reason: `row ${k}` })));
+    const rows = ids.flatMap((id) =>
+      Array.from({ length: 5 }, (_, k) => ({ adjustmentId: `batch-${k}`, customerId: id, points: 10 * (k + 1), reason: `row ${k}` })),
+    );
     const progress: number[] = [];
 
     // Act
@@ -104,9 +110,13 @@ describe('Operator adjustments', () => {
     const bad = join(dir, 'bad.csv');
     writeFileSync(bad, `adjustmentId,customerId,points,reason\nx-2,${a},250,\n`);
     const run = (file: string) =>
-      promisify(execFile)('npx', ['tsx', 'scripts/adjust-points.ts', '--file', file, '--endpoint', table.endpoint, '--table', table.tableName], {
-        cwd: process.cwd(),
-      }).then(
+      promisify(execFile)(
+        'npx',
+        ['tsx', 'scripts/adjust-points.ts', '--file', file, '--endpoint', table.endpoint, '--table', table.tableName],
+        {
+          cwd: process.cwd(),
+        },
+      ).then(
         (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
         (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
       );

@@ -56,7 +56,11 @@ function job(publisher: EventPublisher) {
 }
 
 /** A webshop event, delivered once it happened: business times are bounded by the clock (issue 12.4); runAt sets the clock again. */
-function shop(handler: 'customer-registered' | 'customer-updated' | 'customer-deleted', detailType: string, detail: Record<string, unknown>) {
+function shop(
+  handler: 'customer-registered' | 'customer-updated' | 'customer-deleted',
+  detailType: string,
+  detail: Record<string, unknown>,
+) {
   arriveAfterBusinessTime(deps.clock, detail);
   return handlers[handler](busEvent(detailType, detail));
 }
@@ -250,7 +254,11 @@ describe('Daily calendar job', () => {
 
     // Act: a stale update, then a move to Tokyo that shifts the registration's local date.
     await shop('customer-updated', 'customer.updated', { customerId: 'c1', updatedAt: '2026-01-20T10:00:00Z', birthday: '--09-09' });
-    await shop('customer-updated', 'customer.updated', { customerId: 'c1', updatedAt: '2026-03-01T10:00:00Z', timeZone: 'Pacific/Kiritimati' });
+    await shop('customer-updated', 'customer.updated', {
+      customerId: 'c1',
+      updatedAt: '2026-03-01T10:00:00Z',
+      timeZone: 'Pacific/Kiritimati',
+    });
 
     // Assess: 2026-01-10T10:00Z is 10 January in London and Stockholm, 11 January at UTC+14.
     expect(await indexPartition('07-07')).toEqual(['B#--07-07#c1']);

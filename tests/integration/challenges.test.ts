@@ -139,9 +139,22 @@ describe('challenges: the leaderboard', () => {
     expect(third.body.nextCursor).toBeNull();
 
     // A member's own place, counted from the board above their score.
-    expect((await get('/v1/challenges/newcomers/leaderboard?limit=1&customerId=cy')).body.member).toEqual({ customerId: 'cy', score: 1000, rank: 2, prize: 500 });
-    expect((await get('/v1/challenges/newcomers/leaderboard?limit=1&customerId=dan')).body.member).toEqual({ customerId: 'dan', score: 300, rank: 5 });
-    expect((await get('/v1/challenges/newcomers/leaderboard?limit=1&customerId=fay')).body.member).toEqual({ customerId: 'fay', score: 0, rank: null });
+    expect((await get('/v1/challenges/newcomers/leaderboard?limit=1&customerId=cy')).body.member).toEqual({
+      customerId: 'cy',
+      score: 1000,
+      rank: 2,
+      prize: 500,
+    });
+    expect((await get('/v1/challenges/newcomers/leaderboard?limit=1&customerId=dan')).body.member).toEqual({
+      customerId: 'dan',
+      score: 300,
+      rank: 5,
+    });
+    expect((await get('/v1/challenges/newcomers/leaderboard?limit=1&customerId=fay')).body.member).toEqual({
+      customerId: 'fay',
+      score: 0,
+      rank: null,
+    });
 
     expect((await get('/v1/challenges/nope/leaderboard')).status).toBe(404);
     const foreign = await get(`/v1/challenges/sprint/leaderboard?cursor=${first.body.nextCursor}`);
@@ -154,7 +167,9 @@ describe('challenges: the leaderboard', () => {
       { challengeId: 'sprint', name: 'Spring sprint', status: 'upcoming', score: 0 },
     ]);
     // fay joined before the window: she is in the spring sprint (everyone) but not the newcomers' challenge.
-    expect((await get('/v1/members/fay')).body.challenges).toEqual([{ challengeId: 'sprint', name: 'Spring sprint', status: 'upcoming', score: 0 }]);
+    expect((await get('/v1/members/fay')).body.challenges).toEqual([
+      { challengeId: 'sprint', name: 'Spring sprint', status: 'upcoming', score: 0 },
+    ]);
   });
 
   // Invariant: the leaderboard equals the scores of the distinct events, whatever the delivery order, duplicates and races.
@@ -171,12 +186,21 @@ describe('challenges: the leaderboard', () => {
           .sort((a, b) => a.key - b.key)
           .map((e) => e.event);
         // Several lanes deliver at once, as concurrent Lambda invocations would.
-        await Promise.all(Array.from({ length: lanes }, (_, lane) => deliver(handlers, delivered.filter((_, i) => i % lanes === lane))));
+        await Promise.all(
+          Array.from({ length: lanes }, (_, lane) =>
+            deliver(
+              handlers,
+              delivered.filter((_, i) => i % lanes === lane),
+            ),
+          ),
+        );
         const board = await get('/v1/challenges/newcomers/leaderboard?limit=100');
         const mine = board.body.items.filter((row: { customerId: string }) => row.customerId.startsWith(prefix));
-        expect(mine.map(({ customerId, score }: { customerId: string; score: number }) => ({ customerId, score })).sort((a: { customerId: string }, b: { customerId: string }) => (a.customerId < b.customerId ? -1 : 1))).toEqual(
-          expected.map(({ customerId, score }) => ({ customerId, score })).sort((a, b) => (a.customerId < b.customerId ? -1 : 1)),
-        );
+        expect(
+          mine
+            .map(({ customerId, score }: { customerId: string; score: number }) => ({ customerId, score }))
+            .sort((a: { customerId: string }, b: { customerId: string }) => (a.customerId < b.customerId ? -1 : 1)),
+        ).toEqual(expected.map(({ customerId, score }) => ({ customerId, score })).sort((a, b) => (a.customerId < b.customerId ? -1 : 1)));
       }),
       { numRuns: 8 },
     );

@@ -14,12 +14,16 @@ import { addressFor, inboxOf, mailTestbed } from '../support/mail';
 type Testbed = Awaited<ReturnType<typeof mailTestbed>>;
 
 const registered = (bed: Testbed, customerId: string, email: string) =>
-  bed.handlers['customer-registered'](busEvent('customer.registered', { customerId, email, registeredAt: '2027-01-01T10:00:00Z', marketingConsent: true }));
+  bed.handlers['customer-registered'](
+    busEvent('customer.registered', { customerId, email, registeredAt: '2027-01-01T10:00:00Z', marketingConsent: true }),
+  );
 const updated = (bed: Testbed, customerId: string, detail: Record<string, unknown>) =>
   bed.handlers['customer-updated'](busEvent('customer.updated', { customerId, updatedAt: bed.clock.now().toISOString(), ...detail }));
 
 async function birthdayOutcome(bed: Testbed, customerId: string, date: string) {
-  await bed.handlers['birthday-email'](busEvent('customer.birthday', { idempotencyKey: `birthday:${customerId}:${date}`, customerId, date, bonusPoints: 200 }, 'lojal'));
+  await bed.handlers['birthday-email'](
+    busEvent('customer.birthday', { idempotencyKey: `birthday:${customerId}:${date}`, customerId, date, bonusPoints: 200 }, 'lojal'),
+  );
   return bed.drain();
 }
 
@@ -80,7 +84,11 @@ describe('Sticky consent', () => {
     const feedback = createEmailFeedbackHandler(bed.deps);
     const complaint = busEvent(
       'Email Complaint Received',
-      { eventType: 'Complaint', complaint: { complainedRecipients: [{ emailAddress: to }], complaintFeedbackType: 'abuse' }, mail: { messageId: 'm-1', tags: { member: memberTag('c1').map((t) => t.value) } } },
+      {
+        eventType: 'Complaint',
+        complaint: { complainedRecipients: [{ emailAddress: to }], complaintFeedbackType: 'abuse' },
+        mail: { messageId: 'm-1', tags: { member: memberTag('c1').map((t) => t.value) } },
+      },
       'aws.ses',
     );
 
@@ -95,7 +103,12 @@ describe('Sticky consent', () => {
 
     // Assess: two opt-outs, two announcements, in order.
     expect(unsubscribed(bed)).toEqual([
-      { idempotencyKey: 'unsubscribed:c1:2027-03-10T11:00:00.000Z', customerId: 'c1', at: '2027-03-10T11:00:00.000Z', reason: 'unsubscribe' },
+      {
+        idempotencyKey: 'unsubscribed:c1:2027-03-10T11:00:00.000Z',
+        customerId: 'c1',
+        at: '2027-03-10T11:00:00.000Z',
+        reason: 'unsubscribe',
+      },
       { idempotencyKey: 'unsubscribed:c1:2027-03-11T10:00:00.000Z', customerId: 'c1', at: '2027-03-11T10:00:00.000Z', reason: 'complaint' },
     ]);
     expect(await member(bed, 'c1')).toMatchObject({ marketingConsent: false, unsubscribedAt: '2027-03-11T10:00:00.000Z' });
@@ -106,7 +119,8 @@ describe('Sticky consent', () => {
     await registered(bed, 'c1', addressFor('retry'));
     const publish = bed.deps.events.publish;
     let refuse = true;
-    bed.deps.events.publish = async (batch) => (refuse ? { failed: batch.map((event) => ({ event, errorCode: 'ThrottlingException' })) } : publish(batch));
+    bed.deps.events.publish = async (batch) =>
+      refuse ? { failed: batch.map((event) => ({ event, errorCode: 'ThrottlingException' })) } : publish(batch);
     await oneClick(bed, 'c1');
     expect(unsubscribed(bed)).toEqual([]);
 

@@ -25,14 +25,20 @@ import { addressFor, header, inboxOf, mailTestbed, TEST_LINK_BASE } from '../sup
 type Testbed = Awaited<ReturnType<typeof mailTestbed>>;
 
 const register = async (bed: Testbed, customerId: string, email: string, extra: Record<string, unknown> = {}) =>
-  bed.handlers['welcome-email'](busEvent('customer.registered', { customerId, email, registeredAt: bed.clock.now().toISOString(), ...extra }));
+  bed.handlers['welcome-email'](
+    busEvent('customer.registered', { customerId, email, registeredAt: bed.clock.now().toISOString(), ...extra }),
+  );
 
 /** A customer registered with the webshop's profile handler only (no welcome mail queued). */
 const profileOnly = async (bed: Testbed, customerId: string, email: string, extra: Record<string, unknown> = {}) =>
-  bed.handlers['customer-registered'](busEvent('customer.registered', { customerId, email, registeredAt: bed.clock.now().toISOString(), ...extra }));
+  bed.handlers['customer-registered'](
+    busEvent('customer.registered', { customerId, email, registeredAt: bed.clock.now().toISOString(), ...extra }),
+  );
 
 const birthday = (bed: Testbed, customerId: string, date: string) =>
-  bed.handlers['birthday-email'](busEvent('customer.birthday', { idempotencyKey: `birthday:${customerId}:${date}`, customerId, date, bonusPoints: 200 }, 'lojal'));
+  bed.handlers['birthday-email'](
+    busEvent('customer.birthday', { idempotencyKey: `birthday:${customerId}:${date}`, customerId, date, bonusPoints: 200 }, 'lojal'),
+  );
 
 /** The one mail sent to `to`: from the brand, with this subject and every line in both parts, and no unsubscribe headers (service mail). */
 async function expectOneServiceMail(outcomes: readonly unknown[], to: string, subject: string, lines: readonly string[]) {
@@ -57,34 +63,61 @@ const nbConfig = parseProgramConfig({ ...demo, clientId: 'norge', locales: ['nb'
 
 describe('Welcome mail', () => {
   it.each([
-    { locale: 'sv-SE', config: undefined, subject: 'Välkommen till Lojal Demo Sport', greeting: 'Hej Ada!', balance: 'Just nu har du 0 poäng.' },
-    { locale: 'en-GB', config: undefined, subject: 'Welcome to Lojal Demo Sport', greeting: 'Hi Ada,', balance: 'You have 0 points right now.' },
-    { locale: 'nb-NO', config: nbConfig, subject: 'Velkommen til Lojal Demo Sport', greeting: 'Hei Ada!', balance: 'Akkurat nå har du 0 poeng.' },
+    {
+      locale: 'sv-SE',
+      config: undefined,
+      subject: 'Välkommen till Lojal Demo Sport',
+      greeting: 'Hej Ada!',
+      balance: 'Just nu har du 0 poäng.',
+    },
+    {
+      locale: 'en-GB',
+      config: undefined,
+      subject: 'Welcome to Lojal Demo Sport',
+      greeting: 'Hi Ada,',
+      balance: 'You have 0 points right now.',
+    },
+    {
+      locale: 'nb-NO',
+      config: nbConfig,
+      subject: 'Velkommen til Lojal Demo Sport',
+      greeting: 'Hei Ada!',
+      balance: 'Akkurat nå har du 0 poeng.',
+    },
     // The demo does not offer Norwegian or German: its default, Swedish, is used.
-    { locale: 'de-DE', config: undefined, subject: 'Välkommen till Lojal Demo Sport', greeting: 'Hej Ada!', balance: 'Just nu har du 0 poäng.' },
-  ])('is sent at once in $locale with the balance and the ways to earn, as service mail', async ({ locale, config, subject, greeting, balance }) => {
-    // Prepare
-    const bed = await mailTestbed(config ? { config } : {});
-    const to = addressFor('welcome');
+    {
+      locale: 'de-DE',
+      config: undefined,
+      subject: 'Välkommen till Lojal Demo Sport',
+      greeting: 'Hej Ada!',
+      balance: 'Just nu har du 0 poäng.',
+    },
+  ])(
+    'is sent at once in $locale with the balance and the ways to earn, as service mail',
+    async ({ locale, config, subject, greeting, balance }) => {
+      // Prepare
+      const bed = await mailTestbed(config ? { config } : {});
+      const to = addressFor('welcome');
 
-    // Act
-    await register(bed, 'c1', to, { firstName: 'Ada', locale });
-    const outcomes = await bed.drain();
+      // Act
+      await register(bed, 'c1', to, { firstName: 'Ada', locale });
+      const outcomes = await bed.drain();
 
-    // Assess
-    expect(outcomes).toEqual([expect.objectContaining({ outcome: 'sent' })]);
-    const [mail, ...more] = await inboxOf(to);
-    expect(more).toEqual([]);
-    expect(mail).toMatchObject({ from: '"Lojal Demo Sport" <hello@demo.lojal.dev>', destination: { to: [to] }, subject });
-    for (const part of [mail!.body.html!, mail!.body.text!]) {
-      expect(part).toContain(greeting);
-      expect(part).toContain(balance);
-    }
-    expect(mail!.body.html).toMatch(/^<!doctype html>/);
-    expect(mail!.body.text).toMatch(/2×/);
-    // Service mail carries no unsubscribe headers.
-    expect(header(mail!, 'List-Unsubscribe')).toBeUndefined();
-  });
+      // Assess
+      expect(outcomes).toEqual([expect.objectContaining({ outcome: 'sent' })]);
+      const [mail, ...more] = await inboxOf(to);
+      expect(more).toEqual([]);
+      expect(mail).toMatchObject({ from: '"Lojal Demo Sport" <hello@demo.lojal.dev>', destination: { to: [to] }, subject });
+      for (const part of [mail!.body.html!, mail!.body.text!]) {
+        expect(part).toContain(greeting);
+        expect(part).toContain(balance);
+      }
+      expect(mail!.body.html).toMatch(/^<!doctype html>/);
+      expect(mail!.body.text).toMatch(/2×/);
+      // Service mail carries no unsubscribe headers.
+      expect(header(mail!, 'List-Unsubscribe')).toBeUndefined();
+    },
+  );
 
   it('names the points a member already has and every way to earn more, in their language', async () => {
     const bed = await mailTestbed();
@@ -191,7 +224,7 @@ describe('Marketing mail: consent and unsubscribe', () => {
     const page = await call(bed, 'GET', https!);
     expect(page.status).toBe(200);
     expect(page.body).toContain('<form method="post"');
-    expect((await bed.deps.email.links.verify('unsubscribe', 'c1', '', new URL(https!).searchParams.get('t') ?? ''))).toBe(true);
+    expect(await bed.deps.email.links.verify('unsubscribe', 'c1', '', new URL(https!).searchParams.get('t') ?? '')).toBe(true);
     expect(await birthdayOutcome(bed, 'c1', '2027-03-11')).toBe('sent');
     bed.clock.set('2027-03-10T12:00:00Z');
     const done = await call(bed, 'POST', https!, 'List-Unsubscribe=One-Click');
@@ -303,8 +336,16 @@ describe('Reminders: check-ins and replacements', () => {
     await profileOnly(bed, 'c1', to, { locale: 'en' });
     // Business times are bounded by the clock (issue 12.4): the orders arrive once placed.
     bed.clock.set('2027-03-10T13:00:00Z');
-    await bed.handlers['order-placed'](order('o1', '2027-03-10T10:00:00Z', [{ sku: 'TR3', category: 'running-shoes', quantity: 1, unitPrice: 129_900, name: 'Trail Runner 3' }]));
-    await bed.handlers['order-placed'](order('o2', '2027-03-10T13:00:00Z', [{ sku: 'SOCK', category: 'running-socks', quantity: 2, unitPrice: 9_900, name: 'Merino Socks' }]));
+    await bed.handlers['order-placed'](
+      order('o1', '2027-03-10T10:00:00Z', [
+        { sku: 'TR3', category: 'running-shoes', quantity: 1, unitPrice: 129_900, name: 'Trail Runner 3' },
+      ]),
+    );
+    await bed.handlers['order-placed'](
+      order('o2', '2027-03-10T13:00:00Z', [
+        { sku: 'SOCK', category: 'running-socks', quantity: 2, unitPrice: 9_900, name: 'Merino Socks' },
+      ]),
+    );
     const due = await dueEvents(bed);
     const first = due.get('checkin:o1')!;
     const second = due.get('checkin:o2')!;
@@ -359,7 +400,9 @@ describe('Reminders: check-ins and replacements', () => {
     const shoes = due.get('replacement:running-shoes:o1')!;
     const jacket = due.get('replacement:jackets:o1')!;
     bed.clock.set(new Date(Date.parse(shoes.item.dueAt) - 10 * 86_400_000).toISOString());
-    await bed.handlers['order-placed'](order('o2', bed.clock.now().toISOString(), [{ sku: 'INS', category: 'insoles', quantity: 1, unitPrice: 29_900 }]));
+    await bed.handlers['order-placed'](
+      order('o2', bed.clock.now().toISOString(), [{ sku: 'INS', category: 'insoles', quantity: 1, unitPrice: 29_900 }]),
+    );
 
     // Act: both reminders fall due at once; each event queues a request.
     bed.clock.set(shoes.item.dueAt);
@@ -385,7 +428,9 @@ describe('Reminders: check-ins and replacements', () => {
     await profileOnly(bed, 'c1', to);
     // Business times are bounded by the clock (issue 12.4): the orders arrive once placed.
     bed.clock.set('2027-03-10T10:00:00Z');
-    await bed.handlers['order-placed'](order('o1', '2027-03-10T10:00:00Z', [{ sku: 'TR3', category: 'running-shoes', quantity: 1, unitPrice: 129_900 }]));
+    await bed.handlers['order-placed'](
+      order('o1', '2027-03-10T10:00:00Z', [{ sku: 'TR3', category: 'running-shoes', quantity: 1, unitPrice: 129_900 }]),
+    );
     const { item, event } = (await dueEvents(bed)).get('checkin:o1')!;
     bed.clock.set(item.dueAt);
     await bed.handlers['checkin-email'](busEvent(event.detailType, event.detail, 'lojal'));
@@ -402,25 +447,64 @@ describe('Loyalty notices: tier, reward and expiry mail', () => {
   const tierChanged = (customerId: string, extra: Record<string, unknown> = {}) =>
     busEvent(
       'tier.changed',
-      { idempotencyKey: `tier:${customerId}:${at}:Silver`, customerId, from: 'Red', to: 'Silver', direction: 'upgrade', at, multiplier: 1.5, qualifyingPoints: 5200, reviewAt: '2028-03-10T09:00:00.000Z', ...extra },
+      {
+        idempotencyKey: `tier:${customerId}:${at}:Silver`,
+        customerId,
+        from: 'Red',
+        to: 'Silver',
+        direction: 'upgrade',
+        at,
+        multiplier: 1.5,
+        qualifyingPoints: 5200,
+        reviewAt: '2028-03-10T09:00:00.000Z',
+        ...extra,
+      },
       'lojal',
     );
   const tierExpiring = (customerId: string) =>
     busEvent(
       'tier.expiring',
-      { idempotencyKey: `tier-review:${customerId}:2027-04-09T09:00:00.000Z`, customerId, tier: 'Silver', reviewAt: '2027-04-09T09:00:00.000Z', projectedTier: 'Red', qualifyingPoints: 4000, requiredPoints: 5000, pointsToKeep: 1000, at },
+      {
+        idempotencyKey: `tier-review:${customerId}:2027-04-09T09:00:00.000Z`,
+        customerId,
+        tier: 'Silver',
+        reviewAt: '2027-04-09T09:00:00.000Z',
+        projectedTier: 'Red',
+        qualifyingPoints: 4000,
+        requiredPoints: 5000,
+        pointsToKeep: 1000,
+        at,
+      },
       'lojal',
     );
   const rewardEarned = (customerId: string, rewardName = 'Running socks') =>
     busEvent(
       'reward.earned',
-      { idempotencyKey: `reward:${customerId}:redemption:r1`, customerId, source: 'redemption', rewardId: 'running-socks', rewardName, code: 'RS-7Q2K', at, validUntil: '2027-06-08T09:00:00.000Z', points: 500 },
+      {
+        idempotencyKey: `reward:${customerId}:redemption:r1`,
+        customerId,
+        source: 'redemption',
+        rewardId: 'running-socks',
+        rewardName,
+        code: 'RS-7Q2K',
+        at,
+        validUntil: '2027-06-08T09:00:00.000Z',
+        points: 500,
+      },
       'lojal',
     );
   const pointsExpiring = (customerId: string) =>
     busEvent(
       'points.expiring',
-      { idempotencyKey: `points-expiring:${customerId}:2027-03-31`, customerId, points: 1200, expiresAt: '2027-03-31T22:00:00.000Z', lastValidDate: '2027-03-31', balance: 3000, at },
+      {
+        idempotencyKey: `points-expiring:${customerId}:2027-03-31`,
+        customerId,
+        points: 1200,
+        expiresAt: '2027-03-31T22:00:00.000Z',
+        lastValidDate: '2027-03-31',
+        balance: 3000,
+        at,
+      },
       'lojal',
     );
 
@@ -429,29 +513,67 @@ describe('Loyalty notices: tier, reward and expiry mail', () => {
       name: 'a tier upgrade',
       handler: 'tier-changed-email',
       event: tierChanged,
-      sv: { subject: 'Välkommen till Silver!', lines: ['Grattis: dina köp har tagit dig upp till Silver.', 'Från och med nu får du 1,5× poängen på varje köp.', 'Din nivå ses över nästa gång den 10 mars 2028.'] },
-      en: { subject: 'Welcome to Silver!', lines: ['Congratulations: your purchases have taken you up to Silver.', 'From now on you earn 1.5× the points on every purchase.', 'Your status is next reviewed on 10 March 2028.'] },
+      sv: {
+        subject: 'Välkommen till Silver!',
+        lines: [
+          'Grattis: dina köp har tagit dig upp till Silver.',
+          'Från och med nu får du 1,5× poängen på varje köp.',
+          'Din nivå ses över nästa gång den 10 mars 2028.',
+        ],
+      },
+      en: {
+        subject: 'Welcome to Silver!',
+        lines: [
+          'Congratulations: your purchases have taken you up to Silver.',
+          'From now on you earn 1.5× the points on every purchase.',
+          'Your status is next reviewed on 10 March 2028.',
+        ],
+      },
     },
     {
       name: 'a tier expiring warning',
       handler: 'tier-expiring-email',
       event: tierExpiring,
-      sv: { subject: 'Behåll din nivå Silver', lines: ['Din nivå Silver ses över den 9 april 2027. Med det du har tjänat hittills blir den Red.', /Tjäna 1\s000 poäng till innan dess för att behålla Silver\./] },
-      en: { subject: 'Keep your Silver status', lines: ['Your Silver status is reviewed on 9 April 2027. On what you have earned so far, it would become Red.', 'Earn 1,000 points more before then to keep Silver.'] },
+      sv: {
+        subject: 'Behåll din nivå Silver',
+        lines: [
+          'Din nivå Silver ses över den 9 april 2027. Med det du har tjänat hittills blir den Red.',
+          /Tjäna 1\s000 poäng till innan dess för att behålla Silver\./,
+        ],
+      },
+      en: {
+        subject: 'Keep your Silver status',
+        lines: [
+          'Your Silver status is reviewed on 9 April 2027. On what you have earned so far, it would become Red.',
+          'Earn 1,000 points more before then to keep Silver.',
+        ],
+      },
     },
     {
       name: 'a reward',
       handler: 'reward-email',
       event: rewardEarned,
-      sv: { subject: 'Din belöning: Running socks', lines: ['Du har fått Running socks.', 'Din kod: RS-7Q2K', 'Använd den i kassan senast den 8 juni 2027.'] },
-      en: { subject: 'Your reward: Running socks', lines: ['You have earned Running socks.', 'Your code: RS-7Q2K', 'Use it at checkout by 8 June 2027.'] },
+      sv: {
+        subject: 'Din belöning: Running socks',
+        lines: ['Du har fått Running socks.', 'Din kod: RS-7Q2K', 'Använd den i kassan senast den 8 juni 2027.'],
+      },
+      en: {
+        subject: 'Your reward: Running socks',
+        lines: ['You have earned Running socks.', 'Your code: RS-7Q2K', 'Use it at checkout by 8 June 2027.'],
+      },
     },
     {
       name: 'points expiring',
       handler: 'expiry-email',
       event: pointsExpiring,
-      sv: { subject: /^1\s200 poäng går snart ut$/, lines: [/1\s200 poäng på ditt konto gäller till och med den 31 mars 2027\./, 'Använd dem innan dess, annars går de ut.'] },
-      en: { subject: '1,200 points expire soon', lines: ['1,200 points in your account are valid until 31 March 2027.', 'Use them before then, or they expire.'] },
+      sv: {
+        subject: /^1\s200 poäng går snart ut$/,
+        lines: [/1\s200 poäng på ditt konto gäller till och med den 31 mars 2027\./, 'Använd dem innan dess, annars går de ut.'],
+      },
+      en: {
+        subject: '1,200 points expire soon',
+        lines: ['1,200 points in your account are valid until 31 March 2027.', 'Use them before then, or they expire.'],
+      },
     },
   ] as const;
 
@@ -490,7 +612,16 @@ describe('Loyalty notices: tier, reward and expiry mail', () => {
     const bed = await mailTestbed();
     const to = addressFor('downgrade');
     await profileOnly(bed, 'c1', to, { locale: 'en' });
-    await bed.handlers['tier-changed-email'](tierChanged('c1', { idempotencyKey: `tier:c1:${at}:Red`, from: 'Silver', to: 'Red', direction: 'downgrade', multiplier: 1, reviewAt: null }));
+    await bed.handlers['tier-changed-email'](
+      tierChanged('c1', {
+        idempotencyKey: `tier:c1:${at}:Red`,
+        from: 'Silver',
+        to: 'Red',
+        direction: 'downgrade',
+        multiplier: 1,
+        reviewAt: null,
+      }),
+    );
     await bed.drain();
 
     const [mail] = await inboxOf(to);
@@ -533,27 +664,66 @@ describe('Perk mail', () => {
   const perkEarned = (customerId: string, extra: Record<string, unknown> = {}) =>
     busEvent(
       'perk.earned',
-      { idempotencyKey: `perk:${customerId}:fast-payout`, customerId, perkId: 'fast-payout', perkName: 'Fast payout', afterMonths: 6, date: '2027-03-10', email: true, ...extra },
+      {
+        idempotencyKey: `perk:${customerId}:fast-payout`,
+        customerId,
+        perkId: 'fast-payout',
+        perkName: 'Fast payout',
+        afterMonths: 6,
+        date: '2027-03-10',
+        email: true,
+        ...extra,
+      },
       'lojal',
     );
 
   it.each([
-    { locale: 'sv', config: undefined, subject: 'En ny förmån till dig: Fast payout', lines: ['Hej Ada!', 'Nu har du varit medlem i 6 månader, och det ger dig en ny förmån: Fast payout.', 'Tack för att du är medlem hos Lojal Demo Sport.'] },
-    { locale: 'en', config: undefined, subject: 'A new perk for you: Fast payout', lines: ['Hi Ada,', 'You have now been a member for 6 months, and that brings you a new perk: Fast payout.', 'Thank you for staying with Lojal Demo Sport.'] },
-    { locale: 'nb', config: nbConfig, subject: 'En ny fordel til deg: Fast payout', lines: ['Hei Ada!', 'Nå har du vært medlem i 6 måneder, og det gir deg en ny fordel: Fast payout.', 'Takk for at du er medlem hos Lojal Demo Sport.'] },
-  ])('names the perk and the months of membership in $locale, as service mail without marketing consent', async ({ locale, config, subject, lines }) => {
-    // Prepare
-    const bed = await mailTestbed(config ? { config } : {});
-    const to = addressFor('perk');
-    await profileOnly(bed, 'c1', to, { firstName: 'Ada', locale, marketingConsent: false });
+    {
+      locale: 'sv',
+      config: undefined,
+      subject: 'En ny förmån till dig: Fast payout',
+      lines: [
+        'Hej Ada!',
+        'Nu har du varit medlem i 6 månader, och det ger dig en ny förmån: Fast payout.',
+        'Tack för att du är medlem hos Lojal Demo Sport.',
+      ],
+    },
+    {
+      locale: 'en',
+      config: undefined,
+      subject: 'A new perk for you: Fast payout',
+      lines: [
+        'Hi Ada,',
+        'You have now been a member for 6 months, and that brings you a new perk: Fast payout.',
+        'Thank you for staying with Lojal Demo Sport.',
+      ],
+    },
+    {
+      locale: 'nb',
+      config: nbConfig,
+      subject: 'En ny fordel til deg: Fast payout',
+      lines: [
+        'Hei Ada!',
+        'Nå har du vært medlem i 6 måneder, og det gir deg en ny fordel: Fast payout.',
+        'Takk for at du er medlem hos Lojal Demo Sport.',
+      ],
+    },
+  ])(
+    'names the perk and the months of membership in $locale, as service mail without marketing consent',
+    async ({ locale, config, subject, lines }) => {
+      // Prepare
+      const bed = await mailTestbed(config ? { config } : {});
+      const to = addressFor('perk');
+      await profileOnly(bed, 'c1', to, { firstName: 'Ada', locale, marketingConsent: false });
 
-    // Act
-    await bed.handlers['perk-email'](perkEarned('c1'));
-    const outcomes = await bed.drain();
+      // Act
+      await bed.handlers['perk-email'](perkEarned('c1'));
+      const outcomes = await bed.drain();
 
-    // Assess
-    await expectOneServiceMail(outcomes, to, subject, lines);
-  });
+      // Assess
+      await expectOneServiceMail(outcomes, to, subject, lines);
+    },
+  );
 
   it('goes out once however often perk.earned is delivered, even all at once (the reference is the perk)', async () => {
     // Prepare
@@ -562,7 +732,11 @@ describe('Perk mail', () => {
     await profileOnly(bed, 'c1', to, { locale: 'en' });
 
     // Act: the calendar job emitted the day again, and EventBridge delivered one of them twice.
-    await Promise.all([bed.handlers['perk-email'](perkEarned('c1')), bed.handlers['perk-email'](perkEarned('c1')), bed.handlers['perk-email'](perkEarned('c1'))]);
+    await Promise.all([
+      bed.handlers['perk-email'](perkEarned('c1')),
+      bed.handlers['perk-email'](perkEarned('c1')),
+      bed.handlers['perk-email'](perkEarned('c1')),
+    ]);
     const jobs = bed.queue.take();
     await Promise.allSettled(jobs.map((job) => bed.send({ body: JSON.stringify(job), receiveCount: 1 })));
     await Promise.all(jobs.map((job) => bed.send({ body: JSON.stringify(job), receiveCount: 2 }).catch(() => undefined)));
@@ -573,7 +747,9 @@ describe('Perk mail', () => {
     expect(more).toEqual([]);
     expect((await bed.store.get('c1', 'perk', 'fast-payout'))?.status).toBe('sent');
     const messages = await call(bed, 'GET', `${TEST_LINK_BASE}/v1/members/c1/messages`);
-    expect(JSON.parse(messages.body).items).toEqual([expect.objectContaining({ kind: 'perk', subject: 'A new perk for you: Fast payout', messageId: mail!.messageId })]);
+    expect(JSON.parse(messages.body).items).toEqual([
+      expect.objectContaining({ kind: 'perk', subject: 'A new perk for you: Fast payout', messageId: mail!.messageId }),
+    ]);
   });
 
   it('is not mailed when the client keeps the perk quiet (email: false), and that is no error', async () => {
@@ -633,7 +809,8 @@ describe('Perk mail', () => {
     await profileOnly(bed, 'c1', to, { locale: 'en' });
     const publisher = {
       async publish(events: readonly LojalEvent[]) {
-        for (const e of events) if (e.detailType === 'perk.earned') await bed.handlers['perk-email'](busEvent(e.detailType, e.detail, 'lojal'));
+        for (const e of events)
+          if (e.detailType === 'perk.earned') await bed.handlers['perk-email'](busEvent(e.detailType, e.detail, 'lojal'));
         return { failed: [] };
       },
     };
@@ -672,22 +849,55 @@ describe('Challenge mail', () => {
     );
 
   it.each([
-    { locale: 'sv', config: undefined, subject: 'Du kom på 1:a plats i Spring sprint', lines: ['Hej Ada!', 'Resultatet i Spring sprint är klart: du kom på 1:a plats.', 'Ditt pris, 300 poäng, finns redan på ditt konto.', 'Grattis från oss alla på Lojal Demo Sport!'] },
-    { locale: 'en', config: undefined, subject: 'You came 1st in Spring sprint', lines: ['Hi Ada,', 'The results of Spring sprint are in: you came 1st.', 'Your prize of 300 points is already in your account.', 'Congratulations from all of us at Lojal Demo Sport!'] },
-    { locale: 'nb', config: nbConfig, subject: 'Du kom på 1. plass i Spring sprint', lines: ['Hei Ada!', 'Resultatet i Spring sprint er klart: du kom på 1. plass.', 'Premien din, 300 poeng, er allerede på kontoen din.', 'Gratulerer fra oss alle i Lojal Demo Sport!'] },
-  ])('names the challenge, the place and the prize in $locale, as service mail without marketing consent', async ({ locale, config, subject, lines }) => {
-    // Prepare
-    const bed = await mailTestbed(config ? { config } : {});
-    const to = addressFor('challenge');
-    await profileOnly(bed, 'c1', to, { firstName: 'Ada', locale, marketingConsent: false });
+    {
+      locale: 'sv',
+      config: undefined,
+      subject: 'Du kom på 1:a plats i Spring sprint',
+      lines: [
+        'Hej Ada!',
+        'Resultatet i Spring sprint är klart: du kom på 1:a plats.',
+        'Ditt pris, 300 poäng, finns redan på ditt konto.',
+        'Grattis från oss alla på Lojal Demo Sport!',
+      ],
+    },
+    {
+      locale: 'en',
+      config: undefined,
+      subject: 'You came 1st in Spring sprint',
+      lines: [
+        'Hi Ada,',
+        'The results of Spring sprint are in: you came 1st.',
+        'Your prize of 300 points is already in your account.',
+        'Congratulations from all of us at Lojal Demo Sport!',
+      ],
+    },
+    {
+      locale: 'nb',
+      config: nbConfig,
+      subject: 'Du kom på 1. plass i Spring sprint',
+      lines: [
+        'Hei Ada!',
+        'Resultatet i Spring sprint er klart: du kom på 1. plass.',
+        'Premien din, 300 poeng, er allerede på kontoen din.',
+        'Gratulerer fra oss alle i Lojal Demo Sport!',
+      ],
+    },
+  ])(
+    'names the challenge, the place and the prize in $locale, as service mail without marketing consent',
+    async ({ locale, config, subject, lines }) => {
+      // Prepare
+      const bed = await mailTestbed(config ? { config } : {});
+      const to = addressFor('challenge');
+      await profileOnly(bed, 'c1', to, { firstName: 'Ada', locale, marketingConsent: false });
 
-    // Act
-    await bed.handlers['challenge-email'](completed([{ customerId: 'c1', rank: 1, prize: 300 }]));
-    const outcomes = await bed.drain();
+      // Act
+      await bed.handlers['challenge-email'](completed([{ customerId: 'c1', rank: 1, prize: 300 }]));
+      const outcomes = await bed.drain();
 
-    // Assess
-    await expectOneServiceMail(outcomes, to, subject, lines);
-  });
+      // Assess
+      await expectOneServiceMail(outcomes, to, subject, lines);
+    },
+  );
 
   it('mails every winner exactly once when the result is delivered twice and published again, tied winners sharing their place', async () => {
     // Prepare: ada won; eve and cy tied on the score for place 2.
@@ -704,14 +914,22 @@ describe('Challenge mail', () => {
     // Act: EventBridge delivers the event twice and the results job, unsure it was accepted,
     // publishes it again (same idempotencyKey, a new event), all at once; then every request
     // is handed to the sender at the same time, and again as SQS would redeliver a failed one.
-    await Promise.all([bed.handlers['challenge-email'](event), bed.handlers['challenge-email'](event), bed.handlers['challenge-email'](completed(winners))]);
+    await Promise.all([
+      bed.handlers['challenge-email'](event),
+      bed.handlers['challenge-email'](event),
+      bed.handlers['challenge-email'](completed(winners)),
+    ]);
     const jobs = bed.queue.take();
     await Promise.allSettled(jobs.map((job) => bed.send({ body: JSON.stringify(job), receiveCount: 1 })));
     await Promise.all(jobs.map((job) => bed.send({ body: JSON.stringify(job), receiveCount: 2 }).catch(() => undefined)));
 
     // Assess
     expect(jobs).toHaveLength(9);
-    const subjects = { ada: 'You came 1st in Spring sprint', eve: 'You share 2nd place in Spring sprint', cy: 'You share 2nd place in Spring sprint' };
+    const subjects = {
+      ada: 'You came 1st in Spring sprint',
+      eve: 'You share 2nd place in Spring sprint',
+      cy: 'You share 2nd place in Spring sprint',
+    };
     for (const [customerId, address] of Object.entries(to)) {
       const [mail, ...more] = await inboxOf(address);
       expect(more, customerId).toEqual([]);
@@ -722,7 +940,9 @@ describe('Challenge mail', () => {
     expect(eveMail!.body.text).toContain('you share 2nd place with others on the same score.');
     expect(eveMail!.body.text).toContain('Your prize of 200 points is already in your account.');
     const messages = await call(bed, 'GET', `${TEST_LINK_BASE}/v1/members/ada/messages`);
-    expect(JSON.parse(messages.body).items).toEqual([expect.objectContaining({ kind: 'challenge', subject: 'You came 1st in Spring sprint' })]);
+    expect(JSON.parse(messages.body).items).toEqual([
+      expect.objectContaining({ kind: 'challenge', subject: 'You came 1st in Spring sprint' }),
+    ]);
   });
 
   it('is not mailed to a deleted winner, nor to one Lojal does not know; the other winners get theirs', async () => {
@@ -803,7 +1023,12 @@ describe('Challenge mail', () => {
   it('the results job’s challenge.completed reaches each winner once, with the prize already in the ledger, though the job publishes it twice', async () => {
     // Prepare: a sprint paying 300 and 200; ada scores 900, bo 400, cy 100 (no prize).
     const config = parseProgramConfig(
-      { ...demo, challenges: [{ id: 'sprint', name: 'Spring sprint', start: '2027-03-01T00:00:00+01:00', end: '2027-04-01T00:00:00+02:00', prizes: [300, 200] }] },
+      {
+        ...demo,
+        challenges: [
+          { id: 'sprint', name: 'Spring sprint', start: '2027-03-01T00:00:00+01:00', end: '2027-04-01T00:00:00+02:00', prizes: [300, 200] },
+        ],
+      },
       'challenge-mail',
     );
     const bed = await mailTestbed({ config, start: '2027-03-20T10:00:00Z' });
@@ -811,13 +1036,16 @@ describe('Challenge mail', () => {
     const scores = { ada: 900, bo: 400, cy: 100 };
     for (const [customerId, address] of Object.entries(to)) {
       await profileOnly(bed, customerId, address, { locale: 'en' });
-      await bed.handlers['order-placed'](socksOrder(customerId, `${customerId}-1`, scores[customerId as keyof typeof scores], '2027-03-20T09:00:00Z'));
+      await bed.handlers['order-placed'](
+        socksOrder(customerId, `${customerId}-1`, scores[customerId as keyof typeof scores], '2027-03-20T09:00:00Z'),
+      );
     }
     // The bus takes the first result, but its answer is lost: the job publishes again on its next run.
     let answers = 0;
     const publisher = {
       async publish(events: readonly LojalEvent[]) {
-        for (const e of events) if (e.detailType === 'challenge.completed') await bed.handlers['challenge-email'](busEvent(e.detailType, e.detail, 'lojal'));
+        for (const e of events)
+          if (e.detailType === 'challenge.completed') await bed.handlers['challenge-email'](busEvent(e.detailType, e.detail, 'lojal'));
         if (answers++ === 0) throw new Error('the answer was lost');
         return { failed: [] };
       },

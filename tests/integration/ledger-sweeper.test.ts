@@ -24,12 +24,22 @@ beforeEach(async () => {
 function setup(clock: Clock, config: ProgramConfig = demoConfig) {
   const deps = { ...testDeps(table.doc, table.tableName, config), clock };
   const publisher = new RecordingPublisher();
-  return { handlers: createHandlers(deps), publisher, job: ledgerSweeperJob(deps, publisher), ledger: new LedgerStore(table.doc, table.tableName) };
+  return {
+    handlers: createHandlers(deps),
+    publisher,
+    job: ledgerSweeperJob(deps, publisher),
+    ledger: new LedgerStore(table.doc, table.tableName),
+  };
 }
 
 const order = socksOrder;
 const sent = (publisher: RecordingPublisher) => publisher.events.map((e) => [e.detailType, e.detail.idempotencyKey]);
-const SCHEMAS = { 'tier.changed': TierChangedSchema, 'tier.expiring': TierExpiringSchema, 'reward.earned': RewardEarnedSchema, 'points.expiring': PointsExpiringSchema } as const;
+const SCHEMAS = {
+  'tier.changed': TierChangedSchema,
+  'tier.expiring': TierExpiringSchema,
+  'reward.earned': RewardEarnedSchema,
+  'points.expiring': PointsExpiringSchema,
+} as const;
 /** Every event the job sent is valid by the schema its consumers parse with (contract/lojal-events.ts). */
 function expectValid(events: readonly LojalEvent[]) {
   for (const e of events) expect(SCHEMAS[e.detailType as keyof typeof SCHEMAS].safeParse(e.detail).error, e.detailType).toBeUndefined();
@@ -86,7 +96,13 @@ describe('Ledger job', () => {
       },
       {
         detailType: 'tier.changed',
-        detail: expect.objectContaining({ from: 'Silver', to: 'Red', direction: 'downgrade', at: '2027-03-01T09:00:00.000Z', reviewAt: null }),
+        detail: expect.objectContaining({
+          from: 'Silver',
+          to: 'Red',
+          direction: 'downgrade',
+          at: '2027-03-01T09:00:00.000Z',
+          reviewAt: null,
+        }),
       },
     ]);
     expectValid(publisher.events);
@@ -129,7 +145,12 @@ describe('Ledger job', () => {
     const snapshot = await ledger.read('bo');
     expect(snapshot.state?.balance).toBe(500);
     expect(snapshot.state?.lifetimePoints).toBe(1500);
-    expect(snapshot.entries.find((e) => e.kind === 'expiry')).toMatchObject({ ref: '2027-02-01', at: '2027-01-31T23:00:00.000Z', delta: -1000, reason: 'points expired' });
+    expect(snapshot.entries.find((e) => e.kind === 'expiry')).toMatchObject({
+      ref: '2027-02-01',
+      at: '2027-01-31T23:00:00.000Z',
+      delta: -1000,
+      reason: 'points expired',
+    });
   });
 
   it('sends a deleted member no notices, and still expires their points', async () => {
@@ -179,7 +200,10 @@ describe('Ledger job', () => {
   });
 
   it('issues a spend reward with a code that is the same however often it is computed', async () => {
-    const config = parseProgramConfig({ ...demo, spendRewards: [{ id: 'free-socks', name: 'Free socks', currency: 'SEK', everyMinor: 50_000, validDays: 90 }] });
+    const config = parseProgramConfig({
+      ...demo,
+      spendRewards: [{ id: 'free-socks', name: 'Free socks', currency: 'SEK', everyMinor: 50_000, validDays: 90 }],
+    });
     const clock = manualClock('2026-03-01T10:00:00Z');
     const { handlers, publisher, job } = setup(clock, config);
     await handlers['order-placed'](order('ed', 'o1', 300, '2026-03-01T09:00:00Z'));

@@ -30,7 +30,13 @@ describe('Public link routes under abuse', () => {
     // Prepare: a member whose own locale (en) differs from the client's default (sv).
     const bed = await mailTestbed();
     await bed.handlers['customer-registered'](
-      busEvent('customer.registered', { customerId: 'victim', email: addressFor('victim'), registeredAt: bed.clock.now().toISOString(), locale: 'en', marketingConsent: true }),
+      busEvent('customer.registered', {
+        customerId: 'victim',
+        email: addressFor('victim'),
+        registeredAt: bed.clock.now().toISOString(),
+        locale: 'en',
+        marketingConsent: true,
+      }),
     );
     const borrowed = bed.links.unsubscribeUrl('attacker').replace('/members/attacker/', '/members/victim/');
     const checkin = bed.links.checkinAnswerUrl('victim', 'o1', 9);

@@ -33,7 +33,12 @@ describe('Member API', () => {
   it('GET /v1/members/{id} shows balance, lifetime points, tier and qualifying points', async () => {
     const handlers = createHandlers(testDeps(table.doc, table.tableName));
     await handlers['customer-registered'](
-      busEvent('customer.registered', { customerId: 'anna', email: 'anna@example.com', registeredAt: '2026-01-01T10:00:00Z', accountId: 'acme' }),
+      busEvent('customer.registered', {
+        customerId: 'anna',
+        email: 'anna@example.com',
+        registeredAt: '2026-01-01T10:00:00Z',
+        accountId: 'acme',
+      }),
     );
     await handlers['order-placed'](order('anna', 'o1', 600_000, '2026-02-01T10:00:00Z'));
     await handlers['order-placed'](order('anna', 'o2', 10_000, '2026-03-01T10:00:00Z'));
@@ -67,7 +72,10 @@ describe('Member API', () => {
     const handlers = createHandlers({ ...testDeps(table.doc, table.tableName), clock: manualClock('2026-03-01T12:00:00Z') });
     for (let i = 1; i <= 3; i++) await handlers['order-placed'](order('view', `v${i}`, 200_000 * i, `2026-0${i}-01T10:00:00Z`));
     const commands: string[] = [];
-    table.doc.middlewareStack.add((next, context) => (args) => (commands.push(String(context.commandName)), next(args)), { step: 'initialize', name: 'count-view' });
+    table.doc.middlewareStack.add((next, context) => (args) => (commands.push(String(context.commandName)), next(args)), {
+      step: 'initialize',
+      name: 'count-view',
+    });
     try {
       // Act
       const api = createMemberApi({ ...testDeps(table.doc, table.tableName), clock: manualClock('2026-03-11T12:00:00Z') });
@@ -77,7 +85,9 @@ describe('Member API', () => {
       expect(commands.sort()).toEqual(['GetItemCommand', 'GetItemCommand']);
       const entries = (await new LedgerStore(table.doc, table.tableName).read('view')).entries.map((e) => e.input);
       const now = Date.parse('2026-03-11T12:00:00Z');
-      expect(JSON.parse(response.body ?? 'null')).toMatchObject(memberFiguresOf(demoConfig, foldLedger(demoConfig, entries, { asOf: now }), now));
+      expect(JSON.parse(response.body ?? 'null')).toMatchObject(
+        memberFiguresOf(demoConfig, foldLedger(demoConfig, entries, { asOf: now }), now),
+      );
     } finally {
       table.doc.middlewareStack.remove('count-view');
     }

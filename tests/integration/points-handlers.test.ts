@@ -25,7 +25,11 @@ const placed = (customerId: string, orderId: string, unitPrice: number, placedAt
 
 async function itemsOf(customerId: string) {
   const { Items } = await table.doc.send(
-    new QueryCommand({ TableName: table.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': memberPk(customerId) } }),
+    new QueryCommand({
+      TableName: table.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': memberPk(customerId) },
+    }),
   );
   return Items ?? [];
 }
@@ -78,7 +82,12 @@ describe('Handlers: points', () => {
     await handlers['order-placed'](busEvent('order.placed', placed(id, 'o1', 10_000)));
     expect(await balanceOf(id)).toBe(200);
     await handlers['customer-registered'](
-      busEvent('customer.registered', { customerId: id, email: 'anna@example.com', registeredAt: '2026-01-01T09:00:00+01:00', firstName: 'Anna' }),
+      busEvent('customer.registered', {
+        customerId: id,
+        email: 'anna@example.com',
+        registeredAt: '2026-01-01T09:00:00+01:00',
+        firstName: 'Anna',
+      }),
     );
     const profile = await new ProfileStore(table.doc, table.tableName).get(id);
     expect(profile?.profile.values).toMatchObject({ email: 'anna@example.com', firstName: 'Anna', marketingConsent: false });
@@ -99,8 +108,12 @@ describe('Handlers: customers', () => {
   it('an older update never overwrites a newer one, whatever the arrival order', async () => {
     const handlers = createHandlers(testDeps(table.doc, table.tableName));
     const id = customer();
-    await handlers['customer-updated'](busEvent('customer.updated', { customerId: id, updatedAt: '2026-05-02T10:00:00Z', firstName: 'Newer' }));
-    await handlers['customer-updated'](busEvent('customer.updated', { customerId: id, updatedAt: '2026-05-01T10:00:00Z', firstName: 'Older', locale: 'en' }));
+    await handlers['customer-updated'](
+      busEvent('customer.updated', { customerId: id, updatedAt: '2026-05-02T10:00:00Z', firstName: 'Newer' }),
+    );
+    await handlers['customer-updated'](
+      busEvent('customer.updated', { customerId: id, updatedAt: '2026-05-01T10:00:00Z', firstName: 'Older', locale: 'en' }),
+    );
     await handlers['customer-registered'](
       busEvent('customer.registered', { customerId: id, email: 'a@example.com', registeredAt: '2026-01-01T10:00:00Z', firstName: 'First' }),
     );
@@ -124,7 +137,9 @@ describe('Handlers: customers', () => {
     await handlers['order-placed'](busEvent('order.placed', placed(id, 'o1', 10_000)));
     await handlers['customer-deleted'](busEvent('customer.deleted', { customerId: id, deletedAt: '2026-06-01T10:00:00Z' }));
     // A stale update from before the deletion must not bring the data back.
-    await handlers['customer-updated'](busEvent('customer.updated', { customerId: id, updatedAt: '2026-05-01T10:00:00Z', email: 'old@example.com' }));
+    await handlers['customer-updated'](
+      busEvent('customer.updated', { customerId: id, updatedAt: '2026-05-01T10:00:00Z', email: 'old@example.com' }),
+    );
     const items = await itemsOf(id);
     const profile = items.find((i) => i.sk === 'PROFILE');
     expect(profile).toBeDefined();
@@ -140,11 +155,31 @@ describe('Handlers: customers', () => {
 describe('Handlers: bad input', () => {
   const cases: [string, string, (id: string) => unknown, string][] = [
     ['a missing field', 'order.placed', (id) => ({ ...placed(id, 'o1', 100), placedAt: undefined }), 'detail.placedAt'],
-    ['a wrong type', 'order.placed', (id) => ({ ...placed(id, 'o1', 100), lines: [{ sku: 's', category: 'c', quantity: 1, unitPrice: '9.90' }] }), 'detail.lines[0].unitPrice'],
+    [
+      'a wrong type',
+      'order.placed',
+      (id) => ({ ...placed(id, 'o1', 100), lines: [{ sku: 's', category: 'c', quantity: 1, unitPrice: '9.90' }] }),
+      'detail.lines[0].unitPrice',
+    ],
     ['an unknown currency', 'order.placed', (id) => ({ ...placed(id, 'o1', 100), currency: 'EUR' }), 'detail.currency'],
-    ['an unknown activity', 'activity.completed', (id) => ({ activityId: 'a', customerId: id, activity: 'dance', occurredAt: '2026-01-01T00:00:00Z' }), 'detail.activity'],
-    ['a refund with neither lines nor amount', 'order.refunded', (id) => ({ refundId: 'r', orderId: 'o', customerId: id, refundedAt: '2026-01-01T00:00:00Z' }), 'detail.lines'],
-    ['a time without offset', 'customer.registered', (id) => ({ customerId: id, email: 'x@example.com', registeredAt: '2026-01-01 10:00' }), 'detail.registeredAt'],
+    [
+      'an unknown activity',
+      'activity.completed',
+      (id) => ({ activityId: 'a', customerId: id, activity: 'dance', occurredAt: '2026-01-01T00:00:00Z' }),
+      'detail.activity',
+    ],
+    [
+      'a refund with neither lines nor amount',
+      'order.refunded',
+      (id) => ({ refundId: 'r', orderId: 'o', customerId: id, refundedAt: '2026-01-01T00:00:00Z' }),
+      'detail.lines',
+    ],
+    [
+      'a time without offset',
+      'customer.registered',
+      (id) => ({ customerId: id, email: 'x@example.com', registeredAt: '2026-01-01 10:00' }),
+      'detail.registeredAt',
+    ],
   ];
 
   it.each(cases)('%s is dead-lettered with an error naming the field, and writes nothing', async (_, detailType, detail, field) => {
@@ -203,7 +238,12 @@ describe('Handlers: faults', () => {
     await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
         handlers['activity-completed'](
-          busEvent('activity.completed', { activityId: `a${i}`, customerId: id, activity: 'review', occurredAt: `2026-03-${String(i + 1).padStart(2, '0')}T10:00:00Z` }),
+          busEvent('activity.completed', {
+            activityId: `a${i}`,
+            customerId: id,
+            activity: 'review',
+            occurredAt: `2026-03-${String(i + 1).padStart(2, '0')}T10:00:00Z`,
+          }),
         ),
       ),
     );

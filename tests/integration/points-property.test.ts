@@ -38,7 +38,11 @@ const orderArb = (i: number) =>
     .record({
       at: time,
       lines: fc.uniqueArray(
-        fc.record({ item: fc.constantFrom(...SKUS), quantity: fc.integer({ min: 1, max: 3 }), unitPrice: fc.integer({ min: 0, max: 400_000 }) }),
+        fc.record({
+          item: fc.constantFrom(...SKUS),
+          quantity: fc.integer({ min: 1, max: 3 }),
+          unitPrice: fc.integer({ min: 0, max: 400_000 }),
+        }),
         { minLength: 1, maxLength: 3, selector: (l) => l.item.sku },
       ),
       discountShare: fc.integer({ min: 0, max: 100 }),
@@ -74,11 +78,14 @@ const refundArb = (i: number, orders: number) =>
     });
 
 const activityArb = (i: number) =>
-  fc.record({ at: time, activity: fc.constantFrom('review', 'referral') }).map(({ at, activity }) => (customerId: string): Generated => ({
-    detailType: 'activity.completed',
-    detail: { activityId: `a${i}`, customerId, activity, occurredAt: at },
-    input: { kind: 'activity', ref: `a${i}`, at, activity },
-  }));
+  fc.record({ at: time, activity: fc.constantFrom('review', 'referral') }).map(
+    ({ at, activity }) =>
+      (customerId: string): Generated => ({
+        detailType: 'activity.completed',
+        detail: { activityId: `a${i}`, customerId, activity, occurredAt: at },
+        input: { kind: 'activity', ref: `a${i}`, at, activity },
+      }),
+  );
 
 const historyArb = fc
   .record({ orders: fc.integer({ min: 1, max: 5 }), refunds: fc.integer({ min: 0, max: 3 }), activities: fc.integer({ min: 0, max: 2 }) })
@@ -94,10 +101,7 @@ const historyArb = fc
 /** Each distinct event delivered 1–3 times, in any order, some deliveries racing each other. */
 const deliveryArb = historyArb.chain((history) =>
   fc
-    .tuple(
-      fc.tuple(...history.map(() => fc.integer({ min: 1, max: 3 }))),
-      fc.infiniteStream(fc.integer({ min: 1, max: 3 })),
-    )
+    .tuple(fc.tuple(...history.map(() => fc.integer({ min: 1, max: 3 }))), fc.infiniteStream(fc.integer({ min: 1, max: 3 })))
     .chain(([copies, batchSizes]) => {
       const deliveries = history.flatMap((make, i) => Array.from({ length: copies[i] ?? 1 }, () => i));
       return fc.shuffledSubarray(deliveries, { minLength: deliveries.length }).map((order) => ({ history, order, batchSizes }));
@@ -118,9 +122,11 @@ describe('Property: exactly-once points', () => {
         const containers = [createHandlers(testDeps(table.doc, table.tableName)), createHandlers(testDeps(table.doc, table.tableName))];
         const handlerFor = (k: number) => {
           const handlers = containers[k % 2]!;
-          return { 'order.placed': handlers['order-placed'], 'order.refunded': handlers['order-refunded'], 'activity.completed': handlers['activity-completed'] }[
-            events[order[k]!]!.detailType
-          ];
+          return {
+            'order.placed': handlers['order-placed'],
+            'order.refunded': handlers['order-refunded'],
+            'activity.completed': handlers['activity-completed'],
+          }[events[order[k]!]!.detailType];
         };
         const it = batchSizes[Symbol.iterator]();
         for (let i = 0; i < order.length; ) {
@@ -130,7 +136,10 @@ describe('Property: exactly-once points', () => {
           await Promise.all(batch.map((k) => handlerFor(k)(bus[order[k]!]!)));
         }
 
-        const expected = foldLedger(demoConfig, events.map((e) => e.input));
+        const expected = foldLedger(
+          demoConfig,
+          events.map((e) => e.input),
+        );
         const snapshot = await new LedgerStore(table.doc, table.tableName).read(customerId);
         expect(snapshot.state?.balance).toBe(expected.balance);
         expect(snapshot.state?.lifetimePoints).toBe(expected.lifetimePoints);
@@ -153,7 +162,11 @@ describe('Property: exactly-once points', () => {
     | { readonly kind: 'job' };
 
   const operationsArb = fc
-    .record({ adjustments: fc.integer({ min: 0, max: 2 }), redemptions: fc.integer({ min: 0, max: 3 }), jobs: fc.integer({ min: 1, max: 2 }) })
+    .record({
+      adjustments: fc.integer({ min: 0, max: 2 }),
+      redemptions: fc.integer({ min: 0, max: 3 }),
+      jobs: fc.integer({ min: 1, max: 2 }),
+    })
     .chain(({ adjustments, redemptions, jobs }) =>
       fc.tuple(
         fc.tuple(...Array.from({ length: adjustments }, () => fc.integer({ min: -3000, max: 3000 }).filter((p) => p !== 0))),
@@ -179,7 +192,9 @@ describe('Property: exactly-once points', () => {
           ...history.flatMap((_, i) => Array.from({ length: copies[i] ?? 1 }, () => ({ event: i }))),
           ...operations.flatMap((_, i) => Array.from({ length: opCopies[i] ?? 1 }, () => ({ operation: i }))),
         ];
-        return fc.shuffledSubarray(deliveries, { minLength: deliveries.length }).map((order) => ({ history, operations, order, batchSizes }));
+        return fc
+          .shuffledSubarray(deliveries, { minLength: deliveries.length })
+          .map((order) => ({ history, operations, order, batchSizes }));
       }),
   );
 
@@ -200,13 +215,21 @@ describe('Property: exactly-once points', () => {
         const deliver = async (d: { event?: number; operation?: number }) => {
           if (d.event !== undefined) {
             const e = events[d.event]!;
-            const handler = { 'order.placed': handlers['order-placed'], 'order.refunded': handlers['order-refunded'], 'activity.completed': handlers['activity-completed'] }[e.detailType];
+            const handler = {
+              'order.placed': handlers['order-placed'],
+              'order.refunded': handlers['order-refunded'],
+              'activity.completed': handlers['activity-completed'],
+            }[e.detailType];
             return handler(bus[d.event]!);
           }
           const op = operations[d.operation!]!;
           if (op.kind === 'job') return void (await sweepMemberLedger(useCases, publisher, customerId));
           if (op.kind === 'adjustment') {
-            const outcome = await adjustPoints(useCases, { adjustmentId: op.adjustmentId, customerId, points: op.points, reason: 'generated' }, { allowNewMembers: true });
+            const outcome = await adjustPoints(
+              useCases,
+              { adjustmentId: op.adjustmentId, customerId, points: op.points, reason: 'generated' },
+              { allowNewMembers: true },
+            );
             expect(['applied', 'already-applied']).toContain(outcome);
             return;
           }
@@ -235,10 +258,25 @@ describe('Property: exactly-once points', () => {
         const now = deps.clock.now().getTime();
         // Every generated event and adjustment is in the ledger once; besides them only redemptions that went through and expiry.
         const adjustments = operations.flatMap((o): LedgerInput[] =>
-          o.kind === 'adjustment' ? [{ kind: 'adjustment', ref: operatorRef(o.adjustmentId), at: new Date(now).toISOString(), points: o.points, reason: 'generated' }] : [],
+          o.kind === 'adjustment'
+            ? [
+                {
+                  kind: 'adjustment',
+                  ref: operatorRef(o.adjustmentId),
+                  at: new Date(now).toISOString(),
+                  points: o.points,
+                  reason: 'generated',
+                },
+              ]
+            : [],
         );
         const extra = stored.filter((input) => input.kind === 'redemption' || input.kind === 'expiry');
-        expect(extra.filter((input) => input.kind === 'redemption').map((input) => input.ref).sort()).toEqual([...answers.keys()].sort());
+        expect(
+          extra
+            .filter((input) => input.kind === 'redemption')
+            .map((input) => input.ref)
+            .sort(),
+        ).toEqual([...answers.keys()].sort());
         const expected = foldLedger(demoConfig, [...events.map((e) => e.input), ...adjustments, ...extra], { asOf: now });
         expect(stored).toHaveLength(events.length + adjustments.length + extra.length);
         expect(foldLedger(demoConfig, stored, { asOf: now }).entries).toEqual(expected.entries);

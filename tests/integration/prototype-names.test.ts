@@ -33,7 +33,9 @@ describe('Handlers: prototype names as data', () => {
   it.each(PROTOTYPE_NAMES)('an activity named %s is rejected as unknown, naming the field, once, writing nothing', async (activity) => {
     const deps = testDeps(table.doc, table.tableName);
     const id = `c-a-${Math.random().toString(36).slice(2, 8)}`;
-    await createHandlers(deps)['activity-completed'](busEvent('activity.completed', { activityId: 'a1', customerId: id, activity, occurredAt: '2026-03-01T10:00:00Z' }));
+    await createHandlers(deps)['activity-completed'](
+      busEvent('activity.completed', { activityId: 'a1', customerId: id, activity, occurredAt: '2026-03-01T10:00:00Z' }),
+    );
     expect(deps.deadLettered).toHaveLength(1);
     expect(deps.deadLettered[0]).toMatchObject({ field: 'detail.activity' });
     expect(deps.deadLettered[0]?.error).toContain('is not an activity of this program');

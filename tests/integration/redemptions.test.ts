@@ -56,7 +56,12 @@ describe('POST /v1/members/{customerId}/redemptions', () => {
       redemptionId: 'rd-1',
       customerId: id,
       points: 500,
-      reward: { id: 'tote-bag', name: 'Tote bag', code: expect.stringMatching(/^TOTE-BAG-[0-9A-HJKMNP-TV-Z]{12}$/), validUntil: '2026-07-01T12:00:00.000Z' },
+      reward: {
+        id: 'tote-bag',
+        name: 'Tote bag',
+        code: expect.stringMatching(/^TOTE-BAG-[0-9A-HJKMNP-TV-Z]{12}$/),
+        validUntil: '2026-07-01T12:00:00.000Z',
+      },
       redeemedAt: '2026-06-01T12:00:00.000Z',
       balance: 700,
       spendablePoints: 700,
@@ -118,8 +123,12 @@ describe('POST /v1/members/{customerId}/redemptions', () => {
     const { earn, redeem, call } = world();
     const id = member();
     await earn(id, 'o1', 1000);
-    expect((await redeem(id, { redemptionId: 'rd-1', rewardId: 'yacht' })).body.error.message).toMatch(/^body\.rewardId: yacht is not a reward/);
-    expect((await redeem(id, { redemptionId: 'rd-1', rewardId: 'coffee', points: 10 })).body.error.message).toMatch(/^body\.rewardId: give either/);
+    expect((await redeem(id, { redemptionId: 'rd-1', rewardId: 'yacht' })).body.error.message).toMatch(
+      /^body\.rewardId: yacht is not a reward/,
+    );
+    expect((await redeem(id, { redemptionId: 'rd-1', rewardId: 'coffee', points: 10 })).body.error.message).toMatch(
+      /^body\.rewardId: give either/,
+    );
     expect((await redeem(id, { rewardId: 'coffee' })).body.error.message).toMatch(/^body\.redemptionId: /);
     expect((await redeem(id, { redemptionId: 'rd-1', points: -5 })).status).toBe(400);
     const notJson = await createMemberApi({ ...testDeps(table.doc, table.tableName, config) })({
@@ -148,7 +157,10 @@ describe('POST /v1/members/{customerId}/redemptions', () => {
   });
 
   it('never oversells a reward under concurrent redemptions by many members', async () => {
-    const limited = parseProgramConfig({ ...config, rewards: [{ id: 'signed-shirt', name: 'Signed shirt', points: 100, stock: 4 }] } as typeof demo);
+    const limited = parseProgramConfig({
+      ...config,
+      rewards: [{ id: 'signed-shirt', name: 'Signed shirt', points: 100, stock: 4 }],
+    } as typeof demo);
     const { earn, redeem, ledger } = world({ config: limited });
     const members = Array.from({ length: 10 }, member);
     for (const id of members) await earn(id, 'o1', 200);
@@ -182,7 +194,10 @@ describe('POST /v1/members/{customerId}/redemptions', () => {
     const id = member();
     await earn(id, 'o1', 1000);
     const conflict = () =>
-      Object.assign(new Error('Transaction cancelled'), { name: 'TransactionCanceledException', CancellationReasons: [{ Code: 'TransactionConflict' }] });
+      Object.assign(new Error('Transaction cancelled'), {
+        name: 'TransactionCanceledException',
+        CancellationReasons: [{ Code: 'TransactionConflict' }],
+      });
     const fault = injectFault(table.doc, { command: 'TransactWriteItemsCommand', when: 'before', times: 8, error: conflict });
     try {
       expect(await redeem(id, { redemptionId: 'rd-1', points: 100 })).toMatchObject({ status: 503, body: { error: { code: 'Busy' } } });

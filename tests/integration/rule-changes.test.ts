@@ -14,11 +14,24 @@ beforeAll(async () => {
 /** The change: from 1 April 2026, 2 points per SEK and running shoes ×3. */
 const revised = parseProgramConfig({
   ...demo,
-  revisions: [{ effectiveFrom: '2026-04-01T00:00:00+02:00', earnRates: { SEK: { points: 2, per: 100 } }, categoryMultipliers: { 'running-shoes': 3 } }],
+  revisions: [
+    {
+      effectiveFrom: '2026-04-01T00:00:00+02:00',
+      earnRates: { SEK: { points: 2, per: 100 } },
+      categoryMultipliers: { 'running-shoes': 3 },
+    },
+  ],
 });
 const shoes = (customerId: string, orderId: string, placedAt: string, unitPrice = 100_000) =>
-  busEvent('order.placed', { orderId, customerId, placedAt, currency: 'SEK', lines: [{ sku: 'TR3', category: 'running-shoes', quantity: 1, unitPrice }] });
-const review = (customerId: string, activityId: string, occurredAt: string) => busEvent('activity.completed', { activityId, customerId, activity: 'review', occurredAt });
+  busEvent('order.placed', {
+    orderId,
+    customerId,
+    placedAt,
+    currency: 'SEK',
+    lines: [{ sku: 'TR3', category: 'running-shoes', quantity: 1, unitPrice }],
+  });
+const review = (customerId: string, activityId: string, occurredAt: string) =>
+  busEvent('activity.completed', { activityId, customerId, activity: 'review', occurredAt });
 
 describe('Handlers: rule changes never rewrite the past', () => {
   it('an order priced before a rule change keeps its points when a later event arrives under the new rules', async () => {
@@ -39,7 +52,10 @@ describe('Handlers: rule changes never rewrite the past', () => {
     expect(delta('ko3')).toBe(200);
     expect(corrections).toEqual([]);
     expect(state?.balance).toBe(2000 + 50 + 6000 + 200);
-    expect(entries.find((e) => e.ref === 'ko2')?.pricing).toMatchObject({ revision: 1, multipliers: { categories: { 'running-shoes': 3 } } });
+    expect(entries.find((e) => e.ref === 'ko2')?.pricing).toMatchObject({
+      revision: 1,
+      multipliers: { categories: { 'running-shoes': 3 } },
+    });
     expect(entries.find((e) => e.ref === 'ko3')?.pricing).toMatchObject({ revision: 0 });
   });
 });

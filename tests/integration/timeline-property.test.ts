@@ -23,7 +23,10 @@ const deps = () => ({ ...testDeps(table.doc, table.tableName), clock });
 
 async function publicTimeline(customerId: string) {
   const api = createMemberApi(deps());
-  const response = await api({ rawPath: `/v1/members/${customerId}/timeline`, requestContext: { http: { method: 'GET' } } } as unknown as APIGatewayProxyEventV2);
+  const response = await api({
+    rawPath: `/v1/members/${customerId}/timeline`,
+    requestContext: { http: { method: 'GET' } },
+  } as unknown as APIGatewayProxyEventV2);
   const body = JSON.parse(String(response.body)) as { items?: unknown[] };
   return body.items ?? [];
 }
@@ -37,10 +40,15 @@ const SKUS = [
 
 const history = fc.record({
   orders: fc.array(
-    fc.record({ day: fc.integer({ min: 0, max: 100 }), skus: fc.uniqueArray(fc.integer({ min: 0, max: SKUS.length - 1 }), { minLength: 1, maxLength: 3 }) }),
+    fc.record({
+      day: fc.integer({ min: 0, max: 100 }),
+      skus: fc.uniqueArray(fc.integer({ min: 0, max: SKUS.length - 1 }), { minLength: 1, maxLength: 3 }),
+    }),
     { minLength: 1, maxLength: 4 },
   ),
-  refunds: fc.array(fc.record({ order: fc.nat(), whole: fc.boolean(), line: fc.nat(), day: fc.integer({ min: 0, max: 30 }) }), { maxLength: 3 }),
+  refunds: fc.array(fc.record({ order: fc.nat(), whole: fc.boolean(), line: fc.nat(), day: fc.integer({ min: 0, max: 30 }) }), {
+    maxLength: 3,
+  }),
   deletedOnDay: fc.option(fc.integer({ min: 0, max: 110 }), { nil: undefined }),
 });
 
@@ -98,7 +106,14 @@ describe('Timeline: delivery order does not matter', () => {
           .sort((a, b) => a.key - b.key)
           .map((e) => e.event);
         // Lanes are separate containers (separate snapshot caches), as concurrent Lambdas are.
-        await Promise.all(Array.from({ length: lanes }, (_, lane) => deliver(createHandlers(deps()), delivered.filter((_, i) => i % lanes === lane))));
+        await Promise.all(
+          Array.from({ length: lanes }, (_, lane) =>
+            deliver(
+              createHandlers(deps()),
+              delivered.filter((_, i) => i % lanes === lane),
+            ),
+          ),
+        );
 
         expect(comparable(await publicTimeline(`${id}-sub`))).toEqual(comparable(await publicTimeline(`${id}-ref`)));
       }),

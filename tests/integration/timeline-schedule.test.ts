@@ -31,7 +31,10 @@ function setup(now = '2026-05-04T10:00:00Z') {
       rawPath: `/v1/members/${customerId}/timeline`,
       requestContext: { http: { method: 'GET' } },
     } as unknown as APIGatewayProxyEventV2);
-    return { status: response.statusCode, body: JSON.parse(String(response.body)) as { items: { dueAt: string; kind: string; ref: string; status: string }[] } };
+    return {
+      status: response.statusCode,
+      body: JSON.parse(String(response.body)) as { items: { dueAt: string; kind: string; ref: string; status: string }[] },
+    };
   };
   return { clock, deps, deliver, timeline, store };
 }
@@ -101,19 +104,39 @@ describe('Timeline: scheduling from webshop events', () => {
 
     const items = (await timeline(id)).body.items;
     expect(items.filter((i) => i.kind === 'replacement').map((r) => r.ref)).toEqual(['order:o3:shoe-3']);
-    expect(items.filter((i) => i.kind === 'checkin').map((r) => r.ref).sort()).toEqual(['order:o1', 'order:o2', 'order:o3']);
+    expect(
+      items
+        .filter((i) => i.kind === 'checkin')
+        .map((r) => r.ref)
+        .sort(),
+    ).toEqual(['order:o1', 'order:o2', 'order:o3']);
   });
 
   it('a refund of the whole line cancels its reminder; a partial one does not until the rest follows', async () => {
     const { deliver, timeline } = setup();
     const id = customer();
-    const order = { ...shoes(id, 'o1', '2026-05-04T12:00:00+02:00'), lines: [{ sku: 'shoe-1', category: 'running-shoes', quantity: 2, unitPrice: 100_000 }] };
+    const order = {
+      ...shoes(id, 'o1', '2026-05-04T12:00:00+02:00'),
+      lines: [{ sku: 'shoe-1', category: 'running-shoes', quantity: 2, unitPrice: 100_000 }],
+    };
     await deliver('order.placed', order);
 
-    await deliver('order.refunded', { refundId: 'r1', orderId: 'o1', customerId: id, refundedAt: '2026-05-06T10:00:00Z', lines: [{ sku: 'shoe-1', quantity: 1 }] });
+    await deliver('order.refunded', {
+      refundId: 'r1',
+      orderId: 'o1',
+      customerId: id,
+      refundedAt: '2026-05-06T10:00:00Z',
+      lines: [{ sku: 'shoe-1', quantity: 1 }],
+    });
     expect((await timeline(id)).body.items.map((i) => i.status)).toEqual(['pending', 'pending']);
 
-    await deliver('order.refunded', { refundId: 'r2', orderId: 'o1', customerId: id, refundedAt: '2026-05-07T10:00:00Z', lines: [{ sku: 'shoe-1', quantity: 1 }] });
+    await deliver('order.refunded', {
+      refundId: 'r2',
+      orderId: 'o1',
+      customerId: id,
+      refundedAt: '2026-05-07T10:00:00Z',
+      lines: [{ sku: 'shoe-1', quantity: 1 }],
+    });
     // Both pairs returned: the reminder and, as nothing of the order is left, the check-in go.
     expect((await timeline(id)).body.items.map((i) => [i.kind, i.status])).toEqual([
       ['checkin', 'cancelled'],
@@ -128,7 +151,13 @@ describe('Timeline: scheduling from webshop events', () => {
       { sku: 'shoe-road', category: 'running-shoes', quantity: 1, unitPrice: 99_900, lifespanDays: 300 },
     ]);
     await deliver('order.placed', order);
-    await deliver('order.refunded', { refundId: 'r1', orderId: 'o1', customerId: id, refundedAt: '2026-05-06T10:00:00Z', lines: [{ sku: 'shoe-trail', quantity: 1 }] });
+    await deliver('order.refunded', {
+      refundId: 'r1',
+      orderId: 'o1',
+      customerId: id,
+      refundedAt: '2026-05-06T10:00:00Z',
+      lines: [{ sku: 'shoe-trail', quantity: 1 }],
+    });
 
     const items = (await timeline(id)).body.items;
     expect(items.filter((i) => i.kind === 'replacement')).toEqual([
@@ -152,7 +181,13 @@ describe('Timeline: scheduling from webshop events', () => {
     await Promise.all(
       ids.flatMap((id) => [
         deliver('order.placed', shoes(id, 'o1', '2026-05-04T12:00:00+02:00')),
-        deliver('order.refunded', { refundId: 'r1', orderId: 'o1', customerId: id, refundedAt: '2026-05-06T10:00:00Z', lines: [{ sku: 'shoe-1', quantity: 1 }] }),
+        deliver('order.refunded', {
+          refundId: 'r1',
+          orderId: 'o1',
+          customerId: id,
+          refundedAt: '2026-05-06T10:00:00Z',
+          lines: [{ sku: 'shoe-1', quantity: 1 }],
+        }),
       ]),
     );
     for (const id of ids) expect((await timeline(id)).body.items.map((i) => i.status)).toEqual(['cancelled', 'cancelled']);
@@ -232,7 +267,12 @@ describe('Timeline: scheduling from webshop events', () => {
     // The move to New York (February) overtakes the registration in Tokyo (January), and an
     // older update to London arrives last: New York wins, as it does in the profile.
     await deliver('customer.updated', { customerId: id, updatedAt: '2026-02-01T10:00:00Z', timeZone: 'America/New_York' });
-    await deliver('customer.registered', { customerId: id, email: 'bo@example.com', registeredAt: '2026-01-01T10:00:00Z', timeZone: 'Asia/Tokyo' });
+    await deliver('customer.registered', {
+      customerId: id,
+      email: 'bo@example.com',
+      registeredAt: '2026-01-01T10:00:00Z',
+      timeZone: 'Asia/Tokyo',
+    });
     await deliver('customer.updated', { customerId: id, updatedAt: '2026-01-15T10:00:00Z', timeZone: 'Europe/London' });
     await deliver('order.placed', shoes(id, 'o1', '2026-05-04T07:00:00Z'));
     expect((await timeline(id)).body.items[0]).toMatchObject({ kind: 'checkin', dueAt: '2026-06-03T12:00:00.000Z' });

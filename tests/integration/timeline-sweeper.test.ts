@@ -95,7 +95,10 @@ describe('Timeline sweeper', () => {
     clock.set('2027-01-29T11:00:00Z');
     const aged = await job.sweep();
     expect(aged.emitted).toBe(1);
-    expect(publisher.events[1]).toMatchObject({ detailType: 'product.aged', detail: { sku: 'shoe-1', ageDays: 270, itemId: 'replacement:running-shoes:o1' } });
+    expect(publisher.events[1]).toMatchObject({
+      detailType: 'product.aged',
+      detail: { sku: 'shoe-1', ageDays: 270, itemId: 'replacement:running-shoes:o1' },
+    });
   });
 
   it('reads only what is due: items due later this month and next are not read', async () => {
@@ -269,7 +272,12 @@ describe('Timeline sweeper', () => {
     // Prepare: items due in 3 days, in 40 days and in 200 days; the sweeper on the local scheduler.
     const clock = new LocalClock({ start: new Date('2026-06-10T12:00:00Z'), frozen: true });
     const dues = ['2026-06-13T08:00:00.000Z', '2026-07-20T08:00:00.000Z', '2026-12-27T09:00:00.000Z'];
-    await loadTimeline(table.doc, table.tableName, dues.map((d, i) => checkinDueAt(`c${i}`, `o${i}`, d)), clock.now());
+    await loadTimeline(
+      table.doc,
+      table.tableName,
+      dues.map((d, i) => checkinDueAt(`c${i}`, `o${i}`, d)),
+      clock.now(),
+    );
     const sentAt: string[] = [];
     const publisher: EventPublisher = {
       async publish(events) {

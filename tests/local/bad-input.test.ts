@@ -20,7 +20,8 @@ const api = async (path: string, init?: RequestInit) => {
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 };
 const barrier = () => api('/_local/clock', { method: 'POST', body: JSON.stringify({ advance: 'PT0S' }) });
-const deadLetters = async () => (await api('/_local/dead-letters')).body.items as { detailType: string; field?: string; error: string; event: { id: string } }[];
+const deadLetters = async () =>
+  (await api('/_local/dead-letters')).body.items as { detailType: string; field?: string; error: string; event: { id: string } }[];
 
 /** Puts one raw entry and waits for its delivery; returns the PutEvents result entry. */
 async function putRaw(DetailType: string, Detail: string) {
@@ -61,18 +62,31 @@ describe('deep nesting is refused at PutEvents, as EventBridge does, not accepte
   it('the dead-letter queue keeps a letter whose event is too deep to copy, with a note for the detail', () => {
     const queue = new InMemoryDeadLetterQueue();
     const detail: unknown = JSON.parse(nested(50_000));
-    queue.add({ detailType: 'order.placed', source: 'webshop', error: 'x', field: '', event: { id: 'e1', source: 'webshop', 'detail-type': 'order.placed', detail } });
-    expect(queue.list()).toEqual([expect.objectContaining({ event: expect.objectContaining({ id: 'e1', detail: { '(not kept)': expect.stringContaining('could not be copied') } }) })]);
+    queue.add({
+      detailType: 'order.placed',
+      source: 'webshop',
+      error: 'x',
+      field: '',
+      event: { id: 'e1', source: 'webshop', 'detail-type': 'order.placed', detail },
+    });
+    expect(queue.list()).toEqual([
+      expect.objectContaining({
+        event: expect.objectContaining({ id: 'e1', detail: { '(not kept)': expect.stringContaining('could not be copied') } }),
+      }),
+    ]);
   });
 
-  it.each([MAX_DETAIL_DEPTH + 1, 2_000, 100_000])('an order with a field nested %i levels deep fails its entry with MalformedDetail', async (depth) => {
-    const customerId = `deep-${++n}`;
-    const detail = JSON.stringify(orderFor(customerId)).replace(/}$/, `,"extra":${nested(depth - 1)}}`);
-    expect(jsonDepth(detail)).toBe(depth);
-    const entry = await putRaw('order.placed', detail);
-    expect(entry).toMatchObject({ ErrorCode: 'MalformedDetail' });
-    expect((await api(`/v1/members/${customerId}`)).status).toBe(404);
-  });
+  it.each([MAX_DETAIL_DEPTH + 1, 2_000, 100_000])(
+    'an order with a field nested %i levels deep fails its entry with MalformedDetail',
+    async (depth) => {
+      const customerId = `deep-${++n}`;
+      const detail = JSON.stringify(orderFor(customerId)).replace(/}$/, `,"extra":${nested(depth - 1)}}`);
+      expect(jsonDepth(detail)).toBe(depth);
+      const entry = await putRaw('order.placed', detail);
+      expect(entry).toMatchObject({ ErrorCode: 'MalformedDetail' });
+      expect((await api(`/v1/members/${customerId}`)).status).toBe(404);
+    },
+  );
 
   it(`an order with a field nested ${MAX_DETAIL_DEPTH} levels deep is accepted and applied`, async () => {
     const customerId = `deep-${++n}`;
@@ -112,6 +126,8 @@ describe('PutEvents validates the entry as the real API does (issue 13)', () => 
   });
 
   it('fails the whole request when no entry is complete', async () => {
-    await expect(send([{ Source: 'webshop', DetailType: 'order.placed' }, { Detail: detail }])).rejects.toMatchObject({ name: 'ValidationException' });
+    await expect(send([{ Source: 'webshop', DetailType: 'order.placed' }, { Detail: detail }])).rejects.toMatchObject({
+      name: 'ValidationException',
+    });
   });
 });

@@ -31,7 +31,15 @@ beforeAll(async () => {
     config: parseProgramConfig({
       ...demo,
       challenges: [
-        { id: 'jan', name: 'January newcomers', start: '2027-01-01T00:00:00+01:00', end: '2027-02-01T00:00:00+01:00', entrants: 'joined', firstDays: 7, prizes: [500] },
+        {
+          id: 'jan',
+          name: 'January newcomers',
+          start: '2027-01-01T00:00:00+01:00',
+          end: '2027-02-01T00:00:00+01:00',
+          entrants: 'joined',
+          firstDays: 7,
+          prizes: [500],
+        },
       ],
     }),
     // Only the results job, recording what it announces on its way to the local bus.
@@ -41,7 +49,10 @@ beforeAll(async () => {
     },
   });
   eventBridge = localEventBridge(local);
-  for (const [customerId, sek] of [['ina', 700], ['jon', 1500]] as const) {
+  for (const [customerId, sek] of [
+    ['ina', 700],
+    ['jon', 1500],
+  ] as const) {
     await put('customer.registered', { customerId, email: `${customerId}@example.com`, registeredAt: '2027-01-02T10:00:00+01:00' });
     await put('order.placed', {
       orderId: `${customerId}-1`,

@@ -16,7 +16,9 @@ afterAll(async () => {
 });
 
 describe('npm run demo', () => {
-  it("tells Anna's year: points for the order, refund, review, birthday and anniversary, her perk, and every email", { timeout: 600_000 }, async () => {
+  it("tells Anna's year: points for the order, refund, review, birthday and anniversary, her perk, and every email", {
+    timeout: 600_000,
+  }, async () => {
     let printed = '';
     const result = await playDemo({ api: local.urls.api, ses: local.urls.ses }, (text) => (printed += text));
 
@@ -30,7 +32,13 @@ describe('npm run demo', () => {
       expect.stringMatching(/^\[anniversary\] /),
     ]);
     const points = result.rows.map((r) => r.points).filter(Boolean);
-    expect(points).toEqual(['+2896 (order o-' + result.customerId.slice(5) + ')', expect.stringMatching(/^-149 /), '+50 (review)', '+200 (birthday)', expect.stringMatching(/^\+500 /)]);
+    expect(points).toEqual([
+      '+2896 (order o-' + result.customerId.slice(5) + ')',
+      expect.stringMatching(/^-149 /),
+      '+50 (review)',
+      '+200 (birthday)',
+      expect.stringMatching(/^\+500 /),
+    ]);
     // 1 299 kr running shoes ×2 + 2 × 149 kr socks − one pair returned + review + birthday + anniversary
     expect(result.balance).toBe(2598 + 298 - 149 + 50 + 200 + 500);
     expect(printed).toContain('Read the emails:');

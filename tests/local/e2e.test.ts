@@ -93,7 +93,11 @@ describe('The local copy, end to end with the real handlers', () => {
     await put('order.placed', { ...order, orderId: 'o-bad', lines: [{ ...order.lines[0], unitPrice: 'a lot' }] });
     const { body } = await api('/_local/dead-letters');
     expect(body.items).toEqual([
-      expect.objectContaining({ detailType: 'order.placed', source: 'webshop', error: expect.stringContaining('detail.lines[0].unitPrice') }),
+      expect.objectContaining({
+        detailType: 'order.placed',
+        source: 'webshop',
+        error: expect.stringContaining('detail.lines[0].unitPrice'),
+      }),
     ]);
     expect((await api('/v1/members/c-42')).body).toMatchObject({ balance: 2598 });
   });

@@ -18,7 +18,8 @@ const inbox = async (address = to): Promise<StoredMail[]> => {
   const { emails } = (await (await fetch(`${local.urls.ses}/store`)).json()) as { emails: StoredMail[] };
   return emails.filter((e) => e.destination.to.includes(address));
 };
-const moveClock = async (body: unknown) => (await fetch(`${local.urls.api}/_local/clock`, { method: 'POST', body: JSON.stringify(body) })).json();
+const moveClock = async (body: unknown) =>
+  (await fetch(`${local.urls.api}/_local/clock`, { method: 'POST', body: JSON.stringify(body) })).json();
 
 beforeAll(async () => {
   // 23:30 in Stockholm: inside quiet hours.
@@ -33,18 +34,35 @@ afterAll(async () => {
 
 describe('Mail in the local copy', () => {
   it('a registration is welcomed at once, into the local SES inbox, and listed by /messages', async () => {
-    const detail = { customerId: 'c-1', email: to, registeredAt: '2027-03-10T22:30:00Z', firstName: 'Ada', locale: 'en', marketingConsent: true };
-    await eventBridge.send(new PutEventsCommand({ Entries: [{ Source: 'webshop', DetailType: 'customer.registered', Detail: JSON.stringify(detail) }] }));
+    const detail = {
+      customerId: 'c-1',
+      email: to,
+      registeredAt: '2027-03-10T22:30:00Z',
+      firstName: 'Ada',
+      locale: 'en',
+      marketingConsent: true,
+    };
+    await eventBridge.send(
+      new PutEventsCommand({ Entries: [{ Source: 'webshop', DetailType: 'customer.registered', Detail: JSON.stringify(detail) }] }),
+    );
     await moveClock({ advance: 'PT0S' });
 
     const [mail] = await inbox();
     expect(mail).toMatchObject({ subject: 'Welcome to Lojal Demo Sport', from: '"Lojal Demo Sport" <hello@demo.lojal.dev>' });
     const messages = (await (await fetch(`${local.urls.api}/v1/members/c-1/messages`)).json()) as { items: unknown[] };
-    expect(messages.items).toEqual([{ at: '2027-03-10T22:30:00.000Z', kind: 'welcome', subject: 'Welcome to Lojal Demo Sport', messageId: mail!.messageId }]);
+    expect(messages.items).toEqual([
+      { at: '2027-03-10T22:30:00.000Z', kind: 'welcome', subject: 'Welcome to Lojal Demo Sport', messageId: mail!.messageId },
+    ]);
   });
 
   it('a greeting due in quiet hours waits for the morning, when the clock moves past it', async () => {
-    local.publish([{ Source: 'lojal', DetailType: 'customer.birthday', Detail: JSON.stringify({ idempotencyKey: 'birthday:c-1:2027-03-10', customerId: 'c-1', date: '2027-03-10', bonusPoints: 200 }) }]);
+    local.publish([
+      {
+        Source: 'lojal',
+        DetailType: 'customer.birthday',
+        Detail: JSON.stringify({ idempotencyKey: 'birthday:c-1:2027-03-10', customerId: 'c-1', date: '2027-03-10', bonusPoints: 200 }),
+      },
+    ]);
     await moveClock({ advance: 'PT0S' });
     expect(await inbox()).toHaveLength(1);
 
@@ -63,7 +81,15 @@ describe('Mail in the local copy', () => {
     const perk = (perkId: string, email: boolean) => ({
       Source: 'lojal',
       DetailType: 'perk.earned',
-      Detail: JSON.stringify({ idempotencyKey: `perk:c-1:${perkId}`, customerId: 'c-1', perkId, perkName: 'Fast payout', afterMonths: 6, date: '2027-03-11', email }),
+      Detail: JSON.stringify({
+        idempotencyKey: `perk:c-1:${perkId}`,
+        customerId: 'c-1',
+        perkId,
+        perkName: 'Fast payout',
+        afterMonths: 6,
+        date: '2027-03-11',
+        email,
+      }),
     });
     const before = (await inbox()).length;
 
@@ -78,7 +104,8 @@ describe('Mail in the local copy', () => {
   it('a challenge.completed mails each winner once through the copy’s routes, however often it comes, and a deleted winner never', async () => {
     // Prepare: a second member who registers (and is welcomed), then leaves.
     const gone = `gone+${randomUUID().slice(0, 8)}@example.com`;
-    const put = (DetailType: string, detail: unknown) => eventBridge.send(new PutEventsCommand({ Entries: [{ Source: 'webshop', DetailType, Detail: JSON.stringify(detail) }] }));
+    const put = (DetailType: string, detail: unknown) =>
+      eventBridge.send(new PutEventsCommand({ Entries: [{ Source: 'webshop', DetailType, Detail: JSON.stringify(detail) }] }));
     await put('customer.registered', { customerId: 'c-9', email: gone, registeredAt: '2027-03-11T07:00:00Z' });
     await moveClock({ advance: 'PT0S' });
     await put('customer.deleted', { customerId: 'c-9', deletedAt: '2027-03-11T07:00:01Z' });
@@ -116,7 +143,11 @@ describe('Mail in the local copy', () => {
   it('the one-click unsubscribe link in the mail works against the local API', async () => {
     const mails = await inbox();
     const url = /^<([^>]+)>/.exec(header(mails[1]!, 'List-Unsubscribe') ?? '')?.[1] ?? '';
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    });
     expect(response.status).toBe(200);
     expect((await fetch(url.replace('/c-1/', '/c-2/'), { method: 'POST' })).status).toBe(403);
     expect(local.mail.queue.deadLetters).toEqual([]);

@@ -55,7 +55,13 @@ describe('Function: startLocalCopy', () => {
     const busyPort = (busy.address() as net.AddressInfo).port;
     const sesPort = await freePort();
     try {
-      const attempt = startLocalCopy({ config: demoConfig, port: busyPort, sesPort, dynamoDbEndpoint: inject('dynamoEndpoint'), schedules: () => [] });
+      const attempt = startLocalCopy({
+        config: demoConfig,
+        port: busyPort,
+        sesPort,
+        dynamoDbEndpoint: inject('dynamoEndpoint'),
+        schedules: () => [],
+      });
       await expect(attempt).rejects.toThrow(LocalServiceError);
       await expect(attempt).rejects.toThrow(new RegExp(`^Port ${busyPort} is in use.*LOJAL_PORT`));
       expect(await isClosed(sesPort)).toBe(true);

@@ -110,7 +110,11 @@ describe('PutEvents over AWS JSON 1.1, with the real @aws-sdk/client-eventbridge
   });
 
   it('stamps the event with the entry’s Time when one is given', async () => {
-    await put({ ...entry('order.placed', { orderId: 'o-2' }), Time: new Date('2026-02-14T12:30:00Z'), Resources: ['arn:aws:demo:order/o-2'] });
+    await put({
+      ...entry('order.placed', { orderId: 'o-2' }),
+      Time: new Date('2026-02-14T12:30:00Z'),
+      Resources: ['arn:aws:demo:order/o-2'],
+    });
     await settle();
     expect(deliveries[0]?.event).toMatchObject({ time: '2026-02-14T12:30:00Z', resources: ['arn:aws:demo:order/o-2'] });
   });
@@ -141,7 +145,10 @@ describe('PutEvents over AWS JSON 1.1, with the real @aws-sdk/client-eventbridge
   });
 
   it('refuses Source lojal from the webshop, as the publisher role’s events:source condition would, and delivers nothing', async () => {
-    const result = await put(entry('order.placed', { orderId: 'forged' }, 'lojal'), entry('order.placed', { orderId: 'o-4' }, 'marketplace'));
+    const result = await put(
+      entry('order.placed', { orderId: 'forged' }, 'lojal'),
+      entry('order.placed', { orderId: 'o-4' }, 'marketplace'),
+    );
     await settle();
     expect(result.FailedEntryCount).toBe(2);
     expect(result.Entries?.map((e) => e.ErrorCode)).toEqual(['AccessDeniedException', 'AccessDeniedException']);
@@ -151,7 +158,10 @@ describe('PutEvents over AWS JSON 1.1, with the real @aws-sdk/client-eventbridge
 
   it('refuses a request of more than 10 entries as a whole with a ValidationException', async () => {
     const entries = Array.from({ length: 11 }, (_, i) => entry('order.placed', { orderId: `o-${i}` }));
-    await expect(put(...entries)).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringMatching(/less than or equal to 10/) });
+    await expect(put(...entries)).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: expect.stringMatching(/less than or equal to 10/),
+    });
     await settle();
     expect(deliveries).toEqual([]);
   });

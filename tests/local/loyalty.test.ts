@@ -29,7 +29,11 @@ beforeAll(async () => {
     // Only the ledger job: two years of the daily calendar job would be 760 runs.
     schedules: ({ deps, publish }) => [ledgerSweeperJob(deps, new EventBridgePublisher((entries) => publish(entries)))],
   });
-  eventBridge = new EventBridgeClient({ endpoint: local.urls.api, region: 'eu-north-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  eventBridge = new EventBridgeClient({
+    endpoint: local.urls.api,
+    region: 'eu-north-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   await eventBridge.send(
     new PutEventsCommand({
       Entries: [
@@ -60,7 +64,12 @@ describe('The loyalty program on the local copy', () => {
     const made = await redeem({ redemptionId: 'rd-1', rewardId: 'tote-bag' });
     const again = await redeem({ redemptionId: 'rd-1', rewardId: 'tote-bag' });
     expect(made.status).toBe(201);
-    expect(made.body).toMatchObject({ points: 500, balance: 5500, spendablePoints: 5500, reward: { id: 'tote-bag', validUntil: '2026-03-31T09:30:00.000Z' } });
+    expect(made.body).toMatchObject({
+      points: 500,
+      balance: 5500,
+      spendablePoints: 5500,
+      reward: { id: 'tote-bag', validUntil: '2026-03-31T09:30:00.000Z' },
+    });
     expect(again).toEqual({ status: 200, body: made.body });
     expect((await redeem({ redemptionId: 'rd-2' })).status).toBe(400);
   });
@@ -85,8 +94,20 @@ describe('The loyalty program on the local copy', () => {
     expect(move.body.runs['ledger-sweeper']).toBeLessThan(12);
 
     const member = await api('/v1/members/c-7');
-    expect(member.body).toMatchObject({ balance: 0, spendablePoints: 0, lifetimePoints: 6000, tier: 'Red', tierReviewAt: null, expiring: null });
+    expect(member.body).toMatchObject({
+      balance: 0,
+      spendablePoints: 0,
+      lifetimePoints: 6000,
+      tier: 'Red',
+      tierReviewAt: null,
+      expiring: null,
+    });
     const ledger = await api('/v1/members/c-7/ledger');
-    expect(ledger.body.items[0]).toEqual({ at: '2028-03-31T22:00:00.000Z', delta: -5500, reason: 'points expired', ref: 'expiry:2028-04-01' });
+    expect(ledger.body.items[0]).toEqual({
+      at: '2028-03-31T22:00:00.000Z',
+      delta: -5500,
+      reason: 'points expired',
+      ref: 'expiry:2028-04-01',
+    });
   });
 });

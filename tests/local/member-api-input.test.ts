@@ -20,7 +20,10 @@ afterAll(async () => {
 });
 
 const send = (method: string, path: string) =>
-  fetch(`${local.urls.api}${path}`, { method, ...(method === 'POST' ? { body: JSON.stringify({ redemptionId: 'r-1', points: 10 }) } : {}) });
+  fetch(`${local.urls.api}${path}`, {
+    method,
+    ...(method === 'POST' ? { body: JSON.stringify({ redemptionId: 'r-1', points: 10 }) } : {}),
+  });
 
 /** The route's path with its one parameter, raw (already percent-encoded), in place. */
 const pathWith = (path: string, raw: string) => path.replace(/\{\w+\}/, raw);
@@ -45,7 +48,9 @@ describe('the member API through the local HTTP server', () => {
         const response = await send(route.method, pathWith(route.path, raw));
         expect(response.status, what).toBe(400);
         const body: unknown = await response.json();
-        expect(body, what).toEqual({ error: { code: 'ValidationError', message: expect.stringMatching(new RegExp(`^path\\.${parameterOf(route.path)}: `)) } });
+        expect(body, what).toEqual({
+          error: { code: 'ValidationError', message: expect.stringMatching(new RegExp(`^path\\.${parameterOf(route.path)}: `)) },
+        });
       }
     });
   }

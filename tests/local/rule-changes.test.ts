@@ -36,8 +36,16 @@ function writeClient(extra: object): string {
 }
 
 async function send(copy: LocalCopy, entries: { DetailType: string; Detail: object }[]) {
-  const bus = new EventBridgeClient({ endpoint: copy.urls.api, region: 'eu-north-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  await bus.send(new PutEventsCommand({ Entries: entries.map((e) => ({ Source: 'webshop', DetailType: e.DetailType, Detail: JSON.stringify(e.Detail) })) }));
+  const bus = new EventBridgeClient({
+    endpoint: copy.urls.api,
+    region: 'eu-north-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  await bus.send(
+    new PutEventsCommand({
+      Entries: entries.map((e) => ({ Source: 'webshop', DetailType: e.DetailType, Detail: JSON.stringify(e.Detail) })),
+    }),
+  );
   // The clock barrier: answers once all work from the calls before it is done.
   await fetch(`${copy.urls.api}/_local/clock`, { method: 'POST', body: JSON.stringify({ advance: 'PT0S' }) });
 }
@@ -47,7 +55,13 @@ const ledger = async (copy: LocalCopy) => {
 };
 const shoes = (orderId: string, placedAt: number) => ({
   DetailType: 'order.placed',
-  Detail: { orderId, customerId: 'c-1', placedAt: new Date(placedAt).toISOString(), currency: 'SEK', lines: [{ sku: 'TR3', category: 'running-shoes', quantity: 1, unitPrice: 100_000 }] },
+  Detail: {
+    orderId,
+    customerId: 'c-1',
+    placedAt: new Date(placedAt).toISOString(),
+    currency: 'SEK',
+    lines: [{ sku: 'TR3', category: 'running-shoes', quantity: 1, unitPrice: 100_000 }],
+  },
 });
 
 describe('Local copy: a changed client file on the same --persist data', () => {
@@ -56,7 +70,11 @@ describe('Local copy: a changed client file on the same --persist data', () => {
     const now = Date.now();
     const options = { port: 0, sesPort: 0, dynamoDbPort: 0, persistDir, schedules: () => [] };
 
-    local = await startLocalCopy({ ...options, config: await loadClientConfig('shop', writeClient({})), clock: { start: new Date(now - 10 * DAY), frozen: true } });
+    local = await startLocalCopy({
+      ...options,
+      config: await loadClientConfig('shop', writeClient({})),
+      clock: { start: new Date(now - 10 * DAY), frozen: true },
+    });
     await send(local, [shoes('ko1', now - 10 * DAY)]);
     expect((await ledger(local)).map((i) => i.delta)).toEqual([2000]);
     await local.stop();
@@ -70,10 +88,19 @@ describe('Local copy: a changed client file on the same --persist data', () => {
 
     // The same change as a revision from an hour ahead: accepted.
     const effectiveFrom = new Date(now + 3_600_000).toISOString();
-    const revised = writeClient({ revisions: [{ effectiveFrom, earnRates: { SEK: { points: 2, per: 100 } }, categoryMultipliers: { 'running-shoes': 3 } }] });
-    local = await startLocalCopy({ ...options, config: await loadClientConfig('shop', revised), clock: { start: new Date(now + DAY), frozen: true } });
+    const revised = writeClient({
+      revisions: [{ effectiveFrom, earnRates: { SEK: { points: 2, per: 100 } }, categoryMultipliers: { 'running-shoes': 3 } }],
+    });
+    local = await startLocalCopy({
+      ...options,
+      config: await loadClientConfig('shop', revised),
+      clock: { start: new Date(now + DAY), frozen: true },
+    });
     await send(local, [
-      { DetailType: 'activity.completed', Detail: { activityId: 'ka1', customerId: 'c-1', activity: 'review', occurredAt: new Date(now + DAY).toISOString() } },
+      {
+        DetailType: 'activity.completed',
+        Detail: { activityId: 'ka1', customerId: 'c-1', activity: 'review', occurredAt: new Date(now + DAY).toISOString() },
+      },
       shoes('ko2', now + DAY),
       // Late, from before the change.
       shoes('ko3', now - 5 * DAY),

@@ -208,9 +208,18 @@ describe('Class: Scheduler', () => {
       // Stockholm leaves CET (+01:00) for CEST (+02:00) at 01:00Z on 29 March 2026.
       const { scheduler } = setup('2026-03-27T12:00:00Z');
       const runs: string[] = [];
-      scheduler.register({ name: 'anniversaries', daily: { at: '00:00', timeZone: 'Europe/Stockholm' }, run: (now) => void runs.push(now.toISOString()) });
+      scheduler.register({
+        name: 'anniversaries',
+        daily: { at: '00:00', timeZone: 'Europe/Stockholm' },
+        run: (now) => void runs.push(now.toISOString()),
+      });
       await scheduler.advanceBy(parseDuration('P4D'));
-      expect(runs).toEqual(['2026-03-27T23:00:00.000Z', '2026-03-28T23:00:00.000Z', '2026-03-29T22:00:00.000Z', '2026-03-30T22:00:00.000Z']);
+      expect(runs).toEqual([
+        '2026-03-27T23:00:00.000Z',
+        '2026-03-28T23:00:00.000Z',
+        '2026-03-29T22:00:00.000Z',
+        '2026-03-30T22:00:00.000Z',
+      ]);
     });
 
     it('resolve a skipped wall time after the jump and a repeated one to its first occurrence', () => {
@@ -226,7 +235,13 @@ describe('Class: Scheduler', () => {
   describe('Method: register', () => {
     const noop = (): void => undefined;
     it.each<[string, ScheduledJob[]]>([
-      ['a duplicate name', [{ name: 'a', every: 'PT1M', run: noop }, { name: 'a', every: 'PT1M', run: noop }]],
+      [
+        'a duplicate name',
+        [
+          { name: 'a', every: 'PT1M', run: noop },
+          { name: 'a', every: 'PT1M', run: noop },
+        ],
+      ],
       ['a rate in months', [{ name: 'a', every: 'P1M', run: noop }]],
       ['a zero rate', [{ name: 'a', every: 'PT0S', run: noop }]],
       ['a daily time that is not HH:MM', [{ name: 'a', daily: { at: '24:00', timeZone: 'Europe/Stockholm' }, run: noop }]],

@@ -16,11 +16,15 @@ import { localEventBridge, startTestLocalCopy } from '../support/local-copy';
  */
 
 const PARTNER = 'aws.partner/shopify.com/1234567/lojal';
-const fixture = (name: string): Record<string, unknown> => JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'shopify', name), 'utf8'));
+const fixture = (name: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'shopify', name), 'utf8'));
 const config = parseProgramConfig({
   ...demo,
   integrations: {
-    shopify: { partnerEventSource: PARTNER, categories: { from: 'product_type', rename: { 'Running Shoes': 'running-shoes', Socks: 'running-socks' } } },
+    shopify: {
+      partnerEventSource: PARTNER,
+      categories: { from: 'product_type', rename: { 'Running Shoes': 'running-shoes', Socks: 'running-socks' } },
+    },
   },
 });
 
@@ -34,7 +38,10 @@ async function putPartner(topic: string, payload: unknown, webhookId: string) {
         {
           Source: PARTNER,
           DetailType: 'shopifyWebhook',
-          Detail: JSON.stringify({ metadata: { 'X-Shopify-Topic': topic, 'X-Shopify-Webhook-Id': webhookId, 'X-Shopify-Shop-Domain': 'demo-sport.myshopify.com' }, payload }),
+          Detail: JSON.stringify({
+            metadata: { 'X-Shopify-Topic': topic, 'X-Shopify-Webhook-Id': webhookId, 'X-Shopify-Shop-Domain': 'demo-sport.myshopify.com' },
+            payload,
+          }),
         },
       ],
     }),
@@ -80,7 +87,11 @@ describe('Local copy: Shopify through the EventBridge partner source', () => {
 
   it('a payload that cannot be mapped is dead-lettered, naming the field, and writes nothing', async () => {
     const order = fixture('orders-paid.json');
-    await putPartner('orders/paid', { ...order, id: 1, customer: { id: 5 }, line_items: [{ id: 1, product_id: 1, quantity: 1, price: '1,5' }] }, 'w-bad');
+    await putPartner(
+      'orders/paid',
+      { ...order, id: 1, customer: { id: 5 }, line_items: [{ id: 1, product_id: 1, quantity: 1, price: '1,5' }] },
+      'w-bad',
+    );
     const letters = local.deadLetters.list();
     expect(letters.map((l) => l.error)).toEqual([expect.stringMatching(/^payload\.line_items\[0\]\.product_id: no category/)]);
     expect((await ledger('5')).status).toBe(404);

@@ -22,5 +22,9 @@ export function startTestLocalCopy(name: string, start: string, options: LocalCo
 
 /** The real EventBridge client pointed at a local copy, as a webshop would set it up. */
 export function localEventBridge(local: LocalCopy): EventBridgeClient {
-  return new EventBridgeClient({ endpoint: local.urls.api, region: 'eu-north-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  return new EventBridgeClient({
+    endpoint: local.urls.api,
+    region: 'eu-north-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
 }

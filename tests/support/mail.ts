@@ -58,15 +58,26 @@ export const TEST_LINK_BASE = 'https://loyalty.demo.test';
  * queue), the real sender sending through the real SES v2 client to the run's
  * aws-ses-v2-local, the member API, the release job, and a clock the test moves.
  */
-export async function mailTestbed(options: { config?: ProgramConfig; start?: string; mailer?: (ses: SESv2Client) => Mailer; ses?: SESv2Client } = {}) {
+export async function mailTestbed(
+  options: { config?: ProgramConfig; start?: string; mailer?: (ses: SESv2Client) => Mailer; ses?: SESv2Client } = {},
+) {
   const config = options.config ?? demoConfig;
   const table = await createTestTable('mail');
   const clock = manualClock(options.start ?? '2027-03-10T10:00:00Z');
   const queue = new RecordingMailQueue();
-  const links = new MailLinks({ secret: TEST_LINK_SECRET, baseUrl: TEST_LINK_BASE, unsubscribeMailbox: config.brand.senderAddress, now: () => clock.now() });
+  const links = new MailLinks({
+    secret: TEST_LINK_SECRET,
+    baseUrl: TEST_LINK_BASE,
+    unsubscribeMailbox: config.brand.senderAddress,
+    now: () => clock.now(),
+  });
   const ses =
     options.ses ??
-    new SESv2Client({ endpoint: inject('sesEndpoint'), region: 'eu-north-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    new SESv2Client({
+      endpoint: inject('sesEndpoint'),
+      region: 'eu-north-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
   // Lojal's announcements (customer.unsubscribed), kept for the test to read.
   const published: LojalEvent[] = [];
   const events: EventPublisher = { publish: async (batch) => (published.push(...batch), { failed: [] }) };

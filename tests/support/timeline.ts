@@ -48,7 +48,13 @@ export function checkinDueAt(customerId: string, orderId: string, dueAt: string)
  * Loads many planned items the way the store stores them (`timelineRecord`), 25 per
  * BatchWriteItem: far quicker than one conditional write each, for seeding only.
  */
-export async function loadTimeline(doc: DynamoDBDocumentClient, tableName: string, items: readonly PlannedItem[], now: Date, concurrency = 8) {
+export async function loadTimeline(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  items: readonly PlannedItem[],
+  now: Date,
+  concurrency = 8,
+) {
   const batches: Record<string, unknown>[][] = [];
   for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25).map((item) => timelineRecord(item, now)));
   let next = 0;

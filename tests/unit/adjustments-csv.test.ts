@@ -3,7 +3,8 @@ import { parseAdjustmentsCsv } from '../../scripts/adjustments-csv';
 
 describe('Function: parseAdjustmentsCsv', () => {
   it('reads rows in any column order, with quoted commas and quotes, a byte-order mark and CRLF', () => {
-    const csv = '\uFEFFreason,points,customerId,adjustmentId,note\r\n"Late delivery, sorry",500,c-1,goodwill-1,x\r\n"Said ""thanks""",-20,c-2,goodwill-1,\r\n\r\n';
+    const csv =
+      '\uFEFFreason,points,customerId,adjustmentId,note\r\n"Late delivery, sorry",500,c-1,goodwill-1,x\r\n"Said ""thanks""",-20,c-2,goodwill-1,\r\n\r\n';
     expect(parseAdjustmentsCsv(csv)).toEqual({
       adjustments: [
         { adjustmentId: 'goodwill-1', customerId: 'c-1', points: 500, reason: 'Late delivery, sorry' },
@@ -36,6 +37,8 @@ describe('Function: parseAdjustmentsCsv', () => {
   });
 
   it('refuses a file without the columns it needs', () => {
-    expect(parseAdjustmentsCsv('customerId,points\nc-1,5\n').errors).toEqual(['line 1: missing column adjustmentId, reason (needs adjustmentId, customerId, points, reason)']);
+    expect(parseAdjustmentsCsv('customerId,points\nc-1,5\n').errors).toEqual([
+      'line 1: missing column adjustmentId, reason (needs adjustmentId, customerId, points, reason)',
+    ]);
   });
 });

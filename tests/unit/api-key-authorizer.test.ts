@@ -2,12 +2,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SecretsManagerApiKeys } from '../../functions/adapters/secrets/api-key-secret';
-import {
-  createApiKeyAuthorizer,
-  InvalidApiKeySecretError,
-  matchesAnyKey,
-  parseApiKeySecret,
-} from '../../functions/api/api-key-authorizer';
+import { createApiKeyAuthorizer, InvalidApiKeySecretError, matchesAnyKey, parseApiKeySecret } from '../../functions/api/api-key-authorizer';
 import { MEMBER_API_KEY_HEADER } from '../../functions/contract/member-api';
 
 const KEY = 'k'.repeat(24) + 'Zx81q0PwLm3Vb7Ns5RtY2uEo9IaJd4Hg';

@@ -28,9 +28,9 @@ describe('business time bounds (issue 12.4)', () => {
   it('rejects a time before 2000 or more than the skew ahead, naming the field', () => {
     expect(fieldOf(() => assertBusinessTimesBounded({ placedAt: '1999-12-31T23:59:59Z' }, now))).toBe('detail.placedAt');
     expect(fieldOf(() => assertBusinessTimesBounded({ refundedAt: '2026-06-01T12:05:01Z' }, now))).toBe('detail.refundedAt');
-    expect(fieldOf(() => assertBusinessTimesBounded({ updatedAt: '2026-06-01T12:00:00Z', marketingConsentAt: '9999-12-31T00:00:00Z' }, now))).toBe(
-      'detail.marketingConsentAt',
-    );
+    expect(
+      fieldOf(() => assertBusinessTimesBounded({ updatedAt: '2026-06-01T12:00:00Z', marketingConsentAt: '9999-12-31T00:00:00Z' }, now)),
+    ).toBe('detail.marketingConsentAt');
     expect(fieldOf(() => assertBusinessTimesBounded({ occurredAt: '2026-06-01T12:30:00Z' }, now, 60))).toBeUndefined();
     expect(fieldOf(() => assertBusinessTimesBounded({ occurredAt: '2026-06-01T12:00:01Z' }, now, 0))).toBe('detail.occurredAt');
   });
@@ -55,8 +55,12 @@ describe('business time bounds (issue 12.4)', () => {
     const order = busEventHandler(deps, OrderPlacedSchema, async (o) => (applied.push(o.orderId), 'applied'));
     const update = busEventHandler(deps, CustomerUpdatedSchema, async (u) => (applied.push(u.customerId), 'applied'));
     const line = { sku: 's', category: 'socks', quantity: 1, unitPrice: 100 };
-    await order(busEvent('order.placed', { orderId: 'o1', customerId: 'c1', placedAt: '2026-06-01T12:04:00Z', currency: 'SEK', lines: [line] }));
-    await order(busEvent('order.placed', { orderId: 'o2', customerId: 'c1', placedAt: '2026-06-02T12:00:00Z', currency: 'SEK', lines: [line] }));
+    await order(
+      busEvent('order.placed', { orderId: 'o1', customerId: 'c1', placedAt: '2026-06-01T12:04:00Z', currency: 'SEK', lines: [line] }),
+    );
+    await order(
+      busEvent('order.placed', { orderId: 'o2', customerId: 'c1', placedAt: '2026-06-02T12:00:00Z', currency: 'SEK', lines: [line] }),
+    );
     await update(busEvent('customer.updated', { customerId: 'c2', updatedAt: '1970-01-01T00:00:00Z' }));
     await update(busEvent('customer.updated', { customerId: 'c3', updatedAt: '2030-01-01T00:00:00Z' }, 'lojal'));
     expect(applied).toEqual(['o1', 'c3']);
@@ -68,12 +72,19 @@ describe('a range failure in a handler step is bad input, not a transient fault 
   it.each([
     ['an invalid Date', () => new Date(1e20).toISOString()],
     ['a BigInt of NaN', () => BigInt(Number.NaN)],
-    ['the marshaller past safe integers', () => {
-      throw new Error('Number 81129638414606663681390495662081 is greater than Number.MAX_SAFE_INTEGER.');
-    }],
+    [
+      'the marshaller past safe integers',
+      () => {
+        throw new Error('Number 81129638414606663681390495662081 is greater than Number.MAX_SAFE_INTEGER.');
+      },
+    ],
   ])('%s is dead-lettered, not thrown for a retry', async (_name, fault) => {
     const letters: DeadLetter[] = [];
-    const deps = { logger: silentLogger, metrics: { addMetric: () => undefined }, deadLetters: { deadLetter: async (l: DeadLetter) => void letters.push(l) } };
+    const deps = {
+      logger: silentLogger,
+      metrics: { addMetric: () => undefined },
+      deadLetters: { deadLetter: async (l: DeadLetter) => void letters.push(l) },
+    };
     const handler = busEventHandler(deps, CustomerUpdatedSchema, async () => (fault(), 'applied'));
     await handler(busEvent('customer.updated', { customerId: 'c1', updatedAt: '2026-01-01T00:00:00Z' }));
     expect(letters).toEqual([expect.objectContaining({ field: 'detail', error: expect.stringContaining('out of range') })]);
@@ -84,6 +95,8 @@ describe('a range failure in a handler step is bad input, not a transient fault 
     const handler = busEventHandler(deps, CustomerUpdatedSchema, async () => {
       throw new Error('ProvisionedThroughputExceededException');
     });
-    await expect(handler(busEvent('customer.updated', { customerId: 'c1', updatedAt: '2026-01-01T00:00:00Z' }))).rejects.toThrow('Provisioned');
+    await expect(handler(busEvent('customer.updated', { customerId: 'c1', updatedAt: '2026-01-01T00:00:00Z' }))).rejects.toThrow(
+      'Provisioned',
+    );
   });
 });

@@ -40,7 +40,7 @@ describe('Module: domain/calendar', () => {
       expect(celebratedOn('12-31', 2027)).toBe('2027-12-31');
     });
 
-    it('reads both month-days on a common year\'s 28 February, one otherwise', () => {
+    it("reads both month-days on a common year's 28 February, one otherwise", () => {
       expect(monthDaysCelebratedOn('2027-02-28')).toEqual(['02-28', '02-29']);
       expect(monthDaysCelebratedOn('2028-02-28')).toEqual(['02-28']);
       expect(monthDaysCelebratedOn('2028-02-29')).toEqual(['02-29']);
@@ -79,7 +79,7 @@ describe('Module: domain/calendar', () => {
   });
 
   describe('Function: calendarEntriesOf', () => {
-    it('takes the anniversary in the member\'s time zone, else the client\'s: 31 December in New York is 1 January in Stockholm', () => {
+    it("takes the anniversary in the member's time zone, else the client's: 31 December in New York is 1 January in Stockholm", () => {
       const registeredAt = '2025-12-31T23:30:00-05:00';
       expect(calendarEntriesOf(profile({ registeredAt, timeZone: 'America/New_York' }), 'Europe/Stockholm')).toEqual([
         { kind: 'anniversary', date: '2025-12-31', registeredAt, timeZone: 'America/New_York' },
@@ -98,7 +98,7 @@ describe('Module: domain/calendar', () => {
   });
 
   describe('Function: planDay', () => {
-    it('reads the day\'s partitions whole and, per perk, only the registration date that earns it', () => {
+    it("reads the day's partitions whole and, per perk, only the registration date that earns it", () => {
       expect(planDay('2026-09-15', perks)).toEqual([{ monthDay: '09-15' }, { monthDay: '03-15', registeredOn: '2026-03-15' }]);
       expect(planDay('2027-02-28', [])).toEqual([{ monthDay: '02-28' }, { monthDay: '02-29' }]);
     });

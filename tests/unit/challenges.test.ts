@@ -14,7 +14,13 @@ import { foldLedger, type LedgerInput } from '../../functions/domain/points';
 import { JANUARY_NEWCOMERS } from '../support/challenges';
 
 const newcomers = JANUARY_NEWCOMERS;
-const sprint = { id: 'spring-sprint', name: 'Spring sprint', start: '2027-03-01T00:00:00+01:00', end: '2027-04-01T00:00:00+02:00', prizes: [300] };
+const sprint = {
+  id: 'spring-sprint',
+  name: 'Spring sprint',
+  start: '2027-03-01T00:00:00+01:00',
+  end: '2027-04-01T00:00:00+02:00',
+  prizes: [300],
+};
 const config = parseProgramConfig({ ...demo, challenges: [newcomers, sprint] }, 'challenges');
 const [NEWCOMERS, SPRINT] = config.challenges as [(typeof config.challenges)[number], (typeof config.challenges)[number]];
 
@@ -105,24 +111,39 @@ describe('challenge scores', () => {
   // Invariant: scores depend on the distinct events only, never on the order they arrived in.
   it('do not depend on delivery order', () => {
     const input = fc.oneof(
-      fc.record({ day: fc.integer({ min: 0, max: 90 }), sek: fc.integer({ min: 1, max: 3000 }), shoes: fc.boolean() }).map((o) => ({ kind: 'order' as const, ...o })),
-      fc.record({ day: fc.integer({ min: 0, max: 90 }), share: fc.integer({ min: 1, max: 100 }) }).map((r) => ({ kind: 'refund' as const, ...r })),
+      fc
+        .record({ day: fc.integer({ min: 0, max: 90 }), sek: fc.integer({ min: 1, max: 3000 }), shoes: fc.boolean() })
+        .map((o) => ({ kind: 'order' as const, ...o })),
+      fc
+        .record({ day: fc.integer({ min: 0, max: 90 }), share: fc.integer({ min: 1, max: 100 }) })
+        .map((r) => ({ kind: 'refund' as const, ...r })),
     );
     fc.assert(
-      fc.property(fc.array(input, { maxLength: 12 }), fc.integer({ min: 0, max: 40 }), fc.infiniteStream(fc.nat()), (raw, joinDay, seeds) => {
-        const base = ms('2027-01-01T00:00:00Z');
-        const day = (d: number) => new Date(base + d * 86_400_000).toISOString();
-        const orders = raw.filter((r) => r.kind === 'order');
-        const inputs: LedgerInput[] = raw.map((r, i) =>
-          r.kind === 'order'
-            ? order(`o${i}`, day(r.day), r.sek, r.shoes ? 'running-shoes' : 'socks')
-            : { kind: 'refund', ref: `r${i}`, at: day(r.day), orderRef: `o${raw.indexOf(orders[i % Math.max(1, orders.length)] ?? r)}`, amount: r.share * 100 },
-        );
-        const shuffled = [...inputs].sort(() => (seeds.next().value % 3) - 1);
-        const membership = { joinedAt: base + joinDay * 86_400_000 };
-        const now = '2027-02-15T00:00:00Z';
-        expect(scoresOf(shuffled, membership, now)).toEqual(scoresOf(inputs, membership, now));
-      }),
+      fc.property(
+        fc.array(input, { maxLength: 12 }),
+        fc.integer({ min: 0, max: 40 }),
+        fc.infiniteStream(fc.nat()),
+        (raw, joinDay, seeds) => {
+          const base = ms('2027-01-01T00:00:00Z');
+          const day = (d: number) => new Date(base + d * 86_400_000).toISOString();
+          const orders = raw.filter((r) => r.kind === 'order');
+          const inputs: LedgerInput[] = raw.map((r, i) =>
+            r.kind === 'order'
+              ? order(`o${i}`, day(r.day), r.sek, r.shoes ? 'running-shoes' : 'socks')
+              : {
+                  kind: 'refund',
+                  ref: `r${i}`,
+                  at: day(r.day),
+                  orderRef: `o${raw.indexOf(orders[i % Math.max(1, orders.length)] ?? r)}`,
+                  amount: r.share * 100,
+                },
+          );
+          const shuffled = [...inputs].sort(() => (seeds.next().value % 3) - 1);
+          const membership = { joinedAt: base + joinDay * 86_400_000 };
+          const now = '2027-02-15T00:00:00Z';
+          expect(scoresOf(shuffled, membership, now)).toEqual(scoresOf(inputs, membership, now));
+        },
+      ),
       { numRuns: 200 },
     );
   });

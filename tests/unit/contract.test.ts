@@ -61,6 +61,8 @@ describe('Function: parseProgramConfig', () => {
     [{ ...demo, quietHours: { start: '25:00', end: '08:00' } }, 'quietHours.start'],
   ])('an invalid client fails with a message naming the field (%#)', (input, field) => {
     expect(() => parseProgramConfig(input, 'clients/bad.ts')).toThrow(InvalidProgramConfigError);
-    expect(() => parseProgramConfig(input, 'clients/bad.ts')).toThrow(new RegExp(`clients/bad\\.ts: .*${field.replace(/[[\].]/g, '\\$&')}: `));
+    expect(() => parseProgramConfig(input, 'clients/bad.ts')).toThrow(
+      new RegExp(`clients/bad\\.ts: .*${field.replace(/[[\].]/g, '\\$&')}: `),
+    );
   });
 });

@@ -40,14 +40,20 @@ describe('Function: decideMail', () => {
   it('takes over a claim whose lease ran out, and a deferred mail whose time has come', () => {
     expect(decideMail(demoConfig, ctx({ record: { status: 'claimed', leaseUntil: '2027-03-10T09:59:00.000Z' } }), NOW).type).toBe('send');
     expect(decideMail(demoConfig, ctx({ record: { status: 'deferred', notBefore: '2027-03-10T10:00:00.000Z' } }), NOW).type).toBe('send');
-    expect(decideMail(demoConfig, ctx({ record: { status: 'deferred', notBefore: '2027-03-10T10:00:01.000Z' } }), NOW)).toEqual({ type: 'duplicate' });
+    expect(decideMail(demoConfig, ctx({ record: { status: 'deferred', notBefore: '2027-03-10T10:00:01.000Z' } }), NOW)).toEqual({
+      type: 'duplicate',
+    });
   });
 
   it.each([
     ['no address', 'no-address', { member: { marketingConsent: true } }],
     ['a suppressed address', 'suppressed', { suppressed: true }],
     ['no consent', 'no-consent', { member: { email: 'a@b.se' } }],
-    ['an opt-out recorded by Lojal', 'unsubscribed', { member: { email: 'a@b.se', marketingConsent: false, unsubscribedAt: NOW.getTime() - 1 } }],
+    [
+      'an opt-out recorded by Lojal',
+      'unsubscribed',
+      { member: { email: 'a@b.se', marketingConsent: false, unsubscribedAt: NOW.getTime() - 1 } },
+    ],
     ['a cancelled reminder', 'cancelled', { content: { skip: 'cancelled' } }],
   ] as const)('skips a marketing mail for %s with the reason %s', (_, reason, over) => {
     expect(decideMail(demoConfig, ctx(over), NOW)).toEqual({ type: 'skip', reason, status: 'skipped' });
@@ -56,11 +62,18 @@ describe('Function: decideMail', () => {
   it('skips the holdout group from marketing mail, never from service mail', () => {
     const config = { ...demoConfig, holdoutPercent: 100 };
     expect(decideMail(config, ctx(), NOW)).toEqual({ type: 'skip', reason: 'holdout', status: 'skipped' });
-    expect(decideMail(config, ctx({ job: job('expiry'), content: { data: { points: 10, lastValidDate: '2027-03-31' }, carried: [] } }), NOW).type).toBe('send');
+    expect(
+      decideMail(config, ctx({ job: job('expiry'), content: { data: { points: 10, lastValidDate: '2027-03-31' }, carried: [] } }), NOW)
+        .type,
+    ).toBe('send');
   });
 
   it('sends service mail without consent', () => {
-    const decision = decideMail(demoConfig, ctx({ job: job('expiry'), member: { email: 'a@b.se' }, content: { data: { points: 10, lastValidDate: '2027-03-31' }, carried: [] } }), NOW);
+    const decision = decideMail(
+      demoConfig,
+      ctx({ job: job('expiry'), member: { email: 'a@b.se' }, content: { data: { points: 10, lastValidDate: '2027-03-31' }, carried: [] } }),
+      NOW,
+    );
     expect(decision).toMatchObject({ type: 'send', mailClass: 'service' });
   });
 
@@ -76,12 +89,32 @@ describe('Function: decideMail', () => {
 
   it('fails a mail whose data breaks its template for good, naming the field', () => {
     const decision = decideMail(demoConfig, ctx({ content: { data: { bonusPoints: 'many' }, carried: [] } }), NOW);
-    expect(decision).toMatchObject({ type: 'skip', status: 'failed', reason: expect.stringMatching(/^invalid-data: birthday\.bonusPoints/) });
+    expect(decision).toMatchObject({
+      type: 'skip',
+      status: 'failed',
+      reason: expect.stringMatching(/^invalid-data: birthday\.bonusPoints/),
+    });
   });
 
   it('carries the same-day reminders along in one send', () => {
     const carried = [{ ref: 'r2', job: job('checkin', 'r2') }];
-    const decision = decideMail(demoConfig, ctx({ job: job('checkin', 'r1'), content: { data: { orders: [{ orderId: 'o1', products: [] }, { orderId: 'o2', products: [] }], answerUrls: Array.from({ length: 11 }, (_, i) => `https://x.test/${i}`) }, carried } }), NOW);
+    const decision = decideMail(
+      demoConfig,
+      ctx({
+        job: job('checkin', 'r1'),
+        content: {
+          data: {
+            orders: [
+              { orderId: 'o1', products: [] },
+              { orderId: 'o2', products: [] },
+            ],
+            answerUrls: Array.from({ length: 11 }, (_, i) => `https://x.test/${i}`),
+          },
+          carried,
+        },
+      }),
+      NOW,
+    );
     expect(decision).toMatchObject({ type: 'send', refs: ['r1', 'r2'] });
     if (decision.type === 'send') expect([...decision.jobs.keys()]).toEqual(['r1', 'r2']);
   });
@@ -99,7 +132,11 @@ describe('Function: decideMail', () => {
       fc.property(facts, (f) => {
         const now = new Date(Date.UTC(2027, 2, 10, f.hour));
         const sentAt = Array.from({ length: f.sends }, (_, i) => new Date(now.getTime() - (i + 1) * 3_600_000).toISOString());
-        const decision = decideMail(demoConfig, ctx({ member: { email: f.email, marketingConsent: f.marketingConsent }, suppressed: f.suppressed, marketingSentAt: sentAt }), now);
+        const decision = decideMail(
+          demoConfig,
+          ctx({ member: { email: f.email, marketingConsent: f.marketingConsent }, suppressed: f.suppressed, marketingSentAt: sentAt }),
+          now,
+        );
         if (decision.type !== 'send') return;
         const stockholmHour = (f.hour + 1) % 24;
         expect(f.email).toBeDefined();

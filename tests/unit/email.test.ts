@@ -46,7 +46,9 @@ describe('Function: earliestSendTime', () => {
   const input = { kind: 'birthday' as const, mailClass: 'marketing' as const, marketingSentAt: [], timeZone: 'Europe/Stockholm' };
   it('moves scheduled mail out of quiet hours on the member’s clock, across a daylight-saving change', () => {
     // 23:30 on 27 March 2027 in Stockholm; clocks go forward that night, so 08:00 is 06:00 UTC.
-    expect(new Date(earliestSendTime(demoConfig, { ...input, now: at('2027-03-27T22:30:00Z') })).toISOString()).toBe('2027-03-28T06:00:00.000Z');
+    expect(new Date(earliestSendTime(demoConfig, { ...input, now: at('2027-03-27T22:30:00Z') })).toISOString()).toBe(
+      '2027-03-28T06:00:00.000Z',
+    );
   });
   it('sends the welcome at once, even at night', () => {
     const now = at('2027-03-10T23:30:00Z');
@@ -62,11 +64,19 @@ describe('Function: earliestSendTime', () => {
 describe('Function: eligibility', () => {
   it('lets service mail through without consent, never marketing mail; a suppressed or missing address stops both', () => {
     expect(eligibility(demoConfig, 'checkin', 'c1', { email: 'a@b.se', suppressed: false })).toEqual({ send: true, mailClass: 'service' });
-    expect(eligibility(demoConfig, 'birthday', 'c1', { email: 'a@b.se', suppressed: false })).toEqual({ send: false, reason: 'no-consent' });
-    expect(eligibility(demoConfig, 'birthday', 'c1', { email: 'a@b.se', marketingConsent: true, suppressed: false })).toEqual({ send: true, mailClass: 'marketing' });
+    expect(eligibility(demoConfig, 'birthday', 'c1', { email: 'a@b.se', suppressed: false })).toEqual({
+      send: false,
+      reason: 'no-consent',
+    });
+    expect(eligibility(demoConfig, 'birthday', 'c1', { email: 'a@b.se', marketingConsent: true, suppressed: false })).toEqual({
+      send: true,
+      mailClass: 'marketing',
+    });
     expect(eligibility(demoConfig, 'welcome', 'c1', { email: 'a@b.se', suppressed: true })).toEqual({ send: false, reason: 'suppressed' });
     expect(eligibility(demoConfig, 'welcome', 'c1', { suppressed: false })).toEqual({ send: false, reason: 'no-address' });
-    expect(eligibility({ ...demoConfig, emailKinds: { birthday: 'service' } }, 'birthday', 'c1', { email: 'a@b.se', suppressed: false }).send).toBe(true);
+    expect(
+      eligibility({ ...demoConfig, emailKinds: { birthday: 'service' } }, 'birthday', 'c1', { email: 'a@b.se', suppressed: false }).send,
+    ).toBe(true);
   });
   it('keeps a stable holdout share of members out of marketing mail', () => {
     const members = Array.from({ length: 10_000 }, (_, i) => `m${i}`);
@@ -110,12 +120,19 @@ describe('Class: MailLinks', () => {
 describe('Function: renderMail', () => {
   const brand = { name: 'Shop & "Co"' };
   it('names the bad field and renders nothing when the data fails its schema', () => {
-    expect(() => renderMail('anniversary', 'en', { brand, years: 0, bonusPoints: 500, unsubscribeUrl: 'https://x/u' })).toThrow(TemplateDataError);
+    expect(() => renderMail('anniversary', 'en', { brand, years: 0, bonusPoints: 500, unsubscribeUrl: 'https://x/u' })).toThrow(
+      TemplateDataError,
+    );
     expect(() => renderMail('anniversary', 'en', { brand, years: 2, bonusPoints: 500 })).toThrow(/anniversary\.unsubscribeUrl/);
     expect(() => renderMail('checkin', 'en', { brand, orders: [], answerUrls: [] })).toThrow(/checkin\.orders/);
   });
   it('escapes every value in HTML, brand included, and keeps the subject on one line', () => {
-    const mail = renderMail('birthday', 'en', { brand, firstName: '<b>Eve</b>\r\nBcc: x@y.z', bonusPoints: 0, unsubscribeUrl: 'https://x/u?a=1&b=2' });
+    const mail = renderMail('birthday', 'en', {
+      brand,
+      firstName: '<b>Eve</b>\r\nBcc: x@y.z',
+      bonusPoints: 0,
+      unsubscribeUrl: 'https://x/u?a=1&b=2',
+    });
     expect(mail.html).toContain('Hi &lt;b&gt;Eve&lt;/b&gt;');
     expect(mail.html).toContain('Shop &amp; &quot;Co&quot;');
     expect(mail.html).toContain('href="https://x/u?a=1&amp;b=2"');
@@ -127,7 +144,11 @@ describe('Function: renderMail', () => {
     const data = {
       welcome: { balance: 0, earnRates: [], multipliers: [], activities: [], firstOrderBonus: 0 },
       checkin: { orders: [{ orderId: 'o1', products: [] }], answerUrls: Array.from({ length: 11 }, (_, i) => `https://x/${i}`) },
-      replacement: { products: [{ sku: 's', category: 'running-shoes', name: null, ageDays: 270 }], related: [], unsubscribeUrl: 'https://x/u' },
+      replacement: {
+        products: [{ sku: 's', category: 'running-shoes', name: null, ageDays: 270 }],
+        related: [],
+        unsubscribeUrl: 'https://x/u',
+      },
       anniversary: { years: 1, bonusPoints: 500, unsubscribeUrl: 'https://x/u' },
       birthday: { bonusPoints: 200, unsubscribeUrl: 'https://x/u' },
       tier: { change: 'expiring', tier: 'Gold', projectedTier: 'Silver', pointsToKeep: 120, reviewDate: '2028-03-10' },
@@ -146,18 +167,36 @@ describe('Function: renderMail', () => {
 describe('Loyalty notice templates', () => {
   const brand = { name: 'Demo' };
   it('writes tier, reward and expiry mail in Norwegian with local dates and numbers', () => {
-    const up = renderMail('tier', 'nb', { brand, firstName: 'Ola', change: 'upgrade', tier: 'Gull', multiplier: 1.5, reviewDate: '2028-03-10' });
+    const up = renderMail('tier', 'nb', {
+      brand,
+      firstName: 'Ola',
+      change: 'upgrade',
+      tier: 'Gull',
+      multiplier: 1.5,
+      reviewDate: '2028-03-10',
+    });
     expect(up.subject).toBe('Velkommen til Gull!');
     expect(up.text).toContain('Fra nå av får du 1,5× poengene på hvert kjøp.');
     expect(up.text).toContain('Nivået ditt vurderes neste gang 10. mars 2028.');
-    const expiring = renderMail('tier', 'nb', { brand, change: 'expiring', tier: 'Gull', projectedTier: 'Sølv', pointsToKeep: 1000, reviewDate: '2027-04-09' });
+    const expiring = renderMail('tier', 'nb', {
+      brand,
+      change: 'expiring',
+      tier: 'Gull',
+      projectedTier: 'Sølv',
+      pointsToKeep: 1000,
+      reviewDate: '2027-04-09',
+    });
     expect(expiring.text).toMatch(/Tjen 1\s000 poeng til før det for å beholde Gull\./);
     expect(renderMail('reward', 'nb', { brand, rewardName: 'Sokker', code: 'RS-1' }).text).not.toContain('senest');
     expect(renderMail('expiry', 'nb', { brand, points: 1, lastValidDate: '2027-03-31' }).subject).toBe('1 poeng utløper snart');
   });
   it('refuses a tier warning without the points to keep or the review date, and an unknown change', () => {
-    expect(() => renderMail('tier', 'en', { brand, change: 'expiring', tier: 'Gold', projectedTier: 'Silver', reviewDate: '2027-04-09' })).toThrow(/tier\.pointsToKeep/);
-    expect(() => renderMail('tier', 'en', { brand, change: 'expiring', tier: 'Gold', projectedTier: 'Silver', pointsToKeep: 5 })).toThrow(TemplateDataError);
+    expect(() =>
+      renderMail('tier', 'en', { brand, change: 'expiring', tier: 'Gold', projectedTier: 'Silver', reviewDate: '2027-04-09' }),
+    ).toThrow(/tier\.pointsToKeep/);
+    expect(() => renderMail('tier', 'en', { brand, change: 'expiring', tier: 'Gold', projectedTier: 'Silver', pointsToKeep: 5 })).toThrow(
+      TemplateDataError,
+    );
     expect(() => renderMail('tier', 'en', { brand, change: 'sideways', tier: 'Gold', multiplier: 1 })).toThrow(TemplateDataError);
     expect(() => renderMail('expiry', 'en', { brand, points: 0, lastValidDate: '2027-03-31' })).toThrow(/expiry\.points/);
   });
@@ -168,20 +207,37 @@ describe('Perk template', () => {
     {
       locale: 'sv',
       subject: 'En ny förmån till dig: Fast payout',
-      lines: ['Hej Ada!', 'Nu har du varit medlem i 6 månader, och det ger dig en ny förmån: Fast payout.', 'Tack för att du är medlem hos Demo.'],
+      lines: [
+        'Hej Ada!',
+        'Nu har du varit medlem i 6 månader, och det ger dig en ny förmån: Fast payout.',
+        'Tack för att du är medlem hos Demo.',
+      ],
     },
     {
       locale: 'nb',
       subject: 'En ny fordel til deg: Fast payout',
-      lines: ['Hei Ada!', 'Nå har du vært medlem i 6 måneder, og det gir deg en ny fordel: Fast payout.', 'Takk for at du er medlem hos Demo.'],
+      lines: [
+        'Hei Ada!',
+        'Nå har du vært medlem i 6 måneder, og det gir deg en ny fordel: Fast payout.',
+        'Takk for at du er medlem hos Demo.',
+      ],
     },
     {
       locale: 'en',
       subject: 'A new perk for you: Fast payout',
-      lines: ['Hi Ada,', 'You have now been a member for 6 months, and that brings you a new perk: Fast payout.', 'Thank you for staying with Demo.'],
+      lines: [
+        'Hi Ada,',
+        'You have now been a member for 6 months, and that brings you a new perk: Fast payout.',
+        'Thank you for staying with Demo.',
+      ],
     },
   ] as const)('names the perk, the months of membership and the brand in $locale', ({ locale, subject, lines }) => {
-    const mail = renderMail('perk', locale, { brand: { name: 'Demo', websiteUrl: 'https://shop.example.com' }, firstName: 'Ada', perkName: 'Fast payout', afterMonths: 6 });
+    const mail = renderMail('perk', locale, {
+      brand: { name: 'Demo', websiteUrl: 'https://shop.example.com' },
+      firstName: 'Ada',
+      perkName: 'Fast payout',
+      afterMonths: 6,
+    });
     expect(mail.subject).toBe(subject);
     for (const part of [mail.html, mail.text]) {
       for (const line of lines) expect(part).toContain(line);
@@ -189,12 +245,23 @@ describe('Perk template', () => {
     }
   });
   it('says one month in the singular', () => {
-    expect(renderMail('perk', 'en', { brand: { name: 'Demo' }, perkName: 'Free returns', afterMonths: 1 }).text).toContain('a member for 1 month, and');
-    expect(renderMail('perk', 'sv', { brand: { name: 'Demo' }, perkName: 'Fri retur', afterMonths: 1 }).text).toContain('medlem i 1 månad, och');
-    expect(renderMail('perk', 'nb', { brand: { name: 'Demo' }, perkName: 'Gratis retur', afterMonths: 1 }).text).toContain('medlem i 1 måned, og');
+    expect(renderMail('perk', 'en', { brand: { name: 'Demo' }, perkName: 'Free returns', afterMonths: 1 }).text).toContain(
+      'a member for 1 month, and',
+    );
+    expect(renderMail('perk', 'sv', { brand: { name: 'Demo' }, perkName: 'Fri retur', afterMonths: 1 }).text).toContain(
+      'medlem i 1 månad, och',
+    );
+    expect(renderMail('perk', 'nb', { brand: { name: 'Demo' }, perkName: 'Gratis retur', afterMonths: 1 }).text).toContain(
+      'medlem i 1 måned, og',
+    );
   });
   it('escapes the configured perk name, the brand and the member’s name in HTML, and keeps the subject on one line', () => {
-    const mail = renderMail('perk', 'en', { brand: { name: 'Shop & "Co"' }, firstName: '<img src=x onerror=alert(1)>', perkName: '<b>Fast</b> &\r\npayout', afterMonths: 6 });
+    const mail = renderMail('perk', 'en', {
+      brand: { name: 'Shop & "Co"' },
+      firstName: '<img src=x onerror=alert(1)>',
+      perkName: '<b>Fast</b> &\r\npayout',
+      afterMonths: 6,
+    });
     expect(mail.html).toContain('Hi &lt;img src=x onerror=alert(1)&gt;,');
     expect(mail.html).toContain('a new perk: &lt;b&gt;Fast&lt;/b&gt; &amp;');
     expect(mail.html).toContain('Thank you for staying with Shop &amp; &quot;Co&quot;.');
@@ -215,17 +282,32 @@ describe('Challenge template', () => {
     {
       locale: 'sv',
       subject: 'Du kom på 2:a plats i Spring sprint',
-      lines: ['Hej Ada!', 'Resultatet i Spring sprint är klart: du kom på 2:a plats.', 'Ditt pris, 1 000 poäng, finns redan på ditt konto.', 'Grattis från oss alla på Demo!'],
+      lines: [
+        'Hej Ada!',
+        'Resultatet i Spring sprint är klart: du kom på 2:a plats.',
+        'Ditt pris, 1 000 poäng, finns redan på ditt konto.',
+        'Grattis från oss alla på Demo!',
+      ],
     },
     {
       locale: 'nb',
       subject: 'Du kom på 2. plass i Spring sprint',
-      lines: ['Hei Ada!', 'Resultatet i Spring sprint er klart: du kom på 2. plass.', 'Premien din, 1 000 poeng, er allerede på kontoen din.', 'Gratulerer fra oss alle i Demo!'],
+      lines: [
+        'Hei Ada!',
+        'Resultatet i Spring sprint er klart: du kom på 2. plass.',
+        'Premien din, 1 000 poeng, er allerede på kontoen din.',
+        'Gratulerer fra oss alle i Demo!',
+      ],
     },
     {
       locale: 'en',
       subject: 'You came 2nd in Spring sprint',
-      lines: ['Hi Ada,', 'The results of Spring sprint are in: you came 2nd.', 'Your prize of 1,000 points is already in your account.', 'Congratulations from all of us at Demo!'],
+      lines: [
+        'Hi Ada,',
+        'The results of Spring sprint are in: you came 2nd.',
+        'Your prize of 1,000 points is already in your account.',
+        'Congratulations from all of us at Demo!',
+      ],
     },
   ] as const)('names the challenge, the place, the prize points and the brand in $locale', ({ locale, subject, lines }) => {
     const mail = renderMail('challenge', locale, { brand, firstName: 'Ada', challengeName: 'Spring sprint', rank: 2, prize: 1000 });
@@ -250,13 +332,15 @@ describe('Challenge template', () => {
     { rank: 23, en: '23rd', sv: '23:e', nb: '23.' },
     { rank: 111, en: '111th', sv: '111:e', nb: '111.' },
   ])('writes place $rank as $en, $sv and $nb', ({ rank, en, sv, nb }) => {
-    const subject = (locale: 'sv' | 'nb' | 'en') => renderMail('challenge', locale, { brand, challengeName: 'Sprint', rank, prize: 10 }).subject;
+    const subject = (locale: 'sv' | 'nb' | 'en') =>
+      renderMail('challenge', locale, { brand, challengeName: 'Sprint', rank, prize: 10 }).subject;
     expect(subject('en')).toBe(`You came ${en} in Sprint`);
     expect(subject('sv')).toBe(`Du kom på ${sv} plats i Sprint`);
     expect(subject('nb')).toBe(`Du kom på ${nb} plass i Sprint`);
   });
   it('says a place held by members tied on the score is shared, in every language', () => {
-    const shared = (locale: 'sv' | 'nb' | 'en') => renderMail('challenge', locale, { brand, challengeName: 'Sprint', rank: 2, prize: 500, shared: true });
+    const shared = (locale: 'sv' | 'nb' | 'en') =>
+      renderMail('challenge', locale, { brand, challengeName: 'Sprint', rank: 2, prize: 500, shared: true });
     expect(shared('en').subject).toBe('You share 2nd place in Sprint');
     expect(shared('en').text).toContain('The results of Sprint are in: you share 2nd place with others on the same score.');
     expect(shared('sv').subject).toBe('Du delar 2:a platsen i Sprint');

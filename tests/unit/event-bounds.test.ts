@@ -9,7 +9,9 @@ import {
 } from '../../functions/contract/events';
 import { ValidationError } from '../../functions/runtime/errors';
 
-type Schema = { safeParse(v: unknown): { success: boolean; error?: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } } };
+type Schema = {
+  safeParse(v: unknown): { success: boolean; error?: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } };
+};
 
 /** The field a schema names for `value`, or undefined when it accepts it. */
 function rejected(schema: Schema, value: unknown): string | undefined {
@@ -32,13 +34,20 @@ describe('event numbers are bounded (issue 13)', () => {
   it.each([
     ['quantity 2^53-1', { ...order, lines: [{ ...line, quantity: Number.MAX_SAFE_INTEGER }] }, 'detail.lines[0].quantity'],
     ['unitPrice 2^53-1', { ...order, lines: [{ ...line, unitPrice: Number.MAX_SAFE_INTEGER }] }, 'detail.lines[0].unitPrice'],
-    ['a line total past the bound', { ...order, lines: [{ ...line, quantity: 1000, unitPrice: EVENT_BOUNDS.maxUnitPrice }] }, 'detail.lines[0].unitPrice'],
+    [
+      'a line total past the bound',
+      { ...order, lines: [{ ...line, quantity: 1000, unitPrice: EVENT_BOUNDS.maxUnitPrice }] },
+      'detail.lines[0].unitPrice',
+    ],
     ['lifespanDays 1e12', { ...order, lines: [{ ...line, lifespanDays: 1e12 }] }, 'detail.lines[0].lifespanDays'],
     ['lifespanDays 36 501', { ...order, lines: [{ ...line, lifespanDays: 36_501 }] }, 'detail.lines[0].lifespanDays'],
     ['a discount past the bound', { ...order, discount: EVENT_BOUNDS.maxOrderTotal + 1 }, 'detail.discount'],
     [
       'an order total past the bound',
-      { ...order, lines: Array.from({ length: 11 }, (_, i) => ({ ...line, sku: `s${i}`, quantity: 100, unitPrice: EVENT_BOUNDS.maxUnitPrice })) },
+      {
+        ...order,
+        lines: Array.from({ length: 11 }, (_, i) => ({ ...line, sku: `s${i}`, quantity: 100, unitPrice: EVENT_BOUNDS.maxUnitPrice })),
+      },
       'detail.lines',
     ],
     ['501 lines', { ...order, lines: Array.from({ length: 501 }, (_, i) => ({ ...line, sku: `s${i}` })) }, 'detail.lines'],
@@ -49,7 +58,17 @@ describe('event numbers are bounded (issue 13)', () => {
   it.each([
     ['amount past the bound', { ...refund, amount: EVENT_BOUNDS.maxOrderTotal + 1 }, 'detail.amount'],
     ['a huge refund quantity', { ...refund, lines: [{ sku: 's1', quantity: 1e12 }] }, 'detail.lines[0].quantity'],
-    ['the same sku twice', { ...refund, lines: [{ sku: 's1', quantity: 1 }, { sku: 's1', quantity: 1 }] }, 'detail.lines'],
+    [
+      'the same sku twice',
+      {
+        ...refund,
+        lines: [
+          { sku: 's1', quantity: 1 },
+          { sku: 's1', quantity: 1 },
+        ],
+      },
+      'detail.lines',
+    ],
     ['501 refund lines', { ...refund, lines: Array.from({ length: 501 }, (_, i) => ({ sku: `s${i}`, quantity: 1 })) }, 'detail.lines'],
   ])('order.refunded refuses %s', (_name, value, field) => {
     expect(rejected(OrderRefundedSchema, value)).toBe(field);
@@ -89,11 +108,15 @@ describe('event strings are checked, nothing stripped (issue 13)', () => {
     expect(rejected(CustomerRegisteredSchema, { ...registered, customerId })).toBe('detail.customerId');
     expect(rejected(OrderPlacedSchema, { ...order, customerId })).toBe('detail.customerId');
     expect(rejected(OrderRefundedSchema, { ...refund, amount: 1, customerId })).toBe('detail.customerId');
-    expect(rejected(ActivityCompletedSchema, { activityId: 'a1', customerId, activity: 'review', occurredAt: '2026-03-01T10:00:00Z' })).toBe('detail.customerId');
+    expect(
+      rejected(ActivityCompletedSchema, { activityId: 'a1', customerId, activity: 'review', occurredAt: '2026-03-01T10:00:00Z' }),
+    ).toBe('detail.customerId');
   });
 
   it('accepts ids and names in any script, emoji (surrogate pairs) included', () => {
-    expect(rejected(OrderPlacedSchema, { ...order, orderId: 'ordre-ø-😀', lines: [{ ...line, sku: 'å-ü-中', name: 'Löparsko 😀' }] })).toBeUndefined();
+    expect(
+      rejected(OrderPlacedSchema, { ...order, orderId: 'ordre-ø-😀', lines: [{ ...line, sku: 'å-ü-中', name: 'Löparsko 😀' }] }),
+    ).toBeUndefined();
   });
 
   it('refuses a lone surrogate in an order id, a sku and a line name', () => {

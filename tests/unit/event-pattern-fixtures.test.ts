@@ -33,7 +33,9 @@ describe('event patterns against aws/event-ruler and user-guide cases', () => {
       }
       if (valid === c.valid) validAgree++;
     }
-    console.info(`event-pattern fixtures: ${matchAgree}/${matchCases.length} match cases, ${validAgree}/${validationCases.length} validation cases agree`);
+    console.info(
+      `event-pattern fixtures: ${matchAgree}/${matchCases.length} match cases, ${validAgree}/${validationCases.length} validation cases agree`,
+    );
     expect(matchAgree).toBeGreaterThanOrEqual(90);
   });
 

@@ -47,7 +47,10 @@ const macieEvent = {
   account: '123456789012',
   time: '2017-04-24T22:28:49Z',
   region: 'us-east-1',
-  resources: ['arn:aws:macie:us-east-1:123456789012:trigger/trigger_id/alert/alert_id', 'arn:aws:macie:us-east-1:123456789012:trigger/trigger_id'],
+  resources: [
+    'arn:aws:macie:us-east-1:123456789012:trigger/trigger_id/alert/alert_id',
+    'arn:aws:macie:us-east-1:123456789012:trigger/trigger_id',
+  ],
   detail: {
     'notification-type': 'ALERT_CREATED',
     name: 'Scanning bucket policies',
@@ -67,14 +70,25 @@ const rulerEvent = {
   time: '2017-10-02T16:24:49Z',
   region: 'us-east-1',
   resources: ['arn:aws:ec2:us-east-1:123456789012:instance/i-000000aaaaaa00000'],
-  detail: { 'c-count': 5, 'd-count': 3, 'x-limit': 301.8, 'source-ip': '10.0.0.33', 'instance-id': 'i-000000aaaaaa00000', state: 'running' },
+  detail: {
+    'c-count': 5,
+    'd-count': 3,
+    'x-limit': 301.8,
+    'source-ip': '10.0.0.33',
+    'instance-id': 'i-000000aaaaaa00000',
+    state: 'running',
+  },
 };
 
 const withDetail = (detail: Record<string, unknown>) => ({ ...rulerEvent, detail: { ...rulerEvent.detail, ...detail } });
 
 describe('Function: compileEventPattern', () => {
   describe('event patterns (user guide: "Amazon EventBridge event patterns")', () => {
-    const ec2Pattern = { source: ['aws.ec2'], 'detail-type': ['EC2 Instance State-change Notification'], detail: { state: ['terminated'] } };
+    const ec2Pattern = {
+      source: ['aws.ec2'],
+      'detail-type': ['EC2 Instance State-change Notification'],
+      detail: { state: ['terminated'] },
+    };
     it.each<Case>([
       ['the EC2 instance-termination pattern matches the terminated instance', ec2Pattern, ec2Event, true],
       ['it does not match a running instance', ec2Pattern, { ...ec2Event, detail: { ...ec2Event.detail, state: 'running' } }, false],
@@ -92,7 +106,12 @@ describe('Function: compileEventPattern', () => {
         macieEvent,
         true,
       ],
-      ['value matching fails on another risk score', { source: ['aws.macie'], detail: { 'risk-score': [81], trigger: { risk: [8] } } }, macieEvent, false],
+      [
+        'value matching fails on another risk score',
+        { source: ['aws.macie'], detail: { 'risk-score': [81], trigger: { risk: [8] } } },
+        macieEvent,
+        false,
+      ],
       ['strings match exactly, without case folding', { source: ['AWS.EC2'] }, ec2Event, false],
       ['a field the event lacks does not match', { detail: { missing: ['x'] } }, ec2Event, false],
     ])('%s', (_name, pattern, event, matches) => {
@@ -160,31 +179,96 @@ describe('Function: compileEventPattern', () => {
     it.each<Case>([
       ['prefix: time starting 2017-10-02', { time: [{ prefix: '2017-10-02' }] }, { time: '2017-10-02T18:43:48Z' }, true],
       ['prefix: another day', { time: [{ prefix: '2017-10-02' }] }, { time: '2017-10-03T18:43:48Z' }, false],
-      ['prefix example: Auto Scaling in a European region', { source: ['aws.autoscaling'], region: [{ prefix: 'eu-' }] }, { source: 'aws.autoscaling', region: 'eu-west-1' }, true],
-      ['prefix example: not in the US', { source: ['aws.autoscaling'], region: [{ prefix: 'eu-' }] }, { source: 'aws.autoscaling', region: 'us-east-1' }, false],
+      [
+        'prefix example: Auto Scaling in a European region',
+        { source: ['aws.autoscaling'], region: [{ prefix: 'eu-' }] },
+        { source: 'aws.autoscaling', region: 'eu-west-1' },
+        true,
+      ],
+      [
+        'prefix example: not in the US',
+        { source: ['aws.autoscaling'], region: [{ prefix: 'eu-' }] },
+        { source: 'aws.autoscaling', region: 'us-east-1' },
+        false,
+      ],
       ['prefix only applies to strings', { detail: { 'c-count': [{ prefix: '5' }] } }, rulerEvent, false],
-      ['prefix ignoring case', { detail: { service: [{ prefix: { 'equals-ignore-case': 'EventB' } }] } }, { detail: { service: 'eventbridge' } }, true],
+      [
+        'prefix ignoring case',
+        { detail: { service: [{ prefix: { 'equals-ignore-case': 'EventB' } }] } },
+        { detail: { service: 'eventbridge' } },
+        true,
+      ],
       ['suffix: a .png file', { FileName: [{ suffix: '.png' }] }, { FileName: 'photo.png' }, true],
       ['suffix: not a .png file', { FileName: [{ suffix: '.png' }] }, { FileName: 'photo.jpg' }, false],
-      ['suffix ignoring case', { detail: { FileName: [{ suffix: { 'equals-ignore-case': '.png' } }] } }, { detail: { FileName: 'PHOTO.PNG' } }, true],
+      [
+        'suffix ignoring case',
+        { detail: { FileName: [{ suffix: { 'equals-ignore-case': '.png' } }] } },
+        { detail: { FileName: 'PHOTO.PNG' } },
+        true,
+      ],
       ['anything-but a string: another state', { detail: { state: [{ 'anything-but': 'initializing' }] } }, rulerEvent, true],
-      ['anything-but a string: that state', { detail: { state: [{ 'anything-but': 'initializing' }] } }, withDetail({ state: 'initializing' }), false],
+      [
+        'anything-but a string: that state',
+        { detail: { state: [{ 'anything-but': 'initializing' }] } },
+        withDetail({ state: 'initializing' }),
+        false,
+      ],
       ['anything-but a number: another number', { detail: { 'x-limit': [{ 'anything-but': 123 }] } }, rulerEvent, true],
       ['anything-but a number: that number', { detail: { 'x-limit': [{ 'anything-but': 123 }] } }, withDetail({ 'x-limit': 123 }), false],
-      ['anything-but a list of strings: listed', { detail: { state: [{ 'anything-but': ['stopped', 'overloaded'] }] } }, withDetail({ state: 'overloaded' }), false],
-      ['anything-but a list of strings: not listed', { detail: { state: [{ 'anything-but': ['stopped', 'overloaded'] }] } }, rulerEvent, true],
-      ['anything-but a list of numbers: listed', { detail: { 'x-limit': [{ 'anything-but': [100, 200, 300] }] } }, withDetail({ 'x-limit': 200 }), false],
+      [
+        'anything-but a list of strings: listed',
+        { detail: { state: [{ 'anything-but': ['stopped', 'overloaded'] }] } },
+        withDetail({ state: 'overloaded' }),
+        false,
+      ],
+      [
+        'anything-but a list of strings: not listed',
+        { detail: { state: [{ 'anything-but': ['stopped', 'overloaded'] }] } },
+        rulerEvent,
+        true,
+      ],
+      [
+        'anything-but a list of numbers: listed',
+        { detail: { 'x-limit': [{ 'anything-but': [100, 200, 300] }] } },
+        withDetail({ 'x-limit': 200 }),
+        false,
+      ],
       ['anything-but a list of numbers: not listed', { detail: { 'x-limit': [{ 'anything-but': [100, 200, 300] }] } }, rulerEvent, true],
-      ['anything-but a prefix: has it', { detail: { state: [{ 'anything-but': { prefix: 'init' } }] } }, withDetail({ state: 'initializing' }), false],
+      [
+        'anything-but a prefix: has it',
+        { detail: { state: [{ 'anything-but': { prefix: 'init' } }] } },
+        withDetail({ state: 'initializing' }),
+        false,
+      ],
       ['anything-but a prefix: lacks it', { detail: { state: [{ 'anything-but': { prefix: 'init' } }] } }, rulerEvent, true],
-      ['anything-but example: every event but CloudTrail API calls', { 'detail-type': [{ 'anything-but': 'AWS API Call via CloudTrail' }] }, rulerEvent, true],
+      [
+        'anything-but example: every event but CloudTrail API calls',
+        { 'detail-type': [{ 'anything-but': 'AWS API Call via CloudTrail' }] },
+        rulerEvent,
+        true,
+      ],
       ['anything-but example: not from EC2 or S3', { source: [{ 'anything-but': ['aws.ec2', 'aws.s3'] }] }, rulerEvent, false],
-      ['anything-but example: only your own events, not aws.*', { source: [{ 'anything-but': { prefix: 'aws.' } }] }, { source: 'com.mycompany.myapp' }, true],
+      [
+        'anything-but example: only your own events, not aws.*',
+        { source: [{ 'anything-but': { prefix: 'aws.' } }] },
+        { source: 'com.mycompany.myapp' },
+        true,
+      ],
       ['anything-but example: an AWS event is excluded', { source: [{ 'anything-but': { prefix: 'aws.' } }] }, rulerEvent, false],
       ['anything-but does not match a missing field', { detail: { weather: [{ 'anything-but': 'Raining' }] } }, rulerEvent, false],
-      ['exists: true with the field present', { detail: { state: [{ exists: true }] } }, { ...ec2Event, detail: { 'instance-id': 'i-abcd1111', state: 'pending' } }, true],
+      [
+        'exists: true with the field present',
+        { detail: { state: [{ exists: true }] } },
+        { ...ec2Event, detail: { 'instance-id': 'i-abcd1111', state: 'pending' } },
+        true,
+      ],
       ['exists: true without the field', { detail: { state: [{ exists: true }] } }, { detail: { 'c-count': { c1: 100 } } }, false],
-      ['exists: false without the field', { detail: { 'c-count': [{ exists: false }] } }, { detail: { state: ['initializing', 'running'] } }, true],
+      [
+        'exists: false without the field',
+        { detail: { 'c-count': [{ exists: false }] } },
+        { detail: { state: ['initializing', 'running'] } },
+        true,
+      ],
       [
         'exists: false also matches an intermediate node (exists only sees leaves)',
         { detail: { 'c-count': [{ exists: false }] } },
@@ -192,13 +276,24 @@ describe('Function: compileEventPattern', () => {
         true,
       ],
       ['exists: false with the field present', { detail: { 'c-count': [{ exists: false }] } }, rulerEvent, false],
-      ['existence example: events with a description', { detail: { description: [{ exists: true }] } }, { detail: { description: 'x' } }, true],
+      [
+        'existence example: events with a description',
+        { detail: { description: [{ exists: true }] } },
+        { detail: { description: 'x' } },
+        true,
+      ],
     ])('%s', (_name, pattern, event, matches) => {
       expect(compileEventPattern(pattern)(event)).toBe(matches);
     });
 
     describe('numeric matching', () => {
-      const pattern = { detail: { 'c-count': [{ numeric: ['>', 0, '<=', 5] }], 'd-count': [{ numeric: ['<', 10] }], 'x-limit': [{ numeric: ['=', 3.018e2] }] } };
+      const pattern = {
+        detail: {
+          'c-count': [{ numeric: ['>', 0, '<=', 5] }],
+          'd-count': [{ numeric: ['<', 10] }],
+          'x-limit': [{ numeric: ['=', 3.018e2] }],
+        },
+      };
       it.each<[string, Record<string, unknown>, boolean]>([
         ['all fields in range', rulerEvent, true],
         ['c-count at the exclusive lower bound', withDetail({ 'c-count': 0 }), false],
@@ -227,7 +322,10 @@ describe('Function: compileEventPattern', () => {
     });
 
     it('uses the last of a key given twice', () => {
-      const pattern = JSON.parse('{"detail":{"location":[{"prefix":"us-"}],"location":[{"anything-but":"us-east"}]}}') as Record<string, unknown>;
+      const pattern = JSON.parse('{"detail":{"location":[{"prefix":"us-"}],"location":[{"anything-but":"us-east"}]}}') as Record<
+        string,
+        unknown
+      >;
       expect(matchesEventPattern(pattern, { detail: { location: 'eu-west' } })).toBe(true);
       expect(matchesEventPattern(pattern, { detail: { location: 'us-east' } })).toBe(false);
     });
@@ -237,23 +335,58 @@ describe('Function: compileEventPattern', () => {
     it.each<Case>([
       ['And: both fields match', { Location: ['New York'], Day: ['Monday'] }, { Location: 'New York', Day: 'Monday' }, true],
       ['And: one field differs', { Location: ['New York'], Day: ['Monday'] }, { Location: 'New York', Day: 'Tuesday' }, false],
-      ['Anything-but (begins with): Region not in the US', { Region: [{ 'anything-but': { prefix: 'us-' } }] }, { Region: 'eu-north-1' }, true],
+      [
+        'Anything-but (begins with): Region not in the US',
+        { Region: [{ 'anything-but': { prefix: 'us-' } }] },
+        { Region: 'eu-north-1' },
+        true,
+      ],
       ['Anything-but (begins with): a US region', { Region: [{ 'anything-but': { prefix: 'us-' } }] }, { Region: 'us-east-1' }, false],
       ['Anything-but (ends with): not a .png', { FileName: [{ 'anything-but': { suffix: '.png' } }] }, { FileName: 'notes.txt' }, true],
       ['Anything-but (ends with): a .png', { FileName: [{ 'anything-but': { suffix: '.png' } }] }, { FileName: 'image.png' }, false],
-      ['Anything-but (ignore case): another casing is still excluded', { state: [{ 'anything-but': { 'equals-ignore-case': 'initializing' } }] }, { state: 'INITIALIZING' }, false],
-      ['Anything-but (ignore case): another state', { state: [{ 'anything-but': { 'equals-ignore-case': 'initializing' } }] }, { state: 'running' }, true],
-      ['Anything-but using a wildcard: a path with /lib/', { FilePath: [{ 'anything-but': { wildcard: '*/lib/*' } }] }, { FilePath: '/usr/lib/node' }, false],
-      ['Anything-but using a wildcard: a path without', { FilePath: [{ 'anything-but': { wildcard: '*/lib/*' } }] }, { FilePath: '/usr/bin/node' }, true],
+      [
+        'Anything-but (ignore case): another casing is still excluded',
+        { state: [{ 'anything-but': { 'equals-ignore-case': 'initializing' } }] },
+        { state: 'INITIALIZING' },
+        false,
+      ],
+      [
+        'Anything-but (ignore case): another state',
+        { state: [{ 'anything-but': { 'equals-ignore-case': 'initializing' } }] },
+        { state: 'running' },
+        true,
+      ],
+      [
+        'Anything-but using a wildcard: a path with /lib/',
+        { FilePath: [{ 'anything-but': { wildcard: '*/lib/*' } }] },
+        { FilePath: '/usr/lib/node' },
+        false,
+      ],
+      [
+        'Anything-but using a wildcard: a path without',
+        { FilePath: [{ 'anything-but': { wildcard: '*/lib/*' } }] },
+        { FilePath: '/usr/bin/node' },
+        true,
+      ],
       ['Begins with: Region in the US', { Region: [{ prefix: 'us-' }] }, { Region: 'us-west-2' }, true],
-      ['Begins with (ignore case): service starts with eventb', { service: [{ prefix: { 'equals-ignore-case': 'eventb' } }] }, { service: 'EventBridge' }, true],
+      [
+        'Begins with (ignore case): service starts with eventb',
+        { service: [{ prefix: { 'equals-ignore-case': 'eventb' } }] },
+        { service: 'EventBridge' },
+        true,
+      ],
       ['Empty: LastName is empty', { LastName: [''] }, { LastName: '' }, true],
       ['Empty: LastName is not empty', { LastName: [''] }, { LastName: 'Smith' }, false],
       ['Equals: Name is Alice', { Name: ['Alice'] }, { Name: 'Alice' }, true],
       ['Equals is case-sensitive', { Name: ['Alice'] }, { Name: 'alice' }, false],
       ['Equals (ignore case): Name is alice', { Name: [{ 'equals-ignore-case': 'alice' }] }, { Name: 'ALICE' }, true],
       ['Ends with: FileName ends with .png', { FileName: [{ suffix: '.png' }] }, { FileName: 'a.png' }, true],
-      ['Ends with (ignore case): service ends with tbridge', { service: [{ suffix: { 'equals-ignore-case': 'tbridge' } }] }, { service: 'EVENTBRIDGE' }, true],
+      [
+        'Ends with (ignore case): service ends with tbridge',
+        { service: [{ suffix: { 'equals-ignore-case': 'tbridge' } }] },
+        { service: 'EVENTBRIDGE' },
+        true,
+      ],
       ['Exists: ProductName exists', { ProductName: [{ exists: true }] }, { ProductName: 'Shoe' }, true],
       ['Does not exist: ProductName does not exist', { ProductName: [{ exists: false }] }, { Name: 'Shoe' }, true],
       ['Not: Weather is anything but Raining', { Weather: [{ 'anything-but': ['Raining'] }] }, { Weather: 'Sunny' }, true],
@@ -264,8 +397,18 @@ describe('Function: compileEventPattern', () => {
       ['Numeric (range): at most 20', { Price: [{ numeric: ['>', 10, '<=', 20] }] }, { Price: 20 }, true],
       ['Or: PaymentType Credit or Debit', { PaymentType: ['Credit', 'Debit'] }, { PaymentType: 'Debit' }, true],
       ['Or: neither', { PaymentType: ['Credit', 'Debit'] }, { PaymentType: 'Cash' }, false],
-      ['Or (multiple fields): New York or Monday', { $or: [{ Location: ['New York'] }, { Day: ['Monday'] }] }, { Location: 'Paris', Day: 'Monday' }, true],
-      ['Or (multiple fields): neither', { $or: [{ Location: ['New York'] }, { Day: ['Monday'] }] }, { Location: 'Paris', Day: 'Sunday' }, false],
+      [
+        'Or (multiple fields): New York or Monday',
+        { $or: [{ Location: ['New York'] }, { Day: ['Monday'] }] },
+        { Location: 'Paris', Day: 'Monday' },
+        true,
+      ],
+      [
+        'Or (multiple fields): neither',
+        { $or: [{ Location: ['New York'] }, { Day: ['Monday'] }] },
+        { Location: 'Paris', Day: 'Sunday' },
+        false,
+      ],
       ['Wildcard: a .png in the folder dir', { FileName: [{ wildcard: 'dir/*.png' }] }, { FileName: 'dir/a.png' }, true],
       ['Wildcard: a .png elsewhere', { FileName: [{ wildcard: 'dir/*.png' }] }, { FileName: 'other/a.png' }, false],
     ])('%s', (_name, pattern, event, matches) => {

@@ -10,7 +10,8 @@ import { translateWooCommerce } from '../../functions/integrations/woocommerce';
 import { ValidationError } from '../../functions/runtime/errors';
 
 // Fixtures: tests/fixtures/README.md names the documentation each shape is taken from.
-const fixture = (name: string): Record<string, unknown> => JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', name), 'utf8'));
+const fixture = (name: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', name), 'utf8'));
 const now = new Date('2026-12-01T12:00:00Z');
 
 function lookups(products: ProductFact[] = [], orders: Record<string, string> = {}): TranslationLookups {
@@ -20,7 +21,12 @@ function lookups(products: ProductFact[] = [], orders: Record<string, string> = 
   };
 }
 
-const shoes: ProductFact = { productId: '632910392', productType: 'Running Shoes', tags: ['category:running-shoes', 'trail'], categories: [] };
+const shoes: ProductFact = {
+  productId: '632910392',
+  productType: 'Running Shoes',
+  tags: ['category:running-shoes', 'trail'],
+  categories: [],
+};
 const socks: ProductFact = { productId: '921728736', productType: 'Socks', tags: ['category:running-socks'], categories: [] };
 const shopify = ShopifyIntegrationSchema.parse({
   categories: { from: 'product_type', rename: { 'Running Shoes': 'running-shoes', Socks: 'running-socks' } },
@@ -28,7 +34,10 @@ const shopify = ShopifyIntegrationSchema.parse({
 });
 
 async function rejection(promise: Promise<unknown>): Promise<ValidationError> {
-  const error: unknown = await promise.then(() => undefined, (e: unknown) => e);
+  const error: unknown = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!(error instanceof ValidationError)) throw new Error(`expected a ValidationError, got ${String(error)}`);
   return error;
 }
@@ -55,10 +64,17 @@ describe('Function: toMinorUnits', () => {
   // Invariant: an amount written with the currency's exponent converts back to exactly its integer minor units.
   it('round-trips every written amount exactly', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 10 ** 12 }), fc.constantFrom(['SEK', 2], ['JPY', 0], ['KWD', 3]), (minor, [currency, exponent]) => {
-        const text = exponent === 0 ? String(minor) : `${Math.floor(minor / 10 ** exponent)}.${String(minor % 10 ** exponent).padStart(exponent, '0')}`;
-        expect(toMinorUnits(text, currency, 'f')).toBe(minor);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 10 ** 12 }),
+        fc.constantFrom(['SEK', 2], ['JPY', 0], ['KWD', 3]),
+        (minor, [currency, exponent]) => {
+          const text =
+            exponent === 0
+              ? String(minor)
+              : `${Math.floor(minor / 10 ** exponent)}.${String(minor % 10 ** exponent).padStart(exponent, '0')}`;
+          expect(toMinorUnits(text, currency, 'f')).toBe(minor);
+        },
+      ),
     );
   });
 });
@@ -126,16 +142,34 @@ describe('Function: translateShopify', () => {
   });
 
   it('ignores a guest order', async () => {
-    const result = await translateShopify('orders/paid', { ...fixture('shopify/orders-paid.json'), customer: null }, shopify, lookups([shoes, socks]), now);
+    const result = await translateShopify(
+      'orders/paid',
+      { ...fixture('shopify/orders-paid.json'), customer: null },
+      shopify,
+      lookups([shoes, socks]),
+      now,
+    );
     expect(result.ignored).toMatch(/guest/);
   });
 
   it('maps refunds/create by line, with the sku the order used, once the order is known', async () => {
-    const result = await translateShopify('refunds/create', fixture('shopify/refunds-create.json'), shopify, lookups([], { '450789469': '207119551' }), now);
+    const result = await translateShopify(
+      'refunds/create',
+      fixture('shopify/refunds-create.json'),
+      shopify,
+      lookups([], { '450789469': '207119551' }),
+      now,
+    );
     expect(result.events).toEqual([
       {
         detailType: 'order.refunded',
-        detail: { refundId: '929361464', orderId: '450789469', customerId: '207119551', refundedAt: '2026-11-30T14:00:00+01:00', lines: [{ sku: 'variant-457924702', quantity: 1 }] },
+        detail: {
+          refundId: '929361464',
+          orderId: '450789469',
+          customerId: '207119551',
+          refundedAt: '2026-11-30T14:00:00+01:00',
+          lines: [{ sku: 'variant-457924702', quantity: 1 }],
+        },
       },
     ]);
   });
@@ -144,7 +178,16 @@ describe('Function: translateShopify', () => {
     const result = await translateShopify('refunds/create', fixture('shopify/refunds-create.json'), shopify, lookups(), now);
     expect(result.events).toEqual([]);
     expect(result.parkedRefunds).toEqual([
-      { orderId: '450789469', refundId: '929361464', detail: { refundId: '929361464', orderId: '450789469', refundedAt: '2026-11-30T14:00:00+01:00', lines: [{ sku: 'variant-457924702', quantity: 1 }] } },
+      {
+        orderId: '450789469',
+        refundId: '929361464',
+        detail: {
+          refundId: '929361464',
+          orderId: '450789469',
+          refundedAt: '2026-11-30T14:00:00+01:00',
+          lines: [{ sku: 'variant-457924702', quantity: 1 }],
+        },
+      },
     ]);
   });
 
@@ -173,26 +216,50 @@ describe('Function: translateShopify', () => {
   });
 
   it('maps customers/update with a withdrawn consent and no consent instant', async () => {
-    const customer = { ...fixture('shopify/customers-create.json'), updated_at: '2026-11-29T08:00:00+01:00', email_marketing_consent: { state: 'unsubscribed', consent_updated_at: '2026-11-29T08:00:00+01:00' } };
+    const customer = {
+      ...fixture('shopify/customers-create.json'),
+      updated_at: '2026-11-29T08:00:00+01:00',
+      email_marketing_consent: { state: 'unsubscribed', consent_updated_at: '2026-11-29T08:00:00+01:00' },
+    };
     const result = await translateShopify('customers/update', customer, shopify, lookups(), now);
     expect(result.events[0]).toEqual({
       detailType: 'customer.updated',
-      detail: { customerId: '207119551', updatedAt: '2026-11-29T08:00:00+01:00', email: 'anna@example.com', firstName: 'Anna', marketingConsent: false },
+      detail: {
+        customerId: '207119551',
+        updatedAt: '2026-11-29T08:00:00+01:00',
+        email: 'anna@example.com',
+        firstName: 'Anna',
+        marketingConsent: false,
+      },
     });
   });
 
   it('maps customers/redact to customer.deleted at receipt, and names the data request and shop redact', async () => {
     const redact = await translateShopify('customers/redact', fixture('shopify/customers-redact.json'), shopify, lookups(), now);
     expect(redact.events).toEqual([{ detailType: 'customer.deleted', detail: { customerId: '207119551', deletedAt: now.toISOString() } }]);
-    const request = await translateShopify('customers/data_request', fixture('shopify/customers-data-request.json'), shopify, lookups(), now);
+    const request = await translateShopify(
+      'customers/data_request',
+      fixture('shopify/customers-data-request.json'),
+      shopify,
+      lookups(),
+      now,
+    );
     expect(request.dataRequest).toEqual({ customerId: '207119551', requestId: '9999' });
     const shop = await translateShopify('shop/redact', fixture('shopify/shop-redact.json'), shopify, lookups(), now);
     expect(shop.shopRedact).toEqual({ shopDomain: 'demo-sport.myshopify.com' });
   });
 
   it('remembers products from products/update, tags split from the comma list', async () => {
-    const result = await translateShopify('products/update', { id: 632910392, product_type: 'Running Shoes', tags: 'trail, category:running-shoes' }, shopify, lookups(), now);
-    expect(result.products).toEqual([{ productId: '632910392', productType: 'Running Shoes', tags: ['trail', 'category:running-shoes'], categories: [] }]);
+    const result = await translateShopify(
+      'products/update',
+      { id: 632910392, product_type: 'Running Shoes', tags: 'trail, category:running-shoes' },
+      shopify,
+      lookups(),
+      now,
+    );
+    expect(result.products).toEqual([
+      { productId: '632910392', productType: 'Running Shoes', tags: ['trail', 'category:running-shoes'], categories: [] },
+    ]);
   });
 
   it('prefixes ids when the client serves several shops from one Lojal', async () => {
@@ -226,17 +293,34 @@ describe('Function: translateWooCommerce', () => {
           discount: 10000,
         },
       },
-      { detailType: 'order.refunded', detail: { refundId: 'refund-726', orderId: '727', customerId: '26', refundedAt: '2026-11-30T14:00:00Z', amount: 14900 } },
+      {
+        detailType: 'order.refunded',
+        detail: { refundId: 'refund-726', orderId: '727', customerId: '26', refundedAt: '2026-11-30T14:00:00Z', amount: 14900 },
+      },
     ]);
   });
 
   it('ignores an order that is not paid yet', async () => {
-    const result = await translateWooCommerce('order.created', { ...fixture('woocommerce/order-updated.json'), status: 'pending', refunds: [] }, woo, lookups(products), now);
+    const result = await translateWooCommerce(
+      'order.created',
+      { ...fixture('woocommerce/order-updated.json'), status: 'pending', refunds: [] },
+      woo,
+      lookups(products),
+      now,
+    );
     expect(result.ignored).toMatch(/pending/);
   });
 
   it('rejects a time without the GMT shape, naming the field', async () => {
-    const error = await rejection(translateWooCommerce('order.updated', { ...fixture('woocommerce/order-updated.json'), date_modified_gmt: 'yesterday' }, woo, lookups(products), now));
+    const error = await rejection(
+      translateWooCommerce(
+        'order.updated',
+        { ...fixture('woocommerce/order-updated.json'), date_modified_gmt: 'yesterday' },
+        woo,
+        lookups(products),
+        now,
+      ),
+    );
     expect(error.field).toBe('payload.date_modified_gmt');
   });
 
@@ -245,7 +329,14 @@ describe('Function: translateWooCommerce', () => {
     expect(result.events).toEqual([
       {
         detailType: 'customer.registered',
-        detail: { customerId: '26', registeredAt: '2026-11-28T08:55:00Z', email: 'anna@example.com', firstName: 'Anna', marketingConsent: true, marketingConsentAt: '2026-11-28T08:55:00Z' },
+        detail: {
+          customerId: '26',
+          registeredAt: '2026-11-28T08:55:00Z',
+          email: 'anna@example.com',
+          firstName: 'Anna',
+          marketingConsent: true,
+          marketingConsentAt: '2026-11-28T08:55:00Z',
+        },
       },
     ]);
   });

@@ -16,7 +16,14 @@ import { demoConfig } from '../support/deps';
 
 const socks = (unitPrice: number, quantity = 1) => ({ sku: 'sock-1', category: 'socks', quantity, unitPrice });
 /** An order of socks worth `points` base points (1 point per SEK). */
-const order = (ref: string, at: string, points: number): OrderInput => ({ kind: 'order', ref, at, currency: 'SEK', lines: [socks(points * 100)], discount: 0 });
+const order = (ref: string, at: string, points: number): OrderInput => ({
+  kind: 'order',
+  ref,
+  at,
+  currency: 'SEK',
+  lines: [socks(points * 100)],
+  discount: 0,
+});
 const redeem = (ref: string, at: string, points: number): LedgerInput => ({ kind: 'redemption', ref, at, points });
 const adjust = (ref: string, at: string, points: number): LedgerInput => ({ kind: 'adjustment', ref, at, points, reason: 'operator' });
 const expiry = (ref: string, at: string): LedgerInput => ({ kind: 'expiry', ref, at });
@@ -29,7 +36,14 @@ describe('Function: foldLedger', () => {
       expect(fold.entries.get('order#o1')).toMatchObject({ points: 5000, tier: 'Red' });
       expect(fold.entries.get('order#o2')).toMatchObject({ points: 1500, tier: 'Silver' });
       expect(fold.tierChanges).toEqual([
-        { at: ms('2026-01-10T10:00:00Z'), from: 'Red', to: 'Silver', direction: 'upgrade', qualifying: 5000, reviewAt: ms('2027-01-10T10:00:00Z') },
+        {
+          at: ms('2026-01-10T10:00:00Z'),
+          from: 'Red',
+          to: 'Silver',
+          direction: 'upgrade',
+          qualifying: 5000,
+          reviewAt: ms('2027-01-10T10:00:00Z'),
+        },
       ]);
       expect(fold.status).toMatchObject({ name: 'Silver', since: ms('2026-01-10T10:00:00Z'), reviewAt: ms('2027-01-10T10:00:00Z') });
     });
@@ -97,7 +111,14 @@ describe('Function: foldLedger', () => {
         asOf: ms('2027-01-01T00:00:00Z'),
       });
       expect(fold.tierWarnings).toEqual([
-        { at: ms('2026-12-11T10:00:00Z'), reviewAt: ms('2027-01-10T10:00:00Z'), tier: 'Silver', projectedTier: 'Red', qualifying: 1200, required: 5000 },
+        {
+          at: ms('2026-12-11T10:00:00Z'),
+          reviewAt: ms('2027-01-10T10:00:00Z'),
+          tier: 'Silver',
+          projectedTier: 'Red',
+          qualifying: 1200,
+          required: 5000,
+        },
       ]);
       expect(fold.nextCheckpoint).toBe(ms('2027-01-10T10:00:00Z'));
     });
@@ -274,7 +295,12 @@ describe('Function: foldLedger', () => {
         { rewardId: 'free-socks', count: 1, at: ms('2026-01-18T10:00:00Z') },
         { rewardId: 'free-socks', count: 2, at: ms('2026-01-18T10:00:00Z') },
       ]);
-      expect(foldLedger(windowed, [order('o1', '2026-01-01T10:00:00Z', 600), { kind: 'refund', ref: 'r1', at: '2026-01-03T10:00:00Z', orderRef: 'o1', amount: 20_000 }]).spendRewards).toEqual([]);
+      expect(
+        foldLedger(windowed, [
+          order('o1', '2026-01-01T10:00:00Z', 600),
+          { kind: 'refund', ref: 'r1', at: '2026-01-03T10:00:00Z', orderRef: 'o1', amount: 20_000 },
+        ]).spendRewards,
+      ).toEqual([]);
     });
   });
 });

@@ -10,7 +10,9 @@ import { apiRequest } from '../support/api';
 
 /** A router whose operations answer which operation ran and with which parameters. */
 function echoRouter() {
-  const echo = (operation: string) => async ({ params }: { params: Readonly<Record<string, string>> }) => ({ operation, params });
+  const echo =
+    (operation: string) =>
+    async ({ params }: { params: Readonly<Record<string, string>> }) => ({ operation, params });
   const operations: OperationsOf<typeof MEMBER_API_ROUTES> = {
     getMember: echo('getMember'),
     getLedger: echo('getLedger'),
@@ -40,7 +42,11 @@ describe('Function: compileRouter', () => {
       const path = r.path.replace('{customerId}', 'c%2D1').replace('{accountId}', 'acme').replace('{challengeId}', 'summer');
       const answer = await run(r.method, path, routeKeyOf(r));
       expect(answer?.operation).toBe(r.operation);
-      const expected = r.path.includes('{customerId}') ? { customerId: 'c-1' } : r.path.includes('{accountId}') ? { accountId: 'acme' } : { challengeId: 'summer' };
+      const expected = r.path.includes('{customerId}')
+        ? { customerId: 'c-1' }
+        : r.path.includes('{accountId}')
+          ? { accountId: 'acme' }
+          : { challengeId: 'summer' };
       expect(answer?.result).toEqual({ operation: r.operation, params: expected });
     }
   });
@@ -65,7 +71,9 @@ describe('Function: compileRouter', () => {
 
 describe('Schema: PathIdSchema', () => {
   // Invariant: an id of 1–200 well-formed characters without control characters is accepted unchanged.
-  const goodId = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 50 }).filter((s) => s.length <= MAX_ID_LENGTH && !/\p{Cc}/u.test(s));
+  const goodId = fc
+    .string({ unit: 'grapheme', minLength: 1, maxLength: 50 })
+    .filter((s) => s.length <= MAX_ID_LENGTH && !/\p{Cc}/u.test(s));
   it('accepts every well-formed id within bounds, unchanged', () => {
     fc.assert(
       fc.property(goodId, (id) => {
@@ -75,7 +83,9 @@ describe('Schema: PathIdSchema', () => {
   });
 
   // Invariant: an id with a lone surrogate or a control character anywhere is refused.
-  const badId = fc.tuple(goodId, fc.constantFrom('\ud800', '\udfff', '\u0000', '\u001f', '\u007f', '\u0085', '\n'), goodId).map(([a, bad, b]) => a + bad + b);
+  const badId = fc
+    .tuple(goodId, fc.constantFrom('\ud800', '\udfff', '\u0000', '\u001f', '\u007f', '\u0085', '\n'), goodId)
+    .map(([a, bad, b]) => a + bad + b);
   it('refuses ids with a lone surrogate or a control character', () => {
     fc.assert(
       fc.property(badId, (id) => {
@@ -100,7 +110,10 @@ describe('Module: page-cursor', () => {
     expect(ledgerCursor.decode(cursor ?? undefined, 'c-1')).toEqual(ledgerKey);
     expect(ledgerCursor.encode(undefined)).toBeNull();
     expect(ledgerCursor.decode(undefined, 'c-1')).toBeUndefined();
-    const board = boardCursor.encode({ pk: 'MEMBER#c-1', sk: 'CHALLENGE#summer', boardPk: 'BOARD#summer', boardSk: '0000000050#c-1' }, { seen: 3, lastRank: 2, lastScore: 50 });
+    const board = boardCursor.encode(
+      { pk: 'MEMBER#c-1', sk: 'CHALLENGE#summer', boardPk: 'BOARD#summer', boardSk: '0000000050#c-1' },
+      { seen: 3, lastRank: 2, lastScore: 50 },
+    );
     expect(boardCursor.decode(board ?? undefined, 'summer')?.position).toEqual({ seen: 3, lastRank: 2, lastScore: 50 });
   });
 
@@ -113,11 +126,15 @@ describe('Module: page-cursor', () => {
 
   // Invariant: any edit of a cursor (one character changed, cut short or extended) is refused as a ValidationError on `cursor`.
   const cursor = ledgerCursor.encode(ledgerKey) ?? '';
-  const edit = fc.oneof(
-    fc.tuple(fc.nat({ max: cursor.length - 1 }), fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.')).map(([i, c]) => cursor.slice(0, i) + c + cursor.slice(i + 1)),
-    fc.nat({ max: cursor.length - 1 }).map((n) => cursor.slice(0, n)),
-    fc.string({ minLength: 1, maxLength: 4 }).map((s) => cursor + s),
-  ).filter((edited) => edited !== cursor);
+  const edit = fc
+    .oneof(
+      fc
+        .tuple(fc.nat({ max: cursor.length - 1 }), fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.'))
+        .map(([i, c]) => cursor.slice(0, i) + c + cursor.slice(i + 1)),
+      fc.nat({ max: cursor.length - 1 }).map((n) => cursor.slice(0, n)),
+      fc.string({ minLength: 1, maxLength: 4 }).map((s) => cursor + s),
+    )
+    .filter((edited) => edited !== cursor);
   it('refuses a tampered cursor', () => {
     fc.assert(
       fc.property(edit, (edited) => {
@@ -130,7 +147,9 @@ describe('Module: page-cursor', () => {
 describe('Constant: HTTP_ERRORS', () => {
   it('maps each named error to its status and code, and leaves anything else to the generic answer', () => {
     expect(errorAnswer(new ValidationError('query.limit', 'too big'))).toMatchObject({ statusCode: 400 });
-    expect(JSON.parse(errorAnswer(new ConflictError('InsufficientPoints', 'no'))?.body ?? '')).toEqual({ error: { code: 'InsufficientPoints', message: 'no' } });
+    expect(JSON.parse(errorAnswer(new ConflictError('InsufficientPoints', 'no'))?.body ?? '')).toEqual({
+      error: { code: 'InsufficientPoints', message: 'no' },
+    });
     expect(errorAnswer(new Error('secret'))).toBeUndefined();
   });
 });

@@ -41,7 +41,8 @@ const issuesOf = (dir: string, locales: readonly string[] = ['sv', 'en']) => {
 
 describe('Shipped messages', () => {
   it('cover every preset in sv, nb and en', () => {
-    for (const kind of RENDERABLE_KINDS) for (const locale of LOCALES) expect(DEFAULT_MESSAGES[kind]?.[locale], `${kind}.${locale}`).toBeDefined();
+    for (const kind of RENDERABLE_KINDS)
+      for (const locale of LOCALES) expect(DEFAULT_MESSAGES[kind]?.[locale], `${kind}.${locale}`).toBeDefined();
   });
 
   it.each(Object.keys(PRESET_SAMPLES).flatMap((name) => LOCALES.map((locale) => [name, locale] as const)))(
@@ -55,7 +56,9 @@ describe('Shipped messages', () => {
   );
 
   it('are compiled into default-messages.ts exactly as the Markdown says (run `npm run messages` after editing)', () => {
-    expect(readFileSync(new URL('../../functions/domain/email/default-messages.ts', import.meta.url), 'utf8')).toBe(defaultMessagesModule());
+    expect(readFileSync(new URL('../../functions/domain/email/default-messages.ts', import.meta.url), 'utf8')).toBe(
+      defaultMessagesModule(),
+    );
   });
 });
 
@@ -78,7 +81,11 @@ describe('Function: renderMessage', () => {
       footerText: { sv: 'Kundservice: 09–17' },
       postalAddress: 'Storgatan 1, 111 22 Stockholm',
     };
-    const mail = renderClientMail({ messages: DEFAULT_MESSAGES, theme }, 'expiry', 'sv', { brand, points: 10, lastValidDate: '2027-03-31' });
+    const mail = renderClientMail({ messages: DEFAULT_MESSAGES, theme }, 'expiry', 'sv', {
+      brand,
+      points: 10,
+      lastValidDate: '2027-03-31',
+    });
     expect(mail.html).toContain('<img src="https://cdn.example.com/logo.png" alt="Shop &amp; &quot;Co&quot;"');
     expect(mail.html).toContain('background:#0a7d3b');
     expect(mail.html).toContain('font-family:Georgia, serif');
@@ -89,7 +96,10 @@ describe('Function: renderMessage', () => {
   });
 
   it('escapes every value, drops a link that is not https, and leaves out a missing variable instead of failing', () => {
-    const { message } = compileMessage('---\nsubject: Hi {{member.firstName}}\n---\n**{{member.firstName}}** [shop]({{brand.websiteUrl}}) [x]({{member.firstName}})\n\n{{> button "Go" brand.websiteUrl}}', 'x.md');
+    const { message } = compileMessage(
+      '---\nsubject: Hi {{member.firstName}}\n---\n**{{member.firstName}}** [shop]({{brand.websiteUrl}}) [x]({{member.firstName}})\n\n{{> button "Go" brand.websiteUrl}}',
+      'x.md',
+    );
     const mail = renderMessage({
       message,
       locale: 'en',
@@ -109,7 +119,12 @@ describe('Function: cleanName', () => {
   it('strips bidirectional overrides and control characters from a name, so 200 × U+202E shows as no name', () => {
     expect(cleanName('\u202E'.repeat(200))).toBe('');
     expect(cleanName('Ann\u202Ea\u0007\r\nBcc: x')).toBe('Anna Bcc: x');
-    const mail = renderMail('birthday', 'en', { brand: { name: 'B' }, firstName: '\u202E'.repeat(200), bonusPoints: 0, unsubscribeUrl: 'https://x/u' });
+    const mail = renderMail('birthday', 'en', {
+      brand: { name: 'B' },
+      firstName: '\u202E'.repeat(200),
+      bonusPoints: 0,
+      unsubscribeUrl: 'https://x/u',
+    });
     expect(mail.text).toContain('Hi,');
     expect(mail.html).not.toContain('\u202E');
   });
@@ -131,7 +146,10 @@ describe('Function: compileMessage', () => {
 describe('Function: loadMessages', () => {
   const ok = '---\nsubject: Välkommen till {{brand.name}}\n---\nHej {{member.firstName}}!';
   it('fills the presets a client did not write with the shipped ones, and keeps the ones it did', () => {
-    const { messages } = loadMessages({ dir: messagesDir({ 'welcome.sv.md': ok, 'welcome.en.md': ok.replace('Välkommen till', 'Welcome to') }), locales: ['sv', 'en'] });
+    const { messages } = loadMessages({
+      dir: messagesDir({ 'welcome.sv.md': ok, 'welcome.en.md': ok.replace('Välkommen till', 'Welcome to') }),
+      locales: ['sv', 'en'],
+    });
     expect(messages.welcome?.sv?.subject).toEqual(['Välkommen till ', ['v', 'brand.name']]);
     expect(messages.birthday?.en).toEqual(DEFAULT_MESSAGES.birthday?.en);
     expect(messages.birthday?.nb).toBeUndefined();
@@ -139,11 +157,20 @@ describe('Function: loadMessages', () => {
 
   it('names the file, the locale and the variable of an unknown variable', () => {
     const dir = messagesDir({ 'welcome.sv.md': ok.replace('member.firstName', 'member.fistName'), 'welcome.en.md': ok });
-    expect(issuesOf(dir)).toEqual([expect.objectContaining({ file: 'welcome.sv.md', locale: 'sv', variable: 'member.fistName', reason: expect.stringMatching(/^unknown variable/) })]);
+    expect(issuesOf(dir)).toEqual([
+      expect.objectContaining({
+        file: 'welcome.sv.md',
+        locale: 'sv',
+        variable: 'member.fistName',
+        reason: expect.stringMatching(/^unknown variable/),
+      }),
+    ]);
   });
 
   it('requires every locale the client lists', () => {
-    expect(issuesOf(messagesDir({ 'welcome.sv.md': ok }))).toEqual([expect.objectContaining({ file: 'welcome.en.md', locale: 'en', reason: 'welcome has no en version (the client lists sv, en)' })]);
+    expect(issuesOf(messagesDir({ 'welcome.sv.md': ok }))).toEqual([
+      expect.objectContaining({ file: 'welcome.en.md', locale: 'en', reason: 'welcome has no en version (the client lists sv, en)' }),
+    ]);
   });
 
   it('requires a message for a locale Lojal ships none in', () => {
@@ -164,7 +191,10 @@ describe('Function: loadMessages', () => {
 
   it('refuses a list printed as text', () => {
     const text = '---\nsubject: s\n---\n{{products}}';
-    expect(issuesOf(messagesDir({ 'replacement.sv.md': text, 'replacement.en.md': text }))[0]).toMatchObject({ variable: 'products', reason: expect.stringMatching(/is a list/) });
+    expect(issuesOf(messagesDir({ 'replacement.sv.md': text, 'replacement.en.md': text }))[0]).toMatchObject({
+      variable: 'products',
+      reason: expect.stringMatching(/is a list/),
+    });
   });
 
   it('refuses a subject that does not fit one line', () => {
@@ -173,11 +203,20 @@ describe('Function: loadMessages', () => {
   });
 
   it('accepts a message only a flow sends, with the variables of its trigger event, and refuses one without a trigger', () => {
-    const flow = '---\nsubject: Tack för din order {{event.orderId}}\ntrigger: order.placed\n---\n{{#each event.lines as line}}\n- {{line.name}} ({{line.quantity}})\n{{/each}}';
-    const { messages, triggers } = loadMessages({ dir: messagesDir({ 'review-request.sv.md': flow, 'review-request.en.md': flow }), locales: ['sv', 'en'] });
+    const flow =
+      '---\nsubject: Tack för din order {{event.orderId}}\ntrigger: order.placed\n---\n{{#each event.lines as line}}\n- {{line.name}} ({{line.quantity}})\n{{/each}}';
+    const { messages, triggers } = loadMessages({
+      dir: messagesDir({ 'review-request.sv.md': flow, 'review-request.en.md': flow }),
+      locales: ['sv', 'en'],
+    });
     expect(triggers).toEqual({ 'review-request': 'order.placed' });
     expect(messages['review-request']?.sv?.body[0]?.[0]).toBe('each');
-    const bad = issuesOf(messagesDir({ 'review-request.sv.md': flow.replace('event.orderId', 'event.ordreId'), 'review-request.en.md': flow.replace('trigger: order.placed\n', '') }));
+    const bad = issuesOf(
+      messagesDir({
+        'review-request.sv.md': flow.replace('event.orderId', 'event.ordreId'),
+        'review-request.en.md': flow.replace('trigger: order.placed\n', ''),
+      }),
+    );
     expect(bad.map((i) => [i.locale, i.variable ?? i.reason.slice(0, 40)])).toEqual([
       ['en', 'review-request is not a preset (welcome,'],
       ['sv', 'event.ordreId'],
@@ -187,17 +226,34 @@ describe('Function: loadMessages', () => {
 
 describe('Function: memberDisplayNames', () => {
   it('names the tier and perks in the member’s language, and falls back to the configured names', () => {
-    const config = { names: { tiers: { Gold: { sv: 'Guld' } }, perks: { 'fast-payout': { sv: 'Snabb utbetalning' } } }, perks: [{ id: 'fast-payout', name: 'Fast payout', afterMonths: 6, email: true }] };
-    expect(memberDisplayNames(config, 'sv-SE', 'Gold', ['fast-payout'])).toEqual({ locale: 'sv', tier: 'Guld', perks: { 'fast-payout': 'Snabb utbetalning' } });
-    expect(memberDisplayNames(config, 'en', 'Gold', ['fast-payout'])).toEqual({ locale: 'en', tier: 'Gold', perks: { 'fast-payout': 'Fast payout' } });
+    const config = {
+      names: { tiers: { Gold: { sv: 'Guld' } }, perks: { 'fast-payout': { sv: 'Snabb utbetalning' } } },
+      perks: [{ id: 'fast-payout', name: 'Fast payout', afterMonths: 6, email: true }],
+    };
+    expect(memberDisplayNames(config, 'sv-SE', 'Gold', ['fast-payout'])).toEqual({
+      locale: 'sv',
+      tier: 'Guld',
+      perks: { 'fast-payout': 'Snabb utbetalning' },
+    });
+    expect(memberDisplayNames(config, 'en', 'Gold', ['fast-payout'])).toEqual({
+      locale: 'en',
+      tier: 'Gold',
+      perks: { 'fast-payout': 'Fast payout' },
+    });
   });
 });
 
 describe('Function: parseProgramConfig (messages, theme, names)', () => {
   it('refuses a plain-http website, a bad colour and a display name for a perk the client does not have', () => {
-    expect(() => parseProgramConfig({ ...demo, brand: { ...demo.brand, websiteUrl: 'http://demo.lojal.dev' } })).toThrow(/brand\.websiteUrl: must be an https:\/\/ URL/);
-    expect(() => parseProgramConfig({ ...demo, theme: { ...demo.theme, colors: { ...demo.theme?.colors, accent: 'green' } } })).toThrow(/theme\.colors\.accent/);
-    expect(() => parseProgramConfig({ ...demo, names: { perks: { 'free-lunch': { sv: 'Gratis lunch' } } } })).toThrow(/names\.perks\.free-lunch: is not one of the configured perks/);
+    expect(() => parseProgramConfig({ ...demo, brand: { ...demo.brand, websiteUrl: 'http://demo.lojal.dev' } })).toThrow(
+      /brand\.websiteUrl: must be an https:\/\/ URL/,
+    );
+    expect(() => parseProgramConfig({ ...demo, theme: { ...demo.theme, colors: { ...demo.theme?.colors, accent: 'green' } } })).toThrow(
+      /theme\.colors\.accent/,
+    );
+    expect(() => parseProgramConfig({ ...demo, names: { perks: { 'free-lunch': { sv: 'Gratis lunch' } } } })).toThrow(
+      /names\.perks\.free-lunch: is not one of the configured perks/,
+    );
   });
 
   it('fills the shipped messages for every language the client lists', () => {

@@ -17,25 +17,31 @@ const monthStart = fc.integer({ min: 0, max: 35 }).map((m) => {
 
 const inputArb = (i: number, withRefunds: boolean): fc.Arbitrary<LedgerInput> =>
   fc.oneof(
-    fc.record({ at: time, sek: fc.integer({ min: 1, max: 3000 }) }).map(({ at, sek }): LedgerInput => ({
-      kind: 'order',
-      ref: `o${i}`,
-      at,
-      currency: 'SEK',
-      lines: [{ sku: 'sock', category: 'socks', quantity: 1, unitPrice: sek * 100 }],
-      discount: 0,
-    })),
-    fc.record({ at: time, activity: fc.constantFrom('review', 'referral') }).map(({ at, activity }): LedgerInput => ({ kind: 'activity', ref: `a${i}`, at, activity })),
-    fc.record({ at: time, points: fc.integer({ min: -2000, max: 2000 }).filter((p) => p !== 0) }).map(
-      ({ at, points }): LedgerInput => ({ kind: 'adjustment', ref: `j${i}`, at, points, reason: 'generated' }),
+    fc.record({ at: time, sek: fc.integer({ min: 1, max: 3000 }) }).map(
+      ({ at, sek }): LedgerInput => ({
+        kind: 'order',
+        ref: `o${i}`,
+        at,
+        currency: 'SEK',
+        lines: [{ sku: 'sock', category: 'socks', quantity: 1, unitPrice: sek * 100 }],
+        discount: 0,
+      }),
     ),
-    fc.record({ at: time, points: fc.integer({ min: 1, max: 3000 }) }).map(({ at, points }): LedgerInput => ({ kind: 'redemption', ref: `x${i}`, at, points })),
+    fc
+      .record({ at: time, activity: fc.constantFrom('review', 'referral') })
+      .map(({ at, activity }): LedgerInput => ({ kind: 'activity', ref: `a${i}`, at, activity })),
+    fc
+      .record({ at: time, points: fc.integer({ min: -2000, max: 2000 }).filter((p) => p !== 0) })
+      .map(({ at, points }): LedgerInput => ({ kind: 'adjustment', ref: `j${i}`, at, points, reason: 'generated' })),
+    fc
+      .record({ at: time, points: fc.integer({ min: 1, max: 3000 }) })
+      .map(({ at, points }): LedgerInput => ({ kind: 'redemption', ref: `x${i}`, at, points })),
     monthStart.map(({ ref, at }): LedgerInput => ({ kind: 'expiry', ref, at })),
     ...(withRefunds
       ? [
-          fc.record({ at: time, order: fc.integer({ min: 0, max: 30 }), amount: fc.integer({ min: 1, max: 300_000 }) }).map(
-            ({ at, order, amount }): LedgerInput => ({ kind: 'refund', ref: `r${i}`, at, orderRef: `o${order}`, amount }),
-          ),
+          fc
+            .record({ at: time, order: fc.integer({ min: 0, max: 30 }), amount: fc.integer({ min: 1, max: 300_000 }) })
+            .map(({ at, order, amount }): LedgerInput => ({ kind: 'refund', ref: `r${i}`, at, orderRef: `o${order}`, amount })),
         ]
       : []),
   );
@@ -108,7 +114,10 @@ describe('Property: points lots', () => {
         const withoutExpiry = inputs.filter((i) => i.kind !== 'expiry');
         const end = START + THREE_YEARS + 86_400_000;
         const due = withoutExpiry.length > 0 ? foldLedger(demoConfig, withoutExpiry) : undefined;
-        const boundary = due?.lots.map((l) => l.expiresAt).filter((e): e is number => e !== null && e <= end).sort((a, b) => b - a)[0];
+        const boundary = due?.lots
+          .map((l) => l.expiresAt)
+          .filter((e): e is number => e !== null && e <= end)
+          .sort((a, b) => b - a)[0];
         if (boundary === undefined) return;
         const expiry: LedgerInput = { kind: 'expiry', ref: 'last', at: new Date(boundary).toISOString() };
         const fold = foldLedger(demoConfig, [...withoutExpiry, expiry]);
@@ -144,14 +153,19 @@ describe('Property: the member view', () => {
   // Whenever the stored view answers, it answers exactly what folding the whole ledger at that instant does.
   it('gives the figures of the full fold at any instant it is valid for', () => {
     fc.assert(
-      fc.property(historyArb(true), fc.integer({ min: 0, max: THREE_YEARS + 400 * 86_400_000 }), fc.integer({ min: 0, max: 400 * 86_400_000 }), (inputs, asOfOffset, later) => {
-        const asOf = START + asOfOffset;
-        const now = asOf + later;
-        const view = memberViewOf(foldLedger(config, inputs, { asOf }), asOf);
-        const answered = memberFiguresFromView(config, view, now);
-        if (view.validUntil === null || now < view.validUntil) expect(answered).toBeDefined();
-        if (answered) expect(answered).toEqual(memberFiguresOf(config, foldLedger(config, inputs, { asOf: now }), now));
-      }),
+      fc.property(
+        historyArb(true),
+        fc.integer({ min: 0, max: THREE_YEARS + 400 * 86_400_000 }),
+        fc.integer({ min: 0, max: 400 * 86_400_000 }),
+        (inputs, asOfOffset, later) => {
+          const asOf = START + asOfOffset;
+          const now = asOf + later;
+          const view = memberViewOf(foldLedger(config, inputs, { asOf }), asOf);
+          const answered = memberFiguresFromView(config, view, now);
+          if (view.validUntil === null || now < view.validUntil) expect(answered).toBeDefined();
+          if (answered) expect(answered).toEqual(memberFiguresOf(config, foldLedger(config, inputs, { asOf: now }), now));
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -64,7 +64,14 @@ describe('Function: foldLedger', () => {
         ...demo,
         firstOrderBonus: 100,
         campaigns: [
-          { id: 'c1', name: 'Shoe week', start: '2026-03-01T00:00:00Z', end: '2026-03-08T00:00:00Z', multiplier: 3, categories: ['running-shoes'] },
+          {
+            id: 'c1',
+            name: 'Shoe week',
+            start: '2026-03-01T00:00:00Z',
+            end: '2026-03-08T00:00:00Z',
+            multiplier: 3,
+            categories: ['running-shoes'],
+          },
           { id: 'c2', name: 'Spring', start: '2026-03-01T00:00:00Z', end: '2026-04-01T00:00:00Z', bonusPoints: 50 },
         ],
       });
@@ -81,7 +88,13 @@ describe('Function: foldLedger', () => {
     const placed = order('o1', '2026-03-01T10:00:00Z', [shoes(100_000), socks(50_000, 2)]); // 2000 + 1000
 
     it('reverses the points of refunded lines in proportion', () => {
-      const refund: LedgerInput = { kind: 'refund', ref: 'r1', at: '2026-03-05T10:00:00Z', orderRef: 'o1', lines: [{ sku: 'sock-1', quantity: 1 }] };
+      const refund: LedgerInput = {
+        kind: 'refund',
+        ref: 'r1',
+        at: '2026-03-05T10:00:00Z',
+        orderRef: 'o1',
+        lines: [{ sku: 'sock-1', quantity: 1 }],
+      };
       expect(points([placed, refund], 'refund#r1')).toBe(-500);
     });
 

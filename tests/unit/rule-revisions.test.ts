@@ -8,7 +8,13 @@ import { lockOf, rulesLockIssues } from '../../lib/rules-lock';
 const CHANGE = '2026-04-01T00:00:00+02:00';
 /** The demo's rules, then from 1 April 2026: 2 points per SEK and running shoes ×3. */
 const revised = (extra: object = {}): ProgramConfig =>
-  parseProgramConfig({ ...demo, revisions: [{ effectiveFrom: CHANGE, note: 'spring', earnRates: { SEK: { points: 2, per: 100 } }, categoryMultipliers: { 'running-shoes': 3 } }], ...extra });
+  parseProgramConfig({
+    ...demo,
+    revisions: [
+      { effectiveFrom: CHANGE, note: 'spring', earnRates: { SEK: { points: 2, per: 100 } }, categoryMultipliers: { 'running-shoes': 3 } },
+    ],
+    ...extra,
+  });
 const shoes = (ref: string, at: string, unitPrice = 129_900): LedgerInput => ({
   kind: 'order',
   ref,
@@ -27,9 +33,15 @@ describe('Rule revisions: the fold', () => {
       // Late: arrives last, happened before the change.
       shoes('late', '2026-03-20T10:00:00+01:00', 10_000),
     ]);
-    expect(fold.entries.get('order#before')).toMatchObject({ points: 2598, pricing: { revision: 0, multipliers: { categories: { 'running-shoes': 2 } } } });
+    expect(fold.entries.get('order#before')).toMatchObject({
+      points: 2598,
+      pricing: { revision: 0, multipliers: { categories: { 'running-shoes': 2 } } },
+    });
     expect(fold.entries.get('order#late')).toMatchObject({ points: 200, pricing: { revision: 0 } });
-    expect(fold.entries.get('order#after')).toMatchObject({ points: 1299 * 2 * 3, pricing: { revision: 1, multipliers: { categories: { 'running-shoes': 3 } } } });
+    expect(fold.entries.get('order#after')).toMatchObject({
+      points: 1299 * 2 * 3,
+      pricing: { revision: 1, multipliers: { categories: { 'running-shoes': 3 } } },
+    });
   });
 
   it('does not re-price an order when a review after a rule change arrives (the reproduction of issue 12.1)', () => {
@@ -43,7 +55,11 @@ describe('Rule revisions: the fold', () => {
   it('applies a revised activity table and tier from their effective instant', () => {
     const config = revised({
       revisions: [
-        { effectiveFrom: CHANGE, activities: { review: 80, referral: 250 }, tiers: [...demo.tiers.slice(0, 1), { name: 'Bronze', qualifyingPoints: 1000, multiplier: 1.25 }, ...demo.tiers.slice(1)] },
+        {
+          effectiveFrom: CHANGE,
+          activities: { review: 80, referral: 250 },
+          tiers: [...demo.tiers.slice(0, 1), { name: 'Bronze', qualifyingPoints: 1000, multiplier: 1.25 }, ...demo.tiers.slice(1)],
+        },
       ],
     });
     expect(rulesAt(config, Date.parse(CHANGE) - 1).revision).toBe(0);
@@ -67,10 +83,12 @@ describe('Rule revisions: the fold', () => {
     fc.oneof(
       fc.record({ at: time, sek: fc.integer({ min: 1, max: 5000 }) }).map(({ at, sek }) => shoes(`o${i}`, at, sek * 100)),
       fc.record({ at: time }).map(({ at }): LedgerInput => ({ kind: 'activity', ref: `a${i}`, at, activity: 'review' })),
-      fc.record({ at: time, order: fc.integer({ min: 0, max: 20 }), amount: fc.integer({ min: 1, max: 200_000 }) }).map(
-        ({ at, order, amount }): LedgerInput => ({ kind: 'refund', ref: `r${i}`, at, orderRef: `o${order}`, amount }),
-      ),
-      fc.record({ at: time, points: fc.integer({ min: 1, max: 2000 }) }).map(({ at, points }): LedgerInput => ({ kind: 'redemption', ref: `x${i}`, at, points })),
+      fc
+        .record({ at: time, order: fc.integer({ min: 0, max: 20 }), amount: fc.integer({ min: 1, max: 200_000 }) })
+        .map(({ at, order, amount }): LedgerInput => ({ kind: 'refund', ref: `r${i}`, at, orderRef: `o${order}`, amount })),
+      fc
+        .record({ at: time, points: fc.integer({ min: 1, max: 2000 }) })
+        .map(({ at, points }): LedgerInput => ({ kind: 'redemption', ref: `x${i}`, at, points })),
     );
   const historyArb = fc.integer({ min: 1, max: 20 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => inputArb(i))));
 
@@ -96,7 +114,13 @@ describe('Rule revisions: the fold', () => {
 
 describe('Rule revisions: the client file', () => {
   it('refuses revisions that are not in rising order, naming the field', () => {
-    const input = { ...demo, revisions: [{ effectiveFrom: '2026-05-01T00:00:00Z', firstOrderBonus: 10 }, { effectiveFrom: '2026-04-01T00:00:00Z', firstOrderBonus: 20 }] };
+    const input = {
+      ...demo,
+      revisions: [
+        { effectiveFrom: '2026-05-01T00:00:00Z', firstOrderBonus: 10 },
+        { effectiveFrom: '2026-04-01T00:00:00Z', firstOrderBonus: 20 },
+      ],
+    };
     expect(() => parseProgramConfig(input)).toThrow(/revisions\[1\]\.effectiveFrom: must be after revisions\[0\]\.effectiveFrom/);
   });
 
@@ -126,7 +150,13 @@ describe('Rule revisions: the rules lock', () => {
   });
 
   it('refuses an edit of a revision in force, and a new revision dated in the past', () => {
-    const edited = parseProgramConfig({ ...demo, revisions: [{ ...revised().revisions[0], earnRates: { SEK: { points: 3, per: 100 } } }, { effectiveFrom: '2026-04-15T00:00:00Z', firstOrderBonus: 5 }] });
+    const edited = parseProgramConfig({
+      ...demo,
+      revisions: [
+        { ...revised().revisions[0], earnRates: { SEK: { points: 3, per: 100 } } },
+        { effectiveFrom: '2026-04-15T00:00:00Z', firstOrderBonus: 5 },
+      ],
+    });
     const issues = rulesLockIssues(edited, lock, now);
     expect(issues.map((i) => i.path)).toEqual(['revisions[0].earnRates.SEK.points', 'revisions[1].effectiveFrom']);
     expect(issues[1]?.message).toMatch(/has passed: a new revision takes effect from now on/);
@@ -143,9 +173,20 @@ describe('Rule revisions: the rules lock', () => {
     const later = { id: 'summer', name: 'Summer', start: '2026-06-10T00:00:00Z', end: '2026-07-01T00:00:00Z', multiplier: 2 };
     const withCampaigns = (campaigns: object[]) => parseProgramConfig({ ...demo, campaigns });
     const locked = lockOf(withCampaigns([campaign, later]));
-    expect(rulesLockIssues(withCampaigns([{ ...campaign, end: '2026-05-10T00:00:00Z' }, { ...later, multiplier: 3 }]), locked, now)).toEqual([]);
+    expect(
+      rulesLockIssues(
+        withCampaigns([
+          { ...campaign, end: '2026-05-10T00:00:00Z' },
+          { ...later, multiplier: 3 },
+        ]),
+        locked,
+        now,
+      ),
+    ).toEqual([]);
     expect(rulesLockIssues(withCampaigns([campaign]), locked, now)).toEqual([]);
-    expect(rulesLockIssues(withCampaigns([{ ...campaign, end: '2026-04-25T00:00:00Z' }, later]), locked, now).map((i) => i.path)).toEqual(['campaigns.0.end']);
+    expect(rulesLockIssues(withCampaigns([{ ...campaign, end: '2026-04-25T00:00:00Z' }, later]), locked, now).map((i) => i.path)).toEqual([
+      'campaigns.0.end',
+    ]);
     expect(rulesLockIssues(withCampaigns([later]), locked, now).map((i) => i.path)).toEqual(['campaigns.0']);
   });
 });

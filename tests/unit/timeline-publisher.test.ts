@@ -6,10 +6,14 @@ import type { LojalEvent } from '../../functions/runtime/event-publisher';
 
 const client = new EventBridgeClient({ region: 'eu-north-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
 const eventBridge = mockClient(client);
-const publisher = (maxAttempts = 4) => EventBridgePublisher.forClient(client, { eventBusName: 'lojal-demo', maxAttempts, sleep: async () => {} });
+const publisher = (maxAttempts = 4) =>
+  EventBridgePublisher.forClient(client, { eventBusName: 'lojal-demo', maxAttempts, sleep: async () => {} });
 const events = (count: number): LojalEvent[] =>
   Array.from({ length: count }, (_, i) => ({ detailType: 'checkin.due', detail: { itemId: `checkin:o${i}` } }));
-const accepted = (input: { Entries: PutEventsRequestEntry[] }) => ({ FailedEntryCount: 0, Entries: input.Entries.map((_, i) => ({ EventId: `e${i}` })) });
+const accepted = (input: { Entries: PutEventsRequestEntry[] }) => ({
+  FailedEntryCount: 0,
+  Entries: input.Entries.map((_, i) => ({ EventId: `e${i}` })),
+});
 
 afterEach(() => {
   eventBridge.reset();
@@ -24,8 +28,19 @@ describe('Class: EventBridgePublisher', () => {
 
       const requests = eventBridge.commandCalls(PutEventsCommand).map((c) => c.args[0].input.Entries ?? []);
       expect(requests.map((r) => r.length).sort((a, b) => a - b)).toEqual([3, 10, 10]);
-      expect(requests.flat().every((e) => e.Source === 'lojal' && e.EventBusName === 'lojal-demo' && e.DetailType === 'checkin.due')).toBe(true);
-      expect(requests.flat().map((e) => JSON.parse(e.Detail ?? '{}').itemId).sort()).toEqual(events(23).map((e) => e.detail.itemId).sort());
+      expect(requests.flat().every((e) => e.Source === 'lojal' && e.EventBusName === 'lojal-demo' && e.DetailType === 'checkin.due')).toBe(
+        true,
+      );
+      expect(
+        requests
+          .flat()
+          .map((e) => JSON.parse(e.Detail ?? '{}').itemId)
+          .sort(),
+      ).toEqual(
+        events(23)
+          .map((e) => e.detail.itemId)
+          .sort(),
+      );
       expect(failed).toEqual([]);
     });
 

@@ -84,7 +84,10 @@ describe('Function: planOrderTimeline', () => {
   });
 
   it('one check-in per order, at the shortest delay any of its categories asks for', () => {
-    const config: ProgramConfig = { ...demoConfig, checkin: { delayDays: 30, categoryDelayDays: { 'running-socks': 14, 'gps-watches': 45 } } };
+    const config: ProgramConfig = {
+      ...demoConfig,
+      checkin: { delayDays: 30, categoryDelayDays: { 'running-socks': 14, 'gps-watches': 45 } },
+    };
     const timeline = planOrderTimeline(order(), { config, now: at('2026-05-04T10:00:00Z') });
     expect(timeline.checkin).toMatchObject({ ageDays: 14, dueAt: '2026-05-18T10:00:00.000Z' });
   });
@@ -164,7 +167,12 @@ describe('Function: refundedLines', () => {
   it('treats amounts that reach the net total (after the order discount) as a full refund', () => {
     const net = 129_900 + 2 * 9_900 - 9_900;
     expect(refundedLines(o, [{ refundId: 'r1', amount: net - 1 }]).all).toBe(false);
-    expect(refundedLines(o, [{ refundId: 'r1', amount: net - 1 }, { refundId: 'r2', amount: 1 }]).all).toBe(true);
+    expect(
+      refundedLines(o, [
+        { refundId: 'r1', amount: net - 1 },
+        { refundId: 'r2', amount: 1 },
+      ]).all,
+    ).toBe(true);
   });
 });
 
@@ -185,7 +193,9 @@ describe('Function: sendTimeOutsideQuietHours', () => {
 
   it('no quiet hours (null, or an empty window) means no move', () => {
     expect(sendTimeOutsideQuietHours(at('2026-05-04T01:00:00Z'), null, STOCKHOLM)).toBe(at('2026-05-04T01:00:00Z'));
-    expect(sendTimeOutsideQuietHours(at('2026-05-04T01:00:00Z'), { start: '08:00', end: '08:00' }, STOCKHOLM)).toBe(at('2026-05-04T01:00:00Z'));
+    expect(sendTimeOutsideQuietHours(at('2026-05-04T01:00:00Z'), { start: '08:00', end: '08:00' }, STOCKHOLM)).toBe(
+      at('2026-05-04T01:00:00Z'),
+    );
   });
 });
 
@@ -229,7 +239,13 @@ describe('Function: dueEventFor', () => {
     if (!checkin) throw new Error('expected a check-in');
     const event = dueEventFor(checkin);
     expect(event.detailType).toBe('checkin.due');
-    expect(event.detail).toMatchObject({ itemId: 'checkin:o1', kind: 'checkin', sku: 'shoe-1', productName: 'Trail Runner 3', ageDays: 30 });
+    expect(event.detail).toMatchObject({
+      itemId: 'checkin:o1',
+      kind: 'checkin',
+      sku: 'shoe-1',
+      productName: 'Trail Runner 3',
+      ageDays: 30,
+    });
     expect(event.detail.products).toHaveLength(2);
   });
 });
@@ -261,8 +277,16 @@ describe('Function: orderTimelineChanges', () => {
 
   it('writes everything cancelled for a member deleted at or after the purchase, and leaves a later purchase alone', () => {
     const deleted = orderTimelineChanges(order(), { ...context, deletedAt: at('2026-05-04T10:00:00Z') });
-    expect(deleted.map((c) => (c.type === 'schedule' ? c.cancelledBecause : c.type))).toEqual(['the customer was deleted', 'the customer was deleted']);
-    expect(summary(orderTimelineChanges(order(), { ...context, deletedAt: at('2026-05-01T00:00:00Z') }))[0]).toEqual(['schedule', 'checkin', 'pending', null]);
+    expect(deleted.map((c) => (c.type === 'schedule' ? c.cancelledBecause : c.type))).toEqual([
+      'the customer was deleted',
+      'the customer was deleted',
+    ]);
+    expect(summary(orderTimelineChanges(order(), { ...context, deletedAt: at('2026-05-01T00:00:00Z') }))[0]).toEqual([
+      'schedule',
+      'checkin',
+      'pending',
+      null,
+    ]);
   });
 
   it('leaves a history import skipped, never cancelled', () => {
@@ -274,7 +298,13 @@ describe('Function: orderTimelineChanges', () => {
   });
 
   it(`schedules reminders for at most ${MAX_REMINDERS_PER_ORDER} categories, the shortest lifespans first`, () => {
-    const lines = Array.from({ length: MAX_REMINDERS_PER_ORDER + 5 }, (_, i) => ({ sku: `s${i}`, category: `c${i}`, quantity: 1, unitPrice: 100, lifespanDays: 100 + i }));
+    const lines = Array.from({ length: MAX_REMINDERS_PER_ORDER + 5 }, (_, i) => ({
+      sku: `s${i}`,
+      category: `c${i}`,
+      quantity: 1,
+      unitPrice: 100,
+      lifespanDays: 100 + i,
+    }));
     const reminders = orderTimelineChanges(order({ lines }), context).filter((c) => c.item.kind === 'replacement');
     expect(reminders).toHaveLength(MAX_REMINDERS_PER_ORDER);
     expect(reminders.some((c) => c.item.ageDays >= 100 + MAX_REMINDERS_PER_ORDER)).toBe(false);
@@ -296,10 +326,14 @@ describe('Function: refundTimelineChanges', () => {
       ['replace', 'checkin', null],
       ['replace', 'replacement', 'shoe-road'],
     ]);
-    const rest = refundTimelineChanges(twoShoes, { ...context, refunds: [{ refundId: 'r1', lines: [{ sku: 'shoe-trail', quantity: 1 }] }] }, {
-      refundId: 'r2',
-      lines: [{ sku: 'shoe-road', quantity: 1 }],
-    });
+    const rest = refundTimelineChanges(
+      twoShoes,
+      { ...context, refunds: [{ refundId: 'r1', lines: [{ sku: 'shoe-trail', quantity: 1 }] }] },
+      {
+        refundId: 'r2',
+        lines: [{ sku: 'shoe-road', quantity: 1 }],
+      },
+    );
     expect(rest.map((c) => [c.type, c.item.kind, c.type === 'cancel' ? c.reason : null])).toEqual([
       ['cancel', 'checkin', 'the order was refunded in full'],
       ['cancel', 'replacement', 'the product was refunded'],

@@ -7,7 +7,10 @@ import { type GuardedWrite, runGuardedTransaction } from '../../functions/adapte
 const failingDoc = (error: unknown): DynamoDBDocumentClient => ({ send: () => Promise.reject(error) }) as unknown as DynamoDBDocumentClient;
 const okDoc = { send: () => Promise.resolve({}) } as unknown as DynamoDBDocumentClient;
 
-const write = (failsAs: string): GuardedWrite<string> => ({ failsAs, item: { ConditionCheck: { TableName: 't', Key: { pk: failsAs }, ConditionExpression: 'x' } } });
+const write = (failsAs: string): GuardedWrite<string> => ({
+  failsAs,
+  item: { ConditionCheck: { TableName: 't', Key: { pk: failsAs }, ConditionExpression: 'x' } },
+});
 const writes = [write('duplicate'), write('conflict'), write('sold-out')];
 const cancelled = (codes: string[]) =>
   new TransactionCanceledException({ $metadata: {}, message: 'cancelled', CancellationReasons: codes.map((Code) => ({ Code })) });
@@ -18,13 +21,20 @@ describe('Function: runGuardedTransaction', () => {
   });
 
   it('lets the first failed condition, in the order given, decide', async () => {
-    expect(await runGuardedTransaction(failingDoc(cancelled(['None', 'ConditionalCheckFailed', 'ConditionalCheckFailed'])), writes, 'x')).toBe('conflict');
-    expect(await runGuardedTransaction(failingDoc(cancelled(['ConditionalCheckFailed', 'None', 'ConditionalCheckFailed'])), writes, 'x')).toBe('duplicate');
+    expect(
+      await runGuardedTransaction(failingDoc(cancelled(['None', 'ConditionalCheckFailed', 'ConditionalCheckFailed'])), writes, 'x'),
+    ).toBe('conflict');
+    expect(
+      await runGuardedTransaction(failingDoc(cancelled(['ConditionalCheckFailed', 'None', 'ConditionalCheckFailed'])), writes, 'x'),
+    ).toBe('duplicate');
     expect(await runGuardedTransaction(failingDoc(cancelled(['None', 'None', 'ConditionalCheckFailed'])), writes, 'x')).toBe('sold-out');
   });
 
   it('recognises a cancellation by name when it comes from another copy of the SDK', async () => {
-    const foreign = { name: 'TransactionCanceledException', CancellationReasons: [{ Code: 'None' }, { Code: 'None' }, { Code: 'ConditionalCheckFailed' }] };
+    const foreign = {
+      name: 'TransactionCanceledException',
+      CancellationReasons: [{ Code: 'None' }, { Code: 'None' }, { Code: 'ConditionalCheckFailed' }],
+    };
     expect(await runGuardedTransaction(failingDoc(foreign), writes, 'x')).toBe('sold-out');
   });
 

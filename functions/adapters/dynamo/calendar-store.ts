@@ -2,15 +2,7 @@ import { advanceWatermark, type IndexPageCost, readWatermark } from './common';
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { CalendarEntry, CalendarKind, FoundEntry, IndexRead, LocalDate } from '../../domain/calendar';
 import { monthDayOf } from '../../domain/calendar';
-import {
-  CALENDAR_WATERMARK_KEY,
-  calendarIndexSk,
-  calendarPk,
-  calendarShard,
-  calendarSk,
-  calendarSkPrefix,
-  memberPk,
-} from './keys';
+import { CALENDAR_WATERMARK_KEY, calendarIndexSk, calendarPk, calendarShard, calendarSk, calendarSkPrefix, memberPk } from './keys';
 
 export const CALENDAR_INDEX = 'calendar';
 
@@ -56,7 +48,6 @@ export function calendarChanges(
 export interface CalendarPage extends IndexPageCost {
   readonly entries: FoundEntry[];
 }
-
 
 /** The DynamoDB adapter for the daily calendar job: the `calendar` index and the job's watermark. */
 export class CalendarStore {

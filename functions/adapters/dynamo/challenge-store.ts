@@ -72,14 +72,23 @@ export class ChallengeStore {
 
   /** A member's score in a challenge as their last ledger write left it (0 when they have none). */
   async score(challengeId: string, customerId: string): Promise<number> {
-    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: memberPk(customerId), sk: challengeScoreSk(challengeId) } }));
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: memberPk(customerId), sk: challengeScoreSk(challengeId) } }),
+    );
     return Number(Item?.score ?? 0);
   }
 
   async readResult(challengeId: string): Promise<ChallengeResult | undefined> {
-    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: challengeResultKey(challengeId), ConsistentRead: true }));
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: challengeResultKey(challengeId), ConsistentRead: true }),
+    );
     if (!Item) return undefined;
-    return { challengeId, decidedAt: String(Item.decidedAt), winners: Item.winners as Winner[], status: Item.status === 'published' ? 'published' : 'awarding' };
+    return {
+      challengeId,
+      decidedAt: String(Item.decidedAt),
+      winners: Item.winners as Winner[],
+      status: Item.status === 'published' ? 'published' : 'awarding',
+    };
   }
 
   /** Freezes a result; the first decision wins, so a second run (or a racing one) pays the same winners. */

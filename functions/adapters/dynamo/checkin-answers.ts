@@ -14,7 +14,14 @@ export class CheckinAnswers {
     await this.doc.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { pk: memberPk(customerId), sk: checkinAnswerSk(orderId), type: 'checkin-answer', orderId, score, answeredAt: now.toISOString() },
+        Item: {
+          pk: memberPk(customerId),
+          sk: checkinAnswerSk(orderId),
+          type: 'checkin-answer',
+          orderId,
+          score,
+          answeredAt: now.toISOString(),
+        },
       }),
     );
   }

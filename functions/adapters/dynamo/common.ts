@@ -51,7 +51,13 @@ export async function readWatermark(doc: DynamoDBDocumentClient, tableName: stri
 }
 
 /** Moves the watermark forward to `value`; never back, whichever of two concurrent runs writes last. */
-export async function advanceWatermark(doc: DynamoDBDocumentClient, tableName: string, mark: Watermark, value: string, now: Date): Promise<void> {
+export async function advanceWatermark(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  mark: Watermark,
+  value: string,
+  now: Date,
+): Promise<void> {
   // A failed condition means another run already moved it as far or further.
   await conditionalWrite(
     doc,

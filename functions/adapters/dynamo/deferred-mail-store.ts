@@ -7,7 +7,6 @@ import type { MailRecord } from './mail-records';
 /** The base-table key of a mail record, as the `due` index returns it. */
 export type MailKey = DueKey;
 
-
 /**
  * The release job's side of deferred mail: the `MAILDUE#<month>#<shard>` partitions of the
  * `due` index (the timeline's index; the timeline sweeper reads only `DUE#…`, so neither sees

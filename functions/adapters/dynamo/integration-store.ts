@@ -26,7 +26,9 @@ export class IntegrationStore {
   ) {}
 
   async deliveryHandled(platform: Platform, deliveryId: string): Promise<boolean> {
-    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: pk(platform, 'DELIVERY', deliveryId), sk: 'DONE' } }));
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: pk(platform, 'DELIVERY', deliveryId), sk: 'DONE' } }),
+    );
     return Item !== undefined;
   }
 
@@ -47,28 +49,45 @@ export class IntegrationStore {
   async putProducts(platform: Platform, facts: readonly ProductFact[], now: Date): Promise<void> {
     for (const fact of facts) {
       await this.doc.send(
-        new PutCommand({ TableName: this.tableName, Item: { pk: pk(platform, 'PRODUCT', fact.productId), sk: 'FACT', fact, at: now.toISOString() } }),
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: pk(platform, 'PRODUCT', fact.productId), sk: 'FACT', fact, at: now.toISOString() },
+        }),
       );
     }
   }
 
   async product(platform: Platform, productId: string): Promise<ProductFact | undefined> {
-    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: pk(platform, 'PRODUCT', productId), sk: 'FACT' } }));
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: pk(platform, 'PRODUCT', productId), sk: 'FACT' } }),
+    );
     return readFact(Item?.fact);
   }
 
   async rememberOrder(platform: Platform, orderId: string, customerId: string): Promise<void> {
-    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { pk: pk(platform, 'ORDER', orderId), sk: 'CUSTOMER', customerId } }));
+    await this.doc.send(
+      new PutCommand({ TableName: this.tableName, Item: { pk: pk(platform, 'ORDER', orderId), sk: 'CUSTOMER', customerId } }),
+    );
   }
 
   async customerOfOrder(platform: Platform, orderId: string): Promise<string | undefined> {
-    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: pk(platform, 'ORDER', orderId), sk: 'CUSTOMER' } }));
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: pk(platform, 'ORDER', orderId), sk: 'CUSTOMER' } }),
+    );
     return typeof Item?.customerId === 'string' ? Item.customerId : undefined;
   }
 
   async parkRefund(platform: Platform, refund: ParkedRefund): Promise<void> {
     await this.doc.send(
-      new PutCommand({ TableName: this.tableName, Item: { pk: pk(platform, 'ORDER', refund.orderId), sk: `PARKED#${part(refund.refundId)}`, refundId: refund.refundId, detail: refund.detail } }),
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: pk(platform, 'ORDER', refund.orderId),
+          sk: `PARKED#${part(refund.refundId)}`,
+          refundId: refund.refundId,
+          detail: refund.detail,
+        },
+      }),
     );
   }
 
@@ -86,7 +105,9 @@ export class IntegrationStore {
   }
 
   async dropParkedRefund(platform: Platform, orderId: string, refundId: string): Promise<void> {
-    await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: pk(platform, 'ORDER', orderId), sk: `PARKED#${part(refundId)}` } }));
+    await this.doc.send(
+      new DeleteCommand({ TableName: this.tableName, Key: { pk: pk(platform, 'ORDER', orderId), sk: `PARKED#${part(refundId)}` } }),
+    );
   }
 }
 
@@ -97,7 +118,11 @@ const STORAGE_ATTRIBUTES = new Set(['pk', 'sk', 'duePk', 'dueSk', 'calPk', 'calS
  * Everything under the member's partition (profile, ledger, timeline, mail records), as the
  * answer to a data request (Shopify `customers/data_request`, GDPR art. 15).
  */
-export async function exportMemberData(doc: DynamoDBDocumentClient, tableName: string, customerId: string): Promise<{ customerId: string; items: Record<string, unknown>[] }> {
+export async function exportMemberData(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  customerId: string,
+): Promise<{ customerId: string; items: Record<string, unknown>[] }> {
   const items: Record<string, unknown>[] = [];
   let cursor: Record<string, unknown> | undefined;
   do {
@@ -115,7 +140,10 @@ export async function exportMemberData(doc: DynamoDBDocumentClient, tableName: s
   } while (cursor);
   return {
     customerId,
-    items: items.map((item) => ({ kind: String(item.sk ?? '').split('#')[0], ...Object.fromEntries(Object.entries(item).filter(([k]) => !STORAGE_ATTRIBUTES.has(k))) })),
+    items: items.map((item) => ({
+      kind: String(item.sk ?? '').split('#')[0],
+      ...Object.fromEntries(Object.entries(item).filter(([k]) => !STORAGE_ATTRIBUTES.has(k))),
+    })),
   };
 }
 

@@ -49,7 +49,8 @@ export const calendarPk = (monthDay: string, shard: number): string => `CAL#${mo
 /** `A#<registration date>#<id>` or `B#<birthday>#<id>`: a perk reads one registration date by prefix. */
 export const calendarIndexSk = (kind: 'anniversary' | 'birthday', date: string, customerId: string): string =>
   `${calendarSkPrefix(kind, date)}${keyPart(customerId)}`;
-export const calendarSkPrefix = (kind: 'anniversary' | 'birthday', date: string): string => `${kind === 'anniversary' ? 'A' : 'B'}#${date}#`;
+export const calendarSkPrefix = (kind: 'anniversary' | 'birthday', date: string): string =>
+  `${kind === 'anniversary' ? 'A' : 'B'}#${date}#`;
 /** A stable shard per member (FNV-1a of the id): both of a member's entries share it. */
 export function calendarShard(customerId: string): number {
   let hash = 0x811c9dc5;

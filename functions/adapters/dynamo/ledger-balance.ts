@@ -15,7 +15,9 @@ export class LedgerBalanceReader {
   ) {}
 
   async balance(customerId: string): Promise<number> {
-    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: ledgerStateKey(customerId), ProjectionExpression: 'balance' }));
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: ledgerStateKey(customerId), ProjectionExpression: 'balance' }),
+    );
     return balanceOf(Item);
   }
 }

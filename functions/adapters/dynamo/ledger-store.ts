@@ -183,21 +183,29 @@ export class LedgerStore {
 
   /** The member's state alone (one item), strongly consistent; undefined when the member has none. */
   async readState(customerId: string): Promise<MemberState | undefined> {
-    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: memberPk(customerId), sk: STATE_SK }, ConsistentRead: true }));
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: memberPk(customerId), sk: STATE_SK }, ConsistentRead: true }),
+    );
     return Item as MemberState | undefined;
   }
 
   /** A redemption's idempotency record, if one was written. */
   async readRedemption(customerId: string, redemptionId: string): Promise<StoredRedemption | undefined> {
     const { Item } = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: memberPk(customerId), sk: redemptionSk(redemptionId) }, ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: memberPk(customerId), sk: redemptionSk(redemptionId) },
+        ConsistentRead: true,
+      }),
     );
     return Item as StoredRedemption | undefined;
   }
 
   /** A B2B account's pool, or undefined when none of its members has contributed yet. */
   async readAccount(accountId: string, consistent = true): Promise<AccountState | undefined> {
-    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: accountKey(accountId), ConsistentRead: consistent }));
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: accountKey(accountId), ConsistentRead: consistent }),
+    );
     if (!Item) return undefined;
     const members = Item.members instanceof Set ? [...(Item.members as Set<string>)] : [];
     return { accountId, pooledPoints: Number(Item.pooledPoints ?? 0), members: members.sort() };
@@ -205,7 +213,9 @@ export class LedgerStore {
 
   /** How many of a reward have been redeemed so far, across members. */
   async rewardsRedeemed(rewardId: string): Promise<number> {
-    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: rewardStockKey(rewardId), ConsistentRead: true }));
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: rewardStockKey(rewardId), ConsistentRead: true }),
+    );
     return Number(Item?.issued ?? 0);
   }
 
@@ -323,7 +333,9 @@ function stateWrite(t: Target, commitState: LedgerCommit['state'], expectedVersi
           ...(wakeAt !== undefined ? { wakeAt, duePk: wakePk(wakeShard(t.customerId)), dueSk: wakeAt } : {}),
         },
         ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : '#v = :v',
-        ...(expectedVersion === 0 ? {} : { ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': expectedVersion } }),
+        ...(expectedVersion === 0
+          ? {}
+          : { ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': expectedVersion } }),
       },
     },
   };
@@ -375,7 +387,12 @@ function accountWrite(t: Target, account: NonNullable<LedgerCommit['account']>):
         Key: accountKey(account.accountId),
         UpdateExpression: 'ADD #pooled :delta, #members :member SET #type = :type, #accountId = :accountId',
         ExpressionAttributeNames: { '#pooled': 'pooledPoints', '#members': 'members', '#type': 'type', '#accountId': 'accountId' },
-        ExpressionAttributeValues: { ':delta': account.delta, ':member': new Set([t.customerId]), ':type': 'account', ':accountId': account.accountId },
+        ExpressionAttributeValues: {
+          ':delta': account.delta,
+          ':member': new Set([t.customerId]),
+          ':type': 'account',
+          ':accountId': account.accountId,
+        },
       },
     },
   };
@@ -386,14 +403,27 @@ function accountWrite(t: Target, account: NonNullable<LedgerCommit['account']>):
  * the state's version condition makes the whole transaction the member's one writer, so a
  * score item is only ever replaced by a newer fold's score.
  */
-function challengeScoreWrite(t: Target, { challengeId, score }: { readonly challengeId: string; readonly score: number }, now: string): LedgerWrite {
+function challengeScoreWrite(
+  t: Target,
+  { challengeId, score }: { readonly challengeId: string; readonly score: number },
+  now: string,
+): LedgerWrite {
   const key = { pk: t.pk, sk: challengeScoreSk(challengeId) };
   const item =
     score > 0
       ? {
           Put: {
             TableName: t.tableName,
-            Item: { ...key, type: 'challenge-score', challengeId, customerId: t.customerId, score, updatedAt: now, boardPk: boardPk(challengeId), boardSk: boardSk(score, t.customerId) },
+            Item: {
+              ...key,
+              type: 'challenge-score',
+              challengeId,
+              customerId: t.customerId,
+              score,
+              updatedAt: now,
+              boardPk: boardPk(challengeId),
+              boardSk: boardSk(score, t.customerId),
+            },
           },
         }
       : { Delete: { TableName: t.tableName, Key: key } };

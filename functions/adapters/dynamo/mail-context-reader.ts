@@ -27,7 +27,12 @@ export class MailContextReader {
     private readonly tableName: string,
   ) {}
 
-  async read(customerId: string, kind: EmailKind, ref: string, wants: { readonly cap: boolean; readonly balance: boolean }): Promise<StoredMailContext> {
+  async read(
+    customerId: string,
+    kind: EmailKind,
+    ref: string,
+    wants: { readonly cap: boolean; readonly balance: boolean },
+  ): Promise<StoredMailContext> {
     const recordKey = mailRecordKey(customerId, kind, ref);
     const profileKey = { pk: memberPk(customerId), sk: PROFILE_SK };
     const capKey = marketingCapKey(customerId);
@@ -37,7 +42,9 @@ export class MailContextReader {
     let pending: Record<string, unknown>[] = keys;
     // BatchGetItem may answer part of the keys (throttling): ask again for the rest.
     while (pending.length > 0) {
-      const answer = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }));
+      const answer = await this.doc.send(
+        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }),
+      );
       for (const item of answer.Responses?.[this.tableName] ?? []) found.set(String(item.sk), item);
       pending = (answer.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
     }

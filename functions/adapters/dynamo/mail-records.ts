@@ -1,5 +1,12 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { EmailKind } from '../../config/email-kinds';
 import type { MailJob } from '../../contract/mail-job';
 import { conditionalWrite } from './common';
@@ -77,8 +84,7 @@ const RECORD_TTL_DAYS = 400;
  * under a lease that ran out (needs `:now`). `HELD_BY_CLAIMANT`: still claimed by this sender
  * (needs `:token`); a sender that lost its claim never settles somebody else's.
  */
-export const CLAIMABLE =
-  'attribute_not_exists(pk) OR #status IN (:open, :deferred) OR (#status = :claimed AND leaseUntil <= :now)';
+export const CLAIMABLE = 'attribute_not_exists(pk) OR #status IN (:open, :deferred) OR (#status = :claimed AND leaseUntil <= :now)';
 export const CLAIMABLE_VALUES = { ':open': 'open', ':deferred': 'deferred', ':claimed': 'claimed' } as const;
 export const HELD_BY_CLAIMANT = 'claimToken = :token';
 /** claimable → skipped (put). */
@@ -115,7 +121,9 @@ export class MailRecords {
   ) {}
 
   async get(customerId: string, kind: EmailKind, ref: string): Promise<MailRecord | undefined> {
-    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: mailRecordKey(customerId, kind, ref), ConsistentRead: true }));
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: mailRecordKey(customerId, kind, ref), ConsistentRead: true }),
+    );
     return Item as MailRecord | undefined;
   }
 
@@ -125,7 +133,9 @@ export class MailRecords {
     for (let i = 0; i < refs.length; i += 100) {
       let keys: Record<string, unknown>[] = refs.slice(i, i + 100).map((ref) => mailRecordKey(customerId, kind, ref));
       while (keys.length > 0) {
-        const answer = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
+        const answer = await this.doc.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+        );
         for (const item of answer.Responses?.[this.tableName] ?? []) found.set(String(item.ref), item as MailRecord);
         keys = (answer.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
       }
@@ -153,7 +163,16 @@ export class MailRecords {
     // Never index into a month before the current one: the release job may have left it behind.
     const month = (at > nowIso ? at : nowIso).slice(0, 7);
     return this.put(
-      { ...base, status: DEFER.to, job, notBefore: at, reason, duePk: mailDuePk(month, mailDueShard(base.pk, base.sk)), dueSk: at, updatedAt: nowIso },
+      {
+        ...base,
+        status: DEFER.to,
+        job,
+        notBefore: at,
+        reason,
+        duePk: mailDuePk(month, mailDueShard(base.pk, base.sk)),
+        dueSk: at,
+        updatedAt: nowIso,
+      },
       DEFER.when,
       { ...CLAIMABLE_VALUES, ':now': nowIso },
     );
@@ -291,7 +310,14 @@ export class MailRecords {
     return { ...mailRecordKey(customerId, kind, ref), type: 'mail', customerId, kind, ref };
   }
 
-  private update(customerId: string, kind: EmailKind, ref: string, expression: string, condition: string, values: Record<string, unknown>): Promise<boolean> {
+  private update(
+    customerId: string,
+    kind: EmailKind,
+    ref: string,
+    expression: string,
+    condition: string,
+    values: Record<string, unknown>,
+  ): Promise<boolean> {
     return conditionalWrite(
       this.doc,
       new UpdateCommand({

@@ -36,7 +36,9 @@ export class MarketingCap {
   ) {}
 
   async read(customerId: string): Promise<CapState> {
-    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: marketingCapKey(customerId), ConsistentRead: true }));
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: marketingCapKey(customerId), ConsistentRead: true }),
+    );
     return capStateOf(Item);
   }
 
@@ -50,7 +52,13 @@ export class MarketingCap {
     return {
       Put: {
         TableName: this.tableName,
-        Item: { ...marketingCapKey(customerId), type: 'mail-cap', sends: [...read.sends.filter((s) => s.at > after), add], version: read.version + 1, updatedAt: now.toISOString() },
+        Item: {
+          ...marketingCapKey(customerId),
+          type: 'mail-cap',
+          sends: [...read.sends.filter((s) => s.at > after), add],
+          version: read.version + 1,
+          updatedAt: now.toISOString(),
+        },
         ConditionExpression: read.version === 0 ? 'attribute_not_exists(pk)' : 'version = :v',
         ...(read.version === 0 ? {} : { ExpressionAttributeValues: { ':v': read.version } }),
       },

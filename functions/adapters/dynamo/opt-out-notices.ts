@@ -32,13 +32,23 @@ export class OptOutNotices {
   /** The notice item, for the profile's transaction. */
   static item(customerId: string, at: number, reason: OptOutReason): Record<string, unknown> {
     const iso = new Date(at).toISOString();
-    return { pk: memberPk(customerId), sk: optOutSk(iso), type: 'opt-out', customerId, at: iso, reason, expiresAt: Math.floor(at / 1000) + NOTICE_TTL_SECONDS };
+    return {
+      pk: memberPk(customerId),
+      sk: optOutSk(iso),
+      type: 'opt-out',
+      customerId,
+      at: iso,
+      reason,
+      expiresAt: Math.floor(at / 1000) + NOTICE_TTL_SECONDS,
+    };
   }
 
   /** The member's notices not yet announced. */
   async pending(customerId: string): Promise<OptOutNotice[]> {
     const items = await queryMember(this.doc, this.tableName, customerId, OPT_OUT_PREFIX, true);
-    return items.filter((i) => i.announcedAt === undefined).map((i) => ({ customerId, at: String(i.at), reason: i.reason as OptOutReason }));
+    return items
+      .filter((i) => i.announcedAt === undefined)
+      .map((i) => ({ customerId, at: String(i.at), reason: i.reason as OptOutReason }));
   }
 
   /** Takes a notice for announcing until `leaseUntil`; false when it was announced or another caller holds it. */
@@ -49,7 +59,8 @@ export class OptOutNotices {
         TableName: this.tableName,
         Key: { pk: memberPk(notice.customerId), sk: optOutSk(notice.at) },
         UpdateExpression: 'SET announcingUntil = :lease',
-        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(announcedAt) AND (attribute_not_exists(announcingUntil) OR announcingUntil <= :now)',
+        ConditionExpression:
+          'attribute_exists(pk) AND attribute_not_exists(announcedAt) AND (attribute_not_exists(announcingUntil) OR announcingUntil <= :now)',
         ExpressionAttributeValues: { ':lease': leaseUntil.toISOString(), ':now': now.toISOString() },
       }),
     );
@@ -69,7 +80,11 @@ export class OptOutNotices {
   /** Gives a claim back after a failed publish, so the next caller announces at once. */
   async unclaim(notice: OptOutNotice): Promise<void> {
     await this.doc.send(
-      new UpdateCommand({ TableName: this.tableName, Key: { pk: memberPk(notice.customerId), sk: optOutSk(notice.at) }, UpdateExpression: 'REMOVE announcingUntil' }),
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: memberPk(notice.customerId), sk: optOutSk(notice.at) },
+        UpdateExpression: 'REMOVE announcingUntil',
+      }),
     );
   }
 }

@@ -61,7 +61,11 @@ export const ledgerCursor = {
   decode: (cursor: string | undefined, customerId: string): Record<string, string> | undefined =>
     cursor === undefined
       ? undefined
-      : decode(cursor, ['pk', 'sk'], (k) => k.pk === memberPk(customerId) && typeof k.sk === 'string' && k.sk >= LEDGER_PREFIX && k.sk <= LEDGER_END).key,
+      : decode(
+          cursor,
+          ['pk', 'sk'],
+          (k) => k.pk === memberPk(customerId) && typeof k.sk === 'string' && k.sk >= LEDGER_PREFIX && k.sk <= LEDGER_END,
+        ).key,
 };
 
 /** A member's sent-mail log. */
@@ -70,7 +74,8 @@ export const sentMailCursor = {
   decode: (cursor: string | undefined, customerId: string): Record<string, string> | undefined =>
     cursor === undefined
       ? undefined
-      : decode(cursor, ['pk', 'sk'], (k) => k.pk === memberPk(customerId) && typeof k.sk === 'string' && k.sk.startsWith(MAIL_LOG_PREFIX)).key,
+      : decode(cursor, ['pk', 'sk'], (k) => k.pk === memberPk(customerId) && typeof k.sk === 'string' && k.sk.startsWith(MAIL_LOG_PREFIX))
+          .key,
 };
 
 /** A challenge's leaderboard (the `board` index): where the Query stopped and the place and score of the last row shown, so ranks continue across pages. */

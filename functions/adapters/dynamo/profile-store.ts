@@ -64,11 +64,15 @@ export class ProfileStore {
         ...profile.values,
         fieldAt: profile.fieldAt,
         ...(profile.deletedAt !== undefined ? { deletedAt: profile.deletedAt } : {}),
-        ...(profile.unsubscribedAt !== undefined ? { unsubscribedAt: profile.unsubscribedAt, unsubscribeReason: profile.unsubscribeReason } : {}),
+        ...(profile.unsubscribedAt !== undefined
+          ? { unsubscribedAt: profile.unsubscribedAt, unsubscribeReason: profile.unsubscribeReason }
+          : {}),
         version: expectedVersion + 1,
       },
       ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : '#v = :v',
-      ...(expectedVersion === 0 ? {} : { ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': expectedVersion } }),
+      ...(expectedVersion === 0
+        ? {}
+        : { ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': expectedVersion } }),
     };
     try {
       if (derived.puts.length === 0 && derived.deletes.length === 0) {

@@ -26,7 +26,13 @@ export class SentMailLog {
 
   /** The log item of one sent mail (its lead ref names it). */
   entryItem(customerId: string, entry: MailLogEntry): Record<string, unknown> {
-    return { pk: memberPk(customerId), sk: mailLogSk(entry.at, entry.kind, entry.refs[0] ?? ''), type: 'mail-log', ...entry, refs: [...entry.refs] };
+    return {
+      pk: memberPk(customerId),
+      sk: mailLogSk(entry.at, entry.kind, entry.refs[0] ?? ''),
+      type: 'mail-log',
+      ...entry,
+      refs: [...entry.refs],
+    };
   }
 
   /** One page of the member's sent-mail log, newest first. */

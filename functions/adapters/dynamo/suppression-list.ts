@@ -18,7 +18,9 @@ export class SuppressionList {
   ) {}
 
   async has(addressHash: string): Promise<boolean> {
-    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: suppressionKey(addressHash), ConsistentRead: true }));
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: suppressionKey(addressHash), ConsistentRead: true }),
+    );
     return Item !== undefined;
   }
 
@@ -26,7 +28,11 @@ export class SuppressionList {
   async add(addressHash: string, reason: SuppressionReason): Promise<boolean> {
     return conditionalWrite(
       this.doc,
-      new PutCommand({ TableName: this.tableName, Item: { ...suppressionKey(addressHash), type: 'suppression', ...reason }, ConditionExpression: 'attribute_not_exists(pk)' }),
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...suppressionKey(addressHash), type: 'suppression', ...reason },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
     );
   }
 
@@ -35,6 +41,8 @@ export class SuppressionList {
    * it in the claim itself instead of a read of its own (one round trip less per mail).
    */
   notSuppressedCheck(addressHash: string): TransactItem {
-    return { ConditionCheck: { TableName: this.tableName, Key: suppressionKey(addressHash), ConditionExpression: 'attribute_not_exists(pk)' } };
+    return {
+      ConditionCheck: { TableName: this.tableName, Key: suppressionKey(addressHash), ConditionExpression: 'attribute_not_exists(pk)' },
+    };
   }
 }

@@ -69,7 +69,13 @@ interface TimelineUpdate {
 }
 
 /** Takes an item that has not been sent out of the due index as cancelled, if `conditions` hold. */
-function cancelWrite(tableName: string, key: { pk: string; sk: string }, reason: string, now: Date, only: { anchor?: string; placedUpTo?: string }): TimelineUpdate {
+function cancelWrite(
+  tableName: string,
+  key: { pk: string; sk: string },
+  reason: string,
+  now: Date,
+  only: { anchor?: string; placedUpTo?: string },
+): TimelineUpdate {
   const conditions = ['#status IN (:pending, :claimed)'];
   const values: Record<string, unknown> = { ...ACTIVE, ':cancelled': 'cancelled', ':reason': reason, ':now': now.toISOString() };
   if (only.anchor !== undefined) {
@@ -115,7 +121,14 @@ export function timelineWrite(tableName: string, change: TimelineChange, now: Da
       }
       return item.kind === 'checkin'
         ? { Put: { TableName: tableName, Item: record, ConditionExpression: 'attribute_not_exists(pk)' } }
-        : { Put: { TableName: tableName, Item: record, ConditionExpression: 'attribute_not_exists(pk) OR anchor < :anchor', ExpressionAttributeValues: { ':anchor': item.anchor } } };
+        : {
+            Put: {
+              TableName: tableName,
+              Item: record,
+              ConditionExpression: 'attribute_not_exists(pk) OR anchor < :anchor',
+              ExpressionAttributeValues: { ':anchor': item.anchor },
+            },
+          };
     }
     case 'replace':
       return {
@@ -147,8 +160,17 @@ export class TimelineStore {
    * Cancels an item that has not been sent. `anchor` limits it to the item planned from one
    * purchase; `placedUpTo` (UTC ISO) to purchases up to an instant. Returns whether it did.
    */
-  async cancel(customerId: string, sk: string, reason: string, now: Date, only: { anchor?: string; placedUpTo?: string } = {}): Promise<boolean> {
-    return conditionalWrite(this.doc, new UpdateCommand(cancelWrite(this.tableName, { pk: memberPk(customerId), sk }, reason, now, only).Update));
+  async cancel(
+    customerId: string,
+    sk: string,
+    reason: string,
+    now: Date,
+    only: { anchor?: string; placedUpTo?: string } = {},
+  ): Promise<boolean> {
+    return conditionalWrite(
+      this.doc,
+      new UpdateCommand(cancelWrite(this.tableName, { pk: memberPk(customerId), sk }, reason, now, only).Update),
+    );
   }
 
   /** Every timeline item of a member, in key order (one paginated Query). */

@@ -28,7 +28,11 @@ export interface GuardedWrite<F> {
  *
  * @see https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html (CancellationReasons are in request order)
  */
-export async function runGuardedTransaction<F>(doc: DynamoDBDocumentClient, writes: readonly GuardedWrite<F>[], onConflict: F): Promise<'committed' | F> {
+export async function runGuardedTransaction<F>(
+  doc: DynamoDBDocumentClient,
+  writes: readonly GuardedWrite<F>[],
+  onConflict: F,
+): Promise<'committed' | F> {
   try {
     await doc.send(new TransactWriteCommand({ TransactItems: writes.map((w) => w.item) }));
     return 'committed';

@@ -7,7 +7,13 @@ export interface SesMailerOptions {
 }
 
 /** SES answers meaning "not now": the mail was not accepted and may be sent again later. */
-const NOT_NOW = new Set(['TooManyRequestsException', 'ThrottlingException', 'Throttling', 'LimitExceededException', 'SendingPausedException']);
+const NOT_NOW = new Set([
+  'TooManyRequestsException',
+  'ThrottlingException',
+  'Throttling',
+  'LimitExceededException',
+  'SendingPausedException',
+]);
 
 /**
  * SES v2 `SendEmail` with Simple content: subject, HTML and text parts, and custom headers

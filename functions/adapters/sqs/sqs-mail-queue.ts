@@ -30,7 +30,9 @@ export class SqsMailQueue implements MailQueue {
         const failed = new Set((answer.Failed ?? []).map((f) => f.Id));
         pending = pending.filter((entry) => failed.has(entry.Id));
         if (pending.length > 0 && attempt >= ATTEMPTS) {
-          throw new MailQueueRefusedError(`SQS refused ${pending.length} mail requests: ${(answer.Failed ?? []).map((f) => f.Code).join(', ')}`);
+          throw new MailQueueRefusedError(
+            `SQS refused ${pending.length} mail requests: ${(answer.Failed ?? []).map((f) => f.Code).join(', ')}`,
+          );
         }
       }
     }

@@ -14,9 +14,14 @@ const CheckinQuerySchema = z.object({
 export function showCheckinAnswer(_context: MemberApiContext, pages: MailPages): Operation<'customerId'> {
   return async ({ params: { customerId }, event }) => {
     const query = CheckinQuerySchema.safeParse(event.queryStringParameters ?? {});
-    if (!query.success || !pages.verified('checkin', customerId, query.data.order, query.data.t, query.data.score)) return pages.invalid(customerId);
+    if (!query.success || !pages.verified('checkin', customerId, query.data.order, query.data.t, query.data.score))
+      return pages.invalid(customerId);
     const copy = await pages.copyFor(customerId);
-    return pages.page(200, copy.pages.checkinButton, `<p>${escapeHtml(copy.pages.checkinChosen(query.data.score))}</p>${pages.form(event, copy.pages.checkinButton)}`);
+    return pages.page(
+      200,
+      copy.pages.checkinButton,
+      `<p>${escapeHtml(copy.pages.checkinChosen(query.data.score))}</p>${pages.form(event, copy.pages.checkinButton)}`,
+    );
   };
 }
 
@@ -24,7 +29,8 @@ export function showCheckinAnswer(_context: MemberApiContext, pages: MailPages):
 export function answerCheckin({ deps, checkins }: MemberApiContext, pages: MailPages): Operation<'customerId'> {
   return async ({ params: { customerId }, event }) => {
     const query = CheckinQuerySchema.safeParse(event.queryStringParameters ?? {});
-    if (!query.success || !pages.verified('checkin', customerId, query.data.order, query.data.t, query.data.score)) return pages.invalid(customerId);
+    if (!query.success || !pages.verified('checkin', customerId, query.data.order, query.data.t, query.data.score))
+      return pages.invalid(customerId);
     await checkins.record(customerId, query.data.order, query.data.score, deps.clock.now());
     deps.metrics.addMetric('CheckinAnswers', 'Count', 1);
     const copy = await pages.copyFor(customerId);

@@ -31,4 +31,3 @@ export function memberApiContext(deps: MemberApiDeps): MemberApiContext {
     lists: new PagedLists(deps.dynamo, deps.tableName),
   };
 }
-

@@ -17,7 +17,15 @@ export function getMember({ deps, ledger, profiles }: MemberApiContext): Operati
     // expiry has come since), the whole ledger folded to now: a review applies at once.
     const figures =
       (state?.view ? memberFiguresFromView(deps.config, state.view, now) : undefined) ??
-      memberFiguresOf(deps.config, foldLedger(deps.config, (await ledger.read(customerId)).entries.map((e) => e.input), { asOf: now }), now);
+      memberFiguresOf(
+        deps.config,
+        foldLedger(
+          deps.config,
+          (await ledger.read(customerId)).entries.map((e) => e.input),
+          { asOf: now },
+        ),
+        now,
+      );
     // Tenure perks from the registration's local date, as of the client's local today (the
     // day the calendar job emits `perk.earned`); a deleted member holds none.
     const anniversary = calendarEntriesOf(stored?.profile, deps.config.timeZone).find((e) => e.kind === 'anniversary');
@@ -25,7 +33,8 @@ export function getMember({ deps, ledger, profiles }: MemberApiContext): Operati
     // B2B pooling: the account the member's points are pooled on (the profile's, else the one
     // the last pooled write recorded) and its pool, all members' contributions together.
     const accountId = stored?.profile.values.accountId ?? state?.accountId;
-    const pool = deps.config.accounts.pooling === 'pool' && accountId !== undefined ? await ledger.readAccount(accountId, false) : undefined;
+    const pool =
+      deps.config.accounts.pooling === 'pool' && accountId !== undefined ? await ledger.readAccount(accountId, false) : undefined;
     const account =
       deps.config.accounts.pooling === 'pool' && accountId !== undefined
         ? { accountId, pooledPoints: pool?.pooledPoints ?? 0, members: pool?.members ?? [] }
@@ -40,7 +49,16 @@ export function getMember({ deps, ledger, profiles }: MemberApiContext): Operati
       marketingConsent: stored?.profile.values.marketingConsent === true,
       unsubscribedAt: stored?.profile.unsubscribedAt !== undefined ? new Date(stored.profile.unsubscribedAt).toISOString() : null,
       // ?locale=sv: the tier and perks as the client file names them in that language (docs/messages.md).
-      ...(displayLocale(event.queryStringParameters?.locale) ? { names: memberDisplayNames(deps.config, displayLocale(event.queryStringParameters?.locale) ?? '', figures.tier, perks.map((p) => p.id)) } : {}),
+      ...(displayLocale(event.queryStringParameters?.locale)
+        ? {
+            names: memberDisplayNames(
+              deps.config,
+              displayLocale(event.queryStringParameters?.locale) ?? '',
+              figures.tier,
+              perks.map((p) => p.id),
+            ),
+          }
+        : {}),
       // The challenges the member takes part in, with the score their leaderboard shows.
       challenges: deps.config.challenges
         .filter((c) => {
@@ -48,7 +66,12 @@ export function getMember({ deps, ledger, profiles }: MemberApiContext): Operati
           const membership = { ...(joinedAt ? { joinedAt: Date.parse(joinedAt) } : {}), deleted: state?.leftAt !== undefined };
           return scoringWindow(c, membership) !== null || (state?.challengeScores?.[c.id] ?? 0) > 0;
         })
-        .map((c) => ({ challengeId: c.id, name: c.name, status: challengeStatus(c, deps.config, now), score: state?.challengeScores?.[c.id] ?? 0 })),
+        .map((c) => ({
+          challengeId: c.id,
+          name: c.name,
+          status: challengeStatus(c, deps.config, now),
+          score: state?.challengeScores?.[c.id] ?? 0,
+        })),
     };
   };
 }

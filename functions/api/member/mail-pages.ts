@@ -26,7 +26,8 @@ export interface MailPages {
 
 export function mailPages({ deps, profiles }: MemberApiContext): MailPages {
   const brand = deps.config.brand.name;
-  const copyFor = async (customerId: string) => MAIL_COPY[mailLocale((await profiles.get(customerId, false))?.profile.values.locale, deps.config)];
+  const copyFor = async (customerId: string) =>
+    MAIL_COPY[mailLocale((await profiles.get(customerId, false))?.profile.values.locale, deps.config)];
   const page = (status: number, title: string, body: string) =>
     new HttpAnswer({
       statusCode: status,
@@ -44,7 +45,8 @@ export function mailPages({ deps, profiles }: MemberApiContext): MailPages {
     });
   return {
     copyFor,
-    verified: (purpose, customerId, ref, token, score) => deps.email?.links?.verify(purpose, customerId, ref, token, score === undefined ? {} : { score }) ?? false,
+    verified: (purpose, customerId, ref, token, score) =>
+      deps.email?.links?.verify(purpose, customerId, ref, token, score === undefined ? {} : { score }) ?? false,
     page,
     // In the client's own language, never the member's: a bad token is answered without reading
     // the table, so flooding the link routes costs no reads and leaks no member's locale.

@@ -11,7 +11,8 @@ export function getMessages({ lists, profiles }: MemberApiContext): Operation<'c
   return async ({ params: { customerId }, event }) => {
     const query = parseQuery(MessagesQuerySchema, event);
     const page = await lists.sentMail(customerId, query.limit, query.cursor);
-    if (!page.continued && page.items.length === 0 && !(await profiles.get(customerId, false))) throw new NotFoundError(`no member ${customerId}`);
+    if (!page.continued && page.items.length === 0 && !(await profiles.get(customerId, false)))
+      throw new NotFoundError(`no member ${customerId}`);
     return {
       items: page.items.map((m) => ({ at: m.at, kind: m.kind, subject: m.subject, messageId: m.messageId })),
       nextCursor: page.nextCursor,

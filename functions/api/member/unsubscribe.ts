@@ -14,7 +14,11 @@ export function showUnsubscribe({ deps }: MemberApiContext, pages: MailPages): O
     const query = LinkQuerySchema.safeParse(event.queryStringParameters ?? {});
     if (!query.success || !pages.verified('unsubscribe', customerId, '', query.data.t)) return pages.invalid(customerId);
     const copy = await pages.copyFor(customerId);
-    return pages.page(200, copy.pages.unsubscribeTitle, `<p>${escapeHtml(copy.pages.unsubscribeQuestion(deps.config.brand.name))}</p>${pages.form(event, copy.pages.unsubscribeButton)}`);
+    return pages.page(
+      200,
+      copy.pages.unsubscribeTitle,
+      `<p>${escapeHtml(copy.pages.unsubscribeQuestion(deps.config.brand.name))}</p>${pages.form(event, copy.pages.unsubscribeButton)}`,
+    );
   };
 }
 

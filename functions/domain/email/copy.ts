@@ -114,7 +114,10 @@ export interface MailCopy {
 const plural = (n: number, one: string, many: string) => (n === 1 ? one : many);
 
 /** Digits and the suffix `Intl`'s ordinal rules pick for them (`one`, `two`, `few`, `other`): 21st, 22nd, 23rd, 11th. */
-function ordinal(locale: string, suffixes: Partial<Record<Intl.LDMLPluralRule, string>> & { readonly other: string }): (n: number) => string {
+function ordinal(
+  locale: string,
+  suffixes: Partial<Record<Intl.LDMLPluralRule, string>> & { readonly other: string },
+): (n: number) => string {
   const rules = new Intl.PluralRules(locale, { type: 'ordinal' });
   return (n) => `${n}${suffixes[rules.select(n)] ?? suffixes.other}`;
 }
@@ -179,7 +182,8 @@ const en: MailCopy = {
     downgrade: (tier) => `Your status has been reviewed and is now ${tier}.`,
     multiplier: (factor) => `From now on you earn ${factor} the points on every purchase.`,
     review: (date) => `Your status is next reviewed on ${date}.`,
-    expiring: (tier, date, projectedTier) => `Your ${tier} status is reviewed on ${date}. On what you have earned so far, it would become ${projectedTier}.`,
+    expiring: (tier, date, projectedTier) =>
+      `Your ${tier} status is reviewed on ${date}. On what you have earned so far, it would become ${projectedTier}.`,
     toKeep: (points, tier) => `Earn ${points} more before then to keep ${tier}.`,
     cta: 'Visit the shop',
   },
@@ -205,7 +209,9 @@ const en: MailCopy = {
   challenge: {
     subject: (challenge, place, shared) => (shared ? `You share ${place} place in ${challenge}` : `You came ${place} in ${challenge}`),
     body: (challenge, place, shared) =>
-      shared ? `The results of ${challenge} are in: you share ${place} place with others on the same score.` : `The results of ${challenge} are in: you came ${place}.`,
+      shared
+        ? `The results of ${challenge} are in: you share ${place} place with others on the same score.`
+        : `The results of ${challenge} are in: you came ${place}.`,
     prize: (points) => `Your prize of ${points} is already in your account.`,
     thanks: (brand) => `Congratulations from all of us at ${brand}!`,
     cta: 'Visit the shop',
@@ -277,7 +283,8 @@ const sv: MailCopy = {
     downgrade: (tier) => `Din nivå har setts över och är nu ${tier}.`,
     multiplier: (factor) => `Från och med nu får du ${factor} poängen på varje köp.`,
     review: (date) => `Din nivå ses över nästa gång den ${date}.`,
-    expiring: (tier, date, projectedTier) => `Din nivå ${tier} ses över den ${date}. Med det du har tjänat hittills blir den ${projectedTier}.`,
+    expiring: (tier, date, projectedTier) =>
+      `Din nivå ${tier} ses över den ${date}. Med det du har tjänat hittills blir den ${projectedTier}.`,
     toKeep: (points, tier) => `Tjäna ${points} till innan dess för att behålla ${tier}.`,
     cta: 'Till butiken',
   },
@@ -301,9 +308,12 @@ const sv: MailCopy = {
     cta: 'Till butiken',
   },
   challenge: {
-    subject: (challenge, place, shared) => (shared ? `Du delar ${place} platsen i ${challenge}` : `Du kom på ${place} plats i ${challenge}`),
+    subject: (challenge, place, shared) =>
+      shared ? `Du delar ${place} platsen i ${challenge}` : `Du kom på ${place} plats i ${challenge}`,
     body: (challenge, place, shared) =>
-      shared ? `Resultatet i ${challenge} är klart: du delar ${place} platsen med andra som har lika många poäng.` : `Resultatet i ${challenge} är klart: du kom på ${place} plats.`,
+      shared
+        ? `Resultatet i ${challenge} är klart: du delar ${place} platsen med andra som har lika många poäng.`
+        : `Resultatet i ${challenge} är klart: du kom på ${place} plats.`,
     prize: (points) => `Ditt pris, ${points}, finns redan på ditt konto.`,
     thanks: (brand) => `Grattis från oss alla på ${brand}!`,
     cta: 'Till butiken',
@@ -375,7 +385,8 @@ const nb: MailCopy = {
     downgrade: (tier) => `Nivået ditt er vurdert på nytt og er nå ${tier}.`,
     multiplier: (factor) => `Fra nå av får du ${factor} poengene på hvert kjøp.`,
     review: (date) => `Nivået ditt vurderes neste gang ${date}.`,
-    expiring: (tier, date, projectedTier) => `Nivået ditt ${tier} vurderes ${date}. Med det du har tjent så langt, blir det ${projectedTier}.`,
+    expiring: (tier, date, projectedTier) =>
+      `Nivået ditt ${tier} vurderes ${date}. Med det du har tjent så langt, blir det ${projectedTier}.`,
     toKeep: (points, tier) => `Tjen ${points} til før det for å beholde ${tier}.`,
     cta: 'Til butikken',
   },
@@ -401,7 +412,9 @@ const nb: MailCopy = {
   challenge: {
     subject: (challenge, place, shared) => (shared ? `Du deler ${place} plass i ${challenge}` : `Du kom på ${place} plass i ${challenge}`),
     body: (challenge, place, shared) =>
-      shared ? `Resultatet i ${challenge} er klart: du deler ${place} plass med andre som har like mange poeng.` : `Resultatet i ${challenge} er klart: du kom på ${place} plass.`,
+      shared
+        ? `Resultatet i ${challenge} er klart: du deler ${place} plass med andre som har like mange poeng.`
+        : `Resultatet i ${challenge} er klart: du kom på ${place} plass.`,
     prize: (points) => `Premien din, ${points}, er allerede på kontoen din.`,
     thanks: (brand) => `Gratulerer fra oss alle i ${brand}!`,
     cta: 'Til butikken',
@@ -449,7 +462,16 @@ const dateFormats = new Map<TemplateLocale, Intl.DateTimeFormat>();
 /** A calendar day `YYYY-MM-DD` as words, e.g. `31 mars 2028`, `31 March 2028` (British, like the English copy). */
 export function formatDate(day: string, locale: TemplateLocale): string {
   let f = dateFormats.get(locale);
-  if (!f) dateFormats.set(locale, (f = new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : locale, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' })));
+  if (!f)
+    dateFormats.set(
+      locale,
+      (f = new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : locale, {
+        day: 'numeric',
+        month: 'long',
+        year: 'numeric',
+        timeZone: 'UTC',
+      })),
+    );
   return f.format(new Date(`${day}T00:00:00Z`));
 }
 

@@ -59,7 +59,12 @@ export type MailDecision =
   | { readonly type: 'duplicate' }
   /** Another sender's claim is live: retry later. */
   | { readonly type: 'busy' }
-  | { readonly type: 'skip'; readonly reason: string; readonly status: 'skipped' | 'failed'; readonly templateError?: { readonly field: string; readonly reason: string } }
+  | {
+      readonly type: 'skip';
+      readonly reason: string;
+      readonly status: 'skipped' | 'failed';
+      readonly templateError?: { readonly field: string; readonly reason: string };
+    }
   | { readonly type: 'defer'; readonly until: Date; readonly reason: 'cap' | 'quiet-hours' }
   | {
       readonly type: 'send';
@@ -111,7 +116,13 @@ export function decideMail(config: ProgramConfig, ctx: MailContext, now: Date): 
   if ('skip' in content) return skip(content.skip);
 
   const timeZone = member.timeZone ?? config.timeZone;
-  const input = { now: now.getTime(), kind: job.kind, mailClass: allowed.mailClass, marketingSentAt: ctx.marketingSentAt.map((at) => Date.parse(at)), timeZone };
+  const input = {
+    now: now.getTime(),
+    kind: job.kind,
+    mailClass: allowed.mailClass,
+    marketingSentAt: ctx.marketingSentAt.map((at) => Date.parse(at)),
+    timeZone,
+  };
   const sendAt = earliestSendTime(config, input);
   if (sendAt > now.getTime()) {
     // Which rule held it: the cap when it alone would already defer the mail.
@@ -130,7 +141,12 @@ export function decideMail(config: ProgramConfig, ctx: MailContext, now: Date): 
   } catch (error) {
     if (!(error instanceof TemplateDataError)) throw error;
     // Bad data cannot get better by retrying: the mail fails for good (the field, never the value).
-    return { type: 'skip', reason: `invalid-data: ${error.field}`, status: 'failed', templateError: { field: error.field, reason: error.reason } };
+    return {
+      type: 'skip',
+      reason: `invalid-data: ${error.field}`,
+      status: 'failed',
+      templateError: { field: error.field, reason: error.reason },
+    };
   }
   return {
     type: 'send',

@@ -4,53 +4,615 @@ import type { CompiledMessages } from './message';
 /** The shipped messages of every preset in sv, nb and en, compiled. */
 export const DEFAULT_MESSAGES: CompiledMessages = {
   anniversary: {
-    en: {"source":"messages/anniversary.en.md","subject":[["v","membership.years"]," with ",["v","brand.name"]," – thank you!"],"preheader":["Thank you for being a member."],"body":[["p",[["if","member.firstName",["Hi ",["v","member.firstName"],","],["Hi,"]]]],["p",["Today it is ",["v","membership.years"]," since you became a member."]],["if","points.bonus",[["p",["To say thank you, we have added ",["v","points.bonus"]," to your account."]]],[]]]},
-    nb: {"source":"messages/anniversary.nb.md","subject":[["v","membership.years"]," med ",["v","brand.name"]," – takk!"],"preheader":["Takk for at du er medlem."],"body":[["p",[["if","member.firstName",["Hei ",["v","member.firstName"],"!"],["Hei!"]]]],["p",["I dag er det ",["v","membership.years"]," siden du ble medlem."]],["if","points.bonus",[["p",["Som takk har vi satt inn ",["v","points.bonus"]," på kontoen din."]]],[]]]},
-    sv: {"source":"messages/anniversary.sv.md","subject":[["v","membership.years"]," med ",["v","brand.name"]," – tack!"],"preheader":["Tack för att du är medlem."],"body":[["p",[["if","member.firstName",["Hej ",["v","member.firstName"],"!"],["Hej!"]]]],["p",["Idag är det ",["v","membership.years"]," sedan du blev medlem."]],["if","points.bonus",[["p",["Som tack har vi satt in ",["v","points.bonus"]," på ditt konto."]]],[]]]},
+    en: {
+      source: 'messages/anniversary.en.md',
+      subject: [['v', 'membership.years'], ' with ', ['v', 'brand.name'], ' – thank you!'],
+      preheader: ['Thank you for being a member.'],
+      body: [
+        ['p', [['if', 'member.firstName', ['Hi ', ['v', 'member.firstName'], ','], ['Hi,']]]],
+        ['p', ['Today it is ', ['v', 'membership.years'], ' since you became a member.']],
+        ['if', 'points.bonus', [['p', ['To say thank you, we have added ', ['v', 'points.bonus'], ' to your account.']]], []],
+      ],
+    },
+    nb: {
+      source: 'messages/anniversary.nb.md',
+      subject: [['v', 'membership.years'], ' med ', ['v', 'brand.name'], ' – takk!'],
+      preheader: ['Takk for at du er medlem.'],
+      body: [
+        ['p', [['if', 'member.firstName', ['Hei ', ['v', 'member.firstName'], '!'], ['Hei!']]]],
+        ['p', ['I dag er det ', ['v', 'membership.years'], ' siden du ble medlem.']],
+        ['if', 'points.bonus', [['p', ['Som takk har vi satt inn ', ['v', 'points.bonus'], ' på kontoen din.']]], []],
+      ],
+    },
+    sv: {
+      source: 'messages/anniversary.sv.md',
+      subject: [['v', 'membership.years'], ' med ', ['v', 'brand.name'], ' – tack!'],
+      preheader: ['Tack för att du är medlem.'],
+      body: [
+        ['p', [['if', 'member.firstName', ['Hej ', ['v', 'member.firstName'], '!'], ['Hej!']]]],
+        ['p', ['Idag är det ', ['v', 'membership.years'], ' sedan du blev medlem.']],
+        ['if', 'points.bonus', [['p', ['Som tack har vi satt in ', ['v', 'points.bonus'], ' på ditt konto.']]], []],
+      ],
+    },
   },
   birthday: {
-    en: {"source":"messages/birthday.en.md","subject":["Happy birthday from ",["v","brand.name"],"!"],"preheader":["We hope you have a wonderful day."],"body":[["p",[["if","member.firstName",["Hi ",["v","member.firstName"],","],["Hi,"]]]],["p",["We hope you have a wonderful day."]],["if","points.bonus",[["p",["To celebrate, we have added ",["v","points.bonus"]," to your account."]]],[]]]},
-    nb: {"source":"messages/birthday.nb.md","subject":["Gratulerer med dagen fra ",["v","brand.name"],"!"],"preheader":["Vi håper du får en riktig fin dag."],"body":[["p",[["if","member.firstName",["Hei ",["v","member.firstName"],"!"],["Hei!"]]]],["p",["Vi håper du får en riktig fin dag."]],["if","points.bonus",[["p",["Vi feirer med å sette inn ",["v","points.bonus"]," på kontoen din."]]],[]]]},
-    sv: {"source":"messages/birthday.sv.md","subject":["Grattis på födelsedagen från ",["v","brand.name"],"!"],"preheader":["Vi hoppas att du får en riktigt fin dag."],"body":[["p",[["if","member.firstName",["Hej ",["v","member.firstName"],"!"],["Hej!"]]]],["p",["Vi hoppas att du får en riktigt fin dag."]],["if","points.bonus",[["p",["Vi firar med att sätta in ",["v","points.bonus"]," på ditt konto."]]],[]]]},
+    en: {
+      source: 'messages/birthday.en.md',
+      subject: ['Happy birthday from ', ['v', 'brand.name'], '!'],
+      preheader: ['We hope you have a wonderful day.'],
+      body: [
+        ['p', [['if', 'member.firstName', ['Hi ', ['v', 'member.firstName'], ','], ['Hi,']]]],
+        ['p', ['We hope you have a wonderful day.']],
+        ['if', 'points.bonus', [['p', ['To celebrate, we have added ', ['v', 'points.bonus'], ' to your account.']]], []],
+      ],
+    },
+    nb: {
+      source: 'messages/birthday.nb.md',
+      subject: ['Gratulerer med dagen fra ', ['v', 'brand.name'], '!'],
+      preheader: ['Vi håper du får en riktig fin dag.'],
+      body: [
+        ['p', [['if', 'member.firstName', ['Hei ', ['v', 'member.firstName'], '!'], ['Hei!']]]],
+        ['p', ['Vi håper du får en riktig fin dag.']],
+        ['if', 'points.bonus', [['p', ['Vi feirer med å sette inn ', ['v', 'points.bonus'], ' på kontoen din.']]], []],
+      ],
+    },
+    sv: {
+      source: 'messages/birthday.sv.md',
+      subject: ['Grattis på födelsedagen från ', ['v', 'brand.name'], '!'],
+      preheader: ['Vi hoppas att du får en riktigt fin dag.'],
+      body: [
+        ['p', [['if', 'member.firstName', ['Hej ', ['v', 'member.firstName'], '!'], ['Hej!']]]],
+        ['p', ['Vi hoppas att du får en riktigt fin dag.']],
+        ['if', 'points.bonus', [['p', ['Vi firar med att sätta in ', ['v', 'points.bonus'], ' på ditt konto.']]], []],
+      ],
+    },
   },
   challenge: {
-    en: {"source":"messages/challenge.en.md","subject":[["if","challenge.shared",["You share ",["v","challenge.place"]," place in ",["v","challenge.name"]],["You came ",["v","challenge.place"]," in ",["v","challenge.name"]]]],"preheader":["The results are in."],"body":[["p",[["if","member.firstName",["Hi ",["v","member.firstName"],","],["Hi,"]]]],["p",[["if","challenge.shared",["The results of ",["v","challenge.name"]," are in: you share ",["v","challenge.place"]," place with others on the same score."],["The results of ",["v","challenge.name"]," are in: you came ",["v","challenge.place"],"."]]]],["p",["Your prize of ",["v","points.prize"]," is already in your account."]],["p",["Congratulations from all of us at ",["v","brand.name"],"!"]],["button",["Visit the shop"],[["v","brand.websiteUrl"]]]]},
-    nb: {"source":"messages/challenge.nb.md","subject":[["if","challenge.shared",["Du deler ",["v","challenge.place"]," plass i ",["v","challenge.name"]],["Du kom på ",["v","challenge.place"]," plass i ",["v","challenge.name"]]]],"preheader":["Resultatet er klart."],"body":[["p",[["if","member.firstName",["Hei ",["v","member.firstName"],"!"],["Hei!"]]]],["p",[["if","challenge.shared",["Resultatet i ",["v","challenge.name"]," er klart: du deler ",["v","challenge.place"]," plass med andre som har like mange poeng."],["Resultatet i ",["v","challenge.name"]," er klart: du kom på ",["v","challenge.place"]," plass."]]]],["p",["Premien din, ",["v","points.prize"],", er allerede på kontoen din."]],["p",["Gratulerer fra oss alle i ",["v","brand.name"],"!"]],["button",["Til butikken"],[["v","brand.websiteUrl"]]]]},
-    sv: {"source":"messages/challenge.sv.md","subject":[["if","challenge.shared",["Du delar ",["v","challenge.place"]," platsen i ",["v","challenge.name"]],["Du kom på ",["v","challenge.place"]," plats i ",["v","challenge.name"]]]],"preheader":["Resultatet är klart."],"body":[["p",[["if","member.firstName",["Hej ",["v","member.firstName"],"!"],["Hej!"]]]],["p",[["if","challenge.shared",["Resultatet i ",["v","challenge.name"]," är klart: du delar ",["v","challenge.place"]," platsen med andra som har lika många poäng."],["Resultatet i ",["v","challenge.name"]," är klart: du kom på ",["v","challenge.place"]," plats."]]]],["p",["Ditt pris, ",["v","points.prize"],", finns redan på ditt konto."]],["p",["Grattis från oss alla på ",["v","brand.name"],"!"]],["button",["Till butiken"],[["v","brand.websiteUrl"]]]]},
+    en: {
+      source: 'messages/challenge.en.md',
+      subject: [
+        [
+          'if',
+          'challenge.shared',
+          ['You share ', ['v', 'challenge.place'], ' place in ', ['v', 'challenge.name']],
+          ['You came ', ['v', 'challenge.place'], ' in ', ['v', 'challenge.name']],
+        ],
+      ],
+      preheader: ['The results are in.'],
+      body: [
+        ['p', [['if', 'member.firstName', ['Hi ', ['v', 'member.firstName'], ','], ['Hi,']]]],
+        [
+          'p',
+          [
+            [
+              'if',
+              'challenge.shared',
+              [
+                'The results of ',
+                ['v', 'challenge.name'],
+                ' are in: you share ',
+                ['v', 'challenge.place'],
+                ' place with others on the same score.',
+              ],
+              ['The results of ', ['v', 'challenge.name'], ' are in: you came ', ['v', 'challenge.place'], '.'],
+            ],
+          ],
+        ],
+        ['p', ['Your prize of ', ['v', 'points.prize'], ' is already in your account.']],
+        ['p', ['Congratulations from all of us at ', ['v', 'brand.name'], '!']],
+        ['button', ['Visit the shop'], [['v', 'brand.websiteUrl']]],
+      ],
+    },
+    nb: {
+      source: 'messages/challenge.nb.md',
+      subject: [
+        [
+          'if',
+          'challenge.shared',
+          ['Du deler ', ['v', 'challenge.place'], ' plass i ', ['v', 'challenge.name']],
+          ['Du kom på ', ['v', 'challenge.place'], ' plass i ', ['v', 'challenge.name']],
+        ],
+      ],
+      preheader: ['Resultatet er klart.'],
+      body: [
+        ['p', [['if', 'member.firstName', ['Hei ', ['v', 'member.firstName'], '!'], ['Hei!']]]],
+        [
+          'p',
+          [
+            [
+              'if',
+              'challenge.shared',
+              [
+                'Resultatet i ',
+                ['v', 'challenge.name'],
+                ' er klart: du deler ',
+                ['v', 'challenge.place'],
+                ' plass med andre som har like mange poeng.',
+              ],
+              ['Resultatet i ', ['v', 'challenge.name'], ' er klart: du kom på ', ['v', 'challenge.place'], ' plass.'],
+            ],
+          ],
+        ],
+        ['p', ['Premien din, ', ['v', 'points.prize'], ', er allerede på kontoen din.']],
+        ['p', ['Gratulerer fra oss alle i ', ['v', 'brand.name'], '!']],
+        ['button', ['Til butikken'], [['v', 'brand.websiteUrl']]],
+      ],
+    },
+    sv: {
+      source: 'messages/challenge.sv.md',
+      subject: [
+        [
+          'if',
+          'challenge.shared',
+          ['Du delar ', ['v', 'challenge.place'], ' platsen i ', ['v', 'challenge.name']],
+          ['Du kom på ', ['v', 'challenge.place'], ' plats i ', ['v', 'challenge.name']],
+        ],
+      ],
+      preheader: ['Resultatet är klart.'],
+      body: [
+        ['p', [['if', 'member.firstName', ['Hej ', ['v', 'member.firstName'], '!'], ['Hej!']]]],
+        [
+          'p',
+          [
+            [
+              'if',
+              'challenge.shared',
+              [
+                'Resultatet i ',
+                ['v', 'challenge.name'],
+                ' är klart: du delar ',
+                ['v', 'challenge.place'],
+                ' platsen med andra som har lika många poäng.',
+              ],
+              ['Resultatet i ', ['v', 'challenge.name'], ' är klart: du kom på ', ['v', 'challenge.place'], ' plats.'],
+            ],
+          ],
+        ],
+        ['p', ['Ditt pris, ', ['v', 'points.prize'], ', finns redan på ditt konto.']],
+        ['p', ['Grattis från oss alla på ', ['v', 'brand.name'], '!']],
+        ['button', ['Till butiken'], [['v', 'brand.websiteUrl']]],
+      ],
+    },
   },
   checkin: {
-    en: {"source":"messages/checkin.en.md","subject":[["if","products.single",["Is everything right with your ",["v","products.single"],"?"],["Is everything right with your order?"]]],"preheader":["Tell us what you think – it takes ten seconds."],"body":[["p",[["if","member.firstName",["Hi ",["v","member.firstName"],","],["Hi,"]]]],["p",["A while ago you bought ",["if","products.names",[["v","products.names"]],["your purchase"]],". We hope everything is as it should be."]],["nps",["How likely are you to recommend us to a friend?"],["0 = not at all likely, 10 = extremely likely"]],["p",["If something is not right, just reply to this email and we will help."]]]},
-    nb: {"source":"messages/checkin.nb.md","subject":[["if","products.single",["Er du fornøyd med ",["v","products.single"],"?"],["Er du fornøyd med kjøpet ditt?"]]],"preheader":["Fortell oss hva du synes – det tar ti sekunder."],"body":[["p",[["if","member.firstName",["Hei ",["v","member.firstName"],"!"],["Hei!"]]]],["p",["For en stund siden kjøpte du ",["if","products.names",[["v","products.names"]],["noe hos oss"]],". Vi håper du er fornøyd."]],["nps",["Hvor sannsynlig er det at du vil anbefale oss til en venn?"],["0 = svært usannsynlig, 10 = svært sannsynlig"]],["p",["Er noe ikke som det skal? Svar på denne e-posten, så hjelper vi deg."]]]},
-    sv: {"source":"messages/checkin.sv.md","subject":[["if","products.single",["Är du nöjd med ",["v","products.single"],"?"],["Är du nöjd med ditt köp?"]]],"preheader":["Berätta vad du tycker – det tar tio sekunder."],"body":[["p",[["if","member.firstName",["Hej ",["v","member.firstName"],"!"],["Hej!"]]]],["p",["För ett tag sedan köpte du ",["if","products.names",[["v","products.names"]],["något hos oss"]],". Vi hoppas att du är nöjd."]],["nps",["Hur troligt är det att du skulle rekommendera oss till en vän?"],["0 = inte alls troligt, 10 = mycket troligt"]],["p",["Är något inte som det ska? Svara på det här mejlet så hjälper vi dig."]]]},
+    en: {
+      source: 'messages/checkin.en.md',
+      subject: [
+        [
+          'if',
+          'products.single',
+          ['Is everything right with your ', ['v', 'products.single'], '?'],
+          ['Is everything right with your order?'],
+        ],
+      ],
+      preheader: ['Tell us what you think – it takes ten seconds.'],
+      body: [
+        ['p', [['if', 'member.firstName', ['Hi ', ['v', 'member.firstName'], ','], ['Hi,']]]],
+        [
+          'p',
+          [
+            'A while ago you bought ',
+            ['if', 'products.names', [['v', 'products.names']], ['your purchase']],
+            '. We hope everything is as it should be.',
+          ],
+        ],
+        ['nps', ['How likely are you to recommend us to a friend?'], ['0 = not at all likely, 10 = extremely likely']],
+        ['p', ['If something is not right, just reply to this email and we will help.']],
+      ],
+    },
+    nb: {
+      source: 'messages/checkin.nb.md',
+      subject: [['if', 'products.single', ['Er du fornøyd med ', ['v', 'products.single'], '?'], ['Er du fornøyd med kjøpet ditt?']]],
+      preheader: ['Fortell oss hva du synes – det tar ti sekunder.'],
+      body: [
+        ['p', [['if', 'member.firstName', ['Hei ', ['v', 'member.firstName'], '!'], ['Hei!']]]],
+        [
+          'p',
+          [
+            'For en stund siden kjøpte du ',
+            ['if', 'products.names', [['v', 'products.names']], ['noe hos oss']],
+            '. Vi håper du er fornøyd.',
+          ],
+        ],
+        ['nps', ['Hvor sannsynlig er det at du vil anbefale oss til en venn?'], ['0 = svært usannsynlig, 10 = svært sannsynlig']],
+        ['p', ['Er noe ikke som det skal? Svar på denne e-posten, så hjelper vi deg.']],
+      ],
+    },
+    sv: {
+      source: 'messages/checkin.sv.md',
+      subject: [['if', 'products.single', ['Är du nöjd med ', ['v', 'products.single'], '?'], ['Är du nöjd med ditt köp?']]],
+      preheader: ['Berätta vad du tycker – det tar tio sekunder.'],
+      body: [
+        ['p', [['if', 'member.firstName', ['Hej ', ['v', 'member.firstName'], '!'], ['Hej!']]]],
+        [
+          'p',
+          [
+            'För ett tag sedan köpte du ',
+            ['if', 'products.names', [['v', 'products.names']], ['något hos oss']],
+            '. Vi hoppas att du är nöjd.',
+          ],
+        ],
+        ['nps', ['Hur troligt är det att du skulle rekommendera oss till en vän?'], ['0 = inte alls troligt, 10 = mycket troligt']],
+        ['p', ['Är något inte som det ska? Svara på det här mejlet så hjälper vi dig.']],
+      ],
+    },
   },
   expiry: {
-    en: {"source":"messages/expiry.en.md","subject":[["v","points.expiring"]," expire soon"],"preheader":["Use them before they expire."],"body":[["p",[["if","member.firstName",["Hi ",["v","member.firstName"],","],["Hi,"]]]],["p",[["v","points.expiring"]," in your account are valid until ",["v","points.lastValidDate"],"."]],["p",["Use them before then, or they expire."]],["button",["Visit the shop"],[["v","brand.websiteUrl"]]]]},
-    nb: {"source":"messages/expiry.nb.md","subject":[["v","points.expiring"]," utløper snart"],"preheader":["Bruk dem før de utløper."],"body":[["p",[["if","member.firstName",["Hei ",["v","member.firstName"],"!"],["Hei!"]]]],["p",[["v","points.expiring"]," på kontoen din gjelder til og med ",["v","points.lastValidDate"],"."]],["p",["Bruk dem før det, ellers utløper de."]],["button",["Til butikken"],[["v","brand.websiteUrl"]]]]},
-    sv: {"source":"messages/expiry.sv.md","subject":[["v","points.expiring"]," går snart ut"],"preheader":["Använd dem innan de går ut."],"body":[["p",[["if","member.firstName",["Hej ",["v","member.firstName"],"!"],["Hej!"]]]],["p",[["v","points.expiring"]," på ditt konto gäller till och med den ",["v","points.lastValidDate"],"."]],["p",["Använd dem innan dess, annars går de ut."]],["button",["Till butiken"],[["v","brand.websiteUrl"]]]]},
+    en: {
+      source: 'messages/expiry.en.md',
+      subject: [['v', 'points.expiring'], ' expire soon'],
+      preheader: ['Use them before they expire.'],
+      body: [
+        ['p', [['if', 'member.firstName', ['Hi ', ['v', 'member.firstName'], ','], ['Hi,']]]],
+        ['p', [['v', 'points.expiring'], ' in your account are valid until ', ['v', 'points.lastValidDate'], '.']],
+        ['p', ['Use them before then, or they expire.']],
+        ['button', ['Visit the shop'], [['v', 'brand.websiteUrl']]],
+      ],
+    },
+    nb: {
+      source: 'messages/expiry.nb.md',
+      subject: [['v', 'points.expiring'], ' utløper snart'],
+      preheader: ['Bruk dem før de utløper.'],
+      body: [
+        ['p', [['if', 'member.firstName', ['Hei ', ['v', 'member.firstName'], '!'], ['Hei!']]]],
+        ['p', [['v', 'points.expiring'], ' på kontoen din gjelder til og med ', ['v', 'points.lastValidDate'], '.']],
+        ['p', ['Bruk dem før det, ellers utløper de.']],
+        ['button', ['Til butikken'], [['v', 'brand.websiteUrl']]],
+      ],
+    },
+    sv: {
+      source: 'messages/expiry.sv.md',
+      subject: [['v', 'points.expiring'], ' går snart ut'],
+      preheader: ['Använd dem innan de går ut.'],
+      body: [
+        ['p', [['if', 'member.firstName', ['Hej ', ['v', 'member.firstName'], '!'], ['Hej!']]]],
+        ['p', [['v', 'points.expiring'], ' på ditt konto gäller till och med den ', ['v', 'points.lastValidDate'], '.']],
+        ['p', ['Använd dem innan dess, annars går de ut.']],
+        ['button', ['Till butiken'], [['v', 'brand.websiteUrl']]],
+      ],
+    },
   },
   perk: {
-    en: {"source":"messages/perk.en.md","subject":["A new perk for you: ",["v","perk.name"]],"preheader":["Thank you for being a member."],"body":[["p",[["if","member.firstName",["Hi ",["v","member.firstName"],","],["Hi,"]]]],["p",["You have now been a member for ",["v","membership.months"],", and that brings you a new perk: ",["v","perk.name"],"."]],["p",["Thank you for staying with ",["v","brand.name"],"."]],["button",["Visit the shop"],[["v","brand.websiteUrl"]]]]},
-    nb: {"source":"messages/perk.nb.md","subject":["En ny fordel til deg: ",["v","perk.name"]],"preheader":["Takk for at du er medlem."],"body":[["p",[["if","member.firstName",["Hei ",["v","member.firstName"],"!"],["Hei!"]]]],["p",["Nå har du vært medlem i ",["v","membership.months"],", og det gir deg en ny fordel: ",["v","perk.name"],"."]],["p",["Takk for at du er medlem hos ",["v","brand.name"],"."]],["button",["Til butikken"],[["v","brand.websiteUrl"]]]]},
-    sv: {"source":"messages/perk.sv.md","subject":["En ny förmån till dig: ",["v","perk.name"]],"preheader":["Tack för att du är medlem."],"body":[["p",[["if","member.firstName",["Hej ",["v","member.firstName"],"!"],["Hej!"]]]],["p",["Nu har du varit medlem i ",["v","membership.months"],", och det ger dig en ny förmån: ",["v","perk.name"],"."]],["p",["Tack för att du är medlem hos ",["v","brand.name"],"."]],["button",["Till butiken"],[["v","brand.websiteUrl"]]]]},
+    en: {
+      source: 'messages/perk.en.md',
+      subject: ['A new perk for you: ', ['v', 'perk.name']],
+      preheader: ['Thank you for being a member.'],
+      body: [
+        ['p', [['if', 'member.firstName', ['Hi ', ['v', 'member.firstName'], ','], ['Hi,']]]],
+        [
+          'p',
+          ['You have now been a member for ', ['v', 'membership.months'], ', and that brings you a new perk: ', ['v', 'perk.name'], '.'],
+        ],
+        ['p', ['Thank you for staying with ', ['v', 'brand.name'], '.']],
+        ['button', ['Visit the shop'], [['v', 'brand.websiteUrl']]],
+      ],
+    },
+    nb: {
+      source: 'messages/perk.nb.md',
+      subject: ['En ny fordel til deg: ', ['v', 'perk.name']],
+      preheader: ['Takk for at du er medlem.'],
+      body: [
+        ['p', [['if', 'member.firstName', ['Hei ', ['v', 'member.firstName'], '!'], ['Hei!']]]],
+        ['p', ['Nå har du vært medlem i ', ['v', 'membership.months'], ', og det gir deg en ny fordel: ', ['v', 'perk.name'], '.']],
+        ['p', ['Takk for at du er medlem hos ', ['v', 'brand.name'], '.']],
+        ['button', ['Til butikken'], [['v', 'brand.websiteUrl']]],
+      ],
+    },
+    sv: {
+      source: 'messages/perk.sv.md',
+      subject: ['En ny förmån till dig: ', ['v', 'perk.name']],
+      preheader: ['Tack för att du är medlem.'],
+      body: [
+        ['p', [['if', 'member.firstName', ['Hej ', ['v', 'member.firstName'], '!'], ['Hej!']]]],
+        ['p', ['Nu har du varit medlem i ', ['v', 'membership.months'], ', och det ger dig en ny förmån: ', ['v', 'perk.name'], '.']],
+        ['p', ['Tack för att du är medlem hos ', ['v', 'brand.name'], '.']],
+        ['button', ['Till butiken'], [['v', 'brand.websiteUrl']]],
+      ],
+    },
   },
   replacement: {
-    en: {"source":"messages/replacement.en.md","subject":["Time to replace your ",["v","products.names"],"?"],"preheader":["After that long, most are ready to be replaced."],"body":[["p",[["if","member.firstName",["Hi ",["v","member.firstName"],","],["Hi,"]]]],["each","products","p",[["ul",[[["v","p.name"],": bought ",["v","p.age"]," ago"]]]]],["p",["After that long, most are ready to be replaced."]],["if","related",[["h",["Goes well with"]],["each","related","r",[["ul",[[["v","r.name"]]]]]]],[]],["button",["Visit the shop"],[["v","brand.websiteUrl"]]]]},
-    nb: {"source":"messages/replacement.nb.md","subject":["På tide å bytte ut ",["v","products.names"],"?"],"preheader":["Etter så lang tid er det ofte på tide å bytte."],"body":[["p",[["if","member.firstName",["Hei ",["v","member.firstName"],"!"],["Hei!"]]]],["each","products","p",[["ul",[[["v","p.name"],": kjøpt for ",["v","p.age"]," siden"]]]]],["p",["Etter så lang tid er det ofte på tide å bytte."]],["if","related",[["h",["Passer godt sammen med"]],["each","related","r",[["ul",[[["v","r.name"]]]]]]],[]],["button",["Til butikken"],[["v","brand.websiteUrl"]]]]},
-    sv: {"source":"messages/replacement.sv.md","subject":["Dags att byta ut ",["v","products.names"],"?"],"preheader":["Efter så lång tid är det ofta dags att byta."],"body":[["p",[["if","member.firstName",["Hej ",["v","member.firstName"],"!"],["Hej!"]]]],["each","products","p",[["ul",[[["v","p.name"],": köpt för ",["v","p.age"]," sedan"]]]]],["p",["Efter så lång tid är det ofta dags att byta."]],["if","related",[["h",["Passar bra ihop med"]],["each","related","r",[["ul",[[["v","r.name"]]]]]]],[]],["button",["Till butiken"],[["v","brand.websiteUrl"]]]]},
+    en: {
+      source: 'messages/replacement.en.md',
+      subject: ['Time to replace your ', ['v', 'products.names'], '?'],
+      preheader: ['After that long, most are ready to be replaced.'],
+      body: [
+        ['p', [['if', 'member.firstName', ['Hi ', ['v', 'member.firstName'], ','], ['Hi,']]]],
+        ['each', 'products', 'p', [['ul', [[['v', 'p.name'], ': bought ', ['v', 'p.age'], ' ago']]]]],
+        ['p', ['After that long, most are ready to be replaced.']],
+        [
+          'if',
+          'related',
+          [
+            ['h', ['Goes well with']],
+            ['each', 'related', 'r', [['ul', [[['v', 'r.name']]]]]],
+          ],
+          [],
+        ],
+        ['button', ['Visit the shop'], [['v', 'brand.websiteUrl']]],
+      ],
+    },
+    nb: {
+      source: 'messages/replacement.nb.md',
+      subject: ['På tide å bytte ut ', ['v', 'products.names'], '?'],
+      preheader: ['Etter så lang tid er det ofte på tide å bytte.'],
+      body: [
+        ['p', [['if', 'member.firstName', ['Hei ', ['v', 'member.firstName'], '!'], ['Hei!']]]],
+        ['each', 'products', 'p', [['ul', [[['v', 'p.name'], ': kjøpt for ', ['v', 'p.age'], ' siden']]]]],
+        ['p', ['Etter så lang tid er det ofte på tide å bytte.']],
+        [
+          'if',
+          'related',
+          [
+            ['h', ['Passer godt sammen med']],
+            ['each', 'related', 'r', [['ul', [[['v', 'r.name']]]]]],
+          ],
+          [],
+        ],
+        ['button', ['Til butikken'], [['v', 'brand.websiteUrl']]],
+      ],
+    },
+    sv: {
+      source: 'messages/replacement.sv.md',
+      subject: ['Dags att byta ut ', ['v', 'products.names'], '?'],
+      preheader: ['Efter så lång tid är det ofta dags att byta.'],
+      body: [
+        ['p', [['if', 'member.firstName', ['Hej ', ['v', 'member.firstName'], '!'], ['Hej!']]]],
+        ['each', 'products', 'p', [['ul', [[['v', 'p.name'], ': köpt för ', ['v', 'p.age'], ' sedan']]]]],
+        ['p', ['Efter så lång tid är det ofta dags att byta.']],
+        [
+          'if',
+          'related',
+          [
+            ['h', ['Passar bra ihop med']],
+            ['each', 'related', 'r', [['ul', [[['v', 'r.name']]]]]],
+          ],
+          [],
+        ],
+        ['button', ['Till butiken'], [['v', 'brand.websiteUrl']]],
+      ],
+    },
   },
   reward: {
-    en: {"source":"messages/reward.en.md","subject":["Your reward: ",["v","reward.name"]],"preheader":["Your code is inside."],"body":[["p",[["if","member.firstName",["Hi ",["v","member.firstName"],","],["Hi,"]]]],["p",["You have earned ",["v","reward.name"],"."]],["h",["Your code: ",["v","reward.code"]]],["if","reward.validUntil",[["p",["Use it at checkout by ",["v","reward.validUntil"],"."]]],[]],["button",["Visit the shop"],[["v","brand.websiteUrl"]]]]},
-    nb: {"source":"messages/reward.nb.md","subject":["Belønningen din: ",["v","reward.name"]],"preheader":["Koden din står i e-posten."],"body":[["p",[["if","member.firstName",["Hei ",["v","member.firstName"],"!"],["Hei!"]]]],["p",["Du har fått ",["v","reward.name"],"."]],["h",["Koden din: ",["v","reward.code"]]],["if","reward.validUntil",[["p",["Bruk den i kassen senest ",["v","reward.validUntil"],"."]]],[]],["button",["Til butikken"],[["v","brand.websiteUrl"]]]]},
-    sv: {"source":"messages/reward.sv.md","subject":["Din belöning: ",["v","reward.name"]],"preheader":["Din kod finns i mejlet."],"body":[["p",[["if","member.firstName",["Hej ",["v","member.firstName"],"!"],["Hej!"]]]],["p",["Du har fått ",["v","reward.name"],"."]],["h",["Din kod: ",["v","reward.code"]]],["if","reward.validUntil",[["p",["Använd den i kassan senast den ",["v","reward.validUntil"],"."]]],[]],["button",["Till butiken"],[["v","brand.websiteUrl"]]]]},
+    en: {
+      source: 'messages/reward.en.md',
+      subject: ['Your reward: ', ['v', 'reward.name']],
+      preheader: ['Your code is inside.'],
+      body: [
+        ['p', [['if', 'member.firstName', ['Hi ', ['v', 'member.firstName'], ','], ['Hi,']]]],
+        ['p', ['You have earned ', ['v', 'reward.name'], '.']],
+        ['h', ['Your code: ', ['v', 'reward.code']]],
+        ['if', 'reward.validUntil', [['p', ['Use it at checkout by ', ['v', 'reward.validUntil'], '.']]], []],
+        ['button', ['Visit the shop'], [['v', 'brand.websiteUrl']]],
+      ],
+    },
+    nb: {
+      source: 'messages/reward.nb.md',
+      subject: ['Belønningen din: ', ['v', 'reward.name']],
+      preheader: ['Koden din står i e-posten.'],
+      body: [
+        ['p', [['if', 'member.firstName', ['Hei ', ['v', 'member.firstName'], '!'], ['Hei!']]]],
+        ['p', ['Du har fått ', ['v', 'reward.name'], '.']],
+        ['h', ['Koden din: ', ['v', 'reward.code']]],
+        ['if', 'reward.validUntil', [['p', ['Bruk den i kassen senest ', ['v', 'reward.validUntil'], '.']]], []],
+        ['button', ['Til butikken'], [['v', 'brand.websiteUrl']]],
+      ],
+    },
+    sv: {
+      source: 'messages/reward.sv.md',
+      subject: ['Din belöning: ', ['v', 'reward.name']],
+      preheader: ['Din kod finns i mejlet.'],
+      body: [
+        ['p', [['if', 'member.firstName', ['Hej ', ['v', 'member.firstName'], '!'], ['Hej!']]]],
+        ['p', ['Du har fått ', ['v', 'reward.name'], '.']],
+        ['h', ['Din kod: ', ['v', 'reward.code']]],
+        ['if', 'reward.validUntil', [['p', ['Använd den i kassan senast den ', ['v', 'reward.validUntil'], '.']]], []],
+        ['button', ['Till butiken'], [['v', 'brand.websiteUrl']]],
+      ],
+    },
   },
   tier: {
-    en: {"source":"messages/tier.en.md","subject":[["if","tier.expiring",["Keep your ",["v","tier.name"]," status"],[["if","tier.upgrade",["Welcome to ",["v","tier.name"],"!"],["Your status is now ",["v","tier.name"]]]]]],"preheader":["Your status in the loyalty programme."],"body":[["p",[["if","member.firstName",["Hi ",["v","member.firstName"],","],["Hi,"]]]],["if","tier.expiring",[["p",["Your ",["v","tier.name"]," status is reviewed on ",["v","tier.reviewDate"],". On what you have earned so far, it would become ",["v","tier.projected"],"."]],["p",["Earn ",["v","points.toKeep"]," more before then to keep ",["v","tier.name"],"."]],["button",["Visit the shop"],[["v","brand.websiteUrl"]]]],[["if","tier.upgrade",[["p",["Congratulations: your purchases have taken you up to ",["v","tier.name"],"."]]],[["p",["Your status has been reviewed and is now ",["v","tier.name"],"."]]]],["p",["From now on you earn ",["v","tier.multiplier"]," the points on every purchase."]],["if","tier.reviewDate",[["p",["Your status is next reviewed on ",["v","tier.reviewDate"],"."]]],[]]]]]},
-    nb: {"source":"messages/tier.nb.md","subject":[["if","tier.expiring",["Behold nivået ",["v","tier.name"]],[["if","tier.upgrade",["Velkommen til ",["v","tier.name"],"!"],["Nivået ditt er nå ",["v","tier.name"]]]]]],"preheader":["Nivået ditt i kundeklubben."],"body":[["p",[["if","member.firstName",["Hei ",["v","member.firstName"],"!"],["Hei!"]]]],["if","tier.expiring",[["p",["Nivået ditt ",["v","tier.name"]," vurderes ",["v","tier.reviewDate"],". Med det du har tjent så langt, blir det ",["v","tier.projected"],"."]],["p",["Tjen ",["v","points.toKeep"]," til før det for å beholde ",["v","tier.name"],"."]],["button",["Til butikken"],[["v","brand.websiteUrl"]]]],[["if","tier.upgrade",[["p",["Gratulerer: kjøpene dine har tatt deg opp til ",["v","tier.name"],"."]]],[["p",["Nivået ditt er vurdert på nytt og er nå ",["v","tier.name"],"."]]]],["p",["Fra nå av får du ",["v","tier.multiplier"]," poengene på hvert kjøp."]],["if","tier.reviewDate",[["p",["Nivået ditt vurderes neste gang ",["v","tier.reviewDate"],"."]]],[]]]]]},
-    sv: {"source":"messages/tier.sv.md","subject":[["if","tier.expiring",["Behåll din nivå ",["v","tier.name"]],[["if","tier.upgrade",["Välkommen till ",["v","tier.name"],"!"],["Din nivå är nu ",["v","tier.name"]]]]]],"preheader":["Din nivå i kundklubben."],"body":[["p",[["if","member.firstName",["Hej ",["v","member.firstName"],"!"],["Hej!"]]]],["if","tier.expiring",[["p",["Din nivå ",["v","tier.name"]," ses över den ",["v","tier.reviewDate"],". Med det du har tjänat hittills blir den ",["v","tier.projected"],"."]],["p",["Tjäna ",["v","points.toKeep"]," till innan dess för att behålla ",["v","tier.name"],"."]],["button",["Till butiken"],[["v","brand.websiteUrl"]]]],[["if","tier.upgrade",[["p",["Grattis: dina köp har tagit dig upp till ",["v","tier.name"],"."]]],[["p",["Din nivå har setts över och är nu ",["v","tier.name"],"."]]]],["p",["Från och med nu får du ",["v","tier.multiplier"]," poängen på varje köp."]],["if","tier.reviewDate",[["p",["Din nivå ses över nästa gång den ",["v","tier.reviewDate"],"."]]],[]]]]]},
+    en: {
+      source: 'messages/tier.en.md',
+      subject: [
+        [
+          'if',
+          'tier.expiring',
+          ['Keep your ', ['v', 'tier.name'], ' status'],
+          [['if', 'tier.upgrade', ['Welcome to ', ['v', 'tier.name'], '!'], ['Your status is now ', ['v', 'tier.name']]]],
+        ],
+      ],
+      preheader: ['Your status in the loyalty programme.'],
+      body: [
+        ['p', [['if', 'member.firstName', ['Hi ', ['v', 'member.firstName'], ','], ['Hi,']]]],
+        [
+          'if',
+          'tier.expiring',
+          [
+            [
+              'p',
+              [
+                'Your ',
+                ['v', 'tier.name'],
+                ' status is reviewed on ',
+                ['v', 'tier.reviewDate'],
+                '. On what you have earned so far, it would become ',
+                ['v', 'tier.projected'],
+                '.',
+              ],
+            ],
+            ['p', ['Earn ', ['v', 'points.toKeep'], ' more before then to keep ', ['v', 'tier.name'], '.']],
+            ['button', ['Visit the shop'], [['v', 'brand.websiteUrl']]],
+          ],
+          [
+            [
+              'if',
+              'tier.upgrade',
+              [['p', ['Congratulations: your purchases have taken you up to ', ['v', 'tier.name'], '.']]],
+              [['p', ['Your status has been reviewed and is now ', ['v', 'tier.name'], '.']]],
+            ],
+            ['p', ['From now on you earn ', ['v', 'tier.multiplier'], ' the points on every purchase.']],
+            ['if', 'tier.reviewDate', [['p', ['Your status is next reviewed on ', ['v', 'tier.reviewDate'], '.']]], []],
+          ],
+        ],
+      ],
+    },
+    nb: {
+      source: 'messages/tier.nb.md',
+      subject: [
+        [
+          'if',
+          'tier.expiring',
+          ['Behold nivået ', ['v', 'tier.name']],
+          [['if', 'tier.upgrade', ['Velkommen til ', ['v', 'tier.name'], '!'], ['Nivået ditt er nå ', ['v', 'tier.name']]]],
+        ],
+      ],
+      preheader: ['Nivået ditt i kundeklubben.'],
+      body: [
+        ['p', [['if', 'member.firstName', ['Hei ', ['v', 'member.firstName'], '!'], ['Hei!']]]],
+        [
+          'if',
+          'tier.expiring',
+          [
+            [
+              'p',
+              [
+                'Nivået ditt ',
+                ['v', 'tier.name'],
+                ' vurderes ',
+                ['v', 'tier.reviewDate'],
+                '. Med det du har tjent så langt, blir det ',
+                ['v', 'tier.projected'],
+                '.',
+              ],
+            ],
+            ['p', ['Tjen ', ['v', 'points.toKeep'], ' til før det for å beholde ', ['v', 'tier.name'], '.']],
+            ['button', ['Til butikken'], [['v', 'brand.websiteUrl']]],
+          ],
+          [
+            [
+              'if',
+              'tier.upgrade',
+              [['p', ['Gratulerer: kjøpene dine har tatt deg opp til ', ['v', 'tier.name'], '.']]],
+              [['p', ['Nivået ditt er vurdert på nytt og er nå ', ['v', 'tier.name'], '.']]],
+            ],
+            ['p', ['Fra nå av får du ', ['v', 'tier.multiplier'], ' poengene på hvert kjøp.']],
+            ['if', 'tier.reviewDate', [['p', ['Nivået ditt vurderes neste gang ', ['v', 'tier.reviewDate'], '.']]], []],
+          ],
+        ],
+      ],
+    },
+    sv: {
+      source: 'messages/tier.sv.md',
+      subject: [
+        [
+          'if',
+          'tier.expiring',
+          ['Behåll din nivå ', ['v', 'tier.name']],
+          [['if', 'tier.upgrade', ['Välkommen till ', ['v', 'tier.name'], '!'], ['Din nivå är nu ', ['v', 'tier.name']]]],
+        ],
+      ],
+      preheader: ['Din nivå i kundklubben.'],
+      body: [
+        ['p', [['if', 'member.firstName', ['Hej ', ['v', 'member.firstName'], '!'], ['Hej!']]]],
+        [
+          'if',
+          'tier.expiring',
+          [
+            [
+              'p',
+              [
+                'Din nivå ',
+                ['v', 'tier.name'],
+                ' ses över den ',
+                ['v', 'tier.reviewDate'],
+                '. Med det du har tjänat hittills blir den ',
+                ['v', 'tier.projected'],
+                '.',
+              ],
+            ],
+            ['p', ['Tjäna ', ['v', 'points.toKeep'], ' till innan dess för att behålla ', ['v', 'tier.name'], '.']],
+            ['button', ['Till butiken'], [['v', 'brand.websiteUrl']]],
+          ],
+          [
+            [
+              'if',
+              'tier.upgrade',
+              [['p', ['Grattis: dina köp har tagit dig upp till ', ['v', 'tier.name'], '.']]],
+              [['p', ['Din nivå har setts över och är nu ', ['v', 'tier.name'], '.']]],
+            ],
+            ['p', ['Från och med nu får du ', ['v', 'tier.multiplier'], ' poängen på varje köp.']],
+            ['if', 'tier.reviewDate', [['p', ['Din nivå ses över nästa gång den ', ['v', 'tier.reviewDate'], '.']]], []],
+          ],
+        ],
+      ],
+    },
   },
   welcome: {
-    en: {"source":"messages/welcome.en.md","subject":["Welcome to ",["v","brand.name"]],"preheader":["Every purchase earns you points."],"body":[["p",[["if","member.firstName",["Hi ",["v","member.firstName"],","],["Hi,"]]]],["p",["Welcome to ",["v","brand.name"],"'s loyalty programme: every purchase earns you points."]],["p",["You have ",["v","points.balance"]," right now."]],["if","earn.any",[["h",["How to earn more"]],["each","earn.rates","rate",[["ul",[[["v","rate.points"]," for every ",["v","rate.amount"]," you spend"]]]]],["each","earn.multipliers","m",[["ul",[[["v","m.factor"]," the points on ",["v","m.category"]]]]]],["each","earn.activities","a",[["ul",[[["v","a.points"]," for ",["v","a.activity"]]]]]],["if","earn.firstOrderBonus",[["ul",[[["v","earn.firstOrderBonus"]," extra on your first order"]]]],[]]],[]]]},
-    nb: {"source":"messages/welcome.nb.md","subject":["Velkommen til ",["v","brand.name"]],"preheader":["Hvert kjøp gir deg poeng."],"body":[["p",[["if","member.firstName",["Hei ",["v","member.firstName"],"!"],["Hei!"]]]],["p",["Velkommen til kundeklubben til ",["v","brand.name"],": hvert kjøp gir deg poeng."]],["p",["Akkurat nå har du ",["v","points.balance"],"."]],["if","earn.any",[["h",["Slik tjener du flere poeng"]],["each","earn.rates","rate",[["ul",[[["v","rate.points"]," for hver ",["v","rate.amount"]," du handler for"]]]]],["each","earn.multipliers","m",[["ul",[[["v","m.factor"]," poengene på ",["v","m.category"]]]]]],["each","earn.activities","a",[["ul",[[["v","a.points"]," for ",["v","a.activity"]]]]]],["if","earn.firstOrderBonus",[["ul",[[["v","earn.firstOrderBonus"]," ekstra på din første bestilling"]]]],[]]],[]]]},
-    sv: {"source":"messages/welcome.sv.md","subject":["Välkommen till ",["v","brand.name"]],"preheader":["Varje köp ger dig poäng."],"body":[["p",[["if","member.firstName",["Hej ",["v","member.firstName"],"!"],["Hej!"]]]],["p",["Välkommen till ",["v","brand.name"],"s kundklubb: varje köp ger dig poäng."]],["p",["Just nu har du ",["v","points.balance"],"."]],["if","earn.any",[["h",["Så tjänar du fler poäng"]],["each","earn.rates","rate",[["ul",[[["v","rate.points"]," för varje ",["v","rate.amount"]," du handlar för"]]]]],["each","earn.multipliers","m",[["ul",[[["v","m.factor"]," poängen på ",["v","m.category"]]]]]],["each","earn.activities","a",[["ul",[[["v","a.points"]," för ",["v","a.activity"]]]]]],["if","earn.firstOrderBonus",[["ul",[[["v","earn.firstOrderBonus"]," extra på din första beställning"]]]],[]]],[]]]},
+    en: {
+      source: 'messages/welcome.en.md',
+      subject: ['Welcome to ', ['v', 'brand.name']],
+      preheader: ['Every purchase earns you points.'],
+      body: [
+        ['p', [['if', 'member.firstName', ['Hi ', ['v', 'member.firstName'], ','], ['Hi,']]]],
+        ['p', ['Welcome to ', ['v', 'brand.name'], "'s loyalty programme: every purchase earns you points."]],
+        ['p', ['You have ', ['v', 'points.balance'], ' right now.']],
+        [
+          'if',
+          'earn.any',
+          [
+            ['h', ['How to earn more']],
+            ['each', 'earn.rates', 'rate', [['ul', [[['v', 'rate.points'], ' for every ', ['v', 'rate.amount'], ' you spend']]]]],
+            ['each', 'earn.multipliers', 'm', [['ul', [[['v', 'm.factor'], ' the points on ', ['v', 'm.category']]]]]],
+            ['each', 'earn.activities', 'a', [['ul', [[['v', 'a.points'], ' for ', ['v', 'a.activity']]]]]],
+            ['if', 'earn.firstOrderBonus', [['ul', [[['v', 'earn.firstOrderBonus'], ' extra on your first order']]]], []],
+          ],
+          [],
+        ],
+      ],
+    },
+    nb: {
+      source: 'messages/welcome.nb.md',
+      subject: ['Velkommen til ', ['v', 'brand.name']],
+      preheader: ['Hvert kjøp gir deg poeng.'],
+      body: [
+        ['p', [['if', 'member.firstName', ['Hei ', ['v', 'member.firstName'], '!'], ['Hei!']]]],
+        ['p', ['Velkommen til kundeklubben til ', ['v', 'brand.name'], ': hvert kjøp gir deg poeng.']],
+        ['p', ['Akkurat nå har du ', ['v', 'points.balance'], '.']],
+        [
+          'if',
+          'earn.any',
+          [
+            ['h', ['Slik tjener du flere poeng']],
+            ['each', 'earn.rates', 'rate', [['ul', [[['v', 'rate.points'], ' for hver ', ['v', 'rate.amount'], ' du handler for']]]]],
+            ['each', 'earn.multipliers', 'm', [['ul', [[['v', 'm.factor'], ' poengene på ', ['v', 'm.category']]]]]],
+            ['each', 'earn.activities', 'a', [['ul', [[['v', 'a.points'], ' for ', ['v', 'a.activity']]]]]],
+            ['if', 'earn.firstOrderBonus', [['ul', [[['v', 'earn.firstOrderBonus'], ' ekstra på din første bestilling']]]], []],
+          ],
+          [],
+        ],
+      ],
+    },
+    sv: {
+      source: 'messages/welcome.sv.md',
+      subject: ['Välkommen till ', ['v', 'brand.name']],
+      preheader: ['Varje köp ger dig poäng.'],
+      body: [
+        ['p', [['if', 'member.firstName', ['Hej ', ['v', 'member.firstName'], '!'], ['Hej!']]]],
+        ['p', ['Välkommen till ', ['v', 'brand.name'], 's kundklubb: varje köp ger dig poäng.']],
+        ['p', ['Just nu har du ', ['v', 'points.balance'], '.']],
+        [
+          'if',
+          'earn.any',
+          [
+            ['h', ['Så tjänar du fler poäng']],
+            ['each', 'earn.rates', 'rate', [['ul', [[['v', 'rate.points'], ' för varje ', ['v', 'rate.amount'], ' du handlar för']]]]],
+            ['each', 'earn.multipliers', 'm', [['ul', [[['v', 'm.factor'], ' poängen på ', ['v', 'm.category']]]]]],
+            ['each', 'earn.activities', 'a', [['ul', [[['v', 'a.points'], ' för ', ['v', 'a.activity']]]]]],
+            ['if', 'earn.firstOrderBonus', [['ul', [[['v', 'earn.firstOrderBonus'], ' extra på din första beställning']]]], []],
+          ],
+          [],
+        ],
+      ],
+    },
   },
 };

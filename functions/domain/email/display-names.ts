@@ -16,7 +16,12 @@ export interface MemberDisplayNames {
  * member API's `?locale=` (GET /v1/members/{id}?locale=sv): the configured name where the
  * client gave none.
  */
-export function memberDisplayNames(config: Pick<ProgramConfig, 'names' | 'perks'>, locale: string, tier: string, perkIds: readonly string[]): MemberDisplayNames {
+export function memberDisplayNames(
+  config: Pick<ProgramConfig, 'names' | 'perks'>,
+  locale: string,
+  tier: string,
+  perkIds: readonly string[],
+): MemberDisplayNames {
   const lang = language(locale);
   const pick = (entry: Readonly<Record<string, string>> | undefined, fallback: string) => entry?.[locale] ?? entry?.[lang] ?? fallback;
   return {

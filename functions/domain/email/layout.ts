@@ -90,7 +90,10 @@ export function layoutMail(input: LayoutInput): RenderedMail {
       case 'products':
         html.push(
           `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="margin:0 0 16px;border-collapse:collapse;">${block.names
-            .map((n) => `<tr><td class="lojal-line" style="padding:8px 0;border-bottom:1px solid #e4e4e7;font-size:16px;color:${c.text};">${e(n)}</td></tr>`)
+            .map(
+              (n) =>
+                `<tr><td class="lojal-line" style="padding:8px 0;border-bottom:1px solid #e4e4e7;font-size:16px;color:${c.text};">${e(n)}</td></tr>`,
+            )
             .join('')}</table>`,
         );
         text.push(block.names.map((n) => `- ${oneLine(n)}`).join('\n'));
@@ -106,10 +109,15 @@ export function layoutMail(input: LayoutInput): RenderedMail {
         html.push(
           `<p style="${P}"><strong>${block.question.html}</strong><br>${block.hint.html}</p>`,
           `<p style="${P}">${block.urls
-            .map((u, score) => `<a href="${e(u)}" style="display:inline-block;min-width:28px;padding:6px 0;margin:0 2px 4px 0;text-align:center;border:1px solid #d4d4d8;border-radius:4px;color:${c.text};text-decoration:none;">${score}</a>`)
+            .map(
+              (u, score) =>
+                `<a href="${e(u)}" style="display:inline-block;min-width:28px;padding:6px 0;margin:0 2px 4px 0;text-align:center;border:1px solid #d4d4d8;border-radius:4px;color:${c.text};text-decoration:none;">${score}</a>`,
+            )
             .join('')}</p>`,
         );
-        text.push(`${oneLine(block.question.text)} (${oneLine(block.hint.text)})\n${block.urls.map((u, score) => `${score}: ${u}`).join('\n')}`);
+        text.push(
+          `${oneLine(block.question.text)} (${oneLine(block.hint.text)})\n${block.urls.map((u, score) => `${score}: ${u}`).join('\n')}`,
+        );
         break;
       case 'button':
         html.push(
@@ -121,7 +129,9 @@ export function layoutMail(input: LayoutInput): RenderedMail {
     }
   }
   const brandName = e(brand.name);
-  const mark = theme.logoUrl ? `<img src="${e(theme.logoUrl)}" alt="${brandName}" height="40" style="display:block;height:40px;border:0;">` : brandName;
+  const mark = theme.logoUrl
+    ? `<img src="${e(theme.logoUrl)}" alt="${brandName}" height="40" style="display:block;height:40px;border:0;">`
+    : brandName;
   const brandHtml = brand.websiteUrl ? `<a href="${e(brand.websiteUrl)}" style="color:${c.text};text-decoration:none;">${mark}</a>` : mark;
   const why = input.footerReason;
   const footerText = theme.footerText?.[input.locale.toLowerCase().split('-')[0] ?? ''];

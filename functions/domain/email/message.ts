@@ -61,7 +61,8 @@ export type MessageValue = { readonly text: string; readonly on: boolean } | { r
 /** The variables of one mail by dotted name: `member.firstName`, `points.balance`. */
 export type MessageScope = Readonly<Record<string, MessageValue | undefined>>;
 
-export const textValue = (text: string | undefined): MessageValue | undefined => (text === undefined ? undefined : { text, on: text !== '' });
+export const textValue = (text: string | undefined): MessageValue | undefined =>
+  text === undefined ? undefined : { text, on: text !== '' };
 
 export interface RenderMessageInput {
   readonly message: CompiledMessage;
@@ -112,7 +113,6 @@ export function renderMessage(input: RenderMessageInput): RenderedMail {
   });
 }
 
-
 function truthy(value: MessageValue | undefined): boolean {
   if (value === undefined) return false;
   return 'items' in value ? value.items.length > 0 : value.on;
@@ -144,7 +144,8 @@ function walkBlocks(blocks: readonly MessageBlock[], scope: MessageScope, input:
         if (input.balance !== undefined) out.push({ type: 'points', label: inline(block[1], scope), value: input.balance });
         break;
       case 'nps':
-        if ((input.answerUrls ?? []).length > 0) out.push({ type: 'nps', question: inline(block[1], scope), hint: inline(block[2], scope), urls: input.answerUrls ?? [] });
+        if ((input.answerUrls ?? []).length > 0)
+          out.push({ type: 'nps', question: inline(block[1], scope), hint: inline(block[2], scope), urls: input.answerUrls ?? [] });
         break;
       case 'if':
       case 'unless': {

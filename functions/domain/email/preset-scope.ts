@@ -69,7 +69,10 @@ export const PRESET_VARIABLES: Readonly<Record<RenderableKind, MessageVariables>
   reward: { variables: { 'reward.name': 'text', 'reward.code': 'text', 'reward.validUntil': 'text' }, blocks: [] },
   expiry: { variables: { 'points.expiring': 'text', 'points.lastValidDate': 'text' }, blocks: [] },
   perk: { variables: { 'perk.name': 'text', 'membership.months': 'text' }, blocks: [] },
-  challenge: { variables: { 'challenge.name': 'text', 'challenge.place': 'text', 'challenge.shared': 'text', 'points.prize': 'text' }, blocks: [] },
+  challenge: {
+    variables: { 'challenge.name': 'text', 'challenge.place': 'text', 'challenge.shared': 'text', 'points.prize': 'text' },
+    blocks: [],
+  },
 };
 
 /**
@@ -105,9 +108,13 @@ export function byName(
 }
 
 /** `sv-SE` → `sv`, as messages are keyed. */
-const language = (locale: string) => (locale.toLowerCase().split('-')[0] ?? '');
+const language = (locale: string) => locale.toLowerCase().split('-')[0] ?? '';
 
-function named(table: Readonly<Record<string, Readonly<Record<string, string>>>> | undefined, key: string, locale: string): string | undefined {
+function named(
+  table: Readonly<Record<string, Readonly<Record<string, string>>>> | undefined,
+  key: string,
+  locale: string,
+): string | undefined {
   const entry = table?.[key];
   return entry?.[locale] ?? entry?.[language(locale)];
 }
@@ -124,7 +131,12 @@ export interface PresetRender {
  * dates are written the local way; words such as "points" come from the shipped vocabulary
  * of the language (copy.ts), English for a language Lojal does not ship.
  */
-export function presetScope<K extends RenderableKind>(kind: K, data: TemplateData<K>, locale: string, displayNames: DisplayNames = {}): PresetRender {
+export function presetScope<K extends RenderableKind>(
+  kind: K,
+  data: TemplateData<K>,
+  locale: string,
+  displayNames: DisplayNames = {},
+): PresetRender {
   const words: MailCopy = MAIL_COPY[(language(locale) in MAIL_COPY ? language(locale) : 'en') as TemplateLocale];
   const fmt = (language(locale) in MAIL_COPY ? language(locale) : 'en') as TemplateLocale;
   const points = (n: number) => ({ text: words.points(n, formatNumber(n, fmt)), on: n !== 0 });
@@ -145,10 +157,22 @@ export function presetScope<K extends RenderableKind>(kind: K, data: TemplateDat
         scope: {
           ...common,
           'points.balance': points(w.balance),
-          'earn.rates': { items: w.earnRates.map((r) => ({ points: points(r.points), amount: textValue(formatMinor(r.per, r.currency, fmt)) })) },
-          'earn.multipliers': { items: w.multipliers.map((m) => ({ factor: textValue(formatFactor(m.multiplier, fmt)), category: textValue(category(m.category)) })) },
+          'earn.rates': {
+            items: w.earnRates.map((r) => ({ points: points(r.points), amount: textValue(formatMinor(r.per, r.currency, fmt)) })),
+          },
+          'earn.multipliers': {
+            items: w.multipliers.map((m) => ({
+              factor: textValue(formatFactor(m.multiplier, fmt)),
+              category: textValue(category(m.category)),
+            })),
+          },
           'earn.activities': {
-            items: w.activities.map((a) => ({ points: points(a.points), activity: textValue(named(displayNames.activities, a.activity, locale) ?? words.activities[a.activity] ?? categoryName(a.activity)) })),
+            items: w.activities.map((a) => ({
+              points: points(a.points),
+              activity: textValue(
+                named(displayNames.activities, a.activity, locale) ?? words.activities[a.activity] ?? categoryName(a.activity),
+              ),
+            })),
           },
           'earn.firstOrderBonus': points(w.firstOrderBonus),
           'earn.any': flag(w.earnRates.length + w.multipliers.length + w.activities.length > 0 || w.firstOrderBonus > 0),
@@ -177,7 +201,13 @@ export function presetScope<K extends RenderableKind>(kind: K, data: TemplateDat
       return {
         scope: {
           ...common,
-          products: { items: r.products.map((p) => ({ name: textValue(productName(p)), category: textValue(category(p.category)), age: textValue(words.age(p.ageDays)) })) },
+          products: {
+            items: r.products.map((p) => ({
+              name: textValue(productName(p)),
+              category: textValue(category(p.category)),
+              age: textValue(words.age(p.ageDays)),
+            })),
+          },
           'products.names': textValue(listOf(productNames, fmt)),
           related: { items: r.related.map((slug) => ({ name: textValue(category(slug)) })) },
           'related.names': textValue(listOf(r.related.map(category), fmt)),
@@ -187,7 +217,13 @@ export function presetScope<K extends RenderableKind>(kind: K, data: TemplateDat
     }
     case 'anniversary': {
       const a = d as TemplateData<'anniversary'>;
-      return { scope: { ...common, 'membership.years': textValue(`${a.years} ${YEARS[fmt][a.years === 1 ? 0 : 1]}`), 'points.bonus': points(a.bonusPoints) } };
+      return {
+        scope: {
+          ...common,
+          'membership.years': textValue(`${a.years} ${YEARS[fmt][a.years === 1 ? 0 : 1]}`),
+          'points.bonus': points(a.bonusPoints),
+        },
+      };
     }
     case 'birthday':
       return { scope: { ...common, 'points.bonus': points((d as TemplateData<'birthday'>).bonusPoints) } };
@@ -221,11 +257,19 @@ export function presetScope<K extends RenderableKind>(kind: K, data: TemplateDat
     }
     case 'expiry': {
       const x = d as TemplateData<'expiry'>;
-      return { scope: { ...common, 'points.expiring': points(x.points), 'points.lastValidDate': textValue(formatDate(x.lastValidDate, fmt)) } };
+      return {
+        scope: { ...common, 'points.expiring': points(x.points), 'points.lastValidDate': textValue(formatDate(x.lastValidDate, fmt)) },
+      };
     }
     case 'perk': {
       const p = d as TemplateData<'perk'>;
-      return { scope: { ...common, 'perk.name': textValue(named(displayNames.perks, p.perkName, locale) ?? p.perkName), 'membership.months': textValue(words.months(p.afterMonths)) } };
+      return {
+        scope: {
+          ...common,
+          'perk.name': textValue(named(displayNames.perks, p.perkName, locale) ?? p.perkName),
+          'membership.months': textValue(words.months(p.afterMonths)),
+        },
+      };
     }
     case 'challenge': {
       const c = d as TemplateData<'challenge'>;

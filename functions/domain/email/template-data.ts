@@ -62,7 +62,14 @@ export const TEMPLATE_DATA = {
       /** When the new status is next reviewed; absent at the lowest tier. */
       reviewDate: z.optional(day),
     }),
-    z.object({ ...common, change: z.literal('expiring'), tier: tierName, projectedTier: tierName, pointsToKeep: z.int().check(z.positive()), reviewDate: day }),
+    z.object({
+      ...common,
+      change: z.literal('expiring'),
+      tier: tierName,
+      projectedTier: tierName,
+      pointsToKeep: z.int().check(z.positive()),
+      reviewDate: day,
+    }),
   ]),
   /** `reward.earned`: the reward's name comes from the client's configuration; escaped like any text. */
   reward: z.object({ ...common, rewardName: text(300), code: text(200), validUntil: z.optional(day) }),
@@ -74,11 +81,16 @@ export const TEMPLATE_DATA = {
    * `challenge.completed`, for one winner: the challenge's name comes from the client's
    * configuration (escaped like any text); `rank` is the place, `shared` when tied members hold it.
    */
-  challenge: z.object({ ...common, challengeName: text(300), rank: z.int().check(z.positive()), prize: z.int().check(z.positive()), shared: z.optional(z.boolean()) }),
+  challenge: z.object({
+    ...common,
+    challengeName: text(300),
+    rank: z.int().check(z.positive()),
+    prize: z.int().check(z.positive()),
+    shared: z.optional(z.boolean()),
+  }),
 } as const;
 
 export type RenderableKind = keyof typeof TEMPLATE_DATA;
 export type TemplateData<K extends RenderableKind> = z.output<(typeof TEMPLATE_DATA)[K]>;
 export const RENDERABLE_KINDS = Object.keys(TEMPLATE_DATA) as RenderableKind[];
 export const isRenderable = (kind: EmailKind): kind is RenderableKind => kind in TEMPLATE_DATA;
-

@@ -45,7 +45,12 @@ export interface ClientMessages {
  * @example
  * const mail = renderClientMail(config, 'birthday', 'sv', { brand: { name: 'Demo' }, bonusPoints: 200, unsubscribeUrl });
  */
-export function renderClientMail<K extends RenderableKind>(client: ClientMessages, kind: K, locale: TemplateLocale, data: unknown): RenderedMail {
+export function renderClientMail<K extends RenderableKind>(
+  client: ClientMessages,
+  kind: K,
+  locale: TemplateLocale,
+  data: unknown,
+): RenderedMail {
   const parsed = TEMPLATE_DATA[kind].safeParse(data);
   if (!parsed.success) {
     const error = ValidationError.fromZod(parsed.error, kind);

@@ -14,7 +14,10 @@ export function expiryOf(config: ProgramConfig, earnedAt: number): number | null
   let expiresAt = expiryMemo.get(key);
   if (expiresAt === undefined) {
     const w = wallTimeAt(earnedAt, config.timeZone);
-    expiresAt = instantOfWallTime({ year: w.year, month: w.month + config.pointsExpiryMonths + 1, day: 1, hour: 0, minute: 0 }, config.timeZone);
+    expiresAt = instantOfWallTime(
+      { year: w.year, month: w.month + config.pointsExpiryMonths + 1, day: 1, hour: 0, minute: 0 },
+      config.timeZone,
+    );
     if (expiryMemo.size >= 50_000) expiryMemo.clear();
     expiryMemo.set(key, expiresAt);
   }

@@ -88,7 +88,11 @@ function applyOrder(s: FoldState, input: OrderInput, at: number): void {
   const settlesAt = at + s.windowMs;
   const inWindow = qualifyingRefundedInWindow(priced, priced.qualifying, s.refundsByOrder.get(input.ref) ?? [], settlesAt);
   s.contributions.push({ at, points: priced.qualifying - inWindow });
-  const key = s.setEntry({ ...applied(input, at, priced.points, priced.qualifying, `order ${input.ref}`), tier: tier.name, pricing: { revision, campaigns: priced.campaigns, multipliers: priced.multipliers } });
+  const key = s.setEntry({
+    ...applied(input, at, priced.points, priced.qualifying, `order ${input.ref}`),
+    tier: tier.name,
+    pricing: { revision, campaigns: priced.campaigns, multipliers: priced.multipliers },
+  });
   const order: FoldOrder = {
     ...priced,
     ref: input.ref,

@@ -31,7 +31,8 @@ export function pendingAt(fold: LedgerFold, atMs: number): { points: number; spe
 export function nextExpiry(fold: LedgerFold, atMs: number): { points: number; expiresAt: number } | null {
   let next: number | null = null;
   for (const lot of fold.lots) {
-    if (lot.remaining > 0 && lot.expiresAt !== null && lot.expiresAt > atMs && (next === null || lot.expiresAt < next)) next = lot.expiresAt;
+    if (lot.remaining > 0 && lot.expiresAt !== null && lot.expiresAt > atMs && (next === null || lot.expiresAt < next))
+      next = lot.expiresAt;
   }
   if (next === null) return null;
   let points = 0;

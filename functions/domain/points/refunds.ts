@@ -35,7 +35,12 @@ export function refundedFraction(order: RefundableOrder): { num: bigint; den: bi
   let lineDen = 1n;
   if (lines.some(([sku]) => (order.cumQty.get(sku) ?? 0) > 0)) {
     // Weight each line by its exact points; fall back to net amount, then quantity, for free lines.
-    const weightOf = order.totalWeight > 0n ? (l: PricedLine) => l.weight : order.net > 0 ? (l: PricedLine) => BigInt(l.net) : (l: PricedLine) => BigInt(l.quantity);
+    const weightOf =
+      order.totalWeight > 0n
+        ? (l: PricedLine) => l.weight
+        : order.net > 0
+          ? (l: PricedLine) => BigInt(l.net)
+          : (l: PricedLine) => BigInt(l.quantity);
     const total = lines.reduce((s, [, l]) => s + weightOf(l), 0n);
     const qlcm = lines.reduce((m, [, l]) => lcm(m, BigInt(l.quantity)), 1n);
     lineNum = lines.reduce((s, [sku, l]) => s + weightOf(l) * BigInt(order.cumQty.get(sku) ?? 0) * (qlcm / BigInt(l.quantity)), 0n);
@@ -79,7 +84,12 @@ const partOf = (share: number, { num, den }: { num: bigint; den: bigint }) => Nu
  * Qualifying points of an order that refunds within its return window (or before the order)
  * take back as if never earned: a returned order never lifts a tier.
  */
-export function qualifyingRefundedInWindow(order: Omit<RefundableOrder, 'cumQty' | 'cumAmount'>, qualifying: number, refunds: readonly RefundInput[], settlesAt: number): number {
+export function qualifyingRefundedInWindow(
+  order: Omit<RefundableOrder, 'cumQty' | 'cumAmount'>,
+  qualifying: number,
+  refunds: readonly RefundInput[],
+  settlesAt: number,
+): number {
   const probe: RefundableOrder = { lines: order.lines, totalWeight: order.totalWeight, net: order.net, cumQty: new Map(), cumAmount: 0 };
   for (const refund of refunds) if (Date.parse(refund.at) <= settlesAt) accumulateRefund(probe, refund);
   return partOf(qualifying, refundedFraction(probe));

@@ -59,7 +59,10 @@ export class TierClock {
 
   /** The status's index and tier among the tiers of `rules`. */
   private position(rules: ProgramConfig): { index: number; tier: Tier } {
-    const index = Math.max(0, rules.tiers.findIndex((t) => t.name === this.status));
+    const index = Math.max(
+      0,
+      rules.tiers.findIndex((t) => t.name === this.status),
+    );
     return { index, tier: rules.tiers[index]! };
   }
 
@@ -102,7 +105,8 @@ export class TierClock {
     }
     if (this.expiryWarningMs > 0) {
       for (const [expiresAt, warned] of this.boundaries) {
-        if (!warned && (!best || expiresAt - this.expiryWarningMs < best.at)) best = { at: expiresAt - this.expiryWarningMs, kind: 'expiry-warning', expiresAt };
+        if (!warned && (!best || expiresAt - this.expiryWarningMs < best.at))
+          best = { at: expiresAt - this.expiryWarningMs, kind: 'expiry-warning', expiresAt };
       }
     }
     return best;
@@ -122,7 +126,14 @@ export class TierClock {
     const projected = tierIndexFor(rules, q);
     const { index, tier } = this.position(rules);
     if (projected < index) {
-      this.tierWarnings.push({ at, reviewAt: review, tier: tier.name, projectedTier: rules.tiers[projected]!.name, qualifying: q, required: tier.qualifyingPoints });
+      this.tierWarnings.push({
+        at,
+        reviewAt: review,
+        tier: tier.name,
+        projectedTier: rules.tiers[projected]!.name,
+        qualifying: q,
+        required: tier.qualifyingPoints,
+      });
     }
   }
 
@@ -134,7 +145,14 @@ export class TierClock {
     let index = current.index;
     if (target < index) {
       const next = target > 0 ? addMonthsUtc(at, 12) : null;
-      this.changes.push({ at, from: current.tier.name, to: rules.tiers[target]!.name, direction: 'downgrade', qualifying: q, reviewAt: next });
+      this.changes.push({
+        at,
+        from: current.tier.name,
+        to: rules.tiers[target]!.name,
+        direction: 'downgrade',
+        qualifying: q,
+        reviewAt: next,
+      });
       this.status = rules.tiers[target]!.name;
       this.since = at;
       index = target;
