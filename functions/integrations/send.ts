@@ -1,4 +1,4 @@
-import { LojalClient } from '../../sdk/src/client';
+import type { LojalClient } from '../../sdk/src/client';
 import type { SendEvents } from './ingest';
 
 /** Thrown when the bus still refused translated events after the client's retries; the delivery is retried. */

@@ -1,12 +1,12 @@
 import { EventBridgeClient, type EventBridgeClientConfig, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import * as z from 'zod/mini';
 import {
-  ActivityCompletedSchema,
-  CustomerDeletedSchema,
-  CustomerRegisteredSchema,
-  CustomerUpdatedSchema,
-  OrderPlacedSchema,
-  OrderRefundedSchema,
+  type ActivityCompletedSchema,
+  type CustomerDeletedSchema,
+  type CustomerRegisteredSchema,
+  type CustomerUpdatedSchema,
+  type OrderPlacedSchema,
+  type OrderRefundedSchema,
   WEBSHOP_EVENTS,
   type WebshopDetailType,
 } from '../../functions/contract/events';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCopy } from '../../local/local-copy';
 import { localEventBridge, startTestLocalCopy } from '../support/local-copy';
