@@ -116,7 +116,10 @@ const BOARD_RESULTS_NOW = '2026-04-03T00:00:00Z';
 /** A clock the bench sets by hand (the tests' `manualClock`, which bench code does not import). */
 function benchClock(iso: string): Clock & { set(iso: string): void } {
   let now = Date.parse(iso);
-  return { now: () => new Date(now), set: (next) => void (now = Date.parse(next)) };
+  return { now: () => new Date(now), set: (next) => {
+      now = Date.parse(next);
+    },
+  };
 }
 
 /**
@@ -247,8 +250,7 @@ export async function benchChallenges(options: ChallengesBenchOptions): Promise<
     const reports = await job.complete();
     const ms = performance.now() - jobStarted;
     const report = reports.find((r) => r.challengeId === BOARD_ID);
-    if (!report || report.outcome !== 'published')
-      throw new Error(`the results job did not publish ${BOARD_ID}: ${JSON.stringify(reports)}`);
+    if (report?.outcome !== 'published') throw new Error(`the results job did not publish ${BOARD_ID}: ${JSON.stringify(reports)}`);
     const results = {
       prizes,
       winners: report.winners,
@@ -413,5 +415,8 @@ function countScanned(doc: DynamoDBDocumentClient) {
     },
     { step: 'initialize', name: 'benchChallengeScannedCount' },
   );
-  return { items: () => items, reset: () => void (items = 0) };
+  return { items: () => items, reset: () => {
+      items = 0;
+    },
+  };
 }

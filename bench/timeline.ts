@@ -210,5 +210,8 @@ function countScanned(doc: DynamoDBDocumentClient) {
     },
     { step: 'initialize', name: 'benchScannedCount' },
   );
-  return { items: () => items, reset: () => void (items = 0) };
+  return { items: () => items, reset: () => {
+      items = 0;
+    },
+  };
 }

@@ -57,10 +57,16 @@ export function createLocalIntegrations(options: LocalIntegrationsOptions): Loca
       if (partnerSource === undefined || !entries.some((e) => e.Source === partnerSource)) return bus.putEvents(entries, 'webshop');
       const results: PutEventsResultEntry[] = new Array(entries.length);
       const others: number[] = [];
-      entries.forEach((entry, i) => {
-        if (entry.Source !== partnerSource) return void others.push(i);
+      for (const [i, entry] of entries.entries()) {
+        if (entry.Source !== partnerSource) {
+          others.push(i);
+          continue;
+        }
         const outcome = toBusEvent(entry, { allowedSources: [partnerSource], now: options.clock.now(), newId: randomUUID });
-        if (!outcome.accepted) return void (results[i] = outcome.error);
+        if (!outcome.accepted) {
+          results[i] = outcome.error;
+          continue;
+        }
         results[i] = { EventId: outcome.event.id };
         // Delivered after the answer, as EventBridge does; the clock barrier waits for it.
         const event = outcome.event;
@@ -77,7 +83,7 @@ export function createLocalIntegrations(options: LocalIntegrationsOptions): Loca
             });
           }),
         );
-      });
+      }
       if (others.length > 0) {
         const answer = bus.putEvents(
           others.map((i) => entries[i] ?? {}),

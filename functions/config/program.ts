@@ -458,7 +458,8 @@ function withShippedMessages(own: CompiledMessages, locales: readonly string[]):
   for (const [id, byLocale] of Object.entries(own)) out[id] = { ...byLocale };
   const languages = [...new Set([...locales.map((l) => l.toLowerCase().split('-')[0] ?? ''), 'en'])];
   for (const [id, shipped] of Object.entries(DEFAULT_MESSAGES)) {
-    const mine = (out[id] ??= {});
+    out[id] ??= {};
+    const mine = out[id];
     for (const lang of languages) {
       const message = shipped[lang];
       if (message && !mine[lang]) mine[lang] = message;

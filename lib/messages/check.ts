@@ -89,8 +89,14 @@ export function triggerVariables(trigger: string): MessageVariables | undefined 
   const walk = (s: unknown, path: string): void => {
     const def = defOf(s);
     if (!def) return;
-    if (def.type === 'optional' || def.type === 'nullable' || def.type === 'default') return walk(def.innerType, path);
-    if (def.type === 'pipe') return walk(def.in, path);
+    if (def.type === 'optional' || def.type === 'nullable' || def.type === 'default') {
+      walk(def.innerType, path);
+      return;
+    }
+    if (def.type === 'pipe') {
+      walk(def.in, path);
+      return;
+    }
     if (def.type === 'object' && def.shape) {
       for (const [key, field] of Object.entries(def.shape)) walk(field, path ? `${path}.${key}` : key);
       return;

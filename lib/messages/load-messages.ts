@@ -115,7 +115,8 @@ export function loadMessages(options: LoadMessagesOptions): LoadedMessages {
       }
       if (!provided) return;
       for (const problem of checkMessage(parsed.message, parsed.subjectSource, provided)) issues.push({ file, locale, ...problem });
-      (messages[id] ??= {})[locale] = parsed.message;
+      messages[id] ??= {};
+      messages[id][locale] = parsed.message;
     } catch (error) {
       if (!(error instanceof MessageSyntaxError)) throw error;
       issues.push({ file, locale, reason: `line ${error.line}: ${error.reason}` });

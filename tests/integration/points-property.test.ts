@@ -103,7 +103,7 @@ const deliveryArb = historyArb.chain((history) =>
   fc
     .tuple(fc.tuple(...history.map(() => fc.integer({ min: 1, max: 3 }))), fc.infiniteStream(fc.integer({ min: 1, max: 3 })))
     .chain(([copies, batchSizes]) => {
-      const deliveries = history.flatMap((make, i) => Array.from({ length: copies[i] ?? 1 }, () => i));
+      const deliveries = history.flatMap((_make, i) => Array.from({ length: copies[i] ?? 1 }, () => i));
       return fc.shuffledSubarray(deliveries, { minLength: deliveries.length }).map((order) => ({ history, order, batchSizes }));
     }),
 );

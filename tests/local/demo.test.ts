@@ -33,7 +33,7 @@ describe('npm run demo', () => {
     ]);
     const points = result.rows.map((r) => r.points).filter(Boolean);
     expect(points).toEqual([
-      '+2896 (order o-' + result.customerId.slice(5) + ')',
+      `+2896 (order o-${result.customerId.slice(5)})`,
       expect.stringMatching(/^-149 /),
       '+50 (review)',
       '+200 (birthday)',

@@ -5,8 +5,8 @@ import { SecretsManagerApiKeys } from '../../functions/adapters/secrets/api-key-
 import { createApiKeyAuthorizer, InvalidApiKeySecretError, matchesAnyKey, parseApiKeySecret } from '../../functions/api/api-key-authorizer';
 import { MEMBER_API_KEY_HEADER } from '../../functions/contract/member-api';
 
-const KEY = 'k'.repeat(24) + 'Zx81q0PwLm3Vb7Ns5RtY2uEo9IaJd4Hg';
-const NEXT_KEY = 'n'.repeat(24) + 'Zx81q0PwLm3Vb7Ns5RtY2uEo9IaJd4Hg';
+const KEY = `${'k'.repeat(24)}Zx81q0PwLm3Vb7Ns5RtY2uEo9IaJd4Hg`;
+const NEXT_KEY = `${'n'.repeat(24)}Zx81q0PwLm3Vb7Ns5RtY2uEo9IaJd4Hg`;
 const authorize = createApiKeyAuthorizer({ acceptedKeys: async () => [KEY] });
 
 const client = new SecretsManagerClient({ region: 'eu-north-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });

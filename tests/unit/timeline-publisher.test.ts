@@ -47,7 +47,7 @@ describe('Class: EventBridgePublisher', () => {
     it('reports the entries still refused after its attempts, with their error codes', async () => {
       eventBridge.on(PutEventsCommand).callsFake((input: { Entries: PutEventsRequestEntry[] }) => ({
         FailedEntryCount: 1,
-        Entries: input.Entries.map((e, i) => (i === 0 ? { ErrorCode: 'InternalFailure', ErrorMessage: 'boom' } : { EventId: `e${i}` })),
+        Entries: input.Entries.map((_e, i) => (i === 0 ? { ErrorCode: 'InternalFailure', ErrorMessage: 'boom' } : { EventId: `e${i}` })),
       }));
 
       const { failed } = await publisher(3).publish(events(2));

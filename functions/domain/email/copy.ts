@@ -444,7 +444,10 @@ const numberFormats = new Map<string, Intl.NumberFormat>();
 
 export function formatNumber(n: number, locale: TemplateLocale): string {
   let f = numberFormats.get(locale);
-  if (!f) numberFormats.set(locale, (f = new Intl.NumberFormat(locale, { maximumFractionDigits: 3 })));
+  if (!f) {
+    f = new Intl.NumberFormat(locale, { maximumFractionDigits: 3 });
+    numberFormats.set(locale, f);
+  }
   return f.format(n);
 }
 
@@ -452,7 +455,10 @@ export function formatNumber(n: number, locale: TemplateLocale): string {
 export function formatMinor(minor: number, currency: string, locale: TemplateLocale): string {
   const key = `${locale}:${currency}`;
   let f = numberFormats.get(key);
-  if (!f) numberFormats.set(key, (f = new Intl.NumberFormat(locale, { style: 'currency', currency })));
+  if (!f) {
+    f = new Intl.NumberFormat(locale, { style: 'currency', currency });
+    numberFormats.set(key, f);
+  }
   const digits = f.resolvedOptions().maximumFractionDigits ?? 2;
   return f.format(minor / 10 ** digits);
 }
@@ -462,16 +468,10 @@ const dateFormats = new Map<TemplateLocale, Intl.DateTimeFormat>();
 /** A calendar day `YYYY-MM-DD` as words, e.g. `31 mars 2028`, `31 March 2028` (British, like the English copy). */
 export function formatDate(day: string, locale: TemplateLocale): string {
   let f = dateFormats.get(locale);
-  if (!f)
-    dateFormats.set(
-      locale,
-      (f = new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : locale, {
-        day: 'numeric',
-        month: 'long',
-        year: 'numeric',
-        timeZone: 'UTC',
-      })),
-    );
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : locale, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+    dateFormats.set(locale, f);
+  }
   return f.format(new Date(`${day}T00:00:00Z`));
 }
 
