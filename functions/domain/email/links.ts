@@ -11,8 +11,12 @@ export type LinkPurpose = 'unsubscribe' | 'checkin';
 
 /** 128 bits of the MAC, base64url: short enough for a URL, long enough never to be guessed. */
 const TOKEN_BYTES = 16;
-/** 16 bytes in base64url, unpadded. */
-const MAC = '[A-Za-z0-9_-]{22}';
+/**
+ * 16 bytes in base64url, unpadded: 21 characters and a last one that carries only 2 bits, so it
+ * must be one of the four whose other 4 bits are zero. Without that, 16 different last
+ * characters would decode to the same MAC and a changed token would still verify.
+ */
+const MAC = '[A-Za-z0-9_-]{21}[AQgw]';
 /** The exact token formats: `<mac>` (v1, before key ids), `<kid>.<mac>`, and a check-in's `<kid>.<expiry day>.<mac>`. */
 const V1_TOKEN = new RegExp(`^${MAC}$`);
 const UNSUBSCRIBE_TOKEN = new RegExp(`^([0-9a-z]{1,8})\\.(${MAC})$`);
