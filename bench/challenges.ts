@@ -116,7 +116,9 @@ const BOARD_RESULTS_NOW = '2026-04-03T00:00:00Z';
 /** A clock the bench sets by hand (the tests' `manualClock`, which bench code does not import). */
 function benchClock(iso: string): Clock & { set(iso: string): void } {
   let now = Date.parse(iso);
-  return { now: () => new Date(now), set: (next) => {
+  return {
+    now: () => new Date(now),
+    set: (next) => {
       now = Date.parse(next);
     },
   };
@@ -415,7 +417,9 @@ function countScanned(doc: DynamoDBDocumentClient) {
     },
     { step: 'initialize', name: 'benchChallengeScannedCount' },
   );
-  return { items: () => items, reset: () => {
+  return {
+    items: () => items,
+    reset: () => {
       items = 0;
     },
   };

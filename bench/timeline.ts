@@ -210,7 +210,9 @@ function countScanned(doc: DynamoDBDocumentClient) {
     },
     { step: 'initialize', name: 'benchScannedCount' },
   );
-  return { items: () => items, reset: () => {
+  return {
+    items: () => items,
+    reset: () => {
       items = 0;
     },
   };

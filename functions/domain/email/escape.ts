@@ -23,10 +23,12 @@ export function oneLine(text: string): string {
  * cannot reverse the rest of the mail.
  */
 export function cleanName(name: string): string {
-  return name
-    .replace(/[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/g, '')
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters from a display name is the point
-    .replace(/[\u0000-\u001F\u007F-\u009F\u2028\u2029]+/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
+  return (
+    name
+      .replace(/[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/g, '')
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters from a display name is the point
+      .replace(/[\u0000-\u001F\u007F-\u009F\u2028\u2029]+/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim()
+  );
 }

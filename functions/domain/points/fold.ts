@@ -130,7 +130,10 @@ function refundOrder(s: FoldState, refund: RefundInput, order: FoldOrder, effect
 
 function applyRefund(s: FoldState, input: RefundInput, at: number): void {
   const order = s.orders.get(input.orderRef);
-  if (order) return refundOrder(s, input, order, at);
+  if (order) {
+    refundOrder(s, input, order, at);
+    return;
+  }
   s.awaiting.set(input.orderRef, [...(s.awaiting.get(input.orderRef) ?? []), input]);
   s.setEntry({ ...applied(input, at, 0, 0, `refund of order ${input.orderRef} (order not received yet)`), status: 'awaiting-order' });
 }
@@ -163,17 +166,23 @@ function applyExpiry(s: FoldState, input: ExpiryInput, at: number): void {
 function apply(s: FoldState, input: LedgerInput, at: number): void {
   switch (input.kind) {
     case 'order':
-      return applyOrder(s, input, at);
+      applyOrder(s, input, at);
+      return;
     case 'refund':
-      return applyRefund(s, input, at);
+      applyRefund(s, input, at);
+      return;
     case 'activity':
-      return applyActivity(s, input, at);
+      applyActivity(s, input, at);
+      return;
     case 'adjustment':
-      return applyAdjustment(s, input, at);
+      applyAdjustment(s, input, at);
+      return;
     case 'redemption':
-      return applyRedemption(s, input, at);
+      applyRedemption(s, input, at);
+      return;
     case 'expiry':
-      return applyExpiry(s, input, at);
+      applyExpiry(s, input, at);
+      return;
   }
 }
 

@@ -11,13 +11,16 @@ interface Revision extends RulesInForce {
   readonly from: number;
 }
 
-const memo = new WeakMap<ProgramConfig, readonly Revision[]>();
+/** Never empty: revision 0 is always there. */
+type Revisions = readonly [Revision, ...Revision[]];
+
+const memo = new WeakMap<ProgramConfig, Revisions>();
 
 /** Every revision of a config as a whole config, oldest first (computed once per config object). */
-export function revisionsOf(config: ProgramConfig): readonly Revision[] {
+export function revisionsOf(config: ProgramConfig): Revisions {
   let revisions = memo.get(config);
   if (!revisions) {
-    const list: Revision[] = [{ revision: 0, from: Number.NEGATIVE_INFINITY, rules: config }];
+    const list: [Revision, ...Revision[]] = [{ revision: 0, from: Number.NEGATIVE_INFINITY, rules: config }];
     let rules = config;
     (config.revisions ?? []).forEach(({ effectiveFrom, note: _note, ...changed }, i) => {
       const defined = Object.fromEntries(Object.entries(changed).filter(([, v]) => v !== undefined));
@@ -37,7 +40,7 @@ export function revisionsOf(config: ProgramConfig): readonly Revision[] {
  */
 export function rulesAt(config: ProgramConfig, atMs: number): RulesInForce {
   const revisions = revisionsOf(config);
-  let found = revisions[0]!;
+  let found: RulesInForce = revisions[0];
   for (const r of revisions) {
     if (r.from > atMs) break;
     found = r;

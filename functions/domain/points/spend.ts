@@ -20,13 +20,14 @@ export function spendRewardsReached(config: ProgramConfig, spend: readonly Spend
     const moves = spend.filter((s) => s.currency === reward.currency).sort((a, b) => a.at - b.at);
     let total = 0;
     let count = 0;
-    for (let i = 0; i < moves.length; ) {
-      const at = moves[i]!.at;
-      // Everything at one instant first (a refund within the window lands with its order's spend).
-      for (; i < moves.length && moves[i]!.at === at; i++) total += moves[i]!.delta;
+    // Everything at one instant first (a refund within the window lands with its order's spend):
+    // the threshold is checked after the last move of each instant.
+    moves.forEach((move, i) => {
+      total += move.delta;
+      if (moves[i + 1]?.at === move.at) return;
       const multiples = Math.floor(total / reward.everyMinor);
-      while (count < multiples) reached.push({ rewardId: reward.id, count: ++count, at });
-    }
+      while (count < multiples) reached.push({ rewardId: reward.id, count: ++count, at: move.at });
+    });
   }
   return reached.sort((a, b) => a.at - b.at || (a.rewardId < b.rewardId ? -1 : a.rewardId > b.rewardId ? 1 : a.count - b.count));
 }

@@ -2,7 +2,7 @@ import type { ProgramConfig } from '../../config/program';
 import { addMonthsUtc, DAY_MS } from '../time';
 import type { LotBook } from './lot-book';
 import { rulesAt } from './rules';
-import { qualifyingBefore, tierIndexFor } from './tiers';
+import { qualifyingBefore, type Tier, tierAt, tierIndexFor } from './tiers';
 import type { ExpiryWarning, TierChange, TierReviewWarning, TierStatus } from './types';
 
 /** What the clock reads of the fold when a time-driven step runs. */
@@ -12,9 +12,9 @@ export interface ClockWorld {
   readonly balance: () => number;
 }
 
-type Tier = ProgramConfig['tiers'][number];
-
-type Step = { readonly at: number; readonly kind: 'review-warning' | 'review' | 'expiry-warning'; readonly expiresAt?: number };
+type Step =
+  | { readonly at: number; readonly kind: 'review-warning' | 'review' }
+  | { readonly at: number; readonly kind: 'expiry-warning'; readonly expiresAt: number };
 
 /**
  * Tier status and everything that happens by time alone. The status is raised at once when
@@ -41,7 +41,7 @@ export class TierClock {
     private readonly config: ProgramConfig,
     private readonly world: ClockWorld,
   ) {
-    this.status = config.tiers[0]!.name;
+    this.status = tierAt(config, 0).name;
     this.tierWarningMs = config.tierReviewWarningDays * DAY_MS;
     this.expiryWarningMs = config.expiryWarningDays * DAY_MS;
   }
@@ -63,7 +63,7 @@ export class TierClock {
       0,
       rules.tiers.findIndex((t) => t.name === this.status),
     );
-    return { index, tier: rules.tiers[index]! };
+    return { index, tier: tierAt(rules, index) };
   }
 
   /** Plans an expiry warning ahead of `expiresAt` (once per instant). */
@@ -79,8 +79,8 @@ export class TierClock {
     const current = this.position(rules);
     if (target <= current.index) return;
     const next = addMonthsUtc(at, 12);
-    this.changes.push({ at, from: current.tier.name, to: rules.tiers[target]!.name, direction: 'upgrade', qualifying: q, reviewAt: next });
-    this.status = rules.tiers[target]!.name;
+    this.changes.push({ at, from: current.tier.name, to: tierAt(rules, target).name, direction: 'upgrade', qualifying: q, reviewAt: next });
+    this.status = tierAt(rules, target).name;
     this.since = at;
     this.reviewAt = next;
     this.reviewWarned = false;
@@ -113,14 +113,15 @@ export class TierClock {
   }
 
   private run(step: Step): void {
-    if (step.kind === 'review-warning') this.warnReview(step.at);
-    else if (step.kind === 'review') this.review(step.at);
-    else this.warnExpiry(step.at, step.expiresAt!);
+    if (step.kind === 'expiry-warning') this.warnExpiry(step.at, step.expiresAt);
+    else if (step.kind === 'review-warning') this.warnReview(step.at);
+    else this.review(step.at);
   }
 
   private warnReview(at: number): void {
     this.reviewWarned = true;
-    const review = this.reviewAt!;
+    const review = this.reviewAt;
+    if (review === null) return; // nextStep plans a review warning only while a review is set
     const q = qualifyingBefore(this.world.contributions, review);
     const { rules } = rulesAt(this.config, review);
     const projected = tierIndexFor(rules, q);
@@ -130,7 +131,7 @@ export class TierClock {
         at,
         reviewAt: review,
         tier: tier.name,
-        projectedTier: rules.tiers[projected]!.name,
+        projectedTier: tierAt(rules, projected).name,
         qualifying: q,
         required: tier.qualifyingPoints,
       });
@@ -148,12 +149,12 @@ export class TierClock {
       this.changes.push({
         at,
         from: current.tier.name,
-        to: rules.tiers[target]!.name,
+        to: tierAt(rules, target).name,
         direction: 'downgrade',
         qualifying: q,
         reviewAt: next,
       });
-      this.status = rules.tiers[target]!.name;
+      this.status = tierAt(rules, target).name;
       this.since = at;
       index = target;
     }

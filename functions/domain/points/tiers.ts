@@ -1,9 +1,21 @@
 import type { ProgramConfig } from '../../config/program';
+
+export type Tier = ProgramConfig['tiers'][number];
 import { addMonthsUtc } from '../time';
 
 /** The tier for an amount of qualifying points: the highest whose threshold is reached. */
-export function tierFor(config: ProgramConfig, qualifying: number) {
-  return config.tiers[tierIndexFor(config, qualifying)]!;
+export function tierFor(config: ProgramConfig, qualifying: number): Tier {
+  return tierAt(config, tierIndexFor(config, qualifying));
+}
+
+/**
+ * The tier at `index`. The config schema requires at least one tier, and every index used here
+ * comes from `tierIndexFor` or a `findIndex` clamped to 0, so a miss is a bug, not bad input.
+ */
+export function tierAt(config: ProgramConfig, index: number): Tier {
+  const tier = config.tiers[index];
+  if (!tier) throw new RangeError(`no tier at index ${index} (the program has ${config.tiers.length})`);
+  return tier;
 }
 
 export function tierIndexFor(config: ProgramConfig, qualifying: number): number {
