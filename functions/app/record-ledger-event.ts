@@ -1,5 +1,20 @@
 import type { ProgramConfig } from '../config/program';
-import type { LedgerCommit, LedgerSnapshot, LedgerStore, StoredCorrection, StoredEntry } from '../adapters/dynamo/ledger-store';
+import type {
+  LedgerCommit,
+  LedgerSnapshot,
+  LedgerStore,
+  MemberState,
+  StoredCorrection,
+  StoredEntry,
+} from '../adapters/dynamo/ledger-store';
+import {
+  type AccountFact,
+  currentAccount,
+  mergeAccountFacts,
+  type PoolChange,
+  poolChanges,
+  poolContributions,
+} from '../domain/account-pool';
 import { challengeScores } from '../domain/challenges';
 import { memberViewOf } from '../domain/member-view';
 import { type LedgerNotice, ledgerNotices, nextWakeAt, noticesToSend, watermarkAfter } from '../domain/ledger-notices';
@@ -58,8 +73,8 @@ export interface RecordOptions {
   readonly check?: (plan: LedgerPlan) => void;
   /** A redemption's idempotency record (which may quote the plan) and reward stock, written in the same transaction. */
   readonly redemption?: (plan: LedgerPlan) => NonNullable<LedgerCommit['redemption']>;
-  /** The member's B2B account for this write (see `planLedgerCommit`); ignored unless pooling is on. */
-  readonly accountId?: string;
+  /** An order's `accountId`, as a fact at the order's time (see `planLedgerCommit`); ignored unless pooling is on. */
+  readonly account?: AccountFact;
 }
 
 /**
@@ -74,11 +89,11 @@ export interface MembershipFacts {
   readonly leftAt?: string;
   /** The customer's IANA time zone as of a profile change at `at` (ISO); the newest wins, as in the profile. */
   readonly timeZone?: { readonly value: string; readonly at: string };
+  /** With `accounts.pooling: 'pool'`: the member belongs to `accountId` from `at` on (functions/domain/account-pool.ts). */
+  readonly account?: AccountFact;
 }
 
 export interface PlanOptions extends MembershipFacts {
-  /** The member's B2B account for this write; ignored unless pooling is on. */
-  readonly accountId?: string;
   /** Timeline slots found moved on by an earlier attempt (`{ moved }`): their changes are left out. */
   readonly movedSlots?: ReadonlySet<string>;
 }
@@ -163,12 +178,12 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * deleted member) and moves it to now; every other writer keeps the watermark, lowering it below a notice its input made due in
  * the past, so the job sends that one too.
  *
- * With `accounts.pooling: 'pool'`, the points the write credits (the new entry's plus any
- * correction's) are also added to the member's B2B account in the same transaction. The account
- * is `accountId` when the caller knows one (the order's, else the profile's), else the one the
- * member state recorded at its last pooled write; the state records it for the next write (a
- * refund, a redemption, an expiry). So an account's pool is exactly the sum of what its members'
- * writes credited while they belonged to it.
+ * With `accounts.pooling: 'pool'`, the state keeps the member's account facts (from profile
+ * events and orders, in business time) and what it has added to each account's pool. Every write
+ * works out each account's contribution afresh from the fold (each entry on the account of its
+ * business time, functions/domain/account-pool.ts) and adds the difference to the account items
+ * in the same transaction. So a pool is always the fold of its members' distinct events, in
+ * whatever order they were delivered.
  *
  * Timeline: an order's check-in and reminders, and what a refund cancels, are written in the same
  * transaction too (`timelineChangesOf`), so scheduling costs no round trip of its own.
@@ -186,7 +201,6 @@ export function planLedgerCommit(
   writer: 'event' | 'job',
   options: PlanOptions = {},
 ): LedgerPlan {
-  const { accountId } = options;
   const nowMs = now.getTime();
   const inputs = snapshot.entries.map((e) => e.input);
   const before = foldLedger(config, inputs, { asOf: nowMs });
@@ -259,10 +273,10 @@ export function planLedgerCommit(
           ...(input.kind === 'order' ? { timeZone } : {}),
         }
       : undefined;
-  const pooled = config.accounts.pooling === 'pool' ? (accountId ?? snapshot.state?.accountId) : undefined;
-  const contribution = (entry?.delta ?? 0) + (correction?.delta ?? 0);
-  const account =
-    pooled !== undefined && (entry !== undefined || contribution !== 0) ? { accountId: pooled, delta: contribution } : undefined;
+  const pool =
+    config.accounts.pooling === 'pool'
+      ? planPool(snapshot.state, options.account, withInput, credited, (i) => after.entries.get(entryKey(i.kind, i.ref))?.points ?? 0)
+      : undefined;
   const timeline = input
     ? timelineChangesOf(config, customerId, snapshot, input, { timeZone, nowMs, leftAt }).filter(
         (c) => !options.movedSlots?.has(slotOf(c.item)),
@@ -289,7 +303,7 @@ export function planLedgerCommit(
     updatedAt: recordedAt,
     ...(mark !== undefined ? { wokeAt: iso(mark) } : {}),
     ...(wake !== undefined ? { wakeAt: iso(wake) } : {}),
-    ...(pooled !== undefined ? { accountId: pooled } : {}),
+    ...(pool?.state ?? {}),
     ...(joinedAt !== undefined ? { joinedAt } : {}),
     ...(leftAt !== undefined ? { leftAt } : {}),
     ...(zone !== undefined ? { timeZone: zone.value, timeZoneAt: zone.at } : {}),
@@ -305,12 +319,41 @@ export function planLedgerCommit(
       ...(correction ? { correction } : {}),
       state,
       expectedVersion: snapshot.state?.version ?? 0,
-      ...(account ? { account } : {}),
+      ...(pool && pool.changes.length > 0 ? { accounts: pool.changes } : {}),
       ...(challenges.length > 0 ? { challenges } : {}),
       ...(timeline.length > 0 ? { timeline } : {}),
     },
     corrected,
     send,
+  };
+}
+
+/**
+ * The pool part of a write: the member's account facts with `added`, each account's contribution
+ * from the fold, and the changes to the account items. A state written before account facts
+ * existed has one recorded account and no record per account: it counts as a member of that
+ * account from the beginning who has pooled everything credited so far there.
+ */
+function planPool(
+  stored: LedgerSnapshot['state'],
+  added: AccountFact | undefined,
+  inputs: readonly LedgerInput[],
+  credited: ReadonlyMap<string, number>,
+  points: (input: LedgerInput) => number,
+): { state: Pick<MemberState, 'accountId' | 'accountFacts' | 'pooled'>; changes: PoolChange[] } {
+  const legacy = stored?.accountFacts === undefined ? stored?.accountId : undefined;
+  const recordedFacts = stored?.accountFacts ?? (legacy !== undefined ? [{ accountId: legacy, at: new Date(0).toISOString() }] : []);
+  const recordedPools = stored?.pooled ?? (legacy !== undefined ? { [legacy]: [...credited.values()].reduce((a, b) => a + b, 0) } : {});
+  const facts = mergeAccountFacts(recordedFacts, added ? [added] : []);
+  const desired = poolContributions(facts, inputs, points);
+  const accountId = currentAccount(facts);
+  return {
+    state: {
+      ...(accountId !== undefined ? { accountId } : {}),
+      ...(facts.length > 0 ? { accountFacts: facts } : {}),
+      ...(desired.size > 0 ? { pooled: Object.fromEntries(desired) } : {}),
+    },
+    changes: poolChanges(recordedPools, desired, currentAccount(recordedFacts), accountId),
   };
 }
 
@@ -327,7 +370,7 @@ export async function recordLedgerEvent(
   deps: LedgerDeps,
   customerId: string,
   input: LedgerInput,
-  options: Pick<RecordOptions, 'accountId'> = {},
+  options: Pick<RecordOptions, 'account'> = {},
 ): Promise<RecordOutcome> {
   const result = await writeLedgerInput(deps, customerId, input, options);
   if (result.outcome === 'redemption-exists' || result.outcome === 'sold-out') throw new Error(`${result.outcome} without a redemption`);
@@ -351,7 +394,7 @@ export async function writeLedgerInput(
     if (existing) return { outcome: 'duplicate', existing };
 
     const plan = planLedgerCommit(deps.config, customerId, snapshot, input, deps.clock.now(), 'event', {
-      ...(options.accountId !== undefined ? { accountId: options.accountId } : {}),
+      ...(options.account !== undefined ? { account: options.account } : {}),
       movedSlots,
     });
     options.check?.(plan);
@@ -405,7 +448,13 @@ export async function recordMembership(deps: LedgerDeps, customerId: string, fac
     const stored = snapshot.state;
     const zoneKnown =
       facts.timeZone === undefined || (stored?.timeZoneAt !== undefined && Date.parse(stored.timeZoneAt) >= Date.parse(facts.timeZone.at));
-    if (known(facts.joinedAt, stored?.joinedAt) && known(facts.leftAt, stored?.leftAt) && zoneKnown) return 'duplicate';
+    const accountKnown =
+      facts.account === undefined ||
+      deps.config.accounts.pooling !== 'pool' ||
+      (stored?.accountFacts ?? []).some(
+        (f) => f.accountId === facts.account?.accountId && Date.parse(f.at) === Date.parse(facts.account.at),
+      );
+    if (known(facts.joinedAt, stored?.joinedAt) && known(facts.leftAt, stored?.leftAt) && zoneKnown && accountKnown) return 'duplicate';
 
     const plan = planLedgerCommit(deps.config, customerId, snapshot, undefined, deps.clock.now(), 'event', facts);
     const outcome = await deps.ledger.commit(customerId, plan.commit);

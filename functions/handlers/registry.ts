@@ -1,5 +1,6 @@
 import { LedgerStore } from '../adapters/dynamo/ledger-store';
 import { rulesAt } from '../domain/points';
+import type { AccountFact } from '../domain/account-pool';
 import { ProfileStore } from '../adapters/dynamo/profile-store';
 import { TimelineStore } from '../adapters/dynamo/timeline-store';
 import { awardOccasionBonus } from '../app/award-occasion-bonus';
@@ -57,15 +58,13 @@ export function createMemberHandlers(deps: HandlerDeps): Record<MemberHandlerNam
   const profileOptions = { clientTimeZone: deps.config.timeZone };
   const bonusDeps = { ...ledgerDeps, profiles };
 
-  // With B2B pooling, points go to the order's account, else to the profile's at processing time
-  // (one more read per event, only when pooling is on), else to the account the member state recorded.
-  const accountOf = async (customerId: string, given: string | undefined): Promise<string | undefined> => {
-    if (deps.config.accounts.pooling !== 'pool' || given !== undefined) return given;
-    return (await profiles.get(customerId))?.profile.values.accountId;
-  };
-  const award = async (customerId: string, input: Parameters<typeof recordLedgerEvent>[2], given?: string) => {
-    const accountId = await accountOf(customerId, given);
-    const result = await recordLedgerEvent(ledgerDeps, customerId, input, accountId !== undefined ? { accountId } : {});
+  // With B2B pooling, an account named by an event is a fact from that event's business time on:
+  // the ledger pools each entry on the account of its time (functions/domain/account-pool.ts).
+  const pooling = deps.config.accounts.pooling === 'pool';
+  const accountFact = (accountId: string | undefined, at: string): { account?: AccountFact } =>
+    pooling && accountId !== undefined ? { account: { accountId, at } } : {};
+  const award = async (customerId: string, input: Parameters<typeof recordLedgerEvent>[2], options: { account?: AccountFact } = {}) => {
+    const result = await recordLedgerEvent(ledgerDeps, customerId, input, options);
     if (result.outcome === 'duplicate') return 'duplicate' as const;
     deps.metrics.addMetric('PointsAwarded', 'Count', result.points + result.corrected);
     const scheduled = result.timeline.filter(
@@ -93,6 +92,7 @@ export function createMemberHandlers(deps: HandlerDeps): Record<MemberHandlerNam
       await recordMembership(ledgerDeps, customerId, {
         joinedAt: registeredAt,
         ...(values.timeZone !== undefined ? { timeZone: { value: values.timeZone, at: registeredAt } } : {}),
+        ...accountFact(values.accountId, registeredAt),
       });
       return outcome;
     }),
@@ -106,9 +106,14 @@ export function createMemberHandlers(deps: HandlerDeps): Record<MemberHandlerNam
         { type: 'set', at: Date.parse(updatedAt), values, consentAt },
         profileOptions,
       );
-      // The ledger state keeps the time zone the member's orders are planned in (newest change wins).
-      if (values.timeZone !== undefined)
-        await recordMembership(ledgerDeps, customerId, { timeZone: { value: values.timeZone, at: updatedAt } });
+      // The ledger state keeps the time zone the member's orders are planned in (newest change
+      // wins) and, with pooling, the account the member belongs to from this change on.
+      const account = accountFact(values.accountId, updatedAt);
+      if (values.timeZone !== undefined || account.account !== undefined)
+        await recordMembership(ledgerDeps, customerId, {
+          ...(values.timeZone !== undefined ? { timeZone: { value: values.timeZone, at: updatedAt } } : {}),
+          ...account,
+        });
       return outcome;
     }),
 
@@ -146,7 +151,7 @@ export function createMemberHandlers(deps: HandlerDeps): Record<MemberHandlerNam
           })),
           discount: order.discount ?? 0,
         },
-        order.accountId,
+        accountFact(order.accountId, order.placedAt),
       );
     }),
 

@@ -1,6 +1,7 @@
 import { queryMember } from './common';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { MemberView } from '../../domain/member-view';
+import type { AccountFact, PoolChange } from '../../domain/account-pool';
 import type { EntryPricing, LedgerInput } from '../../domain/points';
 import { slotOf, type TimelineChange } from '../../domain/timeline';
 import { timelineWrite } from './timeline-store';
@@ -64,8 +65,12 @@ export interface MemberState {
   readonly wokeAt?: string;
   /** When the ledger job next has work for this member (UTC ISO); indexed in `due`. Absent: none. */
   readonly wakeAt?: string;
-  /** With `accounts.pooling: 'pool'`: the B2B account the member's last change was pooled on. */
+  /** With `accounts.pooling: 'pool'`: the B2B account the member belongs to now (the newest of `accountFacts`). */
   readonly accountId?: string;
+  /** With pooling: the member's account facts in business time (functions/domain/account-pool.ts). */
+  readonly accountFacts?: readonly AccountFact[];
+  /** With pooling: the points this member has added so far to each account's pool. */
+  readonly pooled?: Readonly<Record<string, number>>;
   /** When the member registered (UTC ISO), from `customer.registered`: decides `entrants: 'joined'` challenges. */
   readonly joinedAt?: string;
   /** When the member was deleted (UTC ISO): they take part in no challenge from then on. */
@@ -117,8 +122,8 @@ export interface LedgerCommit {
   readonly state: Omit<MemberState, 'version'>;
   /** The state version the commit was computed from (0 when the member had none). */
   readonly expectedVersion: number;
-  /** With pooling: the points this commit adds to (or takes from) the member's account's pool. */
-  readonly account?: { readonly accountId: string; readonly delta: number };
+  /** With pooling: what this commit adds to (or takes from) each account's pool, and the member joining or leaving its list. */
+  readonly accounts?: readonly PoolChange[];
   /** Timeline changes the entry causes (an order's check-in and reminders, what a refund cancels), each conditional. */
   readonly timeline?: readonly TimelineChange[];
   /** Challenge scores that changed: each rewrites the member's leaderboard item (0 takes it off the board). */
@@ -174,7 +179,7 @@ export class LedgerStore {
       ...(commit.correction ? [correctionWrite(t, commit.correction)] : []),
       stateWrite(t, commit.state, commit.expectedVersion),
       ...(commit.redemption ? redemptionWrites(t, commit.redemption, commit.state.updatedAt) : []),
-      ...(commit.account ? [accountWrite(t, commit.account)] : []),
+      ...(commit.accounts ?? []).map((change) => accountWrite(t, change)),
       ...(commit.challenges ?? []).map((c) => challengeScoreWrite(t, c, commit.state.updatedAt)),
       ...(commit.timeline ?? []).map((change) => timelineChangeWrite(t, change, commit.state.updatedAt)),
     ];
@@ -375,23 +380,30 @@ function redemptionWrites(t: Target, redemption: NonNullable<LedgerCommit['redem
 }
 
 /**
- * The member's contribution to their account's pool. ADD commutes, and the entry's and state's
+ * A change to one account's pool and member list. ADD commutes, and the entry's and state's
  * conditions guard the whole transaction: a redelivered event or a stale read adds nothing.
  */
-function accountWrite(t: Target, account: NonNullable<LedgerCommit['account']>): LedgerWrite {
+function accountWrite(t: Target, change: PoolChange): LedgerWrite {
+  const members = change.membership === 'join' ? ', #members :member' : '';
+  const leave = change.membership === 'leave' ? ' DELETE #members :member' : '';
   return {
     failsAs: 'conflict',
     item: {
       Update: {
         TableName: t.tableName,
-        Key: accountKey(account.accountId),
-        UpdateExpression: 'ADD #pooled :delta, #members :member SET #type = :type, #accountId = :accountId',
-        ExpressionAttributeNames: { '#pooled': 'pooledPoints', '#members': 'members', '#type': 'type', '#accountId': 'accountId' },
+        Key: accountKey(change.accountId),
+        UpdateExpression: `ADD #pooled :delta${members} SET #type = :type, #accountId = :accountId${leave}`,
+        ExpressionAttributeNames: {
+          '#pooled': 'pooledPoints',
+          '#type': 'type',
+          '#accountId': 'accountId',
+          ...(change.membership ? { '#members': 'members' } : {}),
+        },
         ExpressionAttributeValues: {
-          ':delta': account.delta,
-          ':member': new Set([t.customerId]),
+          ':delta': change.delta,
           ':type': 'account',
-          ':accountId': account.accountId,
+          ':accountId': change.accountId,
+          ...(change.membership ? { ':member': new Set([t.customerId]) } : {}),
         },
       },
     },
