@@ -30,15 +30,13 @@ export function getMember({ deps, ledger, profiles }: MemberApiContext): Operati
     // day the calendar job emits `perk.earned`); a deleted member holds none.
     const anniversary = calendarEntriesOf(stored?.profile, deps.config.timeZone).find((e) => e.kind === 'anniversary');
     const perks = perksHeld(anniversary?.date, localDateAt(now, deps.config.timeZone), deps.config.perks);
-    // B2B pooling: the account the member's points are pooled on (the profile's, else the one
-    // the last pooled write recorded) and its pool, all members' contributions together.
-    const accountId = stored?.profile.values.accountId ?? state?.accountId;
-    const pool =
-      deps.config.accounts.pooling === 'pool' && accountId !== undefined ? await ledger.readAccount(accountId, false) : undefined;
+    // B2B pooling: the account the member is in now, as the ledger's account facts say (the
+    // profile's without pooling), and its pool, all members' contributions together.
+    const pooling = deps.config.accounts.pooling === 'pool';
+    const accountId = (pooling ? state?.accountId : undefined) ?? stored?.profile.values.accountId;
+    const pool = pooling && accountId !== undefined ? await ledger.readAccount(accountId, false) : undefined;
     const account =
-      deps.config.accounts.pooling === 'pool' && accountId !== undefined
-        ? { accountId, pooledPoints: pool?.pooledPoints ?? 0, members: pool?.members ?? [] }
-        : undefined;
+      pooling && accountId !== undefined ? { accountId, pooledPoints: pool?.pooledPoints ?? 0, members: pool?.members ?? [] } : undefined;
     return {
       customerId,
       ...figures,
