@@ -2,6 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LojalEventBus } from '../../lib/lojal-event-bus';
 import { LojalTable } from '../../lib/lojal-table';
@@ -63,6 +64,7 @@ describe('Construct: ShopifyPartnerSource', () => {
 
 describe('Construct: WebshopWebhooks', () => {
   let webhooks: Template;
+  let nagFindings: string[];
   beforeAll(() => {
     const stack = new Stack(new App(), 'Webhooks');
     const eventBus = new LojalEventBus(stack, 'Events', { clientId: 'demo', allowedSources: ['webshop'] });
@@ -76,6 +78,14 @@ describe('Construct: WebshopWebhooks', () => {
       rejectedEvents: new Queue(stack, 'Rejected'),
     });
     webhooks = Template.fromStack(stack);
+    nagFindings = new AwsSolutionsChecks()
+      .validateScope(stack)
+      .violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`))
+      .filter((finding) => finding.includes('/WebshopWebhooks/'));
+  });
+
+  it('leaves no unacknowledged cdk-nag finding in the construct', () => {
+    expect(nagFindings).toEqual([]);
   });
 
   it('adds POST /webhooks/shopify and POST /webhooks/woocommerce without an AWS authorizer (the handler checks the HMAC)', () => {
