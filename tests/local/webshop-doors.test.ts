@@ -5,6 +5,7 @@ import demo from '../../clients/demo';
 import { parseProgramConfig } from '../../functions/config/program';
 import { webhookSignature } from '../../functions/integrations/signatures';
 import type { LocalCopy } from '../../local/local-copy';
+import { LojalClient } from '../../sdk';
 import { startTestLocalCopy } from '../support/local-copy';
 
 /*
@@ -93,5 +94,32 @@ describe('Local copy: Shopify and WooCommerce webhooks', () => {
     const body = Buffer.from(JSON.stringify({ id: 1, created_at: 'yesterday', currency: 'SEK', line_items: [] }));
     expect((await shopify('orders/paid', body, 'lw-bad')).body).toMatchObject({ status: 'rejected', field: 'payload.created_at' });
     expect(local.deadLetters.list().map((l) => [l.source, l.field])).toEqual([['lojal.webhook/shopify', 'payload.created_at']]);
+  });
+});
+
+describe('Local copy: the typed client', () => {
+  it('sends a registration and an order that the local copy awards', async () => {
+    const lojal = new LojalClient({
+      clientConfig: { endpoint: local.urls.api, region: 'eu-north-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } },
+    });
+    const registered = await lojal.customerRegistered({
+      customerId: 'sdk-1',
+      email: 'sdk@example.com',
+      registeredAt: '2026-11-30T10:00:00+01:00',
+    });
+    const placed = await lojal.orderPlaced({
+      orderId: 'sdk-o-1',
+      customerId: 'sdk-1',
+      placedAt: '2026-11-30T11:00:00+01:00',
+      currency: 'SEK',
+      lines: [{ sku: 'TR3-42', category: 'running-shoes', quantity: 1, unitPrice: 129900 }],
+    });
+    expect([registered, placed]).toEqual([
+      { sent: 1, failed: [] },
+      { sent: 1, failed: [] },
+    ]);
+    await local.settle();
+    const member = (await (await fetch(`${local.urls.api}/v1/members/sdk-1`)).json()) as { balance: number };
+    expect(member.balance).toBe(2598);
   });
 });
