@@ -17,6 +17,7 @@ import { LojalTable } from './lojal-table';
 import { MemberApi } from './member-api';
 import { WebshopPublisher } from './webshop-publisher';
 import { ShopifyPartnerSource } from './shopify-partner-source';
+import { WebshopWebhooks } from './webshop-webhooks';
 
 /** How long a failure queue keeps an event: a week, so an operator can replay after a weekend. */
 export const FAILURE_RETENTION = Duration.days(7);
@@ -152,6 +153,27 @@ export class LojalStack extends Stack {
         eventBus: this.eventBus,
         table: this.table,
         rejectedEvents: this.rejectedEvents.queue,
+      });
+    }
+
+    // The HTTPS webhook receivers, on the member API's URL, for the platforms the client file turns on.
+    const webhookPlatforms = [
+      ...(config.integrations.shopify?.webhooks ? (['shopify'] as const) : []),
+      ...(config.integrations.woocommerce ? (['woocommerce'] as const) : []),
+    ];
+    if (webhookPlatforms.length > 0) {
+      const webhooks = new WebshopWebhooks(this, 'WebshopWebhooks', {
+        clientId: config.clientId,
+        configJson,
+        httpApi: this.memberApi.httpApi,
+        platforms: webhookPlatforms,
+        eventBus: this.eventBus,
+        table: this.table,
+        rejectedEvents: this.rejectedEvents.queue,
+      });
+      new CfnOutput(this, 'WebhookSecretArn', {
+        value: webhooks.secret.secretArn,
+        description: 'Webhook signing secrets: put the Shopify app client secret under "shopify"; "woocommerce" is generated',
       });
     }
 

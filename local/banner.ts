@@ -1,7 +1,10 @@
 import type { LocalCopy } from './local-copy';
 
 /** What `npm start` prints once everything is up: where things are and what to try first. */
-export function formatBanner(local: Pick<LocalCopy, 'urls' | 'config' | 'tableName' | 'persistDir' | 'clock'>, clientName: string): string {
+export function formatBanner(
+  local: Pick<LocalCopy, 'urls' | 'config' | 'tableName' | 'persistDir' | 'clock'> & Partial<Pick<LocalCopy, 'webhookSecret'>>,
+  clientName: string,
+): string {
   const { urls, config } = local;
   const source = config.allowedSources[0] ?? 'webshop';
   const now = local.clock
@@ -18,7 +21,13 @@ Lojal local copy is up: client "${clientName}" (${config.brand.name}), table ${l
   Dead letters            ${urls.api}/_local/dead-letters
   SES inbox               ${urls.ses}  (sent mail as JSON: ${urls.ses}/store)
   DynamoDB Local          ${urls.dynamoDb}  (${local.persistDir ? `data kept in ${local.persistDir}` : 'in memory'})
-
+${
+  local.webhookSecret
+    ? `  Webhooks                ${urls.api}/webhooks/shopify, ${urls.api}/webhooks/woocommerce
+                          signing secret (both): ${local.webhookSecret}  (LOJAL_WEBHOOK_SECRET sets another; docs/integrations.md)
+`
+    : ''
+}
 Try first:
   # a customer registers: the webshop's PutEvents call (AWS JSON 1.1, any credentials)
   curl -s ${urls.api}/ -H 'Content-Type: application/x-amz-json-1.1' -H 'X-Amz-Target: AWSEvents.PutEvents' \\

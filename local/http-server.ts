@@ -40,6 +40,8 @@ export type LocalWebhookReceiver = (request: {
   readonly path: string;
   readonly headers: IncomingMessage['headers'];
   readonly body: string;
+  /** The body's bytes as received: webhook signatures cover these. */
+  readonly rawBody: Buffer;
 }) => Promise<{ readonly status: number; readonly headers?: Record<string, string>; readonly body: string } | undefined>;
 
 /** Requests larger than this are refused before parsing (PutEvents itself allows 256 KB of entries). */
@@ -67,8 +69,10 @@ async function handle(deps: LocalHttpDeps, req: IncomingMessage, res: ServerResp
   const url = req.url ?? '/';
   const path = url.split('?')[0] ?? '/';
   let body: string;
+  let rawBody: Buffer;
   try {
-    body = await readBody(req);
+    rawBody = await readBody(req);
+    body = rawBody.toString('utf8');
   } catch (error) {
     if (error instanceof RequestTooLargeError) {
       // The rest of the body is not read, so the connection cannot carry another request.
@@ -108,11 +112,12 @@ async function handle(deps: LocalHttpDeps, req: IncomingMessage, res: ServerResp
       memberApi: MEMBER_API_ROUTES.map(routeKey),
       clock: 'GET|POST /_local/clock',
       deadLetters: 'GET /_local/dead-letters',
+      ...(deps.webhooks ? { webhooks: 'POST /webhooks/shopify, POST /webhooks/woocommerce' } : {}),
     });
   }
 
   if (deps.webhooks && path.startsWith('/webhooks/')) {
-    const answer = await deps.webhooks({ method, path, headers: req.headers, body });
+    const answer = await deps.webhooks({ method, path, headers: req.headers, body, rawBody });
     if (answer) {
       res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
       return void res.end(answer.body);
@@ -209,7 +214,7 @@ function writeApiResult(res: ServerResponse, result: APIGatewayProxyStructuredRe
   res.end(body);
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -222,7 +227,7 @@ function readBody(req: IncomingMessage): Promise<string> {
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }

@@ -21,7 +21,7 @@ import { type MoveReport, type ScheduledJob, Scheduler } from './schedule';
 import { assertPortFree, ensureTable, LocalServiceError, localDynamoClients, startDynamoDbLocal } from './services/dynamodb';
 import { startSesLocal, urlHost } from './services/ses';
 import { WorkTracker } from './work-tracker';
-import { createLocalIntegrations } from './webshop-integrations';
+import { createLocalIntegrations, DEFAULT_LOCAL_WEBHOOK_SECRET } from './webshop-integrations';
 
 /**
  * The whole of Lojal on one laptop (local/README.md): DynamoDB Local with the stack's table, a
@@ -75,6 +75,8 @@ export interface LocalCopyOptions {
   readonly maxRunsPerMove?: number;
   /** Signs unsubscribe and check-in links (32+ characters). @default env LOJAL_LINK_SECRET, else random per start */
   readonly linkSecret?: string;
+  /** Signs Shopify and WooCommerce webhooks to `/webhooks/*`. @default env LOJAL_WEBHOOK_SECRET, else DEFAULT_LOCAL_WEBHOOK_SECRET */
+  readonly webhookSecret?: string;
 }
 
 export interface LocalCopyUrls {
@@ -93,6 +95,8 @@ export interface LocalCopy {
   /** Absolute path of the DynamoDB data, or undefined when in memory. */
   readonly persistDir: string | undefined;
   readonly deadLetters: InMemoryDeadLetterQueue;
+  /** The secret `/webhooks/shopify` and `/webhooks/woocommerce` verify signatures with. */
+  readonly webhookSecret: string;
   /** The mail path: the in-process queue (with its dead letters), the link signer, the SES client. */
   readonly mail: LocalMail;
   readonly scheduler: Scheduler;
@@ -221,9 +225,29 @@ export async function startLocalCopy(options: LocalCopyOptions = {}): Promise<Lo
     const publish = (entries: readonly PutEventsRequestEntry[]) => bus.putEvents(parsePutEventsRequest({ Entries: entries }), 'lojal');
     for (const job of (options.schedules ?? lojalJobs)({ deps, publish })) scheduler.register(job);
 
-    const integrations = createLocalIntegrations({ config, dynamo: dynamoClients.doc, tableName, clock, logger, bus, work, deadLetters });
+    const webhookSecret = options.webhookSecret ?? (process.env.LOJAL_WEBHOOK_SECRET || DEFAULT_LOCAL_WEBHOOK_SECRET);
+    const integrations = createLocalIntegrations({
+      config,
+      dynamo: dynamoClients.doc,
+      tableName,
+      clock,
+      logger,
+      bus,
+      work,
+      deadLetters,
+      webhookSecret,
+    });
     const server = createServer(
-      createRequestListener({ bus, scheduler, clock, deadLetters, memberApi, logger, putEvents: integrations.putEvents }),
+      createRequestListener({
+        bus,
+        scheduler,
+        clock,
+        deadLetters,
+        memberApi,
+        logger,
+        putEvents: integrations.putEvents,
+        webhooks: integrations.webhooks,
+      }),
     );
     const apiPort = await listen(server, port, host);
     apiUrl = `http://${urlHost(host)}:${apiPort}`;
@@ -258,6 +282,7 @@ export async function startLocalCopy(options: LocalCopyOptions = {}): Promise<Lo
       tableName,
       persistDir,
       deadLetters,
+      webhookSecret,
       mail,
       scheduler,
       registerSchedule: (job) => scheduler.register(job),

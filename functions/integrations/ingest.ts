@@ -34,6 +34,8 @@ export interface IntegrationMemory {
   parkRefund(platform: Platform, refund: ParkedRefund): Promise<void>;
   parkedRefunds(platform: Platform, orderId: string): Promise<ParkedRefund[]>;
   dropParkedRefund(platform: Platform, orderId: string, refundId: string): Promise<void>;
+  /** Keeps the answer to a data request for the operator to hand to the shop (Shopify gives 30 days). */
+  saveDataRequest(platform: Platform, requestId: string, customerId: string, data: unknown, now: Date): Promise<void>;
 }
 
 /** Puts events on the client bus with `source`; throws when any was not accepted, so the delivery is retried. */
@@ -54,7 +56,7 @@ export type IngestOutcome =
   | { readonly status: 'duplicate' }
   | { readonly status: 'ignored'; readonly reason: string }
   | { readonly status: 'applied'; readonly events: number; readonly parked: number }
-  | { readonly status: 'exported'; readonly export: unknown }
+  | { readonly status: 'exported'; readonly requestId: string; readonly customerId: string; readonly export: unknown }
   | { readonly status: 'shopRedact'; readonly shopDomain: string };
 
 /** Thrown when the client file has no mapping for the platform a delivery came from. */
@@ -94,7 +96,13 @@ export async function ingestWebhook(deps: IngestDeps, delivery: WebhookDelivery)
 async function apply(deps: IngestDeps, platform: Platform, translation: Translation, source: string, now: Date): Promise<IngestOutcome> {
   const { memory } = deps;
   if (translation.products?.length) await memory.putProducts(platform, translation.products, now);
-  if (translation.dataRequest) return { status: 'exported', export: await deps.exportMember(translation.dataRequest.customerId) };
+  if (translation.dataRequest) {
+    const { customerId, requestId } = translation.dataRequest;
+    const data = await deps.exportMember(customerId);
+    await memory.saveDataRequest(platform, requestId, customerId, data, now);
+    deps.metrics.addMetric('DataRequests', 'Count', 1);
+    return { status: 'exported', requestId, customerId, export: data };
+  }
   if (translation.shopRedact) {
     deps.logger.warn('Shopify shop/redact received: erase this client stack and its table (Shopify and WooCommerce)', { platform });
     deps.metrics.addMetric('ShopRedactRequests', 'Count', 1);

@@ -19,9 +19,17 @@ beforeAll(async () => {
 });
 
 describe('Function: measureBundleSizes', () => {
-  // shopify-partner: the translator for a client's Shopify partner event source (lib/shopify-partner-source.ts).
+  // shopify-partner: the translator for a client's Shopify partner event source (lib/shopify-partner-source.ts);
+  // webshop-webhooks: the Shopify and WooCommerce HTTPS receivers (lib/webshop-webhooks.ts).
   const entries = [
-    ...new Set<string>([...ROUTES.map((r) => r.handler), ...JOB_NAMES, ...MEMBER_API_ENTRY_NAMES, ...EMAIL_ENTRY_NAMES, 'shopify-partner']),
+    ...new Set<string>([
+      ...ROUTES.map((r) => r.handler),
+      ...JOB_NAMES,
+      ...MEMBER_API_ENTRY_NAMES,
+      ...EMAIL_ENTRY_NAMES,
+      'shopify-partner',
+      'webshop-webhooks',
+    ]),
   ].sort();
 
   it('measures one bundle per route handler, job, member API and mail function, and nothing that is not an entry point', () => {

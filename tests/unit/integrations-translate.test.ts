@@ -101,6 +101,29 @@ describe('Function: translateShopify', () => {
     expect(result.orders).toEqual([{ orderId: '450789469', customerId: '207119551' }]);
   });
 
+  it("prices an order by its currency's own exponent: JPY 0, KWD 3, SEK 2", async () => {
+    const order = fixture('shopify/orders-paid.json');
+    const lines = order.line_items as Record<string, unknown>[];
+    const priced = async (currency: string, prices: string[], taxes: string[], discount: string) => {
+      const payload = {
+        ...order,
+        currency,
+        total_discounts: discount,
+        line_items: lines.map((l, i) => ({ ...l, price: prices[i], tax_lines: [{ price: taxes[i] }] })),
+      };
+      const result = await translateShopify('orders/paid', payload, shopify, lookups([shoes, socks]), now);
+      const detail = result.events[0]?.detail as { lines: { unitPrice: number }[]; discount?: number };
+      return [detail.lines.map((l) => l.unitPrice), detail.discount];
+    };
+    // The fixture's taxes are included in its prices: the client's default counts prices without tax.
+    expect(await priced('JPY', ['15000', '2000'], ['3000', '400'], '1000')).toEqual([[12000, 1600], 1000]);
+    expect(await priced('KWD', ['40.500', '5.250'], ['8.100', '1.050'], '2.125')).toEqual([[32400, 4200], 2125]);
+    expect(await priced('SEK', ['1299.00', '149.00'], ['259.80', '29.80'], '100.00')).toEqual([[103920, 11920], 10000]);
+    await expect(priced('JPY', ['15000.5', '2000'], ['0', '0'], '0')).rejects.toThrow(
+      'payload.line_items[0].price: has more decimals than JPY has (0)',
+    );
+  });
+
   it('counts taxes and discounts as the client wants', async () => {
     const gross = ShopifyIntegrationSchema.parse({ ...shopify, money: { taxes: 'include', discounts: 'gross' } });
     const result = await translateShopify('orders/paid', fixture('shopify/orders-paid.json'), gross, lookups([shoes, socks]), now);

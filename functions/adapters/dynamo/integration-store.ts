@@ -9,12 +9,19 @@ import { memberPk } from './keys';
  * - `SHOP#<platform>#DELIVERY#<id>` / `DONE`, expiring after `DELIVERY_MEMORY_DAYS`
  * - `SHOP#<platform>#PRODUCT#<id>` / `FACT`
  * - `SHOP#<platform>#ORDER#<id>` / `CUSTOMER`, and `PARKED#<refundId>` beside it
+ * - `SHOP#<platform>#DATAREQUEST#<id>` / `PART#0000`, … the answer to a data request as JSON
+ *   text in parts under DynamoDB's 400 KB item limit, expiring after `DATA_REQUEST_DAYS`
  */
 
 export type Platform = 'shopify' | 'woocommerce';
 
 /** Shopify retries a failed delivery for 48 hours and WooCommerce for less; a month is ample. */
 export const DELIVERY_MEMORY_DAYS = 30;
+
+/** Shopify gives an app 30 days to answer a data request; the answer is kept for the operator a little longer. */
+export const DATA_REQUEST_DAYS = 45;
+/** Characters of export JSON per item: DynamoDB items hold at most 400 KB, and UTF-8 may take 3 bytes a character. */
+const EXPORT_PART_CHARS = 120_000;
 
 const part = (id: string) => encodeURIComponent(id);
 const pk = (platform: Platform, kind: string, id: string) => `SHOP#${platform}#${kind}#${part(id)}`;
@@ -108,6 +115,42 @@ export class IntegrationStore {
     await this.doc.send(
       new DeleteCommand({ TableName: this.tableName, Key: { pk: pk(platform, 'ORDER', orderId), sk: `PARKED#${part(refundId)}` } }),
     );
+  }
+
+  async saveDataRequest(platform: Platform, requestId: string, customerId: string, data: unknown, now: Date): Promise<void> {
+    const text = JSON.stringify(data);
+    const parts = Math.max(1, Math.ceil(text.length / EXPORT_PART_CHARS));
+    const expiresAt = Math.floor(now.getTime() / 1000) + DATA_REQUEST_DAYS * 86_400;
+    for (let i = 0; i < parts; i++) {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: pk(platform, 'DATAREQUEST', requestId),
+            sk: `PART#${String(i).padStart(4, '0')}`,
+            customerId,
+            parts,
+            at: now.toISOString(),
+            body: text.slice(i * EXPORT_PART_CHARS, (i + 1) * EXPORT_PART_CHARS),
+            expiresAt,
+          },
+        }),
+      );
+    }
+  }
+
+  /** The saved answer to a data request, parts joined, or undefined when there is none (or it expired). */
+  async dataRequest(platform: Platform, requestId: string): Promise<unknown> {
+    const { Items = [] } = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :part)',
+        ExpressionAttributeValues: { ':pk': pk(platform, 'DATAREQUEST', requestId), ':part': 'PART#' },
+        ConsistentRead: true,
+      }),
+    );
+    if (Items.length === 0) return undefined;
+    return JSON.parse(Items.map((item) => String(item.body ?? '')).join(''));
   }
 }
 
