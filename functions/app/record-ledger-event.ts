@@ -166,6 +166,15 @@ const earliest = (a: string | undefined, b: string | undefined): string | undefi
 const newestZone = (a: MembershipFacts['timeZone'], b: MembershipFacts['timeZone']): MembershipFacts['timeZone'] =>
   a === undefined ? b : b === undefined ? a : Date.parse(a.at) > Date.parse(b.at) ? a : b;
 
+/** An order input without its lines' product names (personal: they say what the member bought). */
+const withoutNames = (order: Extract<LedgerInput, { kind: 'order' }>): LedgerInput => ({
+  ...order,
+  lines: order.lines.map(({ name: _name, ...line }) => line),
+});
+
+/** True when a fact of business time `at` dates from before the member's deletion `leftAt`, so the erasure covers it. */
+const erasedBy = (leftAt: string | undefined, at: string): boolean => leftAt !== undefined && Date.parse(at) <= Date.parse(leftAt);
+
 const MAX_ATTEMPTS = 8;
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -196,11 +205,15 @@ export function planLedgerCommit(
   config: ProgramConfig,
   customerId: string,
   snapshot: LedgerSnapshot,
-  input: LedgerInput | undefined,
+  given: LedgerInput | undefined,
   now: Date,
   writer: 'event' | 'job',
   options: PlanOptions = {},
 ): LedgerPlan {
+  // An order from before the member's deletion that arrives after it is stored without its
+  // products' names, as the erasure left the ones before it (docs/security.md, "Erasure").
+  const deletedAt = earliest(options.leftAt, snapshot.state?.leftAt);
+  const input = given?.kind === 'order' && erasedBy(deletedAt, given.at) ? withoutNames(given) : given;
   const nowMs = now.getTime();
   const inputs = snapshot.entries.map((e) => e.input);
   const before = foldLedger(config, inputs, { asOf: nowMs });
@@ -270,7 +283,7 @@ export function planLedgerCommit(
           recordedAt,
           // The rules that priced it, as first credited: which revision, campaigns and multipliers.
           ...(priced.pricing ? { pricing: priced.pricing } : {}),
-          ...(input.kind === 'order' ? { timeZone } : {}),
+          ...(input.kind === 'order' && !erasedBy(leftAt, input.at) ? { timeZone } : {}),
         }
       : undefined;
   const pool =
@@ -304,9 +317,12 @@ export function planLedgerCommit(
     ...(mark !== undefined ? { wokeAt: iso(mark) } : {}),
     ...(wake !== undefined ? { wakeAt: iso(wake) } : {}),
     ...(pool?.state ?? {}),
-    ...(joinedAt !== undefined ? { joinedAt } : {}),
+    // Erasure (docs/security.md): once the member is deleted, the registration date and a time
+    // zone from before the deletion are personal data the state no longer needs (a deleted
+    // member enters no challenge, and their orders up to the deletion plan nothing).
+    ...(joinedAt !== undefined && !erasedBy(leftAt, joinedAt) ? { joinedAt } : {}),
     ...(leftAt !== undefined ? { leftAt } : {}),
-    ...(zone !== undefined ? { timeZone: zone.value, timeZoneAt: zone.at } : {}),
+    ...(zone !== undefined && !erasedBy(leftAt, zone.at) ? { timeZone: zone.value, timeZoneAt: zone.at } : {}),
     ...(Object.keys(challengeScoreMap).length > 0 ? { challengeScores: challengeScoreMap } : {}),
     view: memberViewOf(after, nowMs),
   };
@@ -446,15 +462,19 @@ export async function recordMembership(deps: LedgerDeps, customerId: string, fac
     const snapshot = cached ?? (await deps.ledger.read(customerId));
     const known = (fact: string | undefined, stored: string | undefined) => fact === undefined || earliest(fact, stored) === stored;
     const stored = snapshot.state;
+    // A registration or time zone from before a recorded deletion is erased as it arrives: nothing to write.
+    const joinedKnown = known(facts.joinedAt, stored?.joinedAt) || erasedBy(stored?.leftAt, facts.joinedAt ?? '');
     const zoneKnown =
-      facts.timeZone === undefined || (stored?.timeZoneAt !== undefined && Date.parse(stored.timeZoneAt) >= Date.parse(facts.timeZone.at));
+      facts.timeZone === undefined ||
+      erasedBy(stored?.leftAt, facts.timeZone.at) ||
+      (stored?.timeZoneAt !== undefined && Date.parse(stored.timeZoneAt) >= Date.parse(facts.timeZone.at));
     const accountKnown =
       facts.account === undefined ||
       deps.config.accounts.pooling !== 'pool' ||
       (stored?.accountFacts ?? []).some(
         (f) => f.accountId === facts.account?.accountId && Date.parse(f.at) === Date.parse(facts.account.at),
       );
-    if (known(facts.joinedAt, stored?.joinedAt) && known(facts.leftAt, stored?.leftAt) && zoneKnown && accountKnown) return 'duplicate';
+    if (joinedKnown && known(facts.leftAt, stored?.leftAt) && zoneKnown && accountKnown) return 'duplicate';
 
     const plan = planLedgerCommit(deps.config, customerId, snapshot, undefined, deps.clock.now(), 'event', facts);
     const outcome = await deps.ledger.commit(customerId, plan.commit);

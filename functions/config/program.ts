@@ -40,6 +40,9 @@ const rewardId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-ca
 import { revisionIssues } from './rule-revisions';
 export { DEFAULT_EMAIL_CLASSES, EMAIL_KINDS, type EmailKind, emailClass } from './email-kinds';
 
+/** How long a sent-mail log line is kept unless the client says (`mailLogRetentionDays`): a year and a month. */
+export const DEFAULT_MAIL_LOG_RETENTION_DAYS = 400;
+
 export const EarnRateSchema = z.object({
   /** Points earned for every `per` minor units of net amount, e.g. 1 point per 100 öre. */
   points: z.number().int().positive(),
@@ -361,6 +364,11 @@ export const ProgramConfigSchema = z
     marketingCap: z
       .object({ emails: z.number().int().positive(), perDays: z.number().int().positive() })
       .default({ emails: 2, perDays: 7 }),
+    /**
+     * Days a line of the sent-mail log (when, which kind, the subject) is kept before DynamoDB's
+     * TTL deletes it; the member API's `messages` shows it until then. @default 400
+     */
+    mailLogRetentionDays: z.number().int().min(30).max(3650).default(DEFAULT_MAIL_LOG_RETENTION_DAYS),
     quietHours: z.object({ start: clockTime, end: clockTime }).nullable().default({ start: '21:00', end: '08:00' }),
     /** Share of members (0–100) kept out of marketing mail to measure its effect. @default 0 */
     holdoutPercent: z.number().min(0).max(100).default(0),

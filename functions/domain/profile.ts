@@ -17,8 +17,20 @@ export const PROFILE_FIELDS = [
 ] as const;
 export type ProfileField = (typeof PROFILE_FIELDS)[number];
 
-/** Fields erased by `customer.deleted` (personal data). */
-export const PERSONAL_FIELDS: readonly ProfileField[] = ['email', 'firstName', 'birthday'];
+/**
+ * Fields erased by `customer.deleted`: everything that says who the member is or where and when
+ * they live (the language, time zone, company account and registration date single a person out
+ * as surely as a name). The consent flag stays, as the record that mail must not go out.
+ */
+export const PERSONAL_FIELDS: readonly ProfileField[] = [
+  'email',
+  'firstName',
+  'birthday',
+  'locale',
+  'timeZone',
+  'accountId',
+  'registeredAt',
+];
 
 export interface ProfileValues {
   email?: string;

@@ -38,7 +38,7 @@ export function createMailSender(deps: MailSenderHandlerDeps): MailSenderHandler
     ...deps,
     records: new MailRecords(deps.dynamo, deps.tableName),
     cap: new MarketingCap(deps.dynamo, deps.tableName),
-    log: new SentMailLog(deps.dynamo, deps.tableName),
+    log: new SentMailLog(deps.dynamo, deps.tableName, deps.config.mailLogRetentionDays),
     suppressions: new SuppressionList(deps.dynamo, deps.tableName),
     context: new MailContextReader(deps.dynamo, deps.tableName),
     timeline: new TimelineStore(deps.dynamo, deps.tableName),

@@ -1,6 +1,7 @@
 import { LedgerStore } from '../adapters/dynamo/ledger-store';
 import { rulesAt } from '../domain/points';
 import type { AccountFact } from '../domain/account-pool';
+import { MemberErasure } from '../adapters/dynamo/member-erasure';
 import { ProfileStore } from '../adapters/dynamo/profile-store';
 import { TimelineStore } from '../adapters/dynamo/timeline-store';
 import { awardOccasionBonus } from '../app/award-occasion-bonus';
@@ -48,6 +49,7 @@ export type MemberHandlerName = Exclude<HandlerName, EmailHandlerName>;
 export function createMemberHandlers(deps: HandlerDeps): Record<MemberHandlerName, BusEventHandler> {
   const ledger = new LedgerStore(deps.dynamo, deps.tableName);
   const profiles = new ProfileStore(deps.dynamo, deps.tableName);
+  const erasure = new MemberErasure(deps.dynamo, deps.tableName);
   // Wall-clock TTL: the cache is about this container's memory, not business time.
   const ledgerDeps = { ...deps, ledger, cache: new LedgerCache(() => Date.now()) };
 
@@ -123,6 +125,10 @@ export function createMemberHandlers(deps: HandlerDeps): Record<MemberHandlerNam
       // whose ledger write comes after this writes its timeline cancelled (cancel-timeline.ts).
       await recordMembership(ledgerDeps, d.customerId, { leftAt: d.deletedAt });
       await cancelCustomerTimeline(timelineDeps, d.customerId, d.deletedAt);
+      // Last, so it also scrubs what the steps above left (product names in cancelled items);
+      // on a redelivery it runs again and finds nothing left to change.
+      const erased = await erasure.erase(d.customerId);
+      if (erased.scrubbed + erased.deleted > 0) deps.metrics.addMetric('ErasedItems', 'Count', erased.scrubbed + erased.deleted);
       return outcome;
     }),
 

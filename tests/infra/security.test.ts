@@ -185,3 +185,12 @@ describe('failure queues: personal data encrypted, kept a week, read by the oper
     }
   });
 });
+
+describe('erasure and retention (docs/security.md)', () => {
+  it('the table expires items by `expiresAt`, the attribute the sent-mail log lines carry', () => {
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+    expect(client.config.mailLogRetentionDays).toBe(400);
+  });
+});

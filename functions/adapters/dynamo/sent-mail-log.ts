@@ -1,5 +1,6 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { EmailKind } from '../../config/email-kinds';
+import { DEFAULT_MAIL_LOG_RETENTION_DAYS } from '../../config/program';
 import { memberPk } from './keys';
 import { MAIL_LOG_PREFIX, mailLogSk } from './mail-keys';
 
@@ -7,7 +8,8 @@ import { MAIL_LOG_PREFIX, mailLogSk } from './mail-keys';
 export interface MailLogEntry {
   readonly at: string;
   readonly kind: EmailKind;
-  readonly subject: string;
+  /** Absent once the member is erased (subjects name products). */
+  readonly subject?: string;
   readonly messageId: string;
   readonly mailClass: 'service' | 'marketing';
   /** The refs this mail covered (several for a same-day digest). */
@@ -16,12 +18,14 @@ export interface MailLogEntry {
 
 /**
  * The DynamoDB adapter for a member's sent-mail log: one item per mail that went out, kept
- * after the mail's own record expires. Written in the transaction that marks the mail sent.
+ * after the mail's own record expires, until its TTL (`expiresAt`, `retentionDays` after it was
+ * sent). Written in the transaction that marks the mail sent.
  */
 export class SentMailLog {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly retentionDays = DEFAULT_MAIL_LOG_RETENTION_DAYS,
   ) {}
 
   /** The log item of one sent mail (its lead ref names it). */
@@ -32,6 +36,8 @@ export class SentMailLog {
       type: 'mail-log',
       ...entry,
       refs: [...entry.refs],
+      // DynamoDB's TTL takes epoch seconds; the line is deleted within days after it.
+      expiresAt: Math.floor(Date.parse(entry.at) / 1000) + this.retentionDays * 86_400,
     };
   }
 
