@@ -10,7 +10,7 @@ import { type BusEventHandler, createHandlers as createRealHandlers, type Handle
 import { type LoggerPort, noMetrics, silentLogger } from '../functions/runtime/ports';
 import { type DeliveryOptions, LocalBus } from './bus';
 import { loadClientConfig } from './client-config';
-import { LocalClock } from './clock';
+import { LocalClock, type LocalClockOptions } from './clock';
 import { InMemoryDeadLetterQueue } from './dead-letters';
 import { parseDuration } from './duration';
 import { createRequestListener } from './http-server';
@@ -57,8 +57,8 @@ export interface LocalCopyOptions {
   readonly dynamoDbEndpoint?: string;
   /** @default `lojal-<clientId>` */
   readonly tableName?: string;
-  /** Start time and mode of the local clock. @default starts now and runs with real time */
-  readonly clock?: { readonly start?: Date; readonly frozen?: boolean };
+  /** Start time and mode of the local clock (and, for tests of a running clock, its source of real time). @default starts now and runs with real time */
+  readonly clock?: LocalClockOptions;
   /** @default silent */
   readonly logger?: LoggerPort;
   /** Builds the event handlers. @default createHandlers (functions/handlers/registry.ts) */
