@@ -220,6 +220,7 @@ export async function startLocalCopy(options: LocalCopyOptions = {}): Promise<Lo
     // Lojal's own puts obey the same request limits as the webshop's (10 entries, 256 KB).
     const publish = (entries: readonly PutEventsRequestEntry[]) => bus.putEvents(parsePutEventsRequest({ Entries: entries }), 'lojal');
     for (const job of (options.schedules ?? lojalJobs)({ deps, publish })) scheduler.register(job);
+    scheduler.register(mail.recoveryJob);
 
     const integrations = createLocalIntegrations({ config, dynamo: dynamoClients.doc, tableName, clock, logger, bus, work, deadLetters });
     const server = createServer(
@@ -227,6 +228,8 @@ export async function startLocalCopy(options: LocalCopyOptions = {}): Promise<Lo
     );
     const apiPort = await listen(server, port, host);
     apiUrl = `http://${urlHost(host)}:${apiPort}`;
+    // What a previous run (with --persist) left unsettled, now that links in mail work.
+    await mail.recover();
     let serverClosed: Promise<void> | undefined;
     const closeServer = () =>
       (serverClosed ??= new Promise<void>((resolve) => {
