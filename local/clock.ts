@@ -50,7 +50,20 @@ export class LocalClock implements Clock {
   moveTo(instant: Date): void {
     const now = this.now();
     if (instant.getTime() < now.getTime()) throw new ClockMovedBackwardError(now, instant);
-    this.base = instant.getTime();
+    this.set(instant.getTime());
+  }
+
+  /**
+   * Moves the clock to `instant` if that is later than now, else leaves it: one reading of a
+   * running clock decides, so a millisecond ticking between a caller's check and the move
+   * cannot turn it into a `ClockMovedBackwardError`.
+   */
+  moveForwardTo(instant: Date): void {
+    if (instant.getTime() > this.now().getTime()) this.set(instant.getTime());
+  }
+
+  private set(instant: number): void {
+    this.base = instant;
     this.wallAtBase = this.wallClock();
   }
 }

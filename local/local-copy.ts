@@ -10,7 +10,7 @@ import { type BusEventHandler, createHandlers as createRealHandlers, type Handle
 import { type LoggerPort, noMetrics, silentLogger } from '../functions/runtime/ports';
 import { type DeliveryOptions, LocalBus } from './bus';
 import { loadClientConfig } from './client-config';
-import { LocalClock } from './clock';
+import { LocalClock, type LocalClockOptions } from './clock';
 import { InMemoryDeadLetterQueue } from './dead-letters';
 import { parseDuration } from './duration';
 import { createRequestListener } from './http-server';
@@ -57,8 +57,8 @@ export interface LocalCopyOptions {
   readonly dynamoDbEndpoint?: string;
   /** @default `lojal-<clientId>` */
   readonly tableName?: string;
-  /** Start time and mode of the local clock. @default starts now and runs with real time */
-  readonly clock?: { readonly start?: Date; readonly frozen?: boolean };
+  /** Start time and mode of the local clock (and, for tests of a running clock, its source of real time). @default starts now and runs with real time */
+  readonly clock?: LocalClockOptions;
   /** @default silent */
   readonly logger?: LoggerPort;
   /** Builds the event handlers. @default createHandlers (functions/handlers/registry.ts) */
@@ -224,6 +224,7 @@ export async function startLocalCopy(options: LocalCopyOptions = {}): Promise<Lo
     // Lojal's own puts obey the same request limits as the webshop's (10 entries, 256 KB).
     const publish = (entries: readonly PutEventsRequestEntry[]) => bus.putEvents(parsePutEventsRequest({ Entries: entries }), 'lojal');
     for (const job of (options.schedules ?? lojalJobs)({ deps, publish })) scheduler.register(job);
+    scheduler.register(mail.recoveryJob);
 
     const webhookSecret = options.webhookSecret ?? (process.env.LOJAL_WEBHOOK_SECRET || DEFAULT_LOCAL_WEBHOOK_SECRET);
     const integrations = createLocalIntegrations({
@@ -251,6 +252,8 @@ export async function startLocalCopy(options: LocalCopyOptions = {}): Promise<Lo
     );
     const apiPort = await listen(server, port, host);
     apiUrl = `http://${urlHost(host)}:${apiPort}`;
+    // What a previous run (with --persist) left unsettled, now that links in mail work.
+    await mail.recover();
     let serverClosed: Promise<void> | undefined;
     const closeServer = () =>
       (serverClosed ??= new Promise<void>((resolve) => {

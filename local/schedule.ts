@@ -113,18 +113,21 @@ export class Scheduler {
 
   /** Moves the clock forward by `duration` (from wherever it is once earlier moves finish). `PT0S` is a barrier. */
   advanceBy(duration: IsoDuration): Promise<MoveReport> {
-    return this.exclusive(() => this.moveTo(addDuration(this.options.clock.now(), duration)));
+    // The target is counted from the instant the move starts, read once: with a running clock,
+    // reading it again (for the never-backwards check) may already be a millisecond later,
+    // which once failed a `PT0S` barrier with ClockMovedBackward before it had waited (#13).
+    return this.exclusive(() => this.moveTo((start) => addDuration(start, duration)));
   }
 
   /** Moves the clock to `instant`; rejects with `ClockMovedBackwardError` if it is already later. */
   advanceTo(instant: Date): Promise<MoveReport> {
-    return this.exclusive(() => this.moveTo(instant));
+    return this.exclusive(() => this.moveTo(() => instant));
   }
 
   /** Runs what is due up to the clock's current time; the running clock calls this as real time passes. */
   runDue(): Promise<MoveReport> {
     // A running clock keeps moving while this waits its turn: "now" is whenever the run starts.
-    return this.exclusive(() => this.moveTo(this.options.clock.now(), { upToNow: true }));
+    return this.exclusive(() => this.moveTo((start) => start));
   }
 
   /** Convenience for `advanceBy` with an ISO-8601 string. */
@@ -140,10 +143,11 @@ export class Scheduler {
     return run;
   }
 
-  private async moveTo(requested: Date, options: { upToNow?: boolean } = {}): Promise<MoveReport> {
+  /** `targetFrom` gives the instant to move to from the clock's reading at the start of the move. */
+  private async moveTo(targetFrom: (start: Date) => Date): Promise<MoveReport> {
     const { clock, work, logger } = this.options;
     const start = clock.now();
-    const target = options.upToNow && requested.getTime() < start.getTime() ? start : requested;
+    const target = targetFrom(start);
     if (target.getTime() < start.getTime()) throw new ClockMovedBackwardError(start, target);
     const maxRuns = this.options.maxRunsPerMove ?? 100_000;
     const runs: Record<string, number> = {};
@@ -155,7 +159,7 @@ export class Scheduler {
     for (;;) {
       const due = await this.nextDue();
       if (!due || due.at > target.getTime()) break;
-      if (due.at > clock.now().getTime()) clock.moveTo(new Date(due.at));
+      clock.moveForwardTo(new Date(due.at));
       const at = new Date(due.at);
       for (const entry of due.entries) {
         if (!this.entries.includes(entry)) continue;
@@ -178,7 +182,7 @@ export class Scheduler {
       // Everything this instant caused (events, deliveries, emails) finishes before the next one.
       await work.idle();
     }
-    if (target.getTime() > clock.now().getTime()) clock.moveTo(target);
+    clock.moveForwardTo(target);
     await work.idle();
     return { now: clock.now().toISOString(), runs, failures };
   }

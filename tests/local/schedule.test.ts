@@ -112,6 +112,25 @@ describe('Class: Scheduler', () => {
       expect(clock.now().toISOString()).toBe('2026-03-01T10:00:00.000Z');
     });
 
+    it('PT0S on a running clock is a barrier even when a millisecond passes between readings (#13)', async () => {
+      // Real time that moves on at every reading: the worst case of a running clock, where the
+      // barrier once read "now" for its target and again for its check, saw the second reading
+      // later and failed with ClockMovedBackward before waiting for anything.
+      let wall = 0;
+      const clock = new LocalClock({ start: new Date('2026-03-01T10:00:00Z'), wallClock: () => ++wall });
+      const work = new WorkTracker();
+      const scheduler = new Scheduler({ clock, work, logger: silentLogger });
+      scheduler.register({ name: 'every-minute', every: 'PT1M', run: () => undefined });
+      for (let round = 0; round < 50; round++) {
+        let done = false;
+        work.track(sleep(1).then(() => (done = true)));
+        await expect(scheduler.advanceBy(parseDuration('PT0S'))).resolves.toMatchObject({ failures: [] });
+        expect(done).toBe(true);
+      }
+      await expect(scheduler.runDue()).resolves.toMatchObject({ failures: [] });
+      await expect(scheduler.advanceBy(parseDuration('PT1M'))).resolves.toMatchObject({ runs: { 'every-minute': 1 } });
+    });
+
     it('continues a queued move from where the previous one left the clock', async () => {
       const { scheduler } = setup('2026-03-01T10:00:00Z');
       const [a, b] = await Promise.all([scheduler.advanceBy(parseDuration('P1D')), scheduler.advanceBy(parseDuration('P1D'))]);

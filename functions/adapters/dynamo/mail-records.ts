@@ -4,6 +4,7 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  ScanCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -18,7 +19,8 @@ import { mailDuePk, mailDueShard, mailSk } from './mail-keys';
  *
  *   (none) ──defer──▶ deferred ──claim──▶ claimed ──markSent──▶ sent
  *      │                 │                  │  ├──release──▶ open ──claim──▶ …
- *      └──claim──────────┴──skip──▶ skipped └──markFailed──▶ failed
+ *      ├──claim──────────┴──skip──▶ skipped └──markFailed──▶ failed
+ *      └──open──▶ open (the local copy's queue, as it takes a request; see `open`)
  *
  * `claim` is the conditional write that makes a mail go out at most once: it succeeds only on
  * a mail that is new, open, deferred, or claimed by a sender whose lease ran out.
@@ -87,6 +89,8 @@ const RECORD_TTL_DAYS = 400;
 export const CLAIMABLE = 'attribute_not_exists(pk) OR #status IN (:open, :deferred) OR (#status = :claimed AND leaseUntil <= :now)';
 export const CLAIMABLE_VALUES = { ':open': 'open', ':deferred': 'deferred', ':claimed': 'claimed' } as const;
 export const HELD_BY_CLAIMANT = 'claimToken = :token';
+/** none → open (put): a request the local copy's queue holds, written down before it is processed. */
+export const OPEN = { to: 'open', when: 'attribute_not_exists(pk)' } as const;
 /** claimable → skipped (put). */
 export const SKIP = { to: 'skipped', when: CLAIMABLE } as const;
 /** claimable → deferred (put, indexed in `due`). */
@@ -140,6 +144,41 @@ export class MailRecords {
         keys = (answer.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
       }
     }
+    return found;
+  }
+
+  /**
+   * Writes a request down as an open mail when the mail has no record yet (any record means
+   * a sender has seen it). The local copy's in-process queue does this as it takes a request,
+   * standing in for SQS keeping a message until it is handled, so a crash cannot lose it: on
+   * start the copy queues every open record again (`listUnsettled`). False when a record exists.
+   */
+  async open(job: MailJob, now: Date): Promise<boolean> {
+    return this.put({ ...this.base(job.customerId, job.kind, job.ref), status: OPEN.to, job, updatedAt: now.toISOString() }, OPEN.when, {});
+  }
+
+  /**
+   * Every mail record that is open, deferred or claimed, in the whole table: what a local
+   * copy that stopped abruptly left unsettled. A Scan, for the local copy's start only; in AWS
+   * the SQS queue keeps unfinished requests and nothing reads mail records this way.
+   */
+  async listUnsettled(): Promise<MailRecord[]> {
+    const found: MailRecord[] = [];
+    let cursor: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          ConsistentRead: true,
+          FilterExpression: 'begins_with(sk, :mail) AND #status IN (:open, :deferred, :claimed)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':mail': 'MAIL#', ...CLAIMABLE_VALUES },
+          ...(cursor ? { ExclusiveStartKey: cursor } : {}),
+        }),
+      );
+      found.push(...((page.Items ?? []) as MailRecord[]));
+      cursor = page.LastEvaluatedKey;
+    } while (cursor);
     return found;
   }
 
@@ -338,8 +377,9 @@ export class MailRecords {
         TableName: this.tableName,
         Item: item,
         ConditionExpression: condition,
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: values,
+        // DynamoDB refuses names and values a condition does not use (`open`'s uses neither).
+        ...(condition.includes('#status') ? { ExpressionAttributeNames: { '#status': 'status' } } : {}),
+        ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
       }),
     );
   }
