@@ -148,13 +148,20 @@ function timelineChangesOf(
       customerTimeZone: context.timeZone,
       now: context.nowMs,
       refunds: refundsOf(input.ref),
+      ...(input.imported === true ? { imported: true } : {}),
       ...(context.leftAt !== undefined ? { deletedAt: Date.parse(context.leftAt) } : {}),
     });
   }
   if (input.kind === 'refund') {
     const order = snapshot.entries.find((e) => e.input.kind === 'order' && e.input.ref === input.orderRef);
     if (order?.input.kind !== 'order') return []; // the order plans with this refund when it comes
-    const replan = { config, customerTimeZone: order.timeZone ?? config.timeZone, now: context.nowMs, refunds: refundsOf(input.orderRef) };
+    const replan = {
+      config,
+      customerTimeZone: order.timeZone ?? config.timeZone,
+      now: context.nowMs,
+      refunds: refundsOf(input.orderRef),
+      ...(order.input.imported === true ? { imported: true } : {}),
+    };
     return refundTimelineChanges(timelineOrderOf(customerId, order.input), replan, timelineRefundOf(input));
   }
   return [];

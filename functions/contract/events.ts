@@ -102,6 +102,8 @@ export const CustomerRegisteredSchema = z.object({
   ...profileFields,
   email,
   marketingConsent: z._default(z.boolean(), false),
+  /** From a history import (`npm run import`): the member is recorded, no welcome mail is sent. */
+  imported: z.optional(z.boolean()),
 });
 
 export const CustomerUpdatedSchema = z.object({
@@ -143,6 +145,8 @@ export const OrderPlacedSchema = z
     market: z.optional(text(50)),
     /** Order-level discount in minor units, spread pro rata over the lines. */
     discount: z.optional(amount),
+    /** From a history import (`npm run import`): points are awarded, its check-in and reminders are recorded skipped, never sent. */
+    imported: z.optional(z.boolean()),
   })
   .check(
     z.refine((o) => o.lines.reduce((s, l) => s + l.unitPrice * l.quantity, 0) <= EVENT_BOUNDS.maxOrderTotal, {

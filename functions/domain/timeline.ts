@@ -71,6 +71,8 @@ export interface PlanContext {
   readonly now: number;
   /** Refunds known for this order. @default none */
   readonly refunds?: readonly TimelineRefund[];
+  /** The order came from a history import (`imported: true`): its items are recorded `skipped`, never sent. @default false */
+  readonly imported?: boolean;
 }
 
 export interface ProductRef {
@@ -140,7 +142,7 @@ export function planOrderTimeline(order: TimelineOrder, context: PlanContext): O
       placedAt,
       anchor,
       dueAt: new Date(due).toISOString(),
-      status: isStale(due, now) ? 'skipped' : 'pending',
+      status: context.imported === true || isStale(due, now) ? 'skipped' : 'pending',
       ageDays: days,
       timeZone,
       ...extra,

@@ -73,7 +73,7 @@ export function createEmailHandlers(deps: EmailHandlerDeps): Record<EmailHandler
     // Runs beside the profile handler on the same event; it applies the same registration
     // (idempotent, last-writer-wins) first, so the sender finds the address however the two race.
     'welcome-email': busEventHandler(deps, CustomerRegisteredSchema, async (d, event) => {
-      const { customerId, registeredAt, marketingConsentAt, ...values } = d;
+      const { customerId, registeredAt, marketingConsentAt, imported: _imported, ...values } = d;
       const consentAt = consentInstant(marketingConsentAt, deps.clock.now());
       await updateProfile(
         profiles,
@@ -81,6 +81,8 @@ export function createEmailHandlers(deps: EmailHandlerDeps): Record<EmailHandler
         { type: 'set', at: Date.parse(registeredAt), values: { ...values, registeredAt }, consentAt },
         { clientTimeZone: deps.config.timeZone },
       );
+      // A member from a history import joined long ago: no welcome (docs/integrations.md, history import).
+      if (d.imported === true) return 'ignored';
       return queue(event, { customerId, kind: 'welcome', ref: 'welcome' });
     }),
 

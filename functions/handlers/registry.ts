@@ -82,7 +82,7 @@ export function createMemberHandlers(deps: HandlerDeps): Record<MemberHandlerNam
 
   return {
     'customer-registered': busEventHandler(deps, CustomerRegisteredSchema, async (d) => {
-      const { customerId, registeredAt, marketingConsentAt, ...values } = d;
+      const { customerId, registeredAt, marketingConsentAt, imported: _imported, ...values } = d;
       const consentAt = consentInstant(marketingConsentAt, deps.clock.now());
       const outcome = await updateProfile(
         profiles,
@@ -156,6 +156,7 @@ export function createMemberHandlers(deps: HandlerDeps): Record<MemberHandlerNam
             ...(lifespanDays !== undefined ? { lifespanDays } : {}),
           })),
           discount: order.discount ?? 0,
+          ...(order.imported === true ? { imported: true } : {}),
         },
         accountFact(order.accountId, order.placedAt),
       );

@@ -17,6 +17,8 @@ export interface OrderInput {
   /** Name and lifespan are kept for the timeline (a refund re-plans the order); the points ignore them. */
   readonly lines: readonly TimelineOrderLine[];
   readonly discount: number;
+  /** From a history import: earns points, plans no mail (kept on the entry, so a refund's re-plan stays quiet too). */
+  readonly imported?: boolean;
 }
 
 export interface RefundInput {
