@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import demo from '../clients/demo';
 import { memberPk, PROFILE_SK } from '../functions/adapters/dynamo/keys';
@@ -54,6 +54,10 @@ export interface EmailBenchResult {
   readonly renderedPerSecond: number;
   /** Mails rendered and handed to the local SES per second, through the whole sender (profile, suppression, cap, claim, send, record). */
   readonly sentPerSecond: number;
+  /** Plain SES v2 `SendEmail` calls of the same mail to the same local SES, same concurrency, before and after the sender (averaged). */
+  readonly rawSesPerSecond: number;
+  /** `sentPerSecond / rawSesPerSecond`: what the sender's reads, claim and record cost beside SES itself. */
+  readonly ratioToRawSes: number;
   /** Time one mail takes: the email handler that queues it, and the sender that sends it (mean and 95th percentile, ms). */
   readonly handlerMs: { readonly mean: number; readonly p95: number };
   readonly senderMs: { readonly mean: number; readonly p95: number };
@@ -160,6 +164,38 @@ export async function benchEmails(options: EmailBenchOptions): Promise<EmailBenc
       handlerTimes.push(performance.now() - started);
     });
     const jobs = queued.splice(0);
+    // The same mail as a plain SendEmail, as the sender's SesMailer builds it (subject, both parts, the unsubscribe headers, tags).
+    const rawMail = (i: number) => {
+      const mail = renderMail('birthday', i % 2 === 0 ? 'sv' : 'en', {
+        brand: { name: config.brand.name },
+        firstName: `Member ${i}`,
+        bonusPoints: 200,
+        unsubscribeUrl: links.unsubscribeUrl(`m${i}`),
+      });
+      return new SendEmailCommand({
+        FromEmailAddress: config.brand.senderAddress,
+        Destination: { ToAddresses: [`raw${i}@example.com`] },
+        Content: {
+          Simple: {
+            Subject: { Data: mail.subject, Charset: 'UTF-8' },
+            Body: { Html: { Data: mail.html, Charset: 'UTF-8' }, Text: { Data: mail.text, Charset: 'UTF-8' } },
+            Headers: [
+              { Name: 'List-Unsubscribe', Value: `<${links.unsubscribeUrl(`m${i}`)}>, <${links.unsubscribeMailto(`m${i}`)}>` },
+              { Name: 'List-Unsubscribe-Post', Value: 'List-Unsubscribe=One-Click' },
+            ],
+          },
+        },
+        EmailTags: [
+          { Name: 'kind', Value: 'birthday' },
+          { Name: 'class', Value: 'marketing' },
+        ],
+      });
+    };
+    const rawCount = Math.min(count, 1_000);
+    const rawCommands = Array.from({ length: rawCount }, (_, i) => rawMail(i));
+    const rawSes = async () =>
+      (rawCount / (await runPool(rawCount, concurrency, (i) => ses.send(rawCommands[i] as SendEmailCommand).then(() => undefined)))) * 1000;
+    const rawBefore = await rawSes();
     const elapsed = await runPool(jobs.length, concurrency, async (i) => {
       const started = performance.now();
       const outcome = await send({ body: JSON.stringify(jobs[i]), receiveCount: 1 });
@@ -167,6 +203,8 @@ export async function benchEmails(options: EmailBenchOptions): Promise<EmailBenc
       senderTimes.push(performance.now() - started);
     });
 
+    const rawSesPerSecond = (rawBefore + (await rawSes())) / 2;
+    const sentPerSecond = (jobs.length / elapsed) * 1000;
     const stats = (times: number[]) => {
       const sorted = [...times].sort((a, b) => a - b);
       return { mean: times.reduce((s, t) => s + t, 0) / times.length, p95: sorted[Math.floor(sorted.length * 0.95)] ?? 0 };
@@ -192,7 +230,9 @@ export async function benchEmails(options: EmailBenchOptions): Promise<EmailBenc
       count,
       concurrency,
       renderedPerSecond,
-      sentPerSecond: (jobs.length / elapsed) * 1000,
+      sentPerSecond,
+      rawSesPerSecond,
+      ratioToRawSes: sentPerSecond / rawSesPerSecond,
       handlerMs,
       senderMs,
       dynamo: {
@@ -242,7 +282,7 @@ export function formatEmailBench(r: EmailBenchResult): string {
   return [
     `emails (${r.count} birthday greetings, marketing mail, ${r.concurrency} in flight; DynamoDB Local and aws-ses-v2-local)`,
     `  templates rendered and validated     ${r.renderedPerSecond.toFixed(0)} /s`,
-    `  rendered and handed to SES           ${r.sentPerSecond.toFixed(1)} /s`,
+    `  rendered and handed to SES           ${r.sentPerSecond.toFixed(1)} /s through the sender, ${r.rawSesPerSecond.toFixed(1)} /s as plain SendEmail calls: ratio ${r.ratioToRawSes.toFixed(2)}`,
     `  time per mail: handler ${r.handlerMs.mean.toFixed(1)} ms (p95 ${r.handlerMs.p95.toFixed(1)}), sender ${r.senderMs.mean.toFixed(1)} ms (p95 ${r.senderMs.p95.toFixed(1)})`,
     `  ${r.dynamo.roundTripsPerEmail.toFixed(2)} DynamoDB round trips per mail ${JSON.stringify(r.dynamo.calls)}, ms per mail ${JSON.stringify(r.dynamo.millis)}`,
     `  ${r.dynamo.readUnitsPerEmail.toFixed(2)} RCU + ${r.dynamo.writeUnitsPerEmail.toFixed(2)} WCU per mail, as DynamoDB Local reports them`,

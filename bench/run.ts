@@ -9,115 +9,131 @@ import { benchTimeline } from './timeline';
 
 /**
  * `npm run bench`: every figure from one run against one DynamoDB Local, printed as ratios
- * where a ratio is the honest comparison. `--quick` shrinks the workloads for a smoke run.
+ * where a ratio is the honest comparison. `--quick` shrinks the workloads for a smoke run;
+ * `--only=` picks parts.
  */
 const quick = process.argv.includes('--quick');
+/** `--only=timeline,emails` runs just those parts (points, challenges, timeline, calendar, emails, bundles). */
+const only = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
+const runs = (part: string) => only === undefined || only.includes(part);
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
 
 const dynamo = await startDynamoDbLocal();
 try {
   console.log(`Lojal benchmark — ${new Date().toISOString()} — node ${process.version}, DynamoDB Local (in memory)\n`);
 
-  const points = await benchPoints({ endpoint: dynamo.endpoint, ...(quick ? { orders: 300, members: 60 } : {}) });
-  console.log(`order.placed → points (${points.orders} orders over ${points.members} members, ${points.concurrency} in flight)`);
-  console.log(`  raw TransactWriteItems, points shape (entry + state)                      ${fmt(points.rawTransactionsPerSecond)} tx/s`);
-  console.log(
-    `  raw TransactWriteItems, the order's items (entry + state + check-in + reminder)  ${fmt(points.rawOrderTransactionsPerSecond)} tx/s`,
-  );
-  for (const [label, f] of [
-    ['returning members (warm snapshot cache)', points.returning],
-    ['first orders (ledger read first)', points.firstOrders],
-  ] as const) {
-    console.log(`  handler, ${label}`);
+  if (runs('points')) {
+    const points = await benchPoints({ endpoint: dynamo.endpoint, ...(quick ? { orders: 300, members: 60 } : {}) });
+    console.log(`order.placed → points (${points.orders} orders over ${points.members} members, ${points.concurrency} in flight)`);
+    console.log(`  raw TransactWriteItems, points shape (entry + state)                      ${fmt(points.rawTransactionsPerSecond)} tx/s`);
     console.log(
-      `    ${fmt(f.perSecond)} orders/s, ratio to raw ${fmt(f.ratio, 2)} (points shape), ${fmt(f.ratioSameItems, 2)} (the same items)`,
+      `  raw TransactWriteItems, the order's items (entry + state + check-in + reminder)  ${fmt(points.rawOrderTransactionsPerSecond)} tx/s`,
     );
-    console.log(`    ${fmt(f.roundTrips, 2)} DynamoDB round trips per order ${JSON.stringify(f.calls)}`);
-    console.log(`    ${fmt(f.readUnits, 2)} RCU + ${fmt(f.writeUnits, 2)} WCU per order, as DynamoDB Local reports them`);
+    for (const [label, f] of [
+      ['returning members (warm snapshot cache)', points.returning],
+      ['first orders (ledger read first)', points.firstOrders],
+    ] as const) {
+      console.log(`  handler, ${label}`);
+      console.log(
+        `    ${fmt(f.perSecond)} orders/s, ratio to raw ${fmt(f.ratio, 2)} (points shape), ${fmt(f.ratioSameItems, 2)} (the same items)`,
+      );
+      console.log(`    ${fmt(f.roundTrips, 2)} DynamoDB round trips per order ${JSON.stringify(f.calls)}`);
+      console.log(`    ${fmt(f.readUnits, 2)} RCU + ${fmt(f.writeUnits, 2)} WCU per order, as DynamoDB Local reports them`);
+    }
+    console.log('');
   }
-  console.log('');
-
-  const challenges = await benchChallenges({
-    endpoint: dynamo.endpoint,
-    ...(quick ? { orders: 300, members: 60, entrants: 2_000, leaderboardQueries: 200 } : {}),
-  });
-  console.log(
-    `challenges: order.placed without and with one open challenge (${challenges.orders} orders over ${challenges.members} members each, ${challenges.concurrency} in flight)`,
-  );
-  for (const [label, f] of [
-    ['without challenges', challenges.without],
-    ['with an open challenge', challenges.with],
-  ] as const) {
+  if (runs('challenges')) {
+    const challenges = await benchChallenges({
+      endpoint: dynamo.endpoint,
+      ...(quick ? { orders: 300, members: 60, entrants: 2_000, leaderboardQueries: 200 } : {}),
+    });
     console.log(
-      `  ${label.padEnd(24)} ${fmt(f.perSecond)} orders/s, ${fmt(f.roundTrips, 2)} round trips per order ${JSON.stringify(f.calls)}, ${fmt(f.readUnits, 2)} RCU + ${fmt(f.writeUnits, 2)} WCU`,
+      `challenges: order.placed without and with one open challenge (${challenges.orders} orders over ${challenges.members} members each, ${challenges.concurrency} in flight)`,
     );
-  }
-  console.log(`  ratio with/without       ${fmt(challenges.ratio, 2)}`);
-  const { top, deep } = challenges.board;
-  console.log(
-    `leaderboard of ${challenges.board.entrants} entrants via the member API (seeding took ${fmt(challenges.board.seedSeconds)} s)`,
-  );
-  console.log(
-    `  top 10: items read per row shown ${fmt(top.itemsReadPerRow, 2)}, ${fmt(top.roundTrips, 2)} round trips per request ${JSON.stringify(top.calls)}`,
-  );
-  console.log(
-    `          ${fmt(top.queriesPerSecond)} queries/s  (p50 ${fmt(top.p50Ms)} ms, p95 ${fmt(top.p95Ms)} ms, ${top.queries} queries)`,
-  );
-  console.log(
-    `  rows ${deep.firstRank}–${deep.lastRank}: items read per row shown ${fmt(deep.itemsReadPerRow, 2)} by its own request, ` +
-      `${fmt(deep.walkItemsReadPerRow, 1)} with the ${deep.requests - 1} pages of cursors before it`,
-  );
-  for (const place of challenges.board.ownPlace) {
-    console.log(`  own place ${place.rank} (?customerId=): ${place.itemsRead} index items counted above it, ${fmt(place.ms)} ms`);
-  }
-  const results = challenges.results;
-  console.log(`results job on that board (${results.prizes} paid places)`);
-  console.log(
-    `  board items read per winner  ${fmt(results.itemsReadPerWinner, 2)}  (${results.itemsRead} read, ${results.winners} winners)`,
-  );
-  console.log(`  round trips in all           ${results.roundTrips}  ${JSON.stringify(results.calls)}, ${fmt(results.ms, 0)} ms\n`);
-
-  const timeline = await benchTimeline({ endpoint: dynamo.endpoint, ...(quick ? { scheduled: 20_000, due: 2_000 } : {}) });
-  console.log(
-    `timeline sweep (${timeline.due} due items spread over a day among ${timeline.scheduled} scheduled; seeding took ${fmt(timeline.seedSeconds)} s)`,
-  );
-  console.log(
-    `  items read per item emitted     ${fmt(timeline.sweep.itemsReadPerEmitted, 2)}  (${timeline.sweep.emitted} emitted in ${timeline.sweep.sweeps} sweeps)`,
-  );
-  console.log(`  emitted items per second        ${fmt(timeline.sweep.emittedPerSecond)}`);
-  console.log(`  round trips per item emitted    ${fmt(timeline.sweep.roundTripsPerEmitted, 2)}  ${JSON.stringify(timeline.sweep.calls)}`);
-  console.log(
-    `  capacity per item emitted       ${fmt(timeline.sweep.readUnitsPerEmitted, 2)} RCU + ${fmt(timeline.sweep.writeUnitsPerEmitted, 2)} WCU, as DynamoDB Local reports them`,
-  );
-  console.log(`timeline query of one customer (${timeline.timeline.items} items)`);
-  console.log(`  items read per item returned    ${fmt(timeline.timeline.itemsReadPerItem, 2)}`);
-  console.log(
-    `  queries per second              ${fmt(timeline.timeline.queriesPerSecond)}  (p50 ${fmt(timeline.timeline.p50Ms)} ms, p95 ${fmt(timeline.timeline.p95Ms)} ms)\n`,
-  );
-
-  const calendar = await benchCalendar({ endpoint: dynamo.endpoint, ...(quick ? { members: 10_000 } : {}) });
-  console.log(
-    `daily calendar job (${calendar.members} members; loading ${calendar.itemsLoaded} items took ${fmt(calendar.loadSeconds)} s)`,
-  );
-  for (const day of calendar.days) {
+    for (const [label, f] of [
+      ['without challenges', challenges.without],
+      ['with an open challenge', challenges.with],
+    ] as const) {
+      console.log(
+        `  ${label.padEnd(24)} ${fmt(f.perSecond)} orders/s, ${fmt(f.roundTrips, 2)} round trips per order ${JSON.stringify(f.calls)}, ${fmt(f.readUnits, 2)} RCU + ${fmt(f.writeUnits, 2)} WCU`,
+      );
+    }
+    console.log(`  ratio with/without       ${fmt(challenges.ratio, 2)}`);
+    const { top, deep } = challenges.board;
     console.log(
-      `  ${day.date}: ${day.found} found (${day.anniversaries} anniversaries, ${day.birthdays} birthdays, ${day.perks} perks), ` +
-        `${fmt(day.itemsReadPerFound, 2)} items read per member found, run ${fmt(day.runMs, 0)} ms ${JSON.stringify(day.calls)}`,
+      `leaderboard of ${challenges.board.entrants} entrants via the member API (seeding took ${fmt(challenges.board.seedSeconds)} s)`,
+    );
+    console.log(
+      `  top 10: items read per row shown ${fmt(top.itemsReadPerRow, 2)}, ${fmt(top.roundTrips, 2)} round trips per request ${JSON.stringify(top.calls)}`,
+    );
+    console.log(
+      `          ${fmt(top.queriesPerSecond)} queries/s  (p50 ${fmt(top.p50Ms)} ms, p95 ${fmt(top.p95Ms)} ms, ${top.queries} queries)`,
+    );
+    console.log(
+      `  rows ${deep.firstRank}–${deep.lastRank}: items read per row shown ${fmt(deep.itemsReadPerRow, 2)} by its own request, ` +
+        `${fmt(deep.walkItemsReadPerRow, 1)} with the ${deep.requests - 1} pages of cursors before it`,
+    );
+    for (const place of challenges.board.ownPlace) {
+      console.log(`  own place ${place.rank} (?customerId=): ${place.itemsRead} index items counted above it, ${fmt(place.ms)} ms`);
+    }
+    const results = challenges.results;
+    console.log(`results job on that board (${results.prizes} paid places)`);
+    console.log(
+      `  board items read per winner  ${fmt(results.itemsReadPerWinner, 2)}  (${results.itemsRead} read, ${results.winners} winners)`,
+    );
+    console.log(`  round trips in all           ${results.roundTrips}  ${JSON.stringify(results.calls)}, ${fmt(results.ms, 0)} ms\n`);
+  }
+  if (runs('timeline')) {
+    const timeline = await benchTimeline({ endpoint: dynamo.endpoint, ...(quick ? { scheduled: 20_000, due: 2_000 } : {}) });
+    console.log(
+      `timeline sweep (${timeline.due} due items spread over a day among ${timeline.scheduled} scheduled; seeding took ${fmt(timeline.seedSeconds)} s)`,
+    );
+    console.log(
+      `  items read per item emitted     ${fmt(timeline.sweep.itemsReadPerEmitted, 2)}  (${timeline.sweep.emitted} emitted in ${timeline.sweep.sweeps} sweeps)`,
+    );
+    console.log(`  emitted items per second        ${fmt(timeline.sweep.emittedPerSecond)}`);
+    console.log(
+      `  round trips per item emitted    ${fmt(timeline.sweep.roundTripsPerEmitted, 2)}  ${JSON.stringify(timeline.sweep.calls)}`,
+    );
+    console.log(
+      `  capacity per item emitted       ${fmt(timeline.sweep.readUnitsPerEmitted, 2)} RCU + ${fmt(timeline.sweep.writeUnitsPerEmitted, 2)} WCU, as DynamoDB Local reports them`,
+    );
+    console.log(`timeline query of one customer (${timeline.timeline.items} items)`);
+    console.log(`  items read per item returned    ${fmt(timeline.timeline.itemsReadPerItem, 2)}`);
+    console.log(
+      `  queries per second              ${fmt(timeline.timeline.queriesPerSecond)}  (p50 ${fmt(timeline.timeline.p50Ms)} ms, p95 ${fmt(timeline.timeline.p95Ms)} ms)\n`,
     );
   }
-  console.log('');
-
-  const ses = await startSesLocal();
-  try {
-    const emails = await benchEmails({ sesEndpoint: ses.endpoint, dynamoEndpoint: dynamo.endpoint, ...(quick ? { count: 300 } : {}) });
-    console.log(`${formatEmailBench(emails)}\n`);
-  } finally {
-    await ses.stop();
+  if (runs('calendar')) {
+    const calendar = await benchCalendar({ endpoint: dynamo.endpoint, ...(quick ? { members: 10_000 } : {}) });
+    console.log(
+      `daily calendar job (${calendar.members} members; loading ${calendar.itemsLoaded} items took ${fmt(calendar.loadSeconds)} s)`,
+    );
+    for (const day of calendar.days) {
+      console.log(
+        `  ${day.date}: ${day.found} found (${day.anniversaries} anniversaries, ${day.birthdays} birthdays, ${day.perks} perks), ` +
+          `${fmt(day.itemsReadPerFound, 2)} items read per member found, run ${fmt(day.runMs, 0)} ms ${JSON.stringify(day.calls)}`,
+      );
+    }
+    console.log('');
   }
-
-  console.log('Lambda bundles (minified ESM, @aws-sdk external)');
-  for (const { name, bytes } of await measureBundleSizes()) {
-    console.log(`  ${name.padEnd(30)} ${fmt(bytes / 1024).padStart(7)} KiB${bytes > 150 * 1024 ? '  (over the 150 KiB aim)' : ''}`);
+  if (runs('emails')) {
+    const ses = await startSesLocal();
+    try {
+      const emails = await benchEmails({ sesEndpoint: ses.endpoint, dynamoEndpoint: dynamo.endpoint, ...(quick ? { count: 300 } : {}) });
+      console.log(`${formatEmailBench(emails)}\n`);
+    } finally {
+      await ses.stop();
+    }
+  }
+  if (runs('bundles')) {
+    console.log('Lambda bundles (minified ESM, @aws-sdk external)');
+    for (const { name, bytes } of await measureBundleSizes()) {
+      console.log(`  ${name.padEnd(30)} ${fmt(bytes / 1024).padStart(7)} KiB${bytes > 150 * 1024 ? '  (over the 150 KiB aim)' : ''}`);
+    }
   }
 } finally {
   await dynamo.stop();

@@ -25,8 +25,9 @@ import type { Clock, LoggerPort, MetricsPort } from '../runtime/ports';
  *    lease → claimed by this sweep, lease of `leaseMs`), re-indexing it at its lease expiry.
  *    Two sweepers reading the same item cannot both claim it.
  * 2. Put the events, 10 per `PutEvents`, retrying entries EventBridge refused.
- * 3. Mark each accepted item sent (conditional on this sweep's claim), which takes it out of
- *    the index; give refused items back as pending with a backoff.
+ * 3. Mark the accepted items sent (each conditional on this sweep's claim, up to 100 in one
+ *    transaction), which takes them out of the index; give refused items back as pending with
+ *    a backoff.
  * A sweeper that dies after claiming leaves its items claimed; they surface in the index when
  * the lease ends and the next sweep takes them over. One that dies after emitting but before
  * marking causes a second emission of the same `itemId` after the lease, so consumers dedupe
@@ -141,20 +142,21 @@ export async function sweepDueItems(deps: SweepDeps): Promise<SweepReport> {
     const { failed } = await deps.publisher.publish([...events.keys()]);
     const refused = new Set(failed.map((f) => f.event));
     const doneAt = clock.now();
-    await Promise.all(
-      [...events].map(([event, item]) =>
-        limit(async () => {
-          if (refused.has(event)) {
-            const retryAt = new Date(doneAt.getTime() + options.retryDelayMs(Number(item.attempts ?? 1)));
-            await dueItems.release(keyOf(item), token, retryAt, doneAt);
-            counts.retrying++;
-          } else {
-            counts.emitted++;
-            if (!(await dueItems.markSent(keyOf(item), token, doneAt))) counts.superseded++;
-          }
-        }),
+    const sent = [...events].filter(([event]) => !refused.has(event)).map(([, item]) => keyOf(item));
+    const retried = [...events].filter(([event]) => refused.has(event)).map(([, item]) => item);
+    counts.emitted += sent.length;
+    counts.retrying += retried.length;
+    await Promise.all([
+      // One transaction per 100 items rather than a write each: the sweep's round trips per item emitted stay near one (the claim).
+      limit(async () => {
+        counts.superseded += (await dueItems.markAllSent(sent, token, doneAt)).length;
+      }),
+      ...retried.map((item) =>
+        limit(() =>
+          dueItems.release(keyOf(item), token, new Date(doneAt.getTime() + options.retryDelayMs(Number(item.attempts ?? 1))), doneAt),
+        ),
       ),
-    );
+    ]);
     if (failed.length > 0) {
       deps.logger.warn('EventBridge refused timeline events after retries; they are retried later', {
         count: failed.length,

@@ -268,6 +268,54 @@ describe('Timeline sweeper', () => {
     expect(await statusOf('c0', 'o0')).toBe('cancelled');
   });
 
+  it('of five items sent together, the one cancelled while they were sent stays cancelled and the four others are marked sent', async () => {
+    // Prepare: c2's item is cancelled while the events are on their way.
+    const clock = manualClock('2026-06-10T12:00:00Z');
+    await seedDue(5, '2026-06-10T11:00:00Z', '2026-06-09T00:00:00Z');
+    const cancelling: EventPublisher = {
+      async publish() {
+        await storeOf().cancel('c2', checkinSk('o2'), 'the customer was deleted', clock.now());
+        return { failed: [] };
+      },
+    };
+
+    // Act
+    const report = await sweeper(cancelling, clock).sweep();
+
+    // Assess
+    expect(report).toMatchObject({ emitted: 5, superseded: 1 });
+    expect(await Promise.all([0, 1, 2, 3, 4].map((i) => statusOf(`c${i}`, `o${i}`)))).toEqual([
+      'sent',
+      'sent',
+      'cancelled',
+      'sent',
+      'sent',
+    ]);
+  });
+
+  it('marks 250 emitted items sent in three transactions, so a sweep makes little more than one round trip per item (its claim)', async () => {
+    // Prepare: a client that counts requests by command.
+    const clock = manualClock('2026-06-10T12:00:00Z');
+    await seedDue(250, '2026-06-10T10:00:00Z', '2026-06-09T00:00:00Z', 10);
+    const calls = new Map<string, number>();
+    table.doc.middlewareStack.add(
+      (next, context) => async (args) => {
+        calls.set(context.commandName ?? '?', (calls.get(context.commandName ?? '?') ?? 0) + 1);
+        return next(args);
+      },
+      { step: 'initialize', name: 'countSweepRequests' },
+    );
+
+    // Act
+    const report = await sweeper(new RecordingPublisher(), clock).sweep();
+
+    // Assess: a claim per item, one transaction per 100 marks, and the index reads and watermark besides.
+    expect(report).toMatchObject({ emitted: 250, superseded: 0 });
+    expect(calls.get('UpdateItemCommand')).toBe(250);
+    expect(calls.get('TransactWriteItemsCommand')).toBe(3);
+    expect(await statusOf('c249', 'o249')).toBe('sent');
+  });
+
   it("on the local copy's scheduler, a year's clock jump sends each item at its due minute in a handful of runs", async () => {
     // Prepare: items due in 3 days, in 40 days and in 200 days; the sweeper on the local scheduler.
     const clock = new LocalClock({ start: new Date('2026-06-10T12:00:00Z'), frozen: true });

@@ -1,13 +1,17 @@
 import { advanceWatermark, conditionalWrite, isConditionFailure, readWatermark } from './common';
-import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DueIndex, type DueIndexPage, type DueKey } from './due-index';
 import { dueMonth, duePk, dueShard, SWEEP_WATERMARK_KEY } from './keys';
 import type { StoredTimelineItem } from './timeline-store';
+import { cancellationReasons } from './transactions';
 
 /** The base-table key of a timeline item, as the `due` index returns it. */
 export type ItemKey = DueKey;
 
 export type DuePage = DueIndexPage;
+
+/** DynamoDB's limit of actions in one `TransactWriteItems`. */
+const MAX_TRANSACTION_ITEMS = 100;
 
 /**
  * The DynamoDB adapter for the sweeper's side of the timeline: the sparse `due` index and the
@@ -80,6 +84,54 @@ export class DueItemStore {
     return this.finish(key, token, 'SET #status = :sent, sentAt = :now, updatedAt = :now', { ':sent': 'sent', ':now': now.toISOString() });
   }
 
+  /**
+   * Marks claimed items sent, up to 100 in one transaction (one round trip where each item was
+   * one), each conditioned on this sweep's claim like `markSent`. An item cancelled or replaced
+   * meanwhile fails its condition and cancels the transaction; the cancellation names it, so it
+   * is left out and the rest written again. A cancellation without a failed condition (another
+   * writer touched one of the items at that moment) falls back to one write per item.
+   * Returns the keys that were not marked because the claim was gone.
+   *
+   * A transaction costs twice the write units of the same plain writes: the sweep trades them
+   * for round trips (docs/performance.md).
+   */
+  async markAllSent(keys: readonly ItemKey[], token: string, now: Date): Promise<ItemKey[]> {
+    const values = { ':sent': 'sent', ':now': now.toISOString() };
+    const set = 'SET #status = :sent, sentAt = :now, updatedAt = :now';
+    const chunks: ItemKey[][] = [];
+    for (let start = 0; start < keys.length; start += MAX_TRANSACTION_ITEMS) chunks.push(keys.slice(start, start + MAX_TRANSACTION_ITEMS));
+    const lost: ItemKey[] = [];
+    await Promise.all(
+      chunks.map(async (chunk) => {
+        let pending = chunk;
+        while (pending.length > 0) {
+          if (pending.length === 1) {
+            const [key] = pending as [ItemKey];
+            if (!(await this.markSent(key, token, now))) lost.push(key);
+            return;
+          }
+          try {
+            await this.doc.send(
+              new TransactWriteCommand({ TransactItems: pending.map((key) => ({ Update: this.finishUpdate(key, token, set, values) })) }),
+            );
+            return;
+          } catch (error) {
+            const reasons = cancellationReasons(error);
+            if (!reasons) throw error;
+            const failed = new Set(pending.filter((_, i) => reasons[i]?.Code === 'ConditionalCheckFailed'));
+            if (failed.size === 0) {
+              for (const key of pending) if (!(await this.markSent(key, token, now))) lost.push(key);
+              return;
+            }
+            lost.push(...failed);
+            pending = pending.filter((key) => !failed.has(key));
+          }
+        }
+      }),
+    );
+    return lost;
+  }
+
   /** Marks a claimed item skipped (too late to send) and takes it out of the index. */
   async markSkipped(key: ItemKey, token: string, now: Date, reason: string): Promise<boolean> {
     return this.finish(key, token, 'SET #status = :skipped, reason = :reason, updatedAt = :now', {
@@ -121,16 +173,18 @@ export class DueItemStore {
   }
 
   private async finish(key: ItemKey, token: string, set: string, values: Record<string, unknown>): Promise<boolean> {
-    return conditionalWrite(
-      this.doc,
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: key,
-        UpdateExpression: `${set} REMOVE duePk, dueSk, leaseUntil, claimToken`,
-        ConditionExpression: 'claimToken = :token',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ...values, ':token': token },
-      }),
-    );
+    return conditionalWrite(this.doc, new UpdateCommand(this.finishUpdate(key, token, set, values)));
+  }
+
+  /** The update that settles a claimed item (sent, skipped) and takes it out of the index, conditioned on the claim. */
+  private finishUpdate(key: ItemKey, token: string, set: string, values: Record<string, unknown>) {
+    return {
+      TableName: this.tableName,
+      Key: key,
+      UpdateExpression: `${set} REMOVE duePk, dueSk, leaseUntil, claimToken`,
+      ConditionExpression: 'claimToken = :token',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ...values, ':token': token },
+    };
   }
 }

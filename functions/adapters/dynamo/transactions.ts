@@ -47,7 +47,7 @@ export async function runGuardedTransaction<F>(
 }
 
 /** The per-write reasons of a cancelled transaction (the SDK class, or its name from another copy of the SDK), or undefined. */
-function cancellationReasons(error: unknown): readonly { readonly Code?: string }[] | undefined {
+export function cancellationReasons(error: unknown): readonly { readonly Code?: string }[] | undefined {
   if (error instanceof TransactionCanceledException) return error.CancellationReasons ?? [];
   if (typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'TransactionCanceledException') {
     const reasons = (error as { CancellationReasons?: unknown }).CancellationReasons;
