@@ -16,6 +16,7 @@ import {
   poolContributions,
 } from '../domain/account-pool';
 import { challengeScores } from '../domain/challenges';
+import { groupOf } from '../domain/measurement/groups';
 import { memberViewOf } from '../domain/member-view';
 import { type LedgerNotice, ledgerNotices, nextWakeAt, noticesToSend, watermarkAfter } from '../domain/ledger-notices';
 import {
@@ -203,9 +204,11 @@ export function planLedgerCommit(
 ): LedgerPlan {
   const nowMs = now.getTime();
   const inputs = snapshot.entries.map((e) => e.input);
-  const before = foldLedger(config, inputs, { asOf: nowMs });
+  // A program control-group member's events are recorded and earn nothing (docs/measurement.md).
+  const control = groupOf(config, customerId) === 'control';
+  const before = foldLedger(config, inputs, { asOf: nowMs, control });
   const withInput = input ? [...inputs, input] : inputs;
-  const after = input ? foldLedger(config, withInput, { asOf: nowMs }) : before;
+  const after = input ? foldLedger(config, withInput, { asOf: nowMs, control }) : before;
   const noticesBefore = ledgerNotices(config, customerId, before, inputs);
   const noticesAfter = input ? ledgerNotices(config, customerId, after, withInput) : noticesBefore;
 
