@@ -17,6 +17,7 @@ import {
 } from '../domain/account-pool';
 import { challengeScores } from '../domain/challenges';
 import { groupOf } from '../domain/measurement/groups';
+import { contributionOf, counterChanges } from '../domain/measurement/outcomes';
 import { memberViewOf } from '../domain/member-view';
 import { type LedgerNotice, ledgerNotices, nextWakeAt, noticesToSend, watermarkAfter } from '../domain/ledger-notices';
 import {
@@ -300,6 +301,9 @@ export function planLedgerCommit(
     if (score > 0) challengeScoreMap[challengeId] = score;
     else delete challengeScoreMap[challengeId];
   }
+  // The report counters: this member's contribution now, less the one counted before, added in this transaction.
+  const measured = contributionOf(config, after, withInput);
+  const report = counterChanges(snapshot.state?.measured ?? {}, measured);
   const state = {
     balance: after.balance,
     lifetimePoints: after.lifetimePoints,
@@ -312,6 +316,7 @@ export function planLedgerCommit(
     ...(zone !== undefined ? { timeZone: zone.value, timeZoneAt: zone.at } : {}),
     ...(Object.keys(challengeScoreMap).length > 0 ? { challengeScores: challengeScoreMap } : {}),
     view: memberViewOf(after, nowMs),
+    measured,
   };
   return {
     before,
@@ -325,6 +330,7 @@ export function planLedgerCommit(
       ...(pool && pool.changes.length > 0 ? { accounts: pool.changes } : {}),
       ...(challenges.length > 0 ? { challenges } : {}),
       ...(timeline.length > 0 ? { timeline } : {}),
+      ...(report.length > 0 ? { report: { group: control ? 'control' : 'treated', changes: report } } : {}),
     },
     corrected,
     send,
