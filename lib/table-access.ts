@@ -8,7 +8,7 @@ import type { JobName } from '../functions/contract/jobs';
  * space. A new key space must be added here and to the functions that use it; a unit test
  * (tests/unit/table-access.test.ts) fails when the adapters write a prefix this list lacks.
  */
-export const KEY_SPACES = ['MEMBER#', 'ACCOUNT#', 'REWARD#', 'CHALLENGE#', 'SUPPRESS#', 'SWEEP#', 'JOB#'] as const;
+export const KEY_SPACES = ['MEMBER#', 'ACCOUNT#', 'REWARD#', 'CHALLENGE#', 'SUPPRESS#', 'SWEEP#', 'JOB#', 'REPORT#'] as const;
 export type KeySpace = (typeof KEY_SPACES)[number];
 
 /** The table's global secondary indexes (LOJAL_TABLE.globalSecondaryIndexes). */
@@ -31,7 +31,7 @@ export interface TableAccess {
  * B2B pool account their points may go to. The email route handlers are not here: they only put
  * a request on the mail queue (see EMAIL_ROUTE_ACCESS).
  */
-export const ROUTE_HANDLER_ACCESS: TableAccess = { items: 'readWrite', keySpaces: ['MEMBER#', 'ACCOUNT#'] };
+export const ROUTE_HANDLER_ACCESS: TableAccess = { items: 'readWrite', keySpaces: ['MEMBER#', 'ACCOUNT#', 'REPORT#'] };
 
 /**
  * The email route handlers: none touches the table, except `welcome-email`, which applies the
@@ -46,8 +46,8 @@ export const EMAIL_ROUTE_ACCESS: Partial<Record<HandlerName, TableAccess>> = {
 export const JOB_ACCESS: Record<JobName, TableAccess> = {
   'timeline-sweeper': { items: 'readWrite', indexes: ['due'], keySpaces: ['MEMBER#', 'SWEEP#'] },
   'calendar-daily': { items: 'readWrite', indexes: ['calendar'], keySpaces: ['MEMBER#', 'JOB#'] },
-  'ledger-sweeper': { items: 'readWrite', indexes: ['due'], keySpaces: ['MEMBER#', 'ACCOUNT#'] },
-  'challenge-results': { items: 'readWrite', indexes: ['board'], keySpaces: ['MEMBER#', 'ACCOUNT#', 'CHALLENGE#'] },
+  'ledger-sweeper': { items: 'readWrite', indexes: ['due'], keySpaces: ['MEMBER#', 'ACCOUNT#', 'REPORT#'] },
+  'challenge-results': { items: 'readWrite', indexes: ['board'], keySpaces: ['MEMBER#', 'ACCOUNT#', 'CHALLENGE#', 'REPORT#'] },
 };
 
 /** The mail functions (lib/lojal-email.ts). */
@@ -67,5 +67,5 @@ export const MAIL_ACCESS = {
 export const MEMBER_API_ACCESS: TableAccess = {
   items: 'readWrite',
   indexes: ['board'],
-  keySpaces: ['MEMBER#', 'ACCOUNT#', 'REWARD#', 'CHALLENGE#'],
+  keySpaces: ['MEMBER#', 'ACCOUNT#', 'REWARD#', 'CHALLENGE#', 'REPORT#'],
 };

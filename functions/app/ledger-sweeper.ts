@@ -2,6 +2,7 @@ import pLimit from 'p-limit';
 import { DUE_SHARDS } from '../adapters/dynamo/keys';
 import { LedgerStore } from '../adapters/dynamo/ledger-store';
 import { localDateAt } from '../domain/calendar';
+import { groupOf } from '../domain/measurement/groups';
 import { entryKey, expiryDue, type ExpiryInput, foldLedger } from '../domain/points';
 import { ConcurrentUpdateError } from '../runtime/errors';
 import type { EventPublisher } from '../runtime/event-publisher';
@@ -80,7 +81,7 @@ export async function sweepMemberLedger(
       foldLedger(
         deps.config,
         snapshot.entries.map((e) => e.input),
-        { asOf: now.getTime() },
+        { asOf: now.getTime(), control: groupOf(deps.config, customerId) === 'control' },
       ),
       now.getTime(),
     );

@@ -16,6 +16,8 @@ import {
   poolContributions,
 } from '../domain/account-pool';
 import { challengeScores } from '../domain/challenges';
+import { groupOf } from '../domain/measurement/groups';
+import { contributionOf, counterChanges } from '../domain/measurement/outcomes';
 import { memberViewOf } from '../domain/member-view';
 import { type LedgerNotice, ledgerNotices, nextWakeAt, noticesToSend, watermarkAfter } from '../domain/ledger-notices';
 import {
@@ -223,9 +225,11 @@ export function planLedgerCommit(
   const input = given?.kind === 'order' && erasedBy(deletedAt, given.at) ? withoutNames(given) : given;
   const nowMs = now.getTime();
   const inputs = snapshot.entries.map((e) => e.input);
-  const before = foldLedger(config, inputs, { asOf: nowMs });
+  // A program control-group member's events are recorded and earn nothing (docs/measurement.md).
+  const control = groupOf(config, customerId) === 'control';
+  const before = foldLedger(config, inputs, { asOf: nowMs, control });
   const withInput = input ? [...inputs, input] : inputs;
-  const after = input ? foldLedger(config, withInput, { asOf: nowMs }) : before;
+  const after = input ? foldLedger(config, withInput, { asOf: nowMs, control }) : before;
   const noticesBefore = ledgerNotices(config, customerId, before, inputs);
   const noticesAfter = input ? ledgerNotices(config, customerId, after, withInput) : noticesBefore;
 
@@ -317,6 +321,9 @@ export function planLedgerCommit(
     if (score > 0) challengeScoreMap[challengeId] = score;
     else delete challengeScoreMap[challengeId];
   }
+  // The report counters: this member's contribution now, less the one counted before, added in this transaction.
+  const measured = contributionOf(config, after, withInput);
+  const report = counterChanges(snapshot.state?.measured ?? {}, measured);
   const state = {
     balance: after.balance,
     lifetimePoints: after.lifetimePoints,
@@ -332,6 +339,7 @@ export function planLedgerCommit(
     ...(zone !== undefined && !erasedBy(leftAt, zone.at) ? { timeZone: zone.value, timeZoneAt: zone.at } : {}),
     ...(Object.keys(challengeScoreMap).length > 0 ? { challengeScores: challengeScoreMap } : {}),
     view: memberViewOf(after, nowMs),
+    measured,
   };
   return {
     before,
@@ -345,6 +353,7 @@ export function planLedgerCommit(
       ...(pool && pool.changes.length > 0 ? { accounts: pool.changes } : {}),
       ...(challenges.length > 0 ? { challenges } : {}),
       ...(timeline.length > 0 ? { timeline } : {}),
+      ...(report.length > 0 ? { report: { group: control ? 'control' : 'treated', changes: report } } : {}),
     },
     corrected,
     send,

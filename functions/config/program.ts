@@ -373,6 +373,13 @@ export const ProgramConfigSchema = z
     /** Share of members (0–100) kept out of marketing mail to measure its effect. @default 0 */
     holdoutPercent: z.number().min(0).max(100).default(0),
     /**
+     * Share of members (0–100) in the program control group: no points and no marketing mail,
+     * their orders still recorded, so the report can measure the program's lift (docs/measurement.md). @default 0
+     */
+    programHoldoutPercent: z.number().min(0).max(100).default(0),
+    /** What one point is worth in money, for the liability in the report: minor units of `currency`. @default none (liability in points only) */
+    pointValue: z.object({ currency, minorUnits: z.number().nonnegative() }).optional(),
+    /**
      * B2B accounts: customers with the same `accountId` belong to one company account. With
      * `pool`, every change to a member's points is also added to the account's pool (the member
      * keeps their own balance too); with `none`, accounts are only shown. @default { pooling: 'none' }

@@ -4,6 +4,9 @@ import type { MemberView } from '../../domain/member-view';
 import type { AccountFact, PoolChange } from '../../domain/account-pool';
 import type { EntryPricing, LedgerInput } from '../../domain/points';
 import { slotOf, type TimelineChange } from '../../domain/timeline';
+import type { MeasurementGroup } from '../../domain/measurement/groups';
+import type { Contribution, CounterChange } from '../../domain/measurement/outcomes';
+import { counterUpdate, reportShard } from './report-counters';
 import { timelineWrite } from './timeline-store';
 import { type GuardedWrite, runGuardedTransaction } from './transactions';
 import {
@@ -82,6 +85,8 @@ export interface MemberState {
   readonly view?: MemberView;
   /** The member's score per challenge as last written to its leaderboard item (absent: 0). */
   readonly challengeScores?: Record<string, number>;
+  /** The member's contribution to the report counters as last added to them (functions/domain/measurement/outcomes.ts). */
+  readonly measured?: Contribution;
 }
 
 /** A B2B account's pool (`accounts.pooling: 'pool'`): the sum of every contribution of its members. */
@@ -128,6 +133,8 @@ export interface LedgerCommit {
   readonly timeline?: readonly TimelineChange[];
   /** Challenge scores that changed: each rewrites the member's leaderboard item (0 takes it off the board). */
   readonly challenges?: readonly { readonly challengeId: string; readonly score: number }[];
+  /** The report counters this write changes (functions/domain/measurement/outcomes.ts): one `ADD` per bucket. */
+  readonly report?: { readonly group: MeasurementGroup; readonly changes: readonly CounterChange[] };
   /** A redemption's idempotency record, and the reward stock it takes one of, in the same transaction. */
   readonly redemption?: {
     readonly record: Omit<StoredRedemption, 'createdAt'>;
@@ -182,6 +189,12 @@ export class LedgerStore {
       ...(commit.accounts ?? []).map((change) => accountWrite(t, change)),
       ...(commit.challenges ?? []).map((c) => challengeScoreWrite(t, c, commit.state.updatedAt)),
       ...(commit.timeline ?? []).map((change) => timelineChangeWrite(t, change, commit.state.updatedAt)),
+      ...(commit.report?.changes ?? []).map(
+        (change): LedgerWrite => ({
+          failsAs: 'conflict',
+          item: counterUpdate(t.tableName, commit.report?.group ?? 'treated', reportShard(customerId), change),
+        }),
+      ),
     ];
     return runGuardedTransaction(this.doc, writes, 'conflict');
   }

@@ -12,6 +12,9 @@
  *   hash and the answer, written in the redemption's transaction
  * - `REWARD#<rewardId>` / `STOCK`                how many of a reward have been redeemed (`issued`),
  *   raised in each redemption's transaction only while below the configured stock
+ * - `REPORT#<group>#<0-7>` / `D#<date>`, `M#<yyyy-mm>`, `ALL`   report counters per group (treated,
+ *   control) and shard, ADDed to in the ledger transaction they count; `REPORT#nps#<0-7>` / `D#<date>`
+ *   the check-in answers per score, in the answer's transaction (docs/measurement.md)
  * - `ACCOUNT#<accountId>` / `STATE`            a B2B account's pool (`accounts.pooling: 'pool'`):
  *   `pooledPoints` and the `members` set, ADDed to in every ledger transaction of its members
  * - `MEMBER#<customerId>` / `L#<at>#<kind>#<ref>` one ledger entry per distinct event, ordered by

@@ -1,6 +1,7 @@
 import { calendarEntriesOf, localDateAt, perksHeld } from '../../domain/calendar';
 import { challengeStatus, scoringWindow } from '../../domain/challenges';
 import { memberDisplayNames } from '../../domain/email/display-names';
+import { groupOf } from '../../domain/measurement/groups';
 import { memberFiguresFromView, memberFiguresOf } from '../../domain/member-view';
 import { foldLedger } from '../../domain/points';
 import { NotFoundError } from '../../runtime/errors';
@@ -22,7 +23,7 @@ export function getMember({ deps, ledger, profiles }: MemberApiContext): Operati
         foldLedger(
           deps.config,
           (await ledger.read(customerId)).entries.map((e) => e.input),
-          { asOf: now },
+          { asOf: now, control: groupOf(deps.config, customerId) === 'control' },
         ),
         now,
       );
@@ -41,6 +42,8 @@ export function getMember({ deps, ledger, profiles }: MemberApiContext): Operati
       customerId,
       ...figures,
       accountId: accountId ?? null,
+      // The measurement group (docs/measurement.md): `control` members earn no points and get no marketing mail.
+      group: groupOf(deps.config, customerId),
       ...(account ? { account } : {}),
       perks,
       // Consent as Lojal applies it: an opt-out it recorded stays until an explicit newer opt-in.

@@ -1,3 +1,4 @@
+import { groupOf } from '../../domain/measurement/groups';
 import { NotFoundError } from '../../runtime/errors';
 import { parseQuery } from '../http';
 import type { Operation } from '../router';
@@ -7,7 +8,7 @@ import { pageQuery } from './page-query';
 const LedgerQuerySchema = pageQuery(25);
 
 /** `GET /v1/members/{customerId}/ledger`: entries and corrections, newest first, 25 a page by default. */
-export function getLedger({ lists, profiles }: MemberApiContext): Operation<'customerId'> {
+export function getLedger({ deps, lists, profiles }: MemberApiContext): Operation<'customerId'> {
   return async ({ params: { customerId }, event }) => {
     const query = parseQuery(LedgerQuerySchema, event);
     const page = await lists.ledgerEntries(customerId, query.limit, query.cursor);
@@ -15,6 +16,8 @@ export function getLedger({ lists, profiles }: MemberApiContext): Operation<'cus
       throw new NotFoundError(`no member ${customerId}`);
     }
     return {
+      // Exported with the entries, so a ledger read outside Lojal can tell control members apart (docs/measurement.md).
+      group: groupOf(deps.config, customerId),
       items: page.items.map((item) => ({
         at: item.at,
         delta: item.delta,

@@ -1,5 +1,6 @@
 import { type EmailKind, emailClass } from '../../config/email-kinds';
 import type { ProgramConfig } from '../../config/program';
+import { groupOf } from '../measurement/groups';
 import { DAY_MS } from '../time';
 import { sendTimeOutsideQuietHours } from '../timeline';
 import { wallTimeAt } from '../zoned-time';
@@ -19,7 +20,7 @@ export type MailClass = 'service' | 'marketing';
 
 export type Eligibility =
   | { readonly send: true; readonly mailClass: MailClass }
-  | { readonly send: false; readonly reason: 'no-address' | 'suppressed' | 'no-consent' | 'unsubscribed' | 'holdout' };
+  | { readonly send: false; readonly reason: 'no-address' | 'suppressed' | 'no-consent' | 'unsubscribed' | 'holdout' | 'control-group' };
 
 export interface MemberFacts {
   readonly email?: string | undefined;
@@ -36,6 +37,7 @@ export function eligibility(config: ProgramConfig, kind: EmailKind, customerId: 
   if (mailClass === 'marketing') {
     if (member.marketingConsent !== true) return { send: false, reason: member.unsubscribed ? 'unsubscribed' : 'no-consent' };
     if (inHoldout(customerId, config.holdoutPercent)) return { send: false, reason: 'holdout' };
+    if (groupOf(config, customerId) === 'control') return { send: false, reason: 'control-group' };
   }
   return { send: true, mailClass };
 }

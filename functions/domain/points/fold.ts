@@ -3,7 +3,7 @@ import type { ProgramConfig } from '../../config/program';
 import { DAY_MS } from '../time';
 import { type Lot, LotBook } from './lot-book';
 import { sortInputs } from './ordering';
-import { priceOrder } from './price-order';
+import { CONTROL_GROUP_REASON, priceOrder, withoutPoints } from './price-order';
 import { rulesAt } from './rules';
 import { type OrderState, qualifyingRefundedInWindow, refundedNetOf, reverseRefund } from './refunds';
 import { type SpendMove, spendRewardsReached } from './spend';
@@ -51,6 +51,8 @@ class FoldState {
   readonly clock: TierClock;
   readonly windowMs: number;
   firstOrderSeen = false;
+  /** A program control-group member: recorded, earning nothing. */
+  control = false;
   /** The sum of every entry's points. */
   balance = 0;
 
@@ -83,13 +85,20 @@ function applyOrder(s: FoldState, input: OrderInput, at: number): void {
   // Priced by the rules in force at the order's own business time, however late it arrives.
   const { revision, rules } = rulesAt(s.config, at);
   const tier = s.clock.tierAt(at);
-  const priced = priceOrder(rules, input, tier, !s.firstOrderSeen);
+  const full = priceOrder(rules, input, tier, !s.firstOrderSeen);
+  const priced = s.control ? withoutPoints(full) : full;
   s.firstOrderSeen = true;
   const settlesAt = at + s.windowMs;
   const inWindow = qualifyingRefundedInWindow(priced, priced.qualifying, s.refundsByOrder.get(input.ref) ?? [], settlesAt);
   s.contributions.push({ at, points: priced.qualifying - inWindow });
   const key = s.setEntry({
-    ...applied(input, at, priced.points, priced.qualifying, `order ${input.ref}`),
+    ...applied(
+      input,
+      at,
+      priced.points,
+      priced.qualifying,
+      s.control ? `order ${input.ref} (${CONTROL_GROUP_REASON})` : `order ${input.ref}`,
+    ),
     tier: tier.name,
     pricing: { revision, campaigns: priced.campaigns, multipliers: priced.multipliers },
   });
@@ -140,9 +149,10 @@ function applyRefund(s: FoldState, input: RefundInput, at: number): void {
 
 function applyActivity(s: FoldState, input: ActivityInput, at: number): void {
   const { revision, rules } = rulesAt(s.config, at);
-  const points = ownEntry(rules.activities, input.activity) ?? 0;
+  const points = s.control ? 0 : (ownEntry(rules.activities, input.activity) ?? 0);
   s.contributions.push({ at, points });
-  const key = s.setEntry({ ...applied(input, at, points, points, input.activity), pricing: { revision, campaigns: [] } });
+  const reason = s.control ? `${input.activity} (${CONTROL_GROUP_REASON})` : input.activity;
+  const key = s.setEntry({ ...applied(input, at, points, points, reason), pricing: { revision, campaigns: [] } });
   s.book.credit(key, points, at, at);
   s.clock.raise(at);
 }
@@ -193,6 +203,7 @@ function apply(s: FoldState, input: LedgerInput, at: number): void {
 export function foldLedger(config: ProgramConfig, inputs: readonly LedgerInput[], options: FoldOptions = {}): LedgerFold {
   const sorted = sortInputs(inputs);
   const s = new FoldState(config);
+  s.control = options.control === true;
   for (const { input } of sorted) {
     if (input.kind === 'refund') s.refundsByOrder.set(input.orderRef, [...(s.refundsByOrder.get(input.orderRef) ?? []), input]);
   }
@@ -214,7 +225,7 @@ export function foldLedger(config: ProgramConfig, inputs: readonly LedgerInput[]
     tierChanges: s.clock.changes,
     tierWarnings: s.clock.tierWarnings,
     expiryWarnings: s.clock.expiryWarnings,
-    spendRewards: s.spend ? spendRewardsReached(config, s.spend) : [],
+    spendRewards: s.spend && !s.control ? spendRewardsReached(config, s.spend) : [],
     contributions: s.contributions,
     nextCheckpoint: s.clock.nextCheckpoint(),
   };

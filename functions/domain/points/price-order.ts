@@ -99,3 +99,24 @@ export function priceOrder(config: ProgramConfig, order: OrderInput, tier: Tier,
     multipliers: { tier: tier.multiplier, categories: Object.fromEntries(categories), campaigns: Object.fromEntries(campaignMultipliers) },
   };
 }
+
+/** Why a control-group member's order or activity earned nothing. */
+export const CONTROL_GROUP_REASON = 'program control group: recorded, no points';
+
+/**
+ * An order as priced for a member of the program control group: every weight and point is 0 (so
+ * its refunds reverse nothing), the net amount and lines stay for the report and spend.
+ */
+export function withoutPoints(priced: PricedOrder): PricedOrder {
+  const lines = new Map<string, PricedLine>();
+  for (const [sku, l] of priced.lines) lines.set(sku, { ...l, weight: 0n });
+  return {
+    ...priced,
+    points: 0,
+    qualifying: 0,
+    lines,
+    totalWeight: 0n,
+    campaigns: [],
+    multipliers: { ...priced.multipliers, campaigns: {} },
+  };
+}

@@ -201,6 +201,11 @@ export interface FoldOptions {
    * then are applied, so `status` is the status at that instant. @default the last input
    */
   readonly asOf?: number;
+  /**
+   * The member is in the program control group (docs/measurement.md): orders and activities are
+   * still recorded but earn nothing (`CONTROL_GROUP_REASON`). @default false
+   */
+  readonly control?: boolean;
 }
 
 export const entryKey = (kind: LedgerInput['kind'], ref: string): string => `${kind}#${ref}`;

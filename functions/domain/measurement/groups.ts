@@ -1,0 +1,28 @@
+/**
+ * The program control group (`programHoldoutPercent`, docs/measurement.md): a stable share of
+ * members kept outside the program — no points, no marketing mail — whose orders are still
+ * recorded, so the program's effect can be measured against them. Assignment is a pure function
+ * of the client and the member, so every writer, the API and the report agree without storing it.
+ */
+
+export type MeasurementGroup = 'treated' | 'control';
+
+/** FNV-1a of `client\nmember`, in hundredths of a percent: the same member is always in or always out. */
+export function inProgramControl(clientId: string, customerId: string, percent: number): boolean {
+  if (percent <= 0) return false;
+  const text = `${clientId}\n${customerId}`;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % 10_000 < percent * 100;
+}
+
+/** The member's group under the client's configuration. */
+export function groupOf(
+  config: { readonly clientId: string; readonly programHoldoutPercent: number },
+  customerId: string,
+): MeasurementGroup {
+  return inProgramControl(config.clientId, customerId, config.programHoldoutPercent) ? 'control' : 'treated';
+}

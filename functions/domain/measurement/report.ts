@@ -1,0 +1,217 @@
+import type { ProgramConfig } from '../../config/program';
+import type { MeasurementGroup } from './groups';
+import { ALL_BUCKET, reportCurrency } from './outcomes';
+import { type Lift, meanLift, npsOf, rateLift, sampleSizeForMeans, sampleSizeForRates, varianceOf, verdictOf } from './statistics';
+
+/**
+ * The program report (docs/measurement.md) from the report counters alone: figures per group,
+ * the points reconciliation and liability, campaign cost, tier movements, NPS, and the lift of
+ * treated over control with its interval and the sample still needed. Pure.
+ */
+
+/** Counter sums per bucket (`D#<date>`, `M#<yyyy-mm>`, `ALL`), as the counter adapter reads them. */
+export type Buckets = ReadonlyMap<string, Readonly<Record<string, number>>>;
+
+export interface ReportInput {
+  readonly treated: Buckets;
+  readonly control: Buckets;
+  /** `D#<date>` buckets with fields `score:0` … `score:10`. */
+  readonly nps: Buckets;
+}
+
+export interface ReportOptions {
+  /** First and last local date (`yyyy-mm-dd`) of the period the daily figures cover; both inclusive. @default every day counted */
+  readonly from?: string;
+  readonly to?: string;
+  /** The relative lift the sample sizes are for (0.1: treated 10 % better than control). @default 0.1 */
+  readonly effect?: number;
+}
+
+export interface GroupFigures {
+  /** Members with a ledger (every member Lojal has recorded an event for). */
+  readonly members: number;
+  /** Members with at least one order, ever. */
+  readonly buyers: number;
+  /** Buyers with two orders or more. */
+  readonly repeaters: number;
+  readonly repeatRate: number | null;
+  /** Net revenue ever (minor units of `currency`), and per buyer. */
+  readonly revenue: number;
+  readonly revenuePerBuyer: number | null;
+  /** In the period. */
+  readonly period: PeriodFigures;
+  readonly tiers: Readonly<Record<string, number>>;
+}
+
+export interface PeriodFigures {
+  readonly orders: number;
+  readonly revenue: number;
+  readonly issued: number;
+  readonly redeemed: number;
+  readonly expired: number;
+  readonly upgrades: number;
+  readonly downgrades: number;
+}
+
+export interface LiftFigure extends Lift {
+  readonly verdict: string;
+  /** Members a group needs to detect the stated effect, and how many more the smaller group still needs. */
+  readonly needed: { readonly effect: number; readonly perGroup: number | null; readonly stillNeeded: number | null };
+}
+
+export interface ProgramReport {
+  readonly from: string | null;
+  readonly to: string | null;
+  readonly currency: string | null;
+  readonly groups: Readonly<Record<MeasurementGroup, GroupFigures>>;
+  /** All time, both groups: issued − redeemed − expired = outstanding. */
+  readonly points: {
+    readonly issued: number;
+    readonly redeemed: number;
+    readonly expired: number;
+    readonly outstanding: number;
+    readonly reconciles: boolean;
+    /** The outstanding points in money at the configured point value (minor units), or null without one. */
+    readonly liability: { readonly currency: string; readonly amount: number } | null;
+    /** Expired as a share of issued. */
+    readonly breakage: number | null;
+  };
+  /** Points issued in the period under each campaign (its cost in points), largest first. */
+  readonly campaigns: readonly { readonly id: string; readonly points: number }[];
+  /** Distinct members with an order, per month, both groups. */
+  readonly activeByMonth: readonly { readonly month: string; readonly treated: number; readonly control: number }[];
+  /** Per day of the period, both groups. */
+  readonly daily: readonly ({ readonly date: string } & PeriodFigures)[];
+  /** Null without a control group (`programHoldoutPercent` 0 and no control member yet). */
+  readonly lift: { readonly repeatRate: LiftFigure; readonly revenuePerBuyer: LiftFigure } | null;
+  readonly nps: { readonly distribution: readonly number[]; readonly score: number | null; readonly answers: number };
+}
+
+const EMPTY_PERIOD: PeriodFigures = { orders: 0, revenue: 0, issued: 0, redeemed: 0, expired: 0, upgrades: 0, downgrades: 0 };
+const PERIOD_FIELDS = Object.keys(EMPTY_PERIOD) as (keyof PeriodFigures)[];
+
+const dayOf = (bucket: string) => (bucket.startsWith('D#') ? bucket.slice(2) : undefined);
+const inPeriod = (date: string, o: ReportOptions) => (o.from === undefined || date >= o.from) && (o.to === undefined || date <= o.to);
+
+function addPeriod(a: PeriodFigures, fields: Readonly<Record<string, number>>): PeriodFigures {
+  const out: Record<string, number> = { ...a };
+  for (const f of PERIOD_FIELDS) out[f] = (out[f] ?? 0) + (fields[f] ?? 0);
+  return out as unknown as PeriodFigures;
+}
+
+function groupFigures(buckets: Buckets, o: ReportOptions): GroupFigures {
+  const all = buckets.get(ALL_BUCKET) ?? {};
+  let period = EMPTY_PERIOD;
+  for (const [bucket, fields] of buckets) {
+    const date = dayOf(bucket);
+    if (date !== undefined && inPeriod(date, o)) period = addPeriod(period, fields);
+  }
+  const buyers = all.buyers ?? 0;
+  const tiers: Record<string, number> = {};
+  for (const [field, n] of Object.entries(all)) if (field.startsWith('tier:') && n !== 0) tiers[field.slice(5)] = n;
+  return {
+    members: all.members ?? 0,
+    buyers,
+    repeaters: all.repeaters ?? 0,
+    repeatRate: buyers > 0 ? (all.repeaters ?? 0) / buyers : null,
+    revenue: all.revenue ?? 0,
+    revenuePerBuyer: buyers > 0 ? (all.revenue ?? 0) / buyers : null,
+    period,
+    tiers,
+  };
+}
+
+function liftFigures(treated: Buckets, control: Buckets, effect: number): ProgramReport['lift'] {
+  const t = treated.get(ALL_BUCKET) ?? {};
+  const c = control.get(ALL_BUCKET) ?? {};
+  if ((c.members ?? 0) === 0) return null;
+  const rate = rateLift({ successes: t.repeaters ?? 0, trials: t.buyers ?? 0 }, { successes: c.repeaters ?? 0, trials: c.buyers ?? 0 });
+  const smaller = Math.min(t.buyers ?? 0, c.buyers ?? 0);
+  const rateNeeded =
+    rate.control > 0 && rate.control * (1 + effect) < 1 ? sampleSizeForRates(rate.control, rate.control * (1 + effect)) : null;
+  const tm = { n: t.buyers ?? 0, sum: t.revenue ?? 0, sumOfSquares: t.revenueSq ?? 0 };
+  const cm = { n: c.buyers ?? 0, sum: c.revenue ?? 0, sumOfSquares: c.revenueSq ?? 0 };
+  const revenue = meanLift(tm, cm);
+  const sd = Math.sqrt((varianceOf(tm) + varianceOf(cm)) / 2);
+  const revenueNeeded = revenue.control > 0 && sd > 0 ? sampleSizeForMeans(sd, revenue.control * effect) : null;
+  const still = (perGroup: number | null) => (perGroup === null ? null : Math.max(0, perGroup - smaller));
+  return {
+    repeatRate: { ...rate, verdict: verdictOf(rate), needed: { effect, perGroup: rateNeeded, stillNeeded: still(rateNeeded) } },
+    revenuePerBuyer: {
+      ...revenue,
+      verdict: verdictOf(revenue),
+      needed: { effect, perGroup: revenueNeeded, stillNeeded: still(revenueNeeded) },
+    },
+  };
+}
+
+export function programReport(
+  config: Pick<ProgramConfig, 'pointValue' | 'earnRates'>,
+  input: ReportInput,
+  options: ReportOptions = {},
+): ProgramReport {
+  const effect = options.effect ?? 0.1;
+  const groups = { treated: groupFigures(input.treated, options), control: groupFigures(input.control, options) };
+
+  let total = EMPTY_PERIOD;
+  let outstanding = 0;
+  const campaigns = new Map<string, number>();
+  const months = new Map<string, { treated: number; control: number }>();
+  const days = new Map<string, PeriodFigures>();
+  for (const group of ['treated', 'control'] as const) {
+    for (const [bucket, fields] of input[group]) {
+      if (bucket === ALL_BUCKET) outstanding += fields.outstanding ?? 0;
+      if (bucket.startsWith('M#')) {
+        const month = bucket.slice(2);
+        const m = months.get(month) ?? { treated: 0, control: 0 };
+        m[group] += fields.active ?? 0;
+        months.set(month, m);
+      }
+      const date = dayOf(bucket);
+      if (date === undefined) continue;
+      total = addPeriod(total, fields);
+      if (!inPeriod(date, options)) continue;
+      days.set(date, addPeriod(days.get(date) ?? EMPTY_PERIOD, fields));
+      for (const [field, n] of Object.entries(fields)) {
+        if (field.startsWith('campaign:')) campaigns.set(field.slice(9), (campaigns.get(field.slice(9)) ?? 0) + n);
+      }
+    }
+  }
+  const distribution = Array.from({ length: 11 }, () => 0);
+  for (const [bucket, fields] of input.nps) {
+    const date = dayOf(bucket);
+    if (date === undefined || !inPeriod(date, options)) continue;
+    for (let score = 0; score <= 10; score++) distribution[score] = (distribution[score] ?? 0) + (fields[`score:${score}`] ?? 0);
+  }
+  const nps = npsOf(distribution);
+  const monthInPeriod = (m: string) =>
+    (options.from === undefined || m >= options.from.slice(0, 7)) && (options.to === undefined || m <= options.to.slice(0, 7));
+  return {
+    from: options.from ?? null,
+    to: options.to ?? null,
+    currency: reportCurrency(config) ?? null,
+    groups,
+    points: {
+      issued: total.issued,
+      redeemed: total.redeemed,
+      expired: total.expired,
+      outstanding,
+      reconciles: total.issued - total.redeemed - total.expired === outstanding,
+      liability: config.pointValue
+        ? { currency: config.pointValue.currency, amount: Math.round(outstanding * config.pointValue.minorUnits) }
+        : null,
+      breakage: total.issued > 0 ? total.expired / total.issued : null,
+    },
+    campaigns: [...campaigns]
+      .filter(([, points]) => points !== 0)
+      .map(([id, points]) => ({ id, points }))
+      .sort((a, b) => b.points - a.points),
+    activeByMonth: [...months]
+      .filter(([m]) => monthInPeriod(m))
+      .map(([month, m]) => ({ month, ...m }))
+      .sort((a, b) => (a.month < b.month ? -1 : 1)),
+    daily: [...days].map(([date, f]) => ({ date, ...f })).sort((a, b) => (a.date < b.date ? -1 : 1)),
+    lift: liftFigures(input.treated, input.control, effect),
+    nps: { distribution, score: nps.score, answers: nps.answers },
+  };
+}
