@@ -62,6 +62,8 @@ describe('Member API', () => {
       perks: [],
       marketingConsent: false,
       unsubscribedAt: null,
+      // The demo program has no control group (programHoldoutPercent 0): every member is treated.
+      group: 'treated',
       // The demo program runs no challenge.
       challenges: [],
     });
