@@ -40,8 +40,8 @@ const rewardId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-ca
 import { revisionIssues } from './rule-revisions';
 export { DEFAULT_EMAIL_CLASSES, EMAIL_KINDS, type EmailKind, emailClass } from './email-kinds';
 
-/** How long a sent-mail log line is kept unless the client says (`mailLogRetentionDays`): a year and a month. */
-export const DEFAULT_MAIL_LOG_RETENTION_DAYS = 400;
+import { DEFAULT_MAIL_LOG_RETENTION_DAYS } from './retention';
+export { DEFAULT_MAIL_LOG_RETENTION_DAYS } from './retention';
 
 export const EarnRateSchema = z.object({
   /** Points earned for every `per` minor units of net amount, e.g. 1 point per 100 öre. */

@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { EmailKind } from '../../config/email-kinds';
-import { DEFAULT_MAIL_LOG_RETENTION_DAYS } from '../../config/program';
+import { DEFAULT_MAIL_LOG_RETENTION_DAYS } from '../../config/retention';
 import { memberPk } from './keys';
 import { MAIL_LOG_PREFIX, mailLogSk } from './mail-keys';
 
