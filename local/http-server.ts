@@ -8,7 +8,7 @@ import type { LoggerPort } from '../functions/runtime/ports';
 import type { LocalBus } from './bus';
 import { ClockMovedBackwardError, type LocalClock } from './clock';
 import type { InMemoryDeadLetterQueue } from './dead-letters';
-import { InvalidDurationError, parseDuration } from './duration';
+import { InvalidDurationError, parseDuration } from '../functions/domain/duration';
 import { matchMemberApiRoute, routeKey, toApiGatewayEvent } from './api-gateway-event';
 import { AwsProtocolError, parsePutEventsRequest, type PutEventsRequestEntry, type PutEventsResult } from './put-events';
 import { type MoveReport, type Scheduler, ScheduleRunawayError } from './schedule';

@@ -12,7 +12,7 @@ import { type DeliveryOptions, LocalBus } from './bus';
 import { loadClientConfig } from './client-config';
 import { LocalClock, type LocalClockOptions } from './clock';
 import { InMemoryDeadLetterQueue } from './dead-letters';
-import { parseDuration } from './duration';
+import { parseDuration } from '../functions/domain/duration';
 import { createRequestListener } from './http-server';
 import { type LocalJobContext, lojalJobs } from './jobs';
 import { createLocalMail, type LocalMail } from './mail';

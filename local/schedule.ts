@@ -1,6 +1,6 @@
 import type { LoggerPort } from '../functions/runtime/ports';
 import { ClockMovedBackwardError, type LocalClock } from './clock';
-import { addDuration, durationMillis, type IsoDuration, parseDuration } from './duration';
+import { addDuration, durationMillis, type IsoDuration, parseDuration } from '../functions/domain/duration';
 import type { WorkTracker } from './work-tracker';
 import { instantOfWallTime, isTimeZone, wallTimeAt } from './zoned-time';
 

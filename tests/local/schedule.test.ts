@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../functions/runtime/ports';
 import { ClockMovedBackwardError, LocalClock } from '../../local/clock';
-import { parseDuration } from '../../local/duration';
+import { parseDuration } from '../../functions/domain/duration';
 import { InvalidScheduleError, type ScheduledJob, Scheduler, ScheduleRunawayError } from '../../local/schedule';
 import { WorkTracker } from '../../local/work-tracker';
 import { instantOfWallTime } from '../../local/zoned-time';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addDuration, durationMillis, InvalidDurationError, parseDuration } from '../../local/duration';
+import { addDuration, durationMillis, InvalidDurationError, parseDuration } from '../../functions/domain/duration';
 
 const zero = { years: 0, months: 0, weeks: 0, days: 0, hours: 0, minutes: 0, seconds: 0 };
 

@@ -1,6 +1,6 @@
 /**
- * ISO-8601 durations for the local clock (`{ "advance": "P30D" }`) and job schedules
- * (`every: "PT1M"`). Only forward durations: the local clock never moves back.
+ * ISO-8601 durations: flow waits (`wait: "P14D"`), the local clock (`{ "advance": "P30D" }`)
+ * and job schedules (`every: "PT1M"`). Only forward durations: nothing here moves back.
  */
 
 export interface IsoDuration {
