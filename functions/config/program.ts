@@ -6,6 +6,7 @@ import { DEFAULT_MESSAGES } from '../domain/email/default-messages';
 import { DEFAULT_THEME } from '../domain/email/layout';
 import type { CompiledMessage, CompiledMessages } from '../domain/email/message';
 import { IntegrationsSchema } from '../integrations/config';
+import { childPaths, type FlowStep, FlowsSchema } from './flows';
 
 /**
  * The program configuration of one client (docs/client-file.md). A client file under `clients/`
@@ -408,6 +409,8 @@ export const ProgramConfigSchema = z
     messageTriggers: z.record(z.string(), z.string()).default({}),
     /** Shopify and WooCommerce mappings (functions/integrations/config.ts). @default {} (none) */
     integrations: IntegrationsSchema,
+    /** The client's own workflows (functions/config/flows.ts, docs/flows.md). @default [] */
+    flows: FlowsSchema,
   })
   .refine(
     (c) => [c.integrations.shopify, c.integrations.woocommerce].every((i) => i === undefined || c.allowedSources.includes(i.source)),
@@ -419,6 +422,23 @@ export const ProgramConfigSchema = z
   .refine((c) => c.locales.includes(c.defaultLocale), {
     message: 'must be one of locales',
     path: ['defaultLocale'],
+  })
+  .superRefine((c, ctx) => {
+    // A flow's email step sends one of the client's messages: a misspelt id would never send.
+    const known = new Set<string>([...EMAIL_KINDS, ...Object.keys(c.messages)]);
+    c.flows.forEach((flow, i) => {
+      const walk = (steps: readonly FlowStep[], path: (string | number)[]) =>
+        steps.forEach((step, j) => {
+          if ('email' in step && !known.has(step.email))
+            ctx.addIssue({
+              code: 'custom',
+              path: [...path, j, 'email'],
+              message: `${step.email} is not a message of this client (${[...known].sort().join(', ')})`,
+            });
+          for (const [name, sub] of childPaths(step)) walk(sub, [...path, j, ...name]);
+        });
+      walk(flow.steps, ['flows', i, 'steps']);
+    });
   })
   .superRefine((c, ctx) => {
     // A display name for something the program does not have is a typo that would never show.

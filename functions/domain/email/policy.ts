@@ -1,4 +1,5 @@
 import { type EmailKind, emailClass } from '../../config/email-kinds';
+import { inStableShare } from '../stable-share';
 import type { ProgramConfig } from '../../config/program';
 import { groupOf } from '../measurement/groups';
 import { DAY_MS } from '../time';
@@ -81,13 +82,7 @@ export function earliestSendTime(config: Pick<ProgramConfig, 'marketingCap' | 'q
  * is always in or always out (FNV-1a of the id, in hundredths of a percent).
  */
 export function inHoldout(customerId: string, percent: number): boolean {
-  if (percent <= 0) return false;
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < customerId.length; i++) {
-    hash ^= customerId.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0) % 10_000 < percent * 100;
+  return inStableShare(customerId, percent);
 }
 
 /** The member's calendar day (`YYYY-MM-DD`) of an instant: reminders due on one day go out as one mail. */

@@ -5,18 +5,13 @@
  * of the client and the member, so every writer, the API and the report agree without storing it.
  */
 
+import { inStableShare } from '../stable-share';
+
 export type MeasurementGroup = 'treated' | 'control';
 
 /** FNV-1a of `client\nmember`, in hundredths of a percent: the same member is always in or always out. */
 export function inProgramControl(clientId: string, customerId: string, percent: number): boolean {
-  if (percent <= 0) return false;
-  const text = `${clientId}\n${customerId}`;
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0) % 10_000 < percent * 100;
+  return inStableShare(`${clientId}\n${customerId}`, percent);
 }
 
 /** The member's group under the client's configuration. */
