@@ -4,6 +4,7 @@ import type { JobName } from '../functions/contract/jobs';
 import { AccountRootPrincipal, type IPrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
+import { routesFor } from '../functions/handlers/flow-routes';
 import { EventRouting } from './event-routing';
 import { FailureQueue } from './failure-queue';
 import { FailureQueueOperator, failureQueueKey } from './failure-queue-operator';
@@ -83,6 +84,8 @@ export class LojalStack extends Stack {
       rejectedEvents: this.rejectedEvents.queue,
       failureKey: this.failureKey,
       failureRetention: FAILURE_RETENTION,
+      // Lojal's routes and, with flows in the client file, the flows handler's (docs/flows.md).
+      routes: routesFor(config),
     });
     // One loop over the job table (lib/job-table.ts): the jobs differ only in data.
     const jobs = new Map<JobName, LojalJob>();
@@ -137,6 +140,13 @@ export class LojalStack extends Stack {
       linkBaseUrl: this.memberApi.url,
     });
     this.email.grantLinkSecret(this.memberApi.function);
+    // Flows mail through the mail queue and emit their events (Source `lojal`) on the bus.
+    const flows = this.routing.functions.get('flows');
+    if (flows) {
+      this.email.bindQueue(flows);
+      flows.addEnvironment('EVENT_BUS_NAME', this.eventBus.bus.eventBusName);
+      this.eventBus.grantLojalPutEvents(flows);
+    }
     // Opt-outs are announced as customer.unsubscribed: by the member API (the unsubscribe link) and the feedback handler.
     for (const fn of [this.memberApi.function, this.email.feedback]) {
       fn.addEnvironment('EVENT_BUS_NAME', this.eventBus.bus.eventBusName);

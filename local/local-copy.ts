@@ -6,6 +6,7 @@ import path from 'node:path';
 import { createMemberApi as createRealMemberApi, type MemberApiHandler } from '../functions/api/member-api';
 import type { ProgramConfig } from '../functions/config/program';
 import type { HandlerName } from '../functions/contract/routes';
+import { routesFor } from '../functions/handlers/flow-routes';
 import { type BusEventHandler, createHandlers as createRealHandlers, type HandlerDeps } from '../functions/handlers/registry';
 import { type LoggerPort, noMetrics, silentLogger } from '../functions/runtime/ports';
 import { type DeliveryOptions, LocalBus } from './bus';
@@ -218,6 +219,8 @@ export async function startLocalCopy(options: LocalCopyOptions = {}): Promise<Lo
       clock,
       work,
       logger,
+      // The routes CDK deploys for this client, flows included (functions/handlers/flow-routes.ts).
+      routes: routesFor(config),
       ...(options.delivery ? { delivery: options.delivery } : {}),
     });
     const scheduler = new Scheduler({ clock, work, logger, ...(options.maxRunsPerMove ? { maxRunsPerMove: options.maxRunsPerMove } : {}) });

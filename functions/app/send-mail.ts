@@ -4,6 +4,7 @@ import type { MailRecord, MailRecords } from '../adapters/dynamo/mail-records';
 import type { CapState, MarketingCap } from '../adapters/dynamo/marketing-cap';
 import type { SentMailLog } from '../adapters/dynamo/sent-mail-log';
 import type { SuppressionList } from '../adapters/dynamo/suppression-list';
+import type { FlowStore } from '../adapters/dynamo/flow-store';
 import type { StoredTimelineItem, TimelineStore } from '../adapters/dynamo/timeline-store';
 import type { EmailKind } from '../config/email-kinds';
 import type { ProgramConfig } from '../config/program';
@@ -64,6 +65,8 @@ export interface MailSenderDeps {
   /** Reads a mail's record, the profile, the cap and the balance in one round trip. */
   readonly context: MailContextReader;
   readonly timeline: TimelineStore;
+  /** The runs of flows, for the trigger event a flow's mail speaks of. */
+  readonly flowRuns: Pick<FlowStore, 'run'>;
   readonly mailer: Mailer;
   readonly links: MailLinks;
   readonly clock: Clock;
@@ -361,6 +364,14 @@ async function gather(deps: MailSenderDeps, job: MailJob, now: Date, timeZone: s
     case 'checkin':
     case 'replacement':
       return gatherReminders(deps, job, now);
+    case 'flow': {
+      // The run keeps the trigger event's detail (erased with the member), so the queue carries no personal data.
+      const flowId = String(job.data?.flowId ?? '');
+      const runKey = String(job.data?.runKey ?? '');
+      const run = await deps.flowRuns.run(job.customerId, flowId, runKey);
+      if (!run) return { skip: 'no-content' };
+      return { carried: [], data: { message: job.data?.message ?? '', event: run.event } };
+    }
     default:
       return { skip: 'no-template' };
   }

@@ -4,7 +4,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DueItemStore, type ItemKey } from '../adapters/dynamo/due-item-store';
 import { DUE_SHARDS, dueMonth } from '../adapters/dynamo/keys';
 import type { StoredTimelineItem } from '../adapters/dynamo/timeline-store';
-import { dueEventFor, isStale } from '../domain/timeline';
+import { dueEventFor, isFlowDueItem, isStale } from '../domain/timeline';
 import { DAY_MS } from '../domain/time';
 import type { EventPublisher, LojalEvent } from '../runtime/event-publisher';
 import type { Clock, LoggerPort, MetricsPort } from '../runtime/ports';
@@ -129,7 +129,7 @@ export async function sweepDueItems(deps: SweepDeps): Promise<SweepReport> {
     counts.claimed += claimed.length;
     counts.notClaimed += keys.length - claimed.length;
 
-    const late = claimed.filter((item) => isStale(Date.parse(item.dueAt), claimNow.getTime()));
+    const late = claimed.filter((item) => !isFlowDueItem(item) && isStale(Date.parse(item.dueAt), claimNow.getTime()));
     const toSend = claimed.filter((item) => !late.includes(item));
     await Promise.all(
       late.map((item) => limit(() => dueItems.markSkipped(keyOf(item), token, claimNow, 'more than 7 days late when it could be sent'))),

@@ -14,6 +14,8 @@ export const EMAIL_KINDS = [
   'expiry',
   'perk',
   'challenge',
+  // A client message a flow's `email` step sends (docs/flows.md); the job names the message.
+  'flow',
 ] as const;
 export type EmailKind = (typeof EMAIL_KINDS)[number];
 
@@ -30,6 +32,8 @@ export const DEFAULT_EMAIL_CLASSES: Record<EmailKind, 'service' | 'marketing'> =
   perk: 'service',
   // About prize points the member has just received, like a reward: not an offer.
   challenge: 'service',
+  // What a client's flow sends on its own: offers, asks and news, so it needs consent.
+  flow: 'marketing',
 };
 
 /** Whether `kind` is service or marketing mail for a client: its `emailKinds` override, else the default. */

@@ -1,6 +1,10 @@
 import * as z from 'zod';
 import { InvalidDurationError, parseDuration } from '../domain/duration';
 import { compileEventPattern, InvalidEventPatternError } from '../domain/event-pattern';
+import { allSteps, childPaths, eventNames, type FlowStep } from '../domain/flows/steps';
+import { LOJAL_DETAIL_TYPES, WEBSHOP_DETAIL_TYPES } from '../contract/events';
+
+export { allSteps, childPaths, type FlowStep } from '../domain/flows/steps';
 
 /**
  * Flows: the client's own workflows, as data in the client file (docs/flows.md). This module
@@ -13,8 +17,11 @@ import { compileEventPattern, InvalidEventPatternError } from '../domain/event-p
 export const FLOW_LIMITS = {
   /** Flows per client. */
   flows: 50,
-  /** Steps per flow, counted through every branch. */
-  steps: 100,
+  /**
+   * Steps per flow, counted through every branch. The actions between two waits are written in
+   * one DynamoDB transaction with the run (at most 100 items), so this keeps any path inside it.
+   */
+  steps: 60,
   /** Nesting of `waitFor`, `branch` and `split` paths. */
   depth: 5,
   /** Paths of one `split` or `branch`. */
@@ -53,43 +60,9 @@ const EventConditionSchema = z.strictObject({
 export const FlowTriggerSchema = z.union([
   /** A bus event (a webshop's or Lojal's own) starts a run for the event's `customerId`. */
   EventConditionSchema,
-  /** A member date (`birthday`, `anniversary`, `registered`) with an offset, at a local time of day. */
-  z.strictObject({
-    date: z.enum(['birthday', 'anniversary', 'registered']),
-    offsetDays: z.number().int().min(-366).max(366).default(0),
-    at: z
-      .string()
-      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM')
-      .default('09:00'),
-  }),
   /** No `order.placed` for `after` since the member's last order (a win-back). */
   z.strictObject({ inactive: z.strictObject({ after: duration }) }),
 ]);
-
-/** One step. Actions (`email`, `points`, `emit`, `set`) and control (`wait`, `waitFor`, `branch`, `split`, `exit`). */
-export type FlowStep =
-  | { readonly id: string; readonly wait: string }
-  | {
-      readonly id: string;
-      readonly waitFor: {
-        readonly event: string;
-        readonly where?: Record<string, unknown>;
-        readonly within: string;
-        readonly sameKey?: boolean;
-      };
-      readonly matched: readonly FlowStep[];
-      readonly timedOut: readonly FlowStep[];
-    }
-  | {
-      readonly id: string;
-      readonly branch: readonly { readonly when?: Record<string, unknown>; readonly steps: readonly FlowStep[] }[];
-    }
-  | { readonly id: string; readonly split: readonly { readonly percent: number; readonly steps: readonly FlowStep[] }[] }
-  | { readonly id: string; readonly email: string }
-  | { readonly id: string; readonly points: number; readonly reason: string }
-  | { readonly id: string; readonly emit: string; readonly detail?: Record<string, unknown> }
-  | { readonly id: string; readonly set: Record<string, string | number | boolean | null> }
-  | { readonly id: string; readonly exit: true };
 
 const stepId = flowId;
 
@@ -128,10 +101,6 @@ export const FlowStepSchema: z.ZodType<FlowStep> = z.lazy(() =>
       id: stepId,
       emit: z.string().regex(/^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/, 'must be a dotted name such as nps.detractor'),
       detail: z.record(z.string(), z.unknown()).optional(),
-    }),
-    z.strictObject({
-      id: stepId,
-      set: z.record(z.string().min(1).max(64), z.union([z.string().max(500), z.number(), z.boolean(), z.null()])),
     }),
     z.strictObject({ id: stepId, exit: z.literal(true) }),
   ]),
@@ -176,6 +145,9 @@ export const FlowsSchema = z
   .max(FLOW_LIMITS.flows)
   .default([])
   .superRefine((flows, ctx) => {
+    const builtIn = new Set<string>([...WEBSHOP_DETAIL_TYPES, ...LOJAL_DETAIL_TYPES]);
+    const emitted = flows.flatMap((f) => allSteps(f.steps).flatMap((s) => ('emit' in s ? [s.emit] : [])));
+    const known = new Set<string>([...builtIn, ...emitted]);
     const ids = new Set<string>();
     flows.forEach((flow, i) => {
       if (ids.has(flow.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `${flow.id} is used by another flow` });
@@ -195,24 +167,21 @@ export const FlowsSchema = z
         });
       };
       walk(flow.steps, [i, 'steps'], 0);
+      for (const [path, name] of eventNames(flow))
+        if (!known.has(name))
+          ctx.addIssue({
+            code: 'custom',
+            path: [i, ...path],
+            message: `${name} is not an event of the bus (a webshop's, Lojal's or one a flow emits)`,
+          });
+      for (const step of allSteps(flow.steps))
+        if ('emit' in step && builtIn.has(step.emit))
+          ctx.addIssue({
+            code: 'custom',
+            path: [i, 'steps'],
+            message: `step ${step.id} may not emit ${step.emit}: it is a webshop or Lojal event`,
+          });
       if (count > FLOW_LIMITS.steps)
         ctx.addIssue({ code: 'custom', path: [i, 'steps'], message: `has ${count} steps; at most ${FLOW_LIMITS.steps}` });
     });
   });
-
-/** The nested paths of a step, with their place in the definition (`['matched']`, `['branch', 0, 'steps']`). */
-export function childPaths(step: FlowStep): [readonly (string | number)[], readonly FlowStep[]][] {
-  if ('waitFor' in step)
-    return [
-      [['matched'], step.matched],
-      [['timedOut'], step.timedOut],
-    ];
-  if ('branch' in step) return step.branch.map((p, k) => [['branch', k, 'steps'], p.steps]);
-  if ('split' in step) return step.split.map((p, k) => [['split', k, 'steps'], p.steps]);
-  return [];
-}
-
-/** Every step of a flow, depth first, in definition order. */
-export function allSteps(steps: readonly FlowStep[]): FlowStep[] {
-  return steps.flatMap((s) => [s, ...childPaths(s).flatMap(([, sub]) => allSteps(sub))]);
-}

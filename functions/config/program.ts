@@ -424,16 +424,27 @@ export const ProgramConfigSchema = z
     path: ['defaultLocale'],
   })
   .superRefine((c, ctx) => {
-    // A flow's email step sends one of the client's messages: a misspelt id would never send.
-    const known = new Set<string>([...EMAIL_KINDS, ...Object.keys(c.messages)]);
+    // A flow's email step sends one of the client's own messages (not a preset, whose variables
+    // only its preset fills), written for the flow's trigger, so every `{{event.…}}` exists. Checked
+    // once the messages are compiled in (lib/messages); a file without any is checked there.
+    if (Object.keys(c.messages).length === 0) return;
+    const own = Object.keys(c.messageTriggers).sort();
     c.flows.forEach((flow, i) => {
+      const trigger = 'event' in flow.trigger ? flow.trigger.event : 'order.placed';
       const walk = (steps: readonly FlowStep[], path: (string | number)[]) =>
         steps.forEach((step, j) => {
-          if ('email' in step && !known.has(step.email))
+          const messageTrigger = 'email' in step ? c.messageTriggers[step.email] : undefined;
+          if ('email' in step && messageTrigger === undefined)
             ctx.addIssue({
               code: 'custom',
               path: [...path, j, 'email'],
-              message: `${step.email} is not a message of this client (${[...known].sort().join(', ')})`,
+              message: `${step.email} is not a flow message of this client (${own.join(', ') || 'none: write one with a trigger in its front matter'})`,
+            });
+          else if ('email' in step && messageTrigger !== trigger)
+            ctx.addIssue({
+              code: 'custom',
+              path: [...path, j, 'email'],
+              message: `${step.email} is written for ${messageTrigger} events, but this flow starts on ${trigger}`,
             });
           for (const [name, sub] of childPaths(step)) walk(sub, [...path, j, ...name]);
         });

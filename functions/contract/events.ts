@@ -226,5 +226,15 @@ export const LOJAL_DETAIL_TYPES = [
   'tier.expiring',
   'challenge.completed',
   'customer.unsubscribed',
+  // The flow engine's own wake-ups from the timeline sweeper (docs/flows.md): internal, but on the bus like checkin.due.
+  'flow.step.due',
+  'flow.action.due',
 ] as const;
 export type LojalDetailType = (typeof LOJAL_DETAIL_TYPES)[number];
+
+/**
+ * The DetailType of an event a client's flow emits (`emit: nps.detractor`), Source `lojal`:
+ * checked against the webshop's and Lojal's own types when the client file is loaded
+ * (functions/config/flows.ts), so a flow can never announce an order or a tier change.
+ */
+export type FlowEventName = string & { readonly __flowEvent: true };

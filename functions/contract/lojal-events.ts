@@ -237,3 +237,37 @@ export const CustomerUnsubscribedSchema = z.object({
   reason: z.enum(['unsubscribe', 'complaint', 'bounce']),
 });
 export type CustomerUnsubscribed = z.output<typeof CustomerUnsubscribedSchema>;
+
+/**
+ * `flow.step.due`: a flow run's wait ran out (the timeline sweeper, from the run's wake-up item).
+ * Internal to Lojal: the flows handler resumes the run when its revision still matches.
+ */
+export const FlowStepDueSchema = z.object({
+  itemId: key,
+  kind: z.literal('flow'),
+  customerId: id,
+  flowId: z.string().check(z.minLength(1), z.maxLength(63)),
+  runKey: z.string().check(z.minLength(1), z.maxLength(500)),
+  rev: z.int().check(z.positive()),
+  dueAt: z.string().check(z.minLength(1)),
+});
+export type FlowStepDue = z.output<typeof FlowStepDueSchema>;
+
+/**
+ * `flow.action.due`: an action a flow run committed was not confirmed done within its lease (a
+ * crash); the flows handler performs it, once by its key.
+ */
+export const FlowActionDueSchema = z.object({
+  itemId: key,
+  kind: z.literal('flow-action'),
+  customerId: id,
+  flowId: z.string().check(z.minLength(1), z.maxLength(63)),
+  runKey: z.string().check(z.minLength(1), z.maxLength(500)),
+  at: z.string().check(z.minLength(1)),
+  action: z.union([
+    z.object({ kind: z.literal('email'), stepId: z.string(), key, message: z.string() }),
+    z.object({ kind: z.literal('points'), stepId: z.string(), key, points: z.int(), reason: z.string() }),
+    z.object({ kind: z.literal('emit'), stepId: z.string(), key, detailType: z.string(), detail: z.record(z.string(), z.unknown()) }),
+  ]),
+});
+export type FlowActionDue = z.output<typeof FlowActionDueSchema>;

@@ -1,4 +1,4 @@
-import { LOJAL_SOURCE, type LojalDetailType, type WebshopDetailType } from './events';
+import { type FlowEventName, LOJAL_SOURCE, type LojalDetailType, type WebshopDetailType } from './events';
 
 /**
  * Which events go to which handler. The CDK stack turns each route into one EventBridge rule
@@ -23,13 +23,14 @@ export type HandlerName =
   | 'reward-email'
   | 'expiry-email'
   | 'perk-email'
-  | 'challenge-email';
+  | 'challenge-email'
+  | 'flows';
 
 export interface Route {
   /** Stable id: names the rule in CDK. */
   readonly id: string;
   /** Several routes may share a detail type (e.g. a profile handler and a welcome-mail handler). */
-  readonly detailType: WebshopDetailType | LojalDetailType;
+  readonly detailType: WebshopDetailType | LojalDetailType | FlowEventName;
   /** Who may send it: the webshop's allowed sources, or Lojal itself. */
   readonly from: 'webshop' | 'lojal';
   readonly handler: HandlerName;

@@ -295,15 +295,33 @@ export const publicStatus = (status: TimelineStatus): PublicTimelineStatus => (s
 export type DueItem = Omit<PlannedItem, 'status'> & { readonly status: TimelineStatus };
 
 export interface DueEvent {
-  readonly detailType: Extract<LojalDetailType, 'checkin.due' | 'product.aged'>;
+  readonly detailType: Extract<LojalDetailType, 'checkin.due' | 'product.aged' | 'flow.step.due' | 'flow.action.due'>;
   readonly detail: Readonly<Record<string, unknown>>;
 }
+
+/** Due items of the flow engine share the sweeper (functions/adapters/dynamo/flow-store.ts): a wake-up or an action to recover. */
+const FLOW_DUE_FIELDS = {
+  flow: ['itemId', 'kind', 'customerId', 'flowId', 'runKey', 'rev', 'dueAt'],
+  'flow-action': ['itemId', 'kind', 'customerId', 'flowId', 'runKey', 'at', 'action'],
+} as const;
+
+/** Whether a due item belongs to the flow engine (the sweeper never skips those as stale: the engine decides). */
+export const isFlowDueItem = (item: { readonly kind: string }): boolean => item.kind === 'flow' || item.kind === 'flow-action';
 
 /**
  * The event a due item becomes: what an email needs, and no personal data (the mailer reads
  * the profile itself). `itemId` with `dueAt` identifies the send for consumers that dedupe.
  */
 export function dueEventFor(item: DueItem): DueEvent {
+  const kind = (item as { readonly kind: string }).kind;
+  if (kind === 'flow' || kind === 'flow-action') {
+    const raw = item as unknown as Record<string, unknown>;
+    const fields = FLOW_DUE_FIELDS[kind];
+    return {
+      detailType: kind === 'flow' ? 'flow.step.due' : 'flow.action.due',
+      detail: Object.fromEntries(fields.filter((f) => raw[f] !== undefined).map((f) => [f, raw[f]])),
+    };
+  }
   const common = {
     itemId: item.itemId,
     kind: item.kind,

@@ -3,6 +3,7 @@ import { MailRecords } from '../adapters/dynamo/mail-records';
 import { MarketingCap } from '../adapters/dynamo/marketing-cap';
 import { SentMailLog } from '../adapters/dynamo/sent-mail-log';
 import { SuppressionList } from '../adapters/dynamo/suppression-list';
+import { FlowStore } from '../adapters/dynamo/flow-store';
 import { TimelineStore } from '../adapters/dynamo/timeline-store';
 import { type MailSenderDeps, type SendOutcome, sendMail } from '../app/send-mail';
 import { MailJobSchema } from '../contract/mail-job';
@@ -42,6 +43,7 @@ export function createMailSender(deps: MailSenderHandlerDeps): MailSenderHandler
     suppressions: new SuppressionList(deps.dynamo, deps.tableName),
     context: new MailContextReader(deps.dynamo, deps.tableName),
     timeline: new TimelineStore(deps.dynamo, deps.tableName),
+    flowRuns: new FlowStore(deps.dynamo, deps.tableName),
   };
   return async (message) => {
     let body: unknown;

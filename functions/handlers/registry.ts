@@ -21,6 +21,7 @@ import { CustomerAnniversarySchema, CustomerBirthdaySchema } from '../contract/l
 import type { HandlerName } from '../contract/routes';
 import { ValidationError } from '../runtime/errors';
 import { busEventHandler } from '../runtime/event-handler';
+import { createFlowsHandler } from './flows-handler';
 import { createEmailHandlers, type EmailHandlerName, type EmailPorts } from './email-handlers';
 import type { BusEvent, DeadLetterSink, LojalDeps } from '../runtime/ports';
 import type { EventPublisher } from '../runtime/event-publisher';
@@ -39,11 +40,11 @@ export type BusEventHandler = (event: BusEvent) => Promise<void>;
 
 /** One handler per route (contract/routes.ts): parse → business step → effects through the stores. */
 export function createHandlers(deps: HandlerDeps): Record<HandlerName, BusEventHandler> {
-  return { ...createEmailHandlers(deps), ...createMemberHandlers(deps) };
+  return { ...createEmailHandlers(deps), ...createMemberHandlers(deps), flows: createFlowsHandler(deps) };
 }
 
 /** The routes that are not mail (points, profiles, the timeline): what one Lambda of theirs builds, without the mail handlers. */
-export type MemberHandlerName = Exclude<HandlerName, EmailHandlerName>;
+export type MemberHandlerName = Exclude<HandlerName, EmailHandlerName | 'flows'>;
 
 /** The handlers of the member's points, profile and timeline, sharing one set of stores and one ledger cache. */
 export function createMemberHandlers(deps: HandlerDeps): Record<MemberHandlerName, BusEventHandler> {

@@ -1,8 +1,10 @@
-import type { LojalDetailType } from '../contract/events';
+import type { FlowEventName, LojalDetailType } from '../contract/events';
+
+export type { FlowEventName } from '../contract/events';
 
 /** One of Lojal's own events (Source `lojal`), before it is put on the bus. */
 export interface LojalEvent {
-  readonly detailType: LojalDetailType;
+  readonly detailType: LojalDetailType | FlowEventName;
   readonly detail: Readonly<Record<string, unknown>>;
 }
 

@@ -22,7 +22,9 @@ export function withClientMessages(input: unknown, messagesDir: string, source: 
       error.issues.map((i) => ({ path: `${i.file} (locale ${i.locale})${i.variable ? ` {{${i.variable}}}` : ''}`, message: i.reason })),
     );
   }
-  const marketing = EMAIL_KINDS.some((kind) => emailClass(config, kind) === 'marketing');
+  // A flow's mail is marketing; the kind counts only when some flow sends mail.
+  const flowMail = config.flows.some((f) => JSON.stringify(f.steps).includes('"email":'));
+  const marketing = EMAIL_KINDS.some((kind) => (kind !== 'flow' || flowMail) && emailClass(config, kind) === 'marketing');
   if (marketing && !config.theme?.postalAddress) {
     throw new InvalidProgramConfigError(source, [
       { path: 'theme.postalAddress', message: 'is required: the client sends marketing mail, which must show the sender’s postal address' },

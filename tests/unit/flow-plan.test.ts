@@ -28,7 +28,7 @@ const review = flowOf({
   ],
 });
 const now = Date.parse('2026-05-01T10:00:00Z');
-const context = { customerId: 'anna', runKey: 'o1', facts: { tier: 'Silver' }, holdout: false };
+const context = { customerId: 'anna', runKey: 'o1', entry: 1, facts: { tier: 'Silver' }, holdout: false };
 
 describe('Function: planRun', () => {
   it('walks a run through waits, a waitFor and its two paths, continuing after the waitFor', () => {
@@ -48,8 +48,8 @@ describe('Function: planRun', () => {
 
     const matched = planRun(review, { kind: 'wait-for', stepId: 'reviewed', outcome: 'matched' }, context, now);
     expect(matched.actions.map((a) => [a.kind, a.key])).toEqual([
-      ['points', 'flow:review-request:anna:o1:thanks'],
-      ['emit', 'flow:review-request:anna:o1:tell-shop'],
+      ['points', 'flow:review-request:o1:1:thanks'],
+      ['emit', 'flow:review-request:o1:1:tell-shop'],
     ]);
     expect(matched.position).toEqual({ status: 'done', reason: 'completed' });
     const timedOut = planRun(review, { kind: 'wait-for', stepId: 'reviewed', outcome: 'timedOut' }, context, now);
@@ -68,7 +68,7 @@ describe('Function: planRun', () => {
     const flow = flowOf({
       id: 'nps',
       name: 'NPS follow-up',
-      trigger: { event: 'checkin.answered' },
+      trigger: { event: 'activity.completed' },
       steps: [
         {
           id: 'by-tier',

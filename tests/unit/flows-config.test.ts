@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import demo from '../../clients/demo';
 import { allSteps, FLOW_LIMITS } from '../../functions/config/flows';
+import { fileURLToPath } from 'node:url';
 import { InvalidProgramConfigError, parseProgramConfig } from '../../functions/config/program';
+import { withClientMessages } from '../../lib/messages/client-messages';
+
+const DEMO_MESSAGES = fileURLToPath(new URL('../../clients/demo/messages/', import.meta.url));
 
 const reviewRequest = {
   id: 'review-request',
@@ -18,7 +22,7 @@ const reviewRequest = {
       id: 'reviewed',
       waitFor: { event: 'activity.completed', where: { activity: ['review'] }, within: 'P7D' },
       matched: [{ id: 'thanks', points: 25, reason: 'Review bonus' }],
-      timedOut: [{ id: 'ask', email: 'checkin' }],
+      timedOut: [{ id: 'ask', email: 'review-request' }],
     },
   ],
 };
@@ -26,7 +30,8 @@ const reviewRequest = {
 /** The issues a client file with these flows fails with, as `path: message`. */
 function issuesOf(flows: unknown[]): string[] {
   try {
-    parseProgramConfig({ ...demo, flows }, 'test');
+    // As `cdk synth` and `npm start` load it: the client's messages compiled in.
+    parseProgramConfig(withClientMessages({ ...demo, flows }, DEMO_MESSAGES, 'test'), 'test');
     return [];
   } catch (error) {
     if (!(error instanceof InvalidProgramConfigError)) throw error;
@@ -52,7 +57,22 @@ describe('Client file: flows', () => {
     [
       'an unknown message',
       { ...reviewRequest, steps: [{ id: 'm', email: 'no-such-message' }] },
-      'flows[0].steps[0].email: no-such-message is not a message',
+      'flows[0].steps[0].email: no-such-message is not a flow message',
+    ],
+    [
+      'a message written for another trigger',
+      { ...reviewRequest, trigger: { event: 'activity.completed' }, steps: [{ id: 'm', email: 'review-request' }] },
+      'flows[0].steps[0].email: review-request is written for order.placed events, but this flow starts on activity.completed',
+    ],
+    [
+      'a flow that emits a webshop event',
+      { ...reviewRequest, steps: [{ id: 'fake', emit: 'order.placed' }] },
+      'flows[0].steps: step fake may not emit order.placed: it is a webshop or Lojal event',
+    ],
+    [
+      'an event nobody sends',
+      { ...reviewRequest, exitOn: [{ event: 'order.cancelled' }] },
+      'flows[0].exitOn[0].event: order.cancelled is not an event of the bus',
     ],
     [
       'a step id used twice',

@@ -93,3 +93,20 @@ const boardScore = (score: number): string => String(score).padStart(15, '0');
 export const boardAbove = (score: number): string => `${boardScore(score)}$`;
 /** A challenge's decided result: the winners, frozen, and how far paying and announcing them got. */
 export const challengeResultKey = (challengeId: string) => ({ pk: `CHALLENGE#${keyPart(challengeId)}`, sk: 'RESULT' }) as const;
+
+/** A flow run: one item per member, flow and run key (docs/flows.md). */
+export const FLOW_RUN_PREFIX = 'FR#';
+export const flowRunPrefix = (flowId: string): string => `${FLOW_RUN_PREFIX}${flowId}#`;
+export const flowRunSk = (flowId: string, runKey: string): string => `${flowRunPrefix(flowId)}${keyPart(runKey)}`;
+/** The run's wake-up in the `due` index (its wait, its waitFor's time, its inactivity clock): one per run. */
+export const flowWakeSk = (flowId: string, runKey: string): string => `FW#${flowId}#${keyPart(runKey)}`;
+/** A run waiting for an event: found by the event's DetailType with one Query in the member's partition. */
+export const flowAwaitPrefix = (detailType: string): string => `FA#${detailType}#`;
+export const flowAwaitSk = (detailType: string, flowId: string, runKey: string): string =>
+  `${flowAwaitPrefix(detailType)}${flowId}#${keyPart(runKey)}`;
+/** An action a transition committed and not yet confirmed done (the outbox); in the `due` index for recovery. */
+export const flowActionSk = (key: string): string => `FX#${keyPart(key)}`;
+/** Shards of a flow's counters: spread one popular flow's writes over several partitions. */
+export const FLOW_COUNTER_SHARDS = 8;
+export const flowCounterPk = (flowId: string, shard: number): string => `REPORT#FLOW#${flowId}#${shard}`;
+export const flowCounterSk = (day: string): string => `DAY#${day}`;

@@ -3,7 +3,7 @@ import type { ProgramConfig } from '../../config/program';
 import type { MailJob } from '../../contract/mail-job';
 import { mailLocale } from './locale';
 import { earliestSendTime, eligibility, type MailClass } from './policy';
-import { isRenderable, type RenderedMail, renderClientMail, TemplateDataError } from './templates';
+import { isRenderable, type RenderedMail, renderClientMail, renderFlowMail, TemplateDataError } from './templates';
 
 /**
  * What the mail sender does with one mail request, decided purely from what it read
@@ -111,7 +111,7 @@ export function decideMail(config: ProgramConfig, ctx: MailContext, now: Date): 
     suppressed: ctx.suppressed === true,
   });
   if (!allowed.send) return skip(allowed.reason);
-  if (!isRenderable(job.kind)) return skip('no-template');
+  if (job.kind !== 'flow' && !isRenderable(job.kind)) return skip('no-template');
   const content = ctx.content ?? { skip: 'no-content' };
   if ('skip' in content) return skip(content.skip);
 
@@ -131,13 +131,24 @@ export function decideMail(config: ProgramConfig, ctx: MailContext, now: Date): 
   }
 
   let mail: RenderedMail;
+  const brand = { name: config.brand.name, ...(config.brand.websiteUrl ? { websiteUrl: config.brand.websiteUrl } : {}) };
+  const unsubscribe = allowed.mailClass === 'marketing' ? { unsubscribeUrl: ctx.unsubscribeUrl } : {};
   try {
-    mail = renderClientMail(config, job.kind, mailLocale(member.locale, config), {
-      brand: { name: config.brand.name, ...(config.brand.websiteUrl ? { websiteUrl: config.brand.websiteUrl } : {}) },
-      ...(member.firstName ? { firstName: member.firstName } : {}),
-      ...(allowed.mailClass === 'marketing' ? { unsubscribeUrl: ctx.unsubscribeUrl } : {}),
-      ...content.data,
-    });
+    mail =
+      job.kind === 'flow'
+        ? renderFlowMail(config, mailLocale(member.locale, config), {
+            messageId: String(content.data.message ?? ''),
+            brand,
+            firstName: member.firstName,
+            ...unsubscribe,
+            event: (content.data.event ?? {}) as Record<string, unknown>,
+          })
+        : renderClientMail(config, job.kind, mailLocale(member.locale, config), {
+            brand,
+            ...(member.firstName ? { firstName: member.firstName } : {}),
+            ...unsubscribe,
+            ...content.data,
+          });
   } catch (error) {
     if (!(error instanceof TemplateDataError)) throw error;
     // Bad data cannot get better by retrying: the mail fails for good (the field, never the value).

@@ -4,7 +4,7 @@ import { MAIL_COPY } from './copy';
 import { DEFAULT_MESSAGES } from './default-messages';
 import type { MailTheme, RenderedMail } from './layout';
 import type { TemplateLocale } from './locale';
-import { type CompiledMessages, renderMessage } from './message';
+import { type CompiledMessages, type MessageScope, type MessageValue, renderMessage, textValue } from './message';
 import { byName, type DisplayNames, presetScope } from './preset-scope';
 
 /**
@@ -88,4 +88,71 @@ export function renderClientMail<K extends RenderableKind>(
  */
 export function renderMail<K extends RenderableKind>(kind: K, locale: TemplateLocale, data: unknown): RenderedMail {
   return renderClientMail({ messages: DEFAULT_MESSAGES }, kind, locale, data);
+}
+
+/** What a flow's mail is made from besides the client's messages: the member, the links, the run's trigger event. */
+export interface FlowMailInput {
+  readonly messageId: string;
+  readonly brand: { readonly name: string; readonly websiteUrl?: string | undefined };
+  readonly firstName?: string | undefined;
+  readonly unsubscribeUrl?: string | undefined;
+  /** The detail of the event that started the run: `{{event.orderId}}`, `{{#each event.lines as line}}`. */
+  readonly event: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Renders a client message a flow's `email` step sends (docs/flows.md): its variables are the
+ * member's, the brand's and the trigger event's, which the build checked against the trigger's
+ * schema (lib/messages/check.ts). Throws `MissingMessageError` for a message the client lacks.
+ */
+export function renderFlowMail(client: ClientMessages, locale: TemplateLocale, input: FlowMailInput): RenderedMail {
+  const message = client.messages?.[input.messageId]?.[locale];
+  if (!message) throw new MissingMessageError(`messages.${input.messageId}.${locale}`, 'the client has no such message');
+  const copy = MAIL_COPY[locale];
+  return renderMessage({
+    message,
+    locale,
+    scope: {
+      'brand.name': textValue(input.brand.name),
+      'brand.websiteUrl': textValue(input.brand.websiteUrl),
+      'member.firstName': textValue(input.firstName),
+      ...eventScope(input.event),
+    },
+    brand: input.brand,
+    unsubscribeUrl: input.unsubscribeUrl,
+    footerReason: input.unsubscribeUrl ? copy.footer.marketing(input.brand.name) : copy.footer.service(input.brand.name),
+    unsubscribeLabel: copy.footer.unsubscribe,
+    ...(client.theme ? { theme: client.theme } : {}),
+  });
+}
+
+/** An event's detail as message variables: `event.<path>` for each value, a list for each array (its items' fields as text). */
+export function eventScope(detail: Readonly<Record<string, unknown>>): MessageScope {
+  const scope: Record<string, MessageValue> = {};
+  const text = (value: unknown): MessageValue | undefined =>
+    typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+      ? { text: String(value), on: value !== '' && value !== false }
+      : undefined;
+  const walk = (value: unknown, path: string, depth: number): void => {
+    if (depth > 4) return;
+    if (Array.isArray(value)) {
+      scope[path] = {
+        items: value.slice(0, 100).map((item): MessageScope => {
+          if (typeof item === 'object' && item !== null)
+            return Object.fromEntries(Object.entries(item).flatMap(([k, v]) => (text(v) ? [[k, text(v)]] : [])));
+          const single = text(item);
+          return single ? { value: single } : {};
+        }),
+      };
+      return;
+    }
+    if (typeof value === 'object' && value !== null) {
+      for (const [key, inner] of Object.entries(value)) walk(inner, `${path}.${key}`, depth + 1);
+      return;
+    }
+    const single = text(value);
+    if (single) scope[path] = single;
+  };
+  walk(detail, 'event', 0);
+  return scope;
 }

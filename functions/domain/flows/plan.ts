@@ -1,4 +1,5 @@
-import { childPaths, type Flow, type FlowStep } from '../../config/flows';
+import type { Flow } from '../../config/flows';
+import { childPaths, type FlowStep } from './steps';
 import { addDuration, parseDuration } from '../duration';
 import { compileEventPattern, type EventMatcher } from '../event-pattern';
 import { inStableShare, stableBucket } from '../stable-share';
@@ -13,7 +14,7 @@ import { inStableShare, stableBucket } from '../stable-share';
  * by id after a change (`onChange: 'continue'`).
  */
 
-/** An action of one step. `key` is its idempotency key: `flow:<flow>:<member>:<run key>:<step>`. */
+/** An action of one step. `key` is its idempotency key: `flow:<flow>:<run key>:<entry>:<step>` (unique per member). */
 export type FlowAction =
   | { readonly kind: 'email'; readonly stepId: string; readonly key: string; readonly message: string }
   | { readonly kind: 'points'; readonly stepId: string; readonly key: string; readonly points: number; readonly reason: string }
@@ -23,12 +24,6 @@ export type FlowAction =
       readonly key: string;
       readonly detailType: string;
       readonly detail: Record<string, unknown>;
-    }
-  | {
-      readonly kind: 'set';
-      readonly stepId: string;
-      readonly key: string;
-      readonly attributes: Record<string, string | number | boolean | null>;
     };
 
 /** Where a run stands after a plan. */
@@ -46,6 +41,8 @@ export interface RunContext {
   readonly customerId: string;
   /** The run's key (the trigger's `key` field, or `member` for one live run per member). */
   readonly runKey: string;
+  /** Which entry of the run key this is (1 for the first; re-entry counts up): a new entry acts again. */
+  readonly entry: number;
   /** The member's facts the `branch` conditions are matched against. */
   readonly facts: Record<string, unknown>;
   /** In the flow's holdout: the run passes the timing but takes no action. */
@@ -66,6 +63,10 @@ export type RunInput =
   | { readonly kind: 'wait-over'; readonly stepId: string }
   /** The `waitFor` at `stepId` saw its event (`matched`) or its time ran out. */
   | { readonly kind: 'wait-for'; readonly stepId: string; readonly outcome: 'matched' | 'timedOut' };
+
+/** The idempotency key of a step's action: mail ref, ledger reference and emitted `idempotencyKey`. */
+export const actionKey = (flowId: string, runKey: string, entry: number, stepId: string): string =>
+  `flow:${flowId}:${encodeURIComponent(runKey)}:${entry}:${stepId}`;
 
 /** Whether a member enters a flow's holdout: a stable share per member and flow. */
 export const inFlowHoldout = (flow: Pick<Flow, 'id' | 'holdoutPercent'>, customerId: string): boolean =>
@@ -123,7 +124,7 @@ export function planRun(flow: Flow, input: RunInput, context: RunContext, nowMs:
   const index = placesOf(flow.steps);
   const actions: FlowAction[] = [];
   const reached: string[] = [];
-  const key = (stepId: string) => `flow:${flow.id}:${context.customerId}:${context.runKey}:${stepId}`;
+  const key = (stepId: string) => actionKey(flow.id, context.runKey, context.entry, stepId);
 
   /** The steps to run from: a list and a position in it, climbing out of finished paths. */
   const after = (stepId: string): { list: readonly FlowStep[]; at: number } => {
@@ -170,7 +171,7 @@ export function planRun(flow: Flow, input: RunInput, context: RunContext, nowMs:
       continue;
     }
     if ('split' in step) {
-      const bucket = stableBucket(`${key(step.id)}`) / 100;
+      const bucket = stableBucket(`${context.customerId}\n${key(step.id)}`) / 100;
       let upTo = 0;
       const path = step.split.find((p) => {
         upTo += p.percent;
@@ -199,7 +200,6 @@ function actionOf(step: FlowStep, key: string, context: RunContext): FlowAction 
       detailType: step.emit,
       detail: { ...(step.detail ?? {}), customerId: context.customerId, runKey: context.runKey, idempotencyKey: key },
     };
-  if ('set' in step) return { kind: 'set', stepId: step.id, key, attributes: step.set };
   throw new Error(`step ${step.id} is not an action`);
 }
 

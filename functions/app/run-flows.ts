@@ -1,0 +1,274 @@
+import type { FlowStore, StoredFlowAction } from '../adapters/dynamo/flow-store';
+import type { LedgerStore } from '../adapters/dynamo/ledger-store';
+import type { ProfileStore } from '../adapters/dynamo/profile-store';
+import type { Flow } from '../config/flows';
+import type { ProgramConfig } from '../config/program';
+import {
+  businessTimeOf,
+  endRun,
+  enterRun,
+  markExit,
+  type FlowRun,
+  matchRun,
+  type NoEntry,
+  reachGoal,
+  resumeRun,
+  sameKey,
+  type Transition,
+} from '../domain/flows/engine';
+import { matchesFacts, runKeyOf, type FlowAction } from '../domain/flows/plan';
+import { flowsListeningTo } from '../domain/flows/listening';
+import { allSteps } from '../domain/flows/steps';
+import { groupOf } from '../domain/measurement/groups';
+import { memberFiguresFromView, memberFiguresOf } from '../domain/member-view';
+import { foldLedger } from '../domain/points';
+import { ConcurrentUpdateError } from '../runtime/errors';
+import type { EventPublisher, FlowEventName } from '../runtime/event-publisher';
+import type { MailQueue } from '../runtime/mail-ports';
+import type { Clock, LoggerPort, MetricsPort } from '../runtime/ports';
+import { type LedgerDeps, recordLedgerEvent } from './record-ledger-event';
+
+/**
+ * The flow engine's I/O (docs/flows.md): for a bus event, the runs it starts, moves, ends or
+ * converts; for a wake-up from the sweeper, the run it resumes; for a recovered action, the
+ * action. Each move is computed by the pure functions of domain/flows/engine.ts from the run as
+ * read, and written with `FlowStore.commit` (one transaction, guarded by the run's revision):
+ * a redelivered or racing cause finds the revision moved and recomputes, usually to nothing.
+ * The committed actions are then performed, each idempotent by its key (the mail's ref, the
+ * ledger entry's reference, the emitted event's `idempotencyKey`), and struck from the outbox;
+ * a crash in between leaves them in the outbox, where the sweeper finds them a lease later.
+ */
+
+export interface FlowDeps {
+  readonly config: ProgramConfig;
+  readonly flows: FlowStore;
+  readonly ledger: LedgerStore;
+  readonly profiles: ProfileStore;
+  readonly ledgerDeps: LedgerDeps;
+  readonly queue?: MailQueue | undefined;
+  readonly publisher?: EventPublisher | undefined;
+  readonly clock: Clock;
+  readonly logger: LoggerPort;
+  readonly metrics: MetricsPort;
+}
+
+/** A bus event as the engine sees it: its type, its detail, its id and its envelope time. */
+export interface FlowEvent {
+  readonly id: string;
+  readonly detailType: string;
+  readonly detail: Record<string, unknown>;
+  readonly time?: string | undefined;
+}
+
+/** What one event or wake-up did: transitions committed, causes that found nothing to do. */
+export interface FlowReport {
+  readonly committed: number;
+  readonly skipped: number;
+}
+
+const MAX_ROUNDS = 8;
+
+const matches = (condition: { readonly event: string; readonly where?: Record<string, unknown> | undefined }, e: FlowEvent) =>
+  condition.event === e.detailType && matchesFacts(condition.where, e.detail);
+
+/** A bus event for `customerId`: every flow listening to it, in turn. */
+export async function onFlowEvent(deps: FlowDeps, customerId: string, event: FlowEvent): Promise<FlowReport> {
+  const report = { committed: 0, skipped: 0 };
+  const facts = lazyFacts(deps, customerId);
+  const nowMs = () => deps.clock.now().getTime();
+  const eventAt = businessTimeOf(event.detail, event.time, nowMs());
+
+  // Runs waiting for this event, found by its DetailType.
+  const waiting = await deps.flows.awaiting(customerId, event.detailType);
+  for (const { flowId, runKey } of waiting) {
+    const flow = deps.config.flows.find((f) => f.id === flowId);
+    if (!flow) continue;
+    await step(deps, report, customerId, flow.id, runKey, async (run) => {
+      if (!run || run.status !== 'active' || run.waiting?.event !== event.detailType) return { skip: 'running' };
+      const spec = waitForOf(flow, run.waiting.stepId);
+      if (!spec || !matchesFacts(spec.where, event.detail) || (spec.sameKey === true && !sameKey(flow, run, event.detail)))
+        return { skip: 'running' };
+      return matchRun(flow, run, await facts(), nowMs());
+    });
+  }
+
+  for (const flow of flowsListeningTo(deps.config.flows, event.detailType)) {
+    const runs = await deps.flows.runsOf(customerId, flow.id);
+    for (const run of runs) {
+      if (event.detailType === 'customer.deleted' && run.status === 'active') {
+        await step(deps, report, customerId, flow.id, run.runKey, async (r) =>
+          r?.status === 'active' ? endRun(r, 'deleted', nowMs()) : { skip: 'running' },
+        );
+        continue;
+      }
+      const exit = flow.exitOn.find((e) => matches(e, event) && (e.sameKey !== true || sameKey(flow, run, event.detail)));
+      if (exit && run.status === 'active' && run.enteredAt !== undefined)
+        await step(deps, report, customerId, flow.id, run.runKey, async (r) =>
+          r?.status === 'active' ? endRun(r, `event:${event.detailType}`, nowMs()) : { skip: 'running' },
+        );
+      if (
+        flow.goal &&
+        matches(flow.goal, event) &&
+        (flow.key === undefined || !(flow.key in event.detail) || sameKey(flow, run, event.detail))
+      )
+        await step(deps, report, customerId, flow.id, run.runKey, async (r) =>
+          r ? (reachGoal(flow, r, eventAt) ?? { skip: 'running' }) : { skip: 'running' },
+        );
+    }
+    if (event.detailType === 'customer.deleted') continue;
+    // An exit for a run key that has no run yet (the refund came before its order): marked, so the order's run ends at once.
+    for (const exit of flow.exitOn) {
+      if (exit.sameKey !== true || !matches(exit, event)) continue;
+      const key = runKeyOf(flow, event.detail);
+      if (key === undefined || flow.key === undefined || runs.some((r) => r.runKey === key)) continue;
+      await step(deps, report, customerId, flow.id, key, async (r) =>
+        r ? { skip: 'running' } : markExit(flow, customerId, key, `event:${event.detailType}`, eventAt, nowMs()),
+      );
+    }
+    const triggered = 'event' in flow.trigger ? matches(flow.trigger, event) : event.detailType === 'order.placed';
+    if (!triggered) continue;
+    const runKey = 'inactive' in flow.trigger ? 'member' : runKeyOf(flow, event.detail);
+    if (runKey === undefined) {
+      deps.logger.warn('flow trigger without its key field; no run started', { flowId: flow.id, key: flow.key, eventId: event.id });
+      report.skipped++;
+      continue;
+    }
+    await step(deps, report, customerId, flow.id, runKey, async (prior) =>
+      enterRun(flow, prior, { customerId, runKey, event: event.detail, eventAt, facts: await facts(), nowMs: nowMs() }),
+    );
+  }
+  return report;
+}
+
+/** The sweeper's `flow.step.due`: resumes the run if it still stands where the wake-up was set (same revision). */
+export async function onFlowWake(
+  deps: FlowDeps,
+  wake: { readonly customerId: string; readonly flowId: string; readonly runKey: string; readonly rev: number },
+): Promise<FlowReport> {
+  const report = { committed: 0, skipped: 0 };
+  const facts = lazyFacts(deps, wake.customerId);
+  const flow = deps.config.flows.find((f) => f.id === wake.flowId);
+  await step(deps, report, wake.customerId, wake.flowId, wake.runKey, async (run) => {
+    if (!run || run.rev !== wake.rev) return { skip: 'running' };
+    // Not due yet: a wake-up delivered early (a clock moved back) waits for the next.
+    if (run.waiting && run.waiting.until > deps.clock.now().toISOString()) return { skip: 'running' };
+    return resumeRun(flow, run, await facts(), deps.clock.now().getTime());
+  });
+  return report;
+}
+
+/** The sweeper's `flow.action.due`: an action a crash left in the outbox, performed now (idempotent). */
+export async function onFlowAction(deps: FlowDeps, stored: StoredFlowAction): Promise<void> {
+  if (!(await deps.flows.actionPending(stored.customerId, stored.action.key))) return;
+  await perform(deps, stored);
+  await deps.flows.actionDone(stored.customerId, stored.action.key);
+}
+
+/** Reads the run, computes its move, commits it; again on a conflict; then performs the actions. */
+async function step(
+  deps: FlowDeps,
+  report: { committed: number; skipped: number },
+  customerId: string,
+  flowId: string,
+  runKey: string,
+  decide: (run: FlowRun | undefined) => Promise<Transition | NoEntry>,
+): Promise<void> {
+  for (let round = 1; round <= MAX_ROUNDS; round++) {
+    const prior = await deps.flows.run(customerId, flowId, runKey);
+    const t = await decide(prior);
+    if ('skip' in t) {
+      report.skipped++;
+      return;
+    }
+    const now = deps.clock.now();
+    if ((await deps.flows.commit(prior, t, now)) === 'committed') {
+      report.committed++;
+      const at = now.toISOString();
+      for (const action of t.actions) {
+        await perform(deps, { customerId, flowId, runKey, action, at });
+        await deps.flows.actionDone(customerId, action.key);
+      }
+      if (t.counters.entered) deps.metrics.addMetric('FlowRunsEntered', 'Count', 1);
+      return;
+    }
+  }
+  throw new ConcurrentUpdateError(`flow ${flowId}: the run moved ${MAX_ROUNDS} times while it was being moved`);
+}
+
+/** Performs one action; each is idempotent by `action.key`. */
+async function perform(deps: FlowDeps, stored: StoredFlowAction): Promise<void> {
+  const { action, customerId, flowId, runKey } = stored;
+  switch (action.kind) {
+    case 'email':
+      if (!deps.queue) throw new Error('the flows handler was built without a mail queue');
+      // Named (customer, 'flow', key): the sender sends it once however often it is queued.
+      await deps.queue.enqueue([{ v: 1, customerId, kind: 'flow', ref: action.key, data: { message: action.message, flowId, runKey } }]);
+      return;
+    case 'points':
+      // A ledger reference of its own (`flow:`), so it can never meet an operator's or a bonus's.
+      await recordLedgerEvent(deps.ledgerDeps, customerId, {
+        kind: 'adjustment',
+        ref: action.key,
+        at: stored.at,
+        points: action.points,
+        reason: action.reason,
+      });
+      return;
+    case 'emit': {
+      if (!deps.publisher) throw new Error('the flows handler was built without an event publisher');
+      const { failed } = await deps.publisher.publish([
+        { detailType: action.detailType as FlowEventName, detail: { ...action.detail, flowId, emittedAt: stored.at } },
+      ]);
+      if (failed.length > 0) throw new Error(`the bus refused ${action.detailType}: ${failed[0]?.errorCode ?? 'unknown'}`);
+      return;
+    }
+    default:
+      assertNever(action);
+  }
+}
+
+function assertNever(action: never): never {
+  throw new Error(`unknown flow action ${(action as FlowAction).kind}`);
+}
+
+function waitForOf(flow: Flow, stepId: string) {
+  const s = allSteps(flow.steps).find((x) => x.id === stepId);
+  return s && 'waitFor' in s ? s.waitFor : undefined;
+}
+
+/**
+ * The member's facts for `audience` and `branch` (docs/flows.md), read once per cause and only
+ * when a decision needs them: the member view's figures, consent, language and group.
+ */
+function lazyFacts(deps: FlowDeps, customerId: string): () => Promise<Record<string, unknown>> {
+  let facts: Promise<Record<string, unknown>> | undefined;
+  return () => {
+    facts ??= (async () => {
+      const now = deps.clock.now().getTime();
+      const [state, stored] = await Promise.all([deps.ledger.readState(customerId), deps.profiles.get(customerId, false)]);
+      const figures =
+        (state?.view ? memberFiguresFromView(deps.config, state.view, now) : undefined) ??
+        memberFiguresOf(
+          deps.config,
+          foldLedger(
+            deps.config,
+            (await deps.ledger.read(customerId)).entries.map((e) => e.input),
+            { asOf: now, control: groupOf(deps.config, customerId) === 'control' },
+          ),
+          now,
+        );
+      const values = stored?.profile.values ?? {};
+      return {
+        tier: figures.tier,
+        balance: figures.balance,
+        spendablePoints: figures.spendablePoints,
+        lifetimePoints: figures.lifetimePoints,
+        qualifyingPoints: figures.qualifyingPoints,
+        marketingConsent: values.marketingConsent === true && stored?.profile.unsubscribedAt === undefined,
+        ...(values.locale !== undefined ? { locale: values.locale } : {}),
+        group: groupOf(deps.config, customerId),
+      };
+    })();
+    return facts;
+  };
+}

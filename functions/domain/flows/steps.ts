@@ -1,0 +1,66 @@
+/**
+ * The steps of a flow as data, without the client-file schema (functions/config/flows.ts): what
+ * the engine in Lambda needs, kept free of the full zod the schema is written in.
+ */
+
+/** One step. Actions (`email`, `points`, `emit`) and control (`wait`, `waitFor`, `branch`, `split`, `exit`). */
+export type FlowStep =
+  | { readonly id: string; readonly wait: string }
+  | {
+      readonly id: string;
+      readonly waitFor: {
+        readonly event: string;
+        readonly where?: Record<string, unknown>;
+        readonly within: string;
+        readonly sameKey?: boolean;
+      };
+      readonly matched: readonly FlowStep[];
+      readonly timedOut: readonly FlowStep[];
+    }
+  | {
+      readonly id: string;
+      readonly branch: readonly { readonly when?: Record<string, unknown>; readonly steps: readonly FlowStep[] }[];
+    }
+  | { readonly id: string; readonly split: readonly { readonly percent: number; readonly steps: readonly FlowStep[] }[] }
+  | { readonly id: string; readonly email: string }
+  | { readonly id: string; readonly points: number; readonly reason: string }
+  | { readonly id: string; readonly emit: string; readonly detail?: Record<string, unknown> }
+  | { readonly id: string; readonly exit: true };
+
+/** What the engine reads of a flow besides its steps: the events it listens to. */
+export interface FlowEvents {
+  readonly trigger: { readonly event: string } | { readonly inactive: { readonly after: string } };
+  readonly exitOn: readonly { readonly event: string }[];
+  readonly goal?: { readonly event: string } | undefined;
+  readonly steps: readonly FlowStep[];
+}
+
+/** The nested paths of a step, with their place in the definition (`['matched']`, `['branch', 0, 'steps']`). */
+export function childPaths(step: FlowStep): [readonly (string | number)[], readonly FlowStep[]][] {
+  if ('waitFor' in step)
+    return [
+      [['matched'], step.matched],
+      [['timedOut'], step.timedOut],
+    ];
+  if ('branch' in step) return step.branch.map((p, k) => [['branch', k, 'steps'], p.steps]);
+  if ('split' in step) return step.split.map((p, k) => [['split', k, 'steps'], p.steps]);
+  return [];
+}
+
+/** Every step of a flow, depth first, in definition order. */
+export function allSteps(steps: readonly FlowStep[]): FlowStep[] {
+  return steps.flatMap((s) => [s, ...childPaths(s).flatMap(([, sub]) => allSteps(sub))]);
+}
+
+/** Every event a flow listens to, with where it is named: the trigger, `exitOn`, the goal and each `waitFor`. */
+export function eventNames(flow: FlowEvents): [readonly (string | number)[], string][] {
+  const names: [readonly (string | number)[], string][] = [];
+  if ('event' in flow.trigger) names.push([['trigger', 'event'], flow.trigger.event]);
+  else names.push([['trigger', 'inactive'], 'order.placed']);
+  flow.exitOn.forEach((e, k) => {
+    names.push([['exitOn', k, 'event'], e.event]);
+  });
+  if (flow.goal) names.push([['goal', 'event'], flow.goal.event]);
+  for (const step of allSteps(flow.steps)) if ('waitFor' in step) names.push([['steps', step.id, 'waitFor'], step.waitFor.event]);
+  return names;
+}

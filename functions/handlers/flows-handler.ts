@@ -1,0 +1,58 @@
+import * as z from 'zod/mini';
+import { FlowStore } from '../adapters/dynamo/flow-store';
+import { LedgerStore } from '../adapters/dynamo/ledger-store';
+import { ProfileStore } from '../adapters/dynamo/profile-store';
+import { LedgerCache } from '../app/ledger-cache';
+import { type FlowDeps, onFlowAction, onFlowEvent, onFlowWake } from '../app/run-flows';
+import { LOJAL_SOURCE, WEBSHOP_EVENTS } from '../contract/events';
+import { FlowActionDueSchema, FlowStepDueSchema } from '../contract/lojal-events';
+import { ValidationError } from '../runtime/errors';
+import { busEventHandler } from '../runtime/event-handler';
+import type { BusEvent } from '../runtime/ports';
+import type { HandlerDeps } from './registry';
+
+/** Any event a flow hears: it names its member. */
+const MemberEventSchema = z.looseObject({ customerId: z.string().check(z.minLength(1), z.maxLength(200)) });
+
+/**
+ * The `flows` route (functions/handlers/flow-routes.ts): every event some flow listens to, and
+ * the engine's wake-ups and recovered actions from the sweeper. A webshop event is checked with
+ * its own schema first, so a malformed order that its points handler rejects never starts a run.
+ */
+export function createFlowsHandler(deps: HandlerDeps): (event: BusEvent) => Promise<void> {
+  const ledger = new LedgerStore(deps.dynamo, deps.tableName);
+  const flowDeps: FlowDeps = {
+    config: deps.config,
+    flows: new FlowStore(deps.dynamo, deps.tableName),
+    ledger,
+    profiles: new ProfileStore(deps.dynamo, deps.tableName),
+    ledgerDeps: { ...deps, ledger, cache: new LedgerCache(() => Date.now()) },
+    queue: deps.email?.queue,
+    publisher: deps.events,
+    clock: deps.clock,
+    logger: deps.logger,
+    metrics: deps.metrics,
+  };
+  return busEventHandler(deps, MemberEventSchema, async (detail, event) => {
+    const detailType = event['detail-type'];
+    if (event.source === LOJAL_SOURCE && detailType === 'flow.step.due') {
+      const wake = parse(FlowStepDueSchema, detail);
+      const report = await onFlowWake(flowDeps, wake);
+      return report.committed > 0 ? 'applied' : 'duplicate';
+    }
+    if (event.source === LOJAL_SOURCE && detailType === 'flow.action.due') {
+      await onFlowAction(flowDeps, parse(FlowActionDueSchema, detail));
+      return 'applied';
+    }
+    const schema = event.source === LOJAL_SOURCE ? undefined : WEBSHOP_EVENTS[detailType as keyof typeof WEBSHOP_EVENTS];
+    const valid = schema ? (parse(schema, detail) as Record<string, unknown>) : detail;
+    const report = await onFlowEvent(flowDeps, detail.customerId, { id: event.id, detailType, detail: valid, time: event.time });
+    return report.committed > 0 ? 'applied' : 'ignored';
+  });
+}
+
+function parse<S extends z.ZodMiniType>(schema: S, detail: unknown): z.output<S> {
+  const parsed = z.safeParse(schema, detail);
+  if (!parsed.success) throw ValidationError.fromZod(parsed.error);
+  return parsed.data;
+}
