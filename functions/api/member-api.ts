@@ -3,6 +3,7 @@ import { getAccount } from './member/account';
 import { answerCheckin, showCheckinAnswer } from './member/checkin';
 import { memberApiContext, type MemberApiDeps } from './member/context';
 import { getMember } from './member/get-member';
+import { getFlow, getMemberFlows } from './member/flows';
 import { getLeaderboard } from './member/leaderboard';
 import { getLedger } from './member/ledger';
 import { mailPages } from './member/mail-pages';
@@ -32,6 +33,8 @@ export function createMemberApi(deps: MemberApiDeps): MemberApiHandler {
     getLedger: getLedger(context),
     getTimeline: getTimeline(context),
     redeem: redeem(context),
+    getMemberFlows: getMemberFlows(context),
+    getFlow: getFlow(context),
     getAccount: getAccount(context),
     getLeaderboard: getLeaderboard(context),
     getMessages: getMessages(context),

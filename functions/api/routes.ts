@@ -12,6 +12,9 @@ export const MEMBER_API_ROUTES = [
   { method: 'GET', path: '/v1/members/{customerId}/ledger', operation: 'getLedger' },
   { method: 'GET', path: '/v1/members/{customerId}/timeline', operation: 'getTimeline' },
   { method: 'POST', path: '/v1/members/{customerId}/redemptions', operation: 'redeem' },
+  // The client's flows (docs/flows.md): a member's runs, and a flow's counters per day.
+  { method: 'GET', path: '/v1/members/{customerId}/flows', operation: 'getMemberFlows' },
+  { method: 'GET', path: '/v1/flows/{flowId}', operation: 'getFlow' },
   // A B2B account's pool (`accounts.pooling: 'pool'`).
   { method: 'GET', path: '/v1/accounts/{accountId}', operation: 'getAccount' },
   // A challenge's leaderboard, best first (functions/domain/challenges.ts).

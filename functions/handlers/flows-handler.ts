@@ -8,8 +8,18 @@ import { LOJAL_SOURCE, WEBSHOP_EVENTS } from '../contract/events';
 import { FlowActionDueSchema, FlowStepDueSchema } from '../contract/lojal-events';
 import { ValidationError } from '../runtime/errors';
 import { busEventHandler } from '../runtime/event-handler';
-import type { BusEvent } from '../runtime/ports';
-import type { HandlerDeps } from './registry';
+import type { EventPublisher } from '../runtime/event-publisher';
+import type { BusEvent, DeadLetterSink, LojalDeps } from '../runtime/ports';
+import type { EmailPorts } from './email-handlers';
+
+/** What the flows handler needs: a `HandlerDeps` (registry.ts) has it all. */
+export interface FlowsHandlerDeps extends LojalDeps {
+  readonly deadLetters: DeadLetterSink;
+  /** The mail queue, for `email` steps. */
+  readonly email?: EmailPorts | undefined;
+  /** The bus, for `emit` steps. */
+  readonly events?: EventPublisher | undefined;
+}
 
 /** Any event a flow hears: it names its member. */
 const MemberEventSchema = z.looseObject({ customerId: z.string().check(z.minLength(1), z.maxLength(200)) });
@@ -19,7 +29,7 @@ const MemberEventSchema = z.looseObject({ customerId: z.string().check(z.minLeng
  * the engine's wake-ups and recovered actions from the sweeper. A webshop event is checked with
  * its own schema first, so a malformed order that its points handler rejects never starts a run.
  */
-export function createFlowsHandler(deps: HandlerDeps): (event: BusEvent) => Promise<void> {
+export function createFlowsHandler(deps: FlowsHandlerDeps): (event: BusEvent) => Promise<void> {
   const ledger = new LedgerStore(deps.dynamo, deps.tableName);
   const flowDeps: FlowDeps = {
     config: deps.config,

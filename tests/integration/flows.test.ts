@@ -1,3 +1,4 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import fc from 'fast-check';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +9,7 @@ import { timelineSweeperJob } from '../../functions/app/sweep-due-items';
 import { parseProgramConfig } from '../../functions/config/program';
 import type { BusEvent } from '../../functions/runtime/ports';
 import { withClientMessages } from '../../lib/messages/client-messages';
+import { apiRequest } from '../support/api';
 import { busEvent } from '../support/deps';
 import { addressFor, inboxOf, mailTestbed } from '../support/mail';
 import { RecordingPublisher } from '../support/timeline';
@@ -100,8 +102,14 @@ async function flowBed(start = '2027-03-01T10:00:00Z') {
     for (const d of days) for (const [k, v] of Object.entries(d.counters)) sums[k] = (sums[k] ?? 0) + v;
     return sums;
   };
+  const get = async (path: string) => {
+    const [pathname, search] = path.split('?');
+    const request = apiRequest('GET', pathname ?? path, Object.fromEntries(new URLSearchParams(search ?? '')));
+    const result = (await bed.api(request)) as APIGatewayProxyStructuredResultV2;
+    return { statusCode: result.statusCode, body: JSON.parse(String(result.body)) };
+  };
   const balance = async (customerId: string) => (await ledger.readState(customerId))?.view?.balance ?? 0;
-  return { bed, deliver, tick, register, order, review, store, counters, balance, sweeps };
+  return { bed, deliver, tick, register, order, review, store, counters, balance, sweeps, get };
 }
 
 describe('Flows engine', () => {
@@ -130,6 +138,36 @@ describe('Flows engine', () => {
       'step:ask': 1,
       'exit:completed': 1,
     });
+
+    // The same, through the member API.
+    const runs = await f.get('/v1/members/r1/flows');
+    expect(runs.body.runs).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          flowId: 'review-request',
+          runKey: 'o1',
+          status: 'completed',
+          group: 'treated',
+          path: ['settle', 'reviewed', 'ask'],
+        }),
+        expect.objectContaining({
+          flowId: 'win-back',
+          runKey: 'member',
+          status: 'active',
+          waiting: expect.objectContaining({ stepId: '$inactive' }),
+        }),
+      ]),
+    );
+    const figures = await f.get('/v1/flows/review-request?from=2027-03-01&to=2027-03-31');
+    expect(figures.body).toMatchObject({
+      flowId: 'review-request',
+      entered: 1,
+      heldOut: 0,
+      totals: { 'step:ask': 1 },
+      goalRate: { treated: 0, holdout: null },
+    });
+    expect(figures.body.days.map((d: { day: string }) => d.day)).toEqual(['2027-03-01', '2027-03-15', '2027-03-22']);
+    expect((await f.get('/v1/flows/no-such-flow')).statusCode).toBe(404);
   });
 
   it('thanks a member who reviewed during the wait with 25 points, once, and counts the goal once', async () => {

@@ -18,6 +18,8 @@ function echoRouter() {
     getLedger: echo('getLedger'),
     getTimeline: echo('getTimeline'),
     redeem: echo('redeem'),
+    getMemberFlows: echo('getMemberFlows'),
+    getFlow: echo('getFlow'),
     getAccount: echo('getAccount'),
     getLeaderboard: echo('getLeaderboard'),
     getMessages: echo('getMessages'),
@@ -39,14 +41,16 @@ const run = async (method: string, path: string, routeKey = '$default') => {
 describe('Function: compileRouter', () => {
   it('dispatches on the route key API Gateway matched, with each parameter under its own name', async () => {
     for (const r of MEMBER_API_ROUTES) {
-      const path = r.path.replace('{customerId}', 'c%2D1').replace('{accountId}', 'acme').replace('{challengeId}', 'summer');
+      const path = r.path.replace('{customerId}', 'c%2D1').replace('{accountId}', 'acme').replace('{challengeId}', 'summer').replace('{flowId}', 'win-back');
       const answer = await run(r.method, path, routeKeyOf(r));
       expect(answer?.operation).toBe(r.operation);
       const expected = r.path.includes('{customerId}')
         ? { customerId: 'c-1' }
         : r.path.includes('{accountId}')
           ? { accountId: 'acme' }
-          : { challengeId: 'summer' };
+          : r.path.includes('{flowId}')
+            ? { flowId: 'win-back' }
+            : { challengeId: 'summer' };
       expect(answer?.result).toEqual({ operation: r.operation, params: expected });
     }
   });

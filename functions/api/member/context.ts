@@ -1,4 +1,5 @@
 import { ChallengeStore } from '../../adapters/dynamo/challenge-store';
+import { FlowStore } from '../../adapters/dynamo/flow-store';
 import { LedgerStore } from '../../adapters/dynamo/ledger-store';
 import { CheckinAnswers } from '../../adapters/dynamo/checkin-answers';
 import { PagedLists } from '../../adapters/dynamo/paged-lists';
@@ -18,6 +19,7 @@ export interface MemberApiContext {
   readonly challenges: ChallengeStore;
   readonly checkins: CheckinAnswers;
   readonly lists: PagedLists;
+  readonly flows: FlowStore;
 }
 
 export function memberApiContext(deps: MemberApiDeps): MemberApiContext {
@@ -29,5 +31,6 @@ export function memberApiContext(deps: MemberApiDeps): MemberApiContext {
     challenges: new ChallengeStore(deps.dynamo, deps.tableName),
     checkins: new CheckinAnswers(deps.dynamo, deps.tableName),
     lists: new PagedLists(deps.dynamo, deps.tableName),
+    flows: new FlowStore(deps.dynamo, deps.tableName),
   };
 }
