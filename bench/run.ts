@@ -3,6 +3,7 @@ import { startSesLocal } from '../local/services/ses';
 import { benchCalendar } from './calendar';
 import { benchChallenges } from './challenges';
 import { benchEmails, formatEmailBench } from './emails';
+import { benchFlows } from './flows';
 import { measureBundleSizes } from './bundle-sizes';
 import { benchPoints } from './points';
 import { benchTimeline } from './timeline';
@@ -13,7 +14,7 @@ import { benchTimeline } from './timeline';
  * `--only=` picks parts.
  */
 const quick = process.argv.includes('--quick');
-/** `--only=timeline,emails` runs just those parts (points, challenges, timeline, calendar, emails, bundles). */
+/** `--only=timeline,emails` runs just those parts (points, challenges, timeline, calendar, flows, emails, bundles). */
 const only = process.argv
   .find((a) => a.startsWith('--only='))
   ?.slice('--only='.length)
@@ -119,6 +120,21 @@ try {
       );
     }
     console.log('');
+  }
+  if (runs('flows')) {
+    const flows = await benchFlows({ endpoint: dynamo.endpoint, ...(quick ? { events: 200, waking: 300 } : {}) });
+    console.log(`flows: ${flows.events} order.placed events into the flow engine (its share of each event, docs/flows.md)`);
+    for (const f of flows.intake) {
+      const raw = f.flows === 0 ? 'no flow: nothing to write' : `ratio to raw transactions of the same items ${fmt(f.ratio, 2)}`;
+      console.log(
+        `  ${String(f.flows).padStart(2)} flows: ${fmt(f.eventsPerSecond)} events/s, ${raw}; ${fmt(f.roundTripsPerEvent, 2)} round trips per event ${JSON.stringify(f.calls)}`,
+      );
+    }
+    console.log(
+      `  due steps: ${flows.wake.steps} runs woken; due-index items read per step ${fmt(flows.wake.indexItemsReadPerStep, 2)}, ` +
+        `${fmt(flows.wake.handlerRoundTripsPerStep, 2)} handler round trips per step ${JSON.stringify(flows.wake.calls)}`,
+    );
+    console.log('  broadcast to an audience: not built (docs/flows.md, "Not built yet")\n');
   }
   if (runs('emails')) {
     const ses = await startSesLocal();

@@ -47,4 +47,37 @@ export default defineClient({
     },
     activities: { review: { sv: 'ett omdöme', en: 'writing a review' }, referral: { sv: 'att tipsa en vän', en: 'referring a friend' } },
   },
+  // The shop's own workflows (docs/flows.md), played by `npm run demo`.
+  flows: [
+    {
+      id: 'review-request',
+      name: 'Ask for a review two weeks after a running-shoe order, unless they reviewed it',
+      trigger: { event: 'order.placed', where: { lines: { category: ['running-shoes'] } } },
+      key: 'orderId',
+      // A returned pair is not worth a review; a member who has reviewed is not asked.
+      exitOn: [
+        { event: 'order.refunded', sameKey: true },
+        { event: 'activity.completed', where: { activity: ['review'] } },
+      ],
+      goal: { event: 'activity.completed', where: { activity: ['review'] }, within: 'P30D' },
+      holdoutPercent: 10,
+      steps: [
+        { id: 'settle', wait: 'P14D' },
+        { id: 'ask', email: 'review-request' },
+      ],
+    },
+    {
+      id: 'win-back',
+      name: 'Win back members who have not ordered for 120 days, with 100 bonus points',
+      trigger: { inactive: { after: 'P120D' } },
+      reentry: { after: 'P365D' },
+      audience: { marketingConsent: [true] },
+      exitOn: [{ event: 'order.placed' }],
+      goal: { event: 'order.placed', within: 'P30D' },
+      steps: [
+        { id: 'bonus', points: 100, reason: 'We miss you: 100 bonus points' },
+        { id: 'tell-shop', emit: 'member.win-back', detail: { offer: 'bonus-100' } },
+      ],
+    },
+  ],
 });

@@ -183,8 +183,19 @@ export async function playDemo(
   write(`${'─'.repeat(widths.reduce((s, w) => s + w + 2, 0) + Math.max(5, ...rows.map((r) => (r.email ?? '').length)))}\n`);
   for (const r of rows) write(`${line([r.at, r.what, r.points ?? ''])}  ${r.email ?? ''}\n`);
   write(`\nBalance now ${final.balance} points, tier ${final.tier} (${final.qualifyingPoints} qualifying points).\n`);
+  // The shop's own flows (docs/flows.md): where Anna's runs stand.
+  const { body: flows } = await http('GET', `${local.api}/v1/members/${customerId}/flows`);
+  const runs =
+    (flows as { runs?: { flowId: string; runKey: string; status: string; endReason: string | null; path: string[] }[] }).runs ?? [];
+  if (runs.length > 0) {
+    write('\nAnna in the shop’s flows:\n');
+    for (const r of runs)
+      write(
+        `  ${r.flowId} (${r.runKey}): ${r.status}${r.endReason ? `, ${r.endReason}` : ''}; steps ${r.path.join(' → ') || 'none yet'}\n`,
+      );
+  }
   write(`\nRead the emails:      ${local.ses ?? '(the SES inbox)'}   (as JSON: ${local.ses}/store)\n`);
-  write(`The member API:       ${local.api}/v1/members/${customerId}  (…/ledger, …/timeline, …/messages)\n`);
+  write(`The member API:       ${local.api}/v1/members/${customerId}  (…/ledger, …/timeline, …/messages, …/flows)\n`);
   bus.destroy();
   return { customerId, rows, balance: final.balance, tier: final.tier };
 }

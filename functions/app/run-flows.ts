@@ -74,7 +74,8 @@ const matches = (condition: { readonly event: string; readonly where?: Record<st
 /** A bus event for `customerId`: every flow listening to it, in turn. */
 export async function onFlowEvent(deps: FlowDeps, customerId: string, event: FlowEvent): Promise<FlowReport> {
   const report = { committed: 0, skipped: 0 };
-  const facts = lazyFacts(deps, customerId);
+  const allFacts = lazyFacts(deps, customerId);
+  const factsFor = (flow: Flow) => (needsFacts(flow) ? allFacts() : Promise.resolve({}));
   const nowMs = () => deps.clock.now().getTime();
   const eventAt = businessTimeOf(event.detail, event.time, nowMs());
 
@@ -88,22 +89,26 @@ export async function onFlowEvent(deps: FlowDeps, customerId: string, event: Flo
       const spec = waitForOf(flow, run.waiting.stepId);
       if (!spec || !matchesFacts(spec.where, event.detail) || (spec.sameKey === true && !sameKey(flow, run, event.detail)))
         return { skip: 'running' };
-      return matchRun(flow, run, await facts(), nowMs());
+      return matchRun(flow, run, await factsFor(flow), nowMs());
     });
   }
 
   for (const flow of flowsListeningTo(deps.config.flows, event.detailType)) {
     const runs = await deps.flows.runsOf(customerId, flow.id);
+    // The runs as this Query read them save each run's first read, until this cause has moved the run.
+    const moved = new Set<string>();
+    const move = async (runKey: string, decide: (run: FlowRun | undefined) => Promise<Transition | NoEntry>) => {
+      const known = moved.has(runKey) ? undefined : (runs.find((r) => r.runKey === runKey) ?? null);
+      if (await step(deps, report, customerId, flow.id, runKey, decide, known)) moved.add(runKey);
+    };
     for (const run of runs) {
       if (event.detailType === 'customer.deleted' && run.status === 'active') {
-        await step(deps, report, customerId, flow.id, run.runKey, async (r) =>
-          r?.status === 'active' ? endRun(r, 'deleted', nowMs()) : { skip: 'running' },
-        );
+        await move(run.runKey, async (r) => (r?.status === 'active' ? endRun(r, 'deleted', nowMs()) : { skip: 'running' }));
         continue;
       }
       const exit = flow.exitOn.find((e) => matches(e, event) && (e.sameKey !== true || sameKey(flow, run, event.detail)));
       if (exit && run.status === 'active' && run.enteredAt !== undefined)
-        await step(deps, report, customerId, flow.id, run.runKey, async (r) =>
+        await move(run.runKey, async (r) =>
           r?.status === 'active' ? endRun(r, `event:${event.detailType}`, nowMs()) : { skip: 'running' },
         );
       if (
@@ -111,9 +116,7 @@ export async function onFlowEvent(deps: FlowDeps, customerId: string, event: Flo
         matches(flow.goal, event) &&
         (flow.key === undefined || !(flow.key in event.detail) || sameKey(flow, run, event.detail))
       )
-        await step(deps, report, customerId, flow.id, run.runKey, async (r) =>
-          r ? (reachGoal(flow, r, eventAt) ?? { skip: 'running' }) : { skip: 'running' },
-        );
+        await move(run.runKey, async (r) => (r ? (reachGoal(flow, r, eventAt) ?? { skip: 'running' }) : { skip: 'running' }));
     }
     if (event.detailType === 'customer.deleted') continue;
     // An exit for a run key that has no run yet (the refund came before its order): marked, so the order's run ends at once.
@@ -121,7 +124,7 @@ export async function onFlowEvent(deps: FlowDeps, customerId: string, event: Flo
       if (exit.sameKey !== true || !matches(exit, event)) continue;
       const key = runKeyOf(flow, event.detail);
       if (key === undefined || flow.key === undefined || runs.some((r) => r.runKey === key)) continue;
-      await step(deps, report, customerId, flow.id, key, async (r) =>
+      await move(key, async (r) =>
         r ? { skip: 'running' } : markExit(flow, customerId, key, `event:${event.detailType}`, eventAt, nowMs()),
       );
     }
@@ -133,8 +136,8 @@ export async function onFlowEvent(deps: FlowDeps, customerId: string, event: Flo
       report.skipped++;
       continue;
     }
-    await step(deps, report, customerId, flow.id, runKey, async (prior) =>
-      enterRun(flow, prior, { customerId, runKey, event: event.detail, eventAt, facts: await facts(), nowMs: nowMs() }),
+    await move(runKey, async (prior) =>
+      enterRun(flow, prior, { customerId, runKey, event: event.detail, eventAt, facts: await factsFor(flow), nowMs: nowMs() }),
     );
   }
   return report;
@@ -146,8 +149,8 @@ export async function onFlowWake(
   wake: { readonly customerId: string; readonly flowId: string; readonly runKey: string; readonly rev: number },
 ): Promise<FlowReport> {
   const report = { committed: 0, skipped: 0 };
-  const facts = lazyFacts(deps, wake.customerId);
   const flow = deps.config.flows.find((f) => f.id === wake.flowId);
+  const facts = flow && needsFacts(flow) ? lazyFacts(deps, wake.customerId) : () => Promise.resolve({});
   await step(deps, report, wake.customerId, wake.flowId, wake.runKey, async (run) => {
     if (!run || run.rev !== wake.rev) return { skip: 'running' };
     // Not due yet: a wake-up delivered early (a clock moved back) waits for the next.
@@ -172,13 +175,15 @@ async function step(
   flowId: string,
   runKey: string,
   decide: (run: FlowRun | undefined) => Promise<Transition | NoEntry>,
-): Promise<void> {
+  /** The run as a consistent read of this cause already found it (`null`: none), saving the first read. */
+  known?: FlowRun | null,
+): Promise<boolean> {
   for (let round = 1; round <= MAX_ROUNDS; round++) {
-    const prior = await deps.flows.run(customerId, flowId, runKey);
+    const prior = round === 1 && known !== undefined ? (known ?? undefined) : await deps.flows.run(customerId, flowId, runKey);
     const t = await decide(prior);
     if ('skip' in t) {
       report.skipped++;
-      return;
+      return false;
     }
     const now = deps.clock.now();
     if ((await deps.flows.commit(prior, t, now)) === 'committed') {
@@ -189,7 +194,7 @@ async function step(
         await deps.flows.actionDone(customerId, action.key);
       }
       if (t.counters.entered) deps.metrics.addMetric('FlowRunsEntered', 'Count', 1);
-      return;
+      return true;
     }
   }
   throw new ConcurrentUpdateError(`flow ${flowId}: the run moved ${MAX_ROUNDS} times while it was being moved`);
@@ -234,6 +239,11 @@ function assertNever(action: never): never {
 function waitForOf(flow: Flow, stepId: string) {
   const s = allSteps(flow.steps).find((x) => x.id === stepId);
   return s && 'waitFor' in s ? s.waitFor : undefined;
+}
+
+/** Whether a flow's decisions read the member's facts: an `audience` or a `branch`. */
+function needsFacts(flow: Flow): boolean {
+  return flow.audience !== undefined || allSteps(flow.steps).some((s) => 'branch' in s);
 }
 
 /**

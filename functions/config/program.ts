@@ -6,7 +6,7 @@ import { DEFAULT_MESSAGES } from '../domain/email/default-messages';
 import { DEFAULT_THEME } from '../domain/email/layout';
 import type { CompiledMessage, CompiledMessages } from '../domain/email/message';
 import { IntegrationsSchema } from '../integrations/config';
-import { childPaths, type FlowStep, FlowsSchema } from './flows';
+import { FlowsSchema } from './flows';
 
 /**
  * The program configuration of one client (docs/client-file.md). A client file under `clients/`
@@ -422,34 +422,6 @@ export const ProgramConfigSchema = z
   .refine((c) => c.locales.includes(c.defaultLocale), {
     message: 'must be one of locales',
     path: ['defaultLocale'],
-  })
-  .superRefine((c, ctx) => {
-    // A flow's email step sends one of the client's own messages (not a preset, whose variables
-    // only its preset fills), written for the flow's trigger, so every `{{event.…}}` exists. Checked
-    // once the messages are compiled in (lib/messages); a file without any is checked there.
-    if (Object.keys(c.messages).length === 0) return;
-    const own = Object.keys(c.messageTriggers).sort();
-    c.flows.forEach((flow, i) => {
-      const trigger = 'event' in flow.trigger ? flow.trigger.event : 'order.placed';
-      const walk = (steps: readonly FlowStep[], path: (string | number)[]) =>
-        steps.forEach((step, j) => {
-          const messageTrigger = 'email' in step ? c.messageTriggers[step.email] : undefined;
-          if ('email' in step && messageTrigger === undefined)
-            ctx.addIssue({
-              code: 'custom',
-              path: [...path, j, 'email'],
-              message: `${step.email} is not a flow message of this client (${own.join(', ') || 'none: write one with a trigger in its front matter'})`,
-            });
-          else if ('email' in step && messageTrigger !== trigger)
-            ctx.addIssue({
-              code: 'custom',
-              path: [...path, j, 'email'],
-              message: `${step.email} is written for ${messageTrigger} events, but this flow starts on ${trigger}`,
-            });
-          for (const [name, sub] of childPaths(step)) walk(sub, [...path, j, ...name]);
-        });
-      walk(flow.steps, ['flows', i, 'steps']);
-    });
   })
   .superRefine((c, ctx) => {
     // A display name for something the program does not have is a typo that would never show.

@@ -54,8 +54,12 @@ export function createFlowsHandler(deps: FlowsHandlerDeps): (event: BusEvent) =>
       await onFlowAction(flowDeps, parse(FlowActionDueSchema, detail));
       return 'applied';
     }
+    // A malformed webshop event is its own handler's to reject and dead-letter (every webshop
+    // DetailType has one): here it is only not heard, so the operator sees it once.
     const schema = event.source === LOJAL_SOURCE ? undefined : WEBSHOP_EVENTS[detailType as keyof typeof WEBSHOP_EVENTS];
-    const valid = schema ? (parse(schema, detail) as Record<string, unknown>) : detail;
+    const checked = schema ? z.safeParse(schema, detail) : undefined;
+    if (checked && !checked.success) return 'ignored';
+    const valid = checked ? (checked.data as Record<string, unknown>) : detail;
     const report = await onFlowEvent(flowDeps, detail.customerId, { id: event.id, detailType, detail: valid, time: event.time });
     return report.committed > 0 ? 'applied' : 'ignored';
   });

@@ -21,6 +21,7 @@ beforeAll(async () => {
 describe('Function: measureBundleSizes', () => {
   // shopify-partner: the translator for a client's Shopify partner event source (lib/shopify-partner-source.ts);
   // webshop-webhooks: the Shopify and WooCommerce HTTPS receivers (lib/webshop-webhooks.ts).
+  // flows: the flows handler, for a client file with flows.
   const entries = [
     ...new Set<string>([
       ...ROUTES.map((r) => r.handler),
@@ -29,6 +30,8 @@ describe('Function: measureBundleSizes', () => {
       ...EMAIL_ENTRY_NAMES,
       'shopify-partner',
       'webshop-webhooks',
+      // The client's flows (functions/handlers/flow-routes.ts), built for a client file with flows.
+      'flows',
     ]),
   ].sort();
 

@@ -10,9 +10,14 @@ import { LOJAL_SOURCE } from '../../functions/contract/events';
 import { EMAIL_ENTRY_NAMES } from '../../functions/contract/email';
 import { JOB_NAMES } from '../../functions/contract/jobs';
 import { memberApiFunctionNames } from '../../functions/contract/member-api';
-import { ROUTES, type Route, routePattern } from '../../functions/contract/routes';
+import { type Route, routePattern } from '../../functions/contract/routes';
+import { routesFor } from '../../functions/handlers/flow-routes';
 import { type LoadedClient, loadClient } from '../../lib/load-client';
 import { LojalStack } from '../../lib/lojal-stack';
+import { demoConfig } from '../support/deps';
+
+/** The demo's routes: Lojal's own and its flows' (functions/handlers/flow-routes.ts). */
+const ROUTES = routesFor(demoConfig);
 
 type Resource = { Type: string; Properties: Record<string, any> };
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: Record<string, any> };
@@ -218,6 +223,13 @@ describe('Construct: LojalStack', () => {
           DEAD_LETTER_QUEUE_URL: { Ref: expect.stringMatching(/^RejectedEvents/) },
           // Email handlers queue mail requests.
           ...(route.handler.endsWith('-email') ? { MAIL_QUEUE_URL: { Ref: expect.stringMatching(/^EmailQueue/) } } : {}),
+          // The flows mail and emit events.
+          ...(route.handler === 'flows'
+            ? {
+                MAIL_QUEUE_URL: { Ref: expect.stringMatching(/^EmailQueue/) },
+                EVENT_BUS_NAME: { Ref: expect.stringMatching(/^EventsBus/) },
+              }
+            : {}),
         });
       }
     });
@@ -314,8 +326,8 @@ describe('Construct: LojalStack', () => {
     });
 
     it("denies Source lojal on the bus to everyone but Lojal's own jobs", () => {
-      // The jobs, then the two functions that announce opt-outs (customer.unsubscribed).
-      const jobRoles = [...JOB_NAMES, 'member-api', 'email-feedback'].map(
+      // The jobs, the flows (their emit steps), and the two functions that announce opt-outs (customer.unsubscribed).
+      const jobRoles = [...JOB_NAMES, 'flows', 'member-api', 'email-feedback'].map(
         (job) => resources('AWS::Lambda::Function')[logicalIdOfFunction(job)]!.Properties.Role,
       );
       template.hasResourceProperties('AWS::Events::EventBusPolicy', {

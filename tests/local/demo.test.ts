@@ -36,11 +36,13 @@ describe('npm run demo', () => {
       `+2896 (order o-${result.customerId.slice(5)})`,
       expect.stringMatching(/^-149 /),
       '+50 (review)',
+      // The demo's win-back flow: 120 days without an order (docs/flows.md).
+      '+100 (We miss you: 100 bonus points)',
       '+200 (birthday)',
       expect.stringMatching(/^\+500 /),
     ]);
-    // 1 299 kr running shoes ×2 + 2 × 149 kr socks − one pair returned + review + birthday + anniversary
-    expect(result.balance).toBe(2598 + 298 - 149 + 50 + 200 + 500);
+    // 1 299 kr running shoes ×2 + 2 × 149 kr socks − one pair returned + review + birthday + win-back + anniversary
+    expect(result.balance).toBe(2598 + 298 - 149 + 50 + 200 + 100 + 500);
     expect(printed).toContain('Read the emails:');
   });
 });

@@ -44,7 +44,7 @@ describe('Client file: flows', () => {
     const [flow] = parseProgramConfig({ ...demo, flows: [reviewRequest] }, 'test').flows;
     expect(flow).toMatchObject({ id: 'review-request', version: 1, reentry: 'once', priority: 50, onChange: 'continue' });
     expect(allSteps(flow?.steps ?? []).map((s) => s.id)).toEqual(['settle', 'reviewed', 'thanks', 'ask']);
-    expect(parseProgramConfig(demo, 'test').flows).toEqual([]);
+    expect(parseProgramConfig({ ...demo, flows: undefined }, 'test').flows).toEqual([]);
   });
 
   it.each([

@@ -41,7 +41,11 @@ const run = async (method: string, path: string, routeKey = '$default') => {
 describe('Function: compileRouter', () => {
   it('dispatches on the route key API Gateway matched, with each parameter under its own name', async () => {
     for (const r of MEMBER_API_ROUTES) {
-      const path = r.path.replace('{customerId}', 'c%2D1').replace('{accountId}', 'acme').replace('{challengeId}', 'summer').replace('{flowId}', 'win-back');
+      const path = r.path
+        .replace('{customerId}', 'c%2D1')
+        .replace('{accountId}', 'acme')
+        .replace('{challengeId}', 'summer')
+        .replace('{flowId}', 'win-back');
       const answer = await run(r.method, path, routeKeyOf(r));
       expect(answer?.operation).toBe(r.operation);
       const expected = r.path.includes('{customerId}')
