@@ -1,6 +1,7 @@
 import { ChallengeStore } from '../../adapters/dynamo/challenge-store';
 import { LedgerStore } from '../../adapters/dynamo/ledger-store';
 import { CheckinAnswers } from '../../adapters/dynamo/checkin-answers';
+import { MailRecords } from '../../adapters/dynamo/mail-records';
 import { PagedLists } from '../../adapters/dynamo/paged-lists';
 import { ProfileStore } from '../../adapters/dynamo/profile-store';
 import { TimelineStore } from '../../adapters/dynamo/timeline-store';
@@ -18,6 +19,8 @@ export interface MemberApiContext {
   readonly challenges: ChallengeStore;
   readonly checkins: CheckinAnswers;
   readonly lists: PagedLists;
+  /** Mail records: what became of the mail an emitted timeline item asked for. */
+  readonly mail: MailRecords;
 }
 
 export function memberApiContext(deps: MemberApiDeps): MemberApiContext {
@@ -29,5 +32,6 @@ export function memberApiContext(deps: MemberApiDeps): MemberApiContext {
     challenges: new ChallengeStore(deps.dynamo, deps.tableName),
     checkins: new CheckinAnswers(deps.dynamo, deps.tableName),
     lists: new PagedLists(deps.dynamo, deps.tableName),
+    mail: new MailRecords(deps.dynamo, deps.tableName),
   };
 }
