@@ -207,7 +207,7 @@ export class MailRecords {
     const { customerId, kind, ref, status, reason, now } = input;
     return this.putLogged(
       { ...this.base(customerId, kind, ref), status, reason, updatedAt: now.toISOString(), expiresAt: recordExpiresAt(now) },
-      SKIP.when,
+      (status === FAIL_UNSENT.to ? FAIL_UNSENT : SKIP).when,
       { ...CLAIMABLE_VALUES, ':now': now.toISOString() },
       input.logEntry,
     );
