@@ -159,7 +159,10 @@ export async function benchFlows(options: FlowBenchOptions): Promise<FlowBenchRe
   now += 15 * 86_400_000;
   const woken: LojalEvent[] = [];
   const publisher: EventPublisher = { publish: async (batch) => (woken.push(...batch), { failed: [] }) };
-  const sweeper = timelineSweeperJob({ dynamo: doc, tableName, clock, logger: silentLogger, metrics: noMetrics }, publisher);
+  const sweeper = timelineSweeperJob(
+    { config: deps.config, dynamo: doc, tableName, clock, logger: silentLogger, metrics: noMetrics },
+    publisher,
+  );
   let indexRead = 0;
   for (let report = await sweeper.sweep(); ; report = await sweeper.sweep()) {
     indexRead += report.read;

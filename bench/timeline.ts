@@ -107,9 +107,13 @@ export async function benchTimeline(options: TimelineBenchOptions): Promise<Time
         return { failed: [] };
       },
     };
-    const job = timelineSweeperJob({ dynamo: doc, tableName, clock, logger: silentLogger, metrics: noMetrics }, publisher, {
-      budgetMs: 10 * 60_000,
-    });
+    const job = timelineSweeperJob(
+      { dynamo: doc, tableName, config: parseProgramConfig(demo), clock, logger: silentLogger, metrics: noMetrics },
+      publisher,
+      {
+        budgetMs: 10 * 60_000,
+      },
+    );
     let sweeps = 0;
     let itemsRead = 0;
     let sweepMillis = 0;

@@ -1,4 +1,5 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { MemberMessage } from '../functions/contract/member-api';
 
 /**
  * The demo's story: one customer's year with the demo shop, played through the public doors a
@@ -89,13 +90,11 @@ export async function playDemo(
         return `${i.delta >= 0 ? '+' : ''}${i.delta} (${i.reason})`;
       });
     const subjects: string[] = [];
-    const messages = await http<{ items?: { at: string; kind: string; subject: string; messageId: string }[] }>(
-      'GET',
-      `${local.api}/v1/members/${customerId}/messages`,
-    );
+    const messages = await http<{ items?: MemberMessage[] }>('GET', `${local.api}/v1/members/${customerId}/messages`);
     if (messages.status === 200 && messages.body.items) {
+      // Every mail decision is listed; the journey shows the mail that went out.
       for (const m of [...messages.body.items].reverse()) {
-        if (seenMail.has(m.messageId)) continue;
+        if (m.status !== 'sent' || seenMail.has(m.messageId)) continue;
         seenMail.add(m.messageId);
         subjects.push(`[${m.kind}] ${m.subject}`);
       }

@@ -19,9 +19,10 @@ export const MEMBER_API_ROUTES = [
   { method: 'GET', path: '/v1/accounts/{accountId}', operation: 'getAccount' },
   // A challenge's leaderboard, best first (functions/domain/challenges.ts).
   { method: 'GET', path: '/v1/challenges/{challengeId}/leaderboard', operation: 'getLeaderboard' },
-  // The sent-mail log, and the pages the links in mail open: public, as a mail client cannot
-  // carry credentials; they prove themselves by their HMAC signature (functions/domain/email/links.ts).
+  // Every mail decision about the member (the mail log).
   { method: 'GET', path: '/v1/members/{customerId}/messages', operation: 'getMessages' },
+  // The pages the links in mail open: public, as a mail client cannot carry credentials; they
+  // prove themselves by their HMAC signature (functions/domain/email/links.ts).
   { method: 'GET', path: '/v1/members/{customerId}/unsubscribe', operation: 'showUnsubscribe', auth: 'public' },
   { method: 'POST', path: '/v1/members/{customerId}/unsubscribe', operation: 'unsubscribe', auth: 'public' },
   { method: 'GET', path: '/v1/members/{customerId}/checkin', operation: 'showCheckinAnswer', auth: 'public' },

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { MailContextReader } from '../adapters/dynamo/mail-context-reader';
 import type { MailRecord, MailRecords } from '../adapters/dynamo/mail-records';
 import type { CapState, MarketingCap } from '../adapters/dynamo/marketing-cap';
-import type { SentMailLog } from '../adapters/dynamo/sent-mail-log';
+import type { MailLog } from '../adapters/dynamo/mail-log';
 import type { SuppressionList } from '../adapters/dynamo/suppression-list';
 import type { FlowStore } from '../adapters/dynamo/flow-store';
 import type { StoredTimelineItem, TimelineStore } from '../adapters/dynamo/timeline-store';
@@ -29,7 +29,7 @@ import type { RateLimiter } from '../runtime/rate-limiter';
  * its record with a conditional write (new, open, deferred, or claimed under an expired lease
  * → claimed by this sender until `now + leaseMs`); a redelivered request finds it claimed or
  * sent and does nothing. After SES answers, one transaction marks it sent with the SES message
- * id, conditioned on the claim, and appends it to the sent-mail log.
+ * id, conditioned on the claim, and appends it to the mail log.
  *
  * **Never lost.** A request is acknowledged only once its mail is sent, deferred (and indexed
  * for the release job) or settled as skipped or failed. A throttled send gives the claim back
@@ -60,7 +60,8 @@ export interface MailSenderDeps {
   readonly config: ProgramConfig;
   readonly records: MailRecords;
   readonly cap: MarketingCap;
-  readonly log: SentMailLog;
+  /** Every decision leaves its line here, in the transaction that records it. */
+  readonly log: MailLog;
   readonly suppressions: SuppressionList;
   /** Reads a mail's record, the profile, the cap and the balance in one round trip. */
   readonly context: MailContextReader;
@@ -147,15 +148,27 @@ async function perform(deps: MailSenderDeps, ctx: SenderContext, decision: MailD
       throw new MailBusyError(`${job.kind} mail is being sent by another sender`);
     case 'duplicate':
       return { outcome: 'duplicate' };
-    case 'skip':
+    case 'skip': {
       if (decision.templateError) deps.logger.error('mail data failed its template schema', { kind: job.kind, ...decision.templateError });
-      if (!(await deps.records.skip(job.customerId, job.kind, job.ref, decision.reason, now))) return 'contended';
-      return decision.status === 'skipped'
-        ? { outcome: 'skipped', reason: decision.reason }
-        : { outcome: 'failed', reason: decision.reason };
-    case 'defer':
-      if (!(await deps.records.defer(job, decision.until, decision.reason, now))) return 'contended';
-      return { outcome: 'deferred', until: decision.until.toISOString(), reason: decision.reason };
+      const { status, reason } = decision;
+      const logEntry = deps.log.entryItem(job.customerId, { at: now.toISOString(), kind: job.kind, refs: [job.ref], status, reason });
+      if (!(await deps.records.skip({ customerId: job.customerId, kind: job.kind, ref: job.ref, status, reason, now, logEntry })))
+        return 'contended';
+      return status === 'skipped' ? { outcome: 'skipped', reason } : { outcome: 'failed', reason };
+    }
+    case 'defer': {
+      const until = decision.until.toISOString();
+      const logEntry = deps.log.entryItem(job.customerId, {
+        at: now.toISOString(),
+        kind: job.kind,
+        refs: [job.ref],
+        status: 'deferred',
+        until,
+        reason: decision.reason,
+      });
+      if (!(await deps.records.defer(job, decision.until, decision.reason, now, logEntry))) return 'contended';
+      return { outcome: 'deferred', until, reason: decision.reason };
+    }
     case 'send':
       return deliver(deps, ctx, decision, now);
   }
@@ -268,9 +281,25 @@ async function deliver(
       throw error;
     }
     if (error instanceof MailRejectedError) {
-      await deps.records.markFailed(job.customerId, job.kind, send.refs, token, `rejected: ${error.code}`, clock.now());
+      const reason = `rejected: ${error.code}`;
+      const failedAt = clock.now();
+      await deps.records.markFailed({
+        customerId: job.customerId,
+        kind: job.kind,
+        refs: send.refs,
+        token,
+        reason,
+        now: failedAt,
+        logEntry: deps.log.entryItem(job.customerId, {
+          at: failedAt.toISOString(),
+          kind: job.kind,
+          refs: send.refs,
+          status: 'failed',
+          reason,
+        }),
+      });
       if (cap) await deps.cap.removeSend(job.customerId, job.kind, job.ref, clock.now());
-      return { outcome: 'failed', reason: `rejected: ${error.code}` };
+      return { outcome: 'failed', reason };
     }
     // Unknown outcome: keep the claim; the retry after the lease sends again (see the module comment).
     throw error;
@@ -303,6 +332,7 @@ async function record(
     logEntry: deps.log.entryItem(job.customerId, {
       at: sentAt.toISOString(),
       kind: job.kind,
+      status: 'sent',
       subject: send.mail.subject,
       messageId,
       mailClass: send.mailClass,

@@ -2,8 +2,10 @@ import pLimit from 'p-limit';
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DueItemStore, type ItemKey } from '../adapters/dynamo/due-item-store';
+import { MailLog } from '../adapters/dynamo/mail-log';
 import { DUE_SHARDS, dueMonth } from '../adapters/dynamo/keys';
 import type { StoredTimelineItem } from '../adapters/dynamo/timeline-store';
+import type { ProgramConfig } from '../config/program';
 import { dueEventFor, isFlowDueItem, isStale } from '../domain/timeline';
 import { DAY_MS } from '../domain/time';
 import type { EventPublisher, LojalEvent } from '../runtime/event-publisher';
@@ -66,6 +68,8 @@ export interface SweepOptions {
 
 export interface SweepDeps {
   readonly dueItems: DueItemStore;
+  /** Where an item too late to send leaves its mail decision (skipped, `stale`), for the member API's `/messages`. */
+  readonly mailLog: MailLog;
   readonly publisher: EventPublisher;
   readonly clock: Clock;
   readonly logger: LoggerPort;
@@ -132,7 +136,23 @@ export async function sweepDueItems(deps: SweepDeps): Promise<SweepReport> {
     const late = claimed.filter((item) => !isFlowDueItem(item) && isStale(Date.parse(item.dueAt), claimNow.getTime()));
     const toSend = claimed.filter((item) => !late.includes(item));
     await Promise.all(
-      late.map((item) => limit(() => dueItems.markSkipped(keyOf(item), token, claimNow, 'more than 7 days late when it could be sent'))),
+      late.map((item) =>
+        limit(() =>
+          dueItems.markSkipped(
+            keyOf(item),
+            token,
+            claimNow,
+            'more than 7 days late when it could be sent',
+            deps.mailLog.entryItem(item.customerId, {
+              at: claimNow.toISOString(),
+              kind: item.kind,
+              refs: [item.itemId],
+              status: 'skipped',
+              reason: 'stale',
+            }),
+          ),
+        ),
+      ),
     );
     counts.skipped += late.length;
     if (toSend.length === 0) return;
@@ -237,6 +257,8 @@ export async function nextDueAt(deps: Pick<SweepDeps, 'dueItems' | 'options'>, n
 export interface TimelineSweeperDeps {
   readonly dynamo: DynamoDBDocumentClient;
   readonly tableName: string;
+  /** How long the mail log keeps the line of a reminder skipped as too late (the client file's `mailLogRetentionDays`). */
+  readonly config: Pick<ProgramConfig, 'mailLogRetentionDays'>;
   readonly clock: Clock;
   readonly logger: LoggerPort;
   readonly metrics: MetricsPort;
@@ -256,6 +278,7 @@ export const TIMELINE_SWEEPER_SCHEDULE = { name: 'timeline-sweeper', every: 'PT1
 export function timelineSweeperJob(deps: TimelineSweeperDeps, publisher: EventPublisher, options: SweepOptions = {}) {
   const sweepDeps: SweepDeps = {
     dueItems: new DueItemStore(deps.dynamo, deps.tableName),
+    mailLog: new MailLog(deps.dynamo, deps.tableName, deps.config.mailLogRetentionDays),
     publisher,
     clock: deps.clock,
     logger: deps.logger,

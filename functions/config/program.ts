@@ -366,7 +366,7 @@ export const ProgramConfigSchema = z
       .object({ emails: z.number().int().positive(), perDays: z.number().int().positive() })
       .default({ emails: 2, perDays: 7 }),
     /**
-     * Days a line of the sent-mail log (when, which kind, the subject) is kept before DynamoDB's
+     * Days a line of the mail log (a decision: when, which kind, sent with its subject, or deferred, skipped, failed) is kept before DynamoDB's
      * TTL deletes it; the member API's `messages` shows it until then. @default 400
      */
     mailLogRetentionDays: z.number().int().min(30).max(3650).default(DEFAULT_MAIL_LOG_RETENTION_DAYS),

@@ -1,5 +1,5 @@
 /**
- * How long a sent-mail log line is kept unless the client says (`mailLogRetentionDays`): a year
+ * How long a mail log line (a mail decision) is kept unless the client says (`mailLogRetentionDays`): a year
  * and a month. Its own module so the mail functions, which need only this number, do not bundle
  * the client file's schema.
  */

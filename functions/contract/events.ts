@@ -50,14 +50,31 @@ const quantity = positiveInt.check(z.maximum(EVENT_BOUNDS.maxQuantity));
 const amount = minor.check(z.maximum(EVENT_BOUNDS.maxOrderTotal));
 const email = z.email().check(z.maxLength(320));
 
+/** A birth year Lojal takes: none of its members was born before 1900. */
+const MIN_BIRTH_YEAR = 1900;
+const isLeapYear = (year: number) => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+
+/** `YYYY-MM-DD` or `--MM-DD` (year unknown): a day of the calendar, 29 February only in a leap year when the year is given. */
 export const BirthdaySchema = z.string().check(
   z.regex(/^(\d{4}|-)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'must be YYYY-MM-DD or --MM-DD'),
   z.refine((b) => {
-    const [, mm, dd] = /^(?:\d{4}|-)-(\d\d)-(\d\d)$/.exec(b) ?? [];
-    const days = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][Number(mm) - 1] ?? 0;
+    const [, yyyy, mm, dd] = /^(\d{4}|-)-(\d\d)-(\d\d)$/.exec(b) ?? [];
+    const february = yyyy === '-' || yyyy === undefined || isLeapYear(Number(yyyy)) ? 29 : 28;
+    const days = [31, february, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][Number(mm) - 1] ?? 0;
     return Number(dd) <= days;
   }, 'is not a calendar day'),
+  z.refine((b) => b.startsWith('-') || Number(b.slice(0, 4)) >= MIN_BIRTH_YEAR, `must not be before ${MIN_BIRTH_YEAR}`),
 );
+
+/**
+ * A birthday with a year is not after the event that reports it: a member is born by the time
+ * they register. Days are compared on the earliest clock (UTC+14), so the registration's own
+ * day counts wherever the member lives.
+ */
+const bornBy = (birthday: string | undefined, businessTime: string) =>
+  birthday === undefined || birthday.startsWith('-') || Date.parse(`${birthday}T00:00:00+14:00`) <= Date.parse(businessTime);
+const birthdayNotAfter = <T extends { birthday?: string | undefined }>(at: (event: T) => string) =>
+  z.refine<T>((event) => bornBy(event.birthday, at(event)), { message: 'must not be after the event', path: ['birthday'] });
 
 const timeZone = z.string().check(
   z.maxLength(64),
@@ -96,22 +113,26 @@ const profileFields = {
   marketingConsentAt: z.optional(isoDateTime),
 };
 
-export const CustomerRegisteredSchema = z.object({
-  customerId: id,
-  registeredAt: isoDateTime,
-  ...profileFields,
-  email,
-  marketingConsent: z._default(z.boolean(), false),
-  /** From a history import (`npm run import`): the member is recorded, no welcome mail is sent. */
-  imported: z.optional(z.boolean()),
-});
+export const CustomerRegisteredSchema = z
+  .object({
+    customerId: id,
+    registeredAt: isoDateTime,
+    ...profileFields,
+    email,
+    marketingConsent: z._default(z.boolean(), false),
+    /** From a history import (`npm run import`): the member is recorded, no welcome mail is sent. */
+    imported: z.optional(z.boolean()),
+  })
+  .check(birthdayNotAfter((e) => e.registeredAt));
 
-export const CustomerUpdatedSchema = z.object({
-  customerId: id,
-  updatedAt: isoDateTime,
-  ...profileFields,
-  registeredAt: z.optional(isoDateTime),
-});
+export const CustomerUpdatedSchema = z
+  .object({
+    customerId: id,
+    updatedAt: isoDateTime,
+    ...profileFields,
+    registeredAt: z.optional(isoDateTime),
+  })
+  .check(birthdayNotAfter((e) => e.updatedAt));
 
 export const CustomerDeletedSchema = z.object({
   customerId: id,

@@ -1,3 +1,5 @@
+import type { EmailKind } from '../config/email-kinds';
+
 /**
  * The member API's deployment contract, shared by the CDK construct (lib/member-api.ts), the
  * client configuration schema, the Lambda entries and the tests. Free of zod and the AWS SDK,
@@ -67,4 +69,55 @@ export interface MemberApiRouteSpec {
 /** True for a route reached from an email link, without credentials. */
 export function isPublicRoute(route: MemberApiRouteSpec): boolean {
   return route.auth === 'public';
+}
+
+/**
+ * A mail decision as `GET /v1/members/{customerId}/messages` lists it, newest first: every
+ * decision the mail sender made about the member, not only the mail that went out. A mail
+ * deferred and sent later is listed twice (the deferral, then the send).
+ * Skip reasons: `no-consent`, `unsubscribed`, `suppressed`, `holdout`, `control-group`,
+ * `no-address`, `cancelled` (the reminder was cancelled or replaced before it went out),
+ * `no-template`, `no-content`; defer reasons: `cap`, `quiet-hours`; failures:
+ * `invalid-data: <field>` and `rejected: <SES code>`.
+ */
+export type MemberMessage = {
+  /** When the decision was made (UTC ISO). */
+  readonly at: string;
+  readonly kind: EmailKind;
+  /** The mail's ref (the timeline item's id for a reminder, the date of a greeting…); the lead one of a digest. */
+  readonly ref: string;
+} & (
+  | {
+      readonly status: 'sent';
+      /** Absent once the member is erased. */
+      readonly subject?: string;
+      readonly messageId: string;
+    }
+  | { readonly status: 'deferred'; readonly until: string; readonly reason: string }
+  | { readonly status: 'skipped' | 'failed'; readonly reason: string }
+);
+
+/** What became of the mail an emitted timeline item asked for: `pending` until the sender decided (or while it was deferred: see `until`). */
+export interface TimelineMail {
+  readonly status: 'pending' | 'deferred' | 'sent' | 'skipped' | 'failed';
+  /** Why it was deferred, skipped or failed. */
+  readonly reason?: string;
+  /** A deferred mail goes out no earlier than this (UTC ISO). */
+  readonly until?: string;
+}
+
+/** One item of `GET /v1/members/{customerId}/timeline`. */
+export interface MemberTimelineItem {
+  readonly dueAt: string;
+  readonly kind: 'checkin' | 'replacement';
+  readonly ref: string;
+  /**
+   * The reminder's own state: `pending` (not yet due, or being emitted), `sent` (emitted: its
+   * mail was asked for; what became of the mail is `mail`), `cancelled` or `skipped` (never
+   * emitted; `reason` says why, e.g. too late to send).
+   */
+  readonly status: 'pending' | 'sent' | 'cancelled' | 'skipped';
+  readonly reason?: string;
+  /** Present once the item was emitted (until its mail record expires, 400 days on): the mail's outcome, so a reminder whose mail was skipped never reads as mailed. */
+  readonly mail?: TimelineMail;
 }

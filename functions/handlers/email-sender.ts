@@ -1,7 +1,7 @@
 import { MailContextReader } from '../adapters/dynamo/mail-context-reader';
 import { MailRecords } from '../adapters/dynamo/mail-records';
 import { MarketingCap } from '../adapters/dynamo/marketing-cap';
-import { SentMailLog } from '../adapters/dynamo/sent-mail-log';
+import { MailLog } from '../adapters/dynamo/mail-log';
 import { SuppressionList } from '../adapters/dynamo/suppression-list';
 import { FlowStore } from '../adapters/dynamo/flow-store';
 import { TimelineStore } from '../adapters/dynamo/timeline-store';
@@ -39,7 +39,7 @@ export function createMailSender(deps: MailSenderHandlerDeps): MailSenderHandler
     ...deps,
     records: new MailRecords(deps.dynamo, deps.tableName),
     cap: new MarketingCap(deps.dynamo, deps.tableName),
-    log: new SentMailLog(deps.dynamo, deps.tableName, deps.config.mailLogRetentionDays),
+    log: new MailLog(deps.dynamo, deps.tableName, deps.config.mailLogRetentionDays),
     suppressions: new SuppressionList(deps.dynamo, deps.tableName),
     context: new MailContextReader(deps.dynamo, deps.tableName),
     timeline: new TimelineStore(deps.dynamo, deps.tableName),

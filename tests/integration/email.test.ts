@@ -171,7 +171,7 @@ describe('Welcome mail', () => {
     }
   });
 
-  it('is listed by GET /messages with the time, kind, subject and the SES message id', async () => {
+  it('is listed by GET /messages as sent, with the time, kind, ref, subject and the SES message id', async () => {
     const bed = await mailTestbed();
     const to = addressFor('log');
     await register(bed, 'c1', to, { locale: 'en' });
@@ -182,7 +182,16 @@ describe('Welcome mail', () => {
 
     expect(status).toBe(200);
     expect(JSON.parse(body)).toEqual({
-      items: [{ at: '2027-03-10T10:00:00.000Z', kind: 'welcome', subject: 'Welcome to Lojal Demo Sport', messageId: mail!.messageId }],
+      items: [
+        {
+          at: '2027-03-10T10:00:00.000Z',
+          kind: 'welcome',
+          ref: 'welcome',
+          status: 'sent',
+          subject: 'Welcome to Lojal Demo Sport',
+          messageId: mail!.messageId,
+        },
+      ],
       nextCursor: null,
     });
     expect((await call(bed, 'GET', `${TEST_LINK_BASE}/v1/members/nobody/messages`)).status).toBe(404);

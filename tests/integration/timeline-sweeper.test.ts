@@ -13,7 +13,7 @@ import { LocalClock } from '../../local/clock';
 import { Scheduler } from '../../local/schedule';
 import { WorkTracker } from '../../local/work-tracker';
 import { createTestTable } from '../support/dynamo';
-import { busEvent, manualClock, testDeps } from '../support/deps';
+import { busEvent, demoConfig, manualClock, testDeps } from '../support/deps';
 import { checkinDueAt, RecordingPublisher, loadTimeline } from '../support/timeline';
 
 // Each test gets its own table: the due index is table-wide, so leftovers would leak between tests.
@@ -27,7 +27,7 @@ const plus = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOSt
 
 function sweeper(publisher: EventPublisher, clock: Clock, options: SweepOptions = {}) {
   return timelineSweeperJob(
-    { dynamo: table.doc, tableName: table.tableName, clock, logger: silentLogger, metrics: { addMetric() {} } },
+    { dynamo: table.doc, tableName: table.tableName, config: demoConfig, clock, logger: silentLogger, metrics: { addMetric() {} } },
     publisher,
     options,
   );

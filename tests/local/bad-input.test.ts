@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCopy } from '../../local/local-copy';
 import { InMemoryDeadLetterQueue } from '../../local/dead-letters';
 import { MAX_DETAIL_DEPTH, jsonDepth } from '../../local/put-events';
-import { localEventBridge, startTestLocalCopy } from '../support/local-copy';
+import { localDoors, localEventBridge, nestedJson, startTestLocalCopy } from '../support/local-copy';
 
 /*
  * Bad and odd input through the local copy's PutEvents (issue 13): every entry is refused at
@@ -13,25 +13,12 @@ import { localEventBridge, startTestLocalCopy } from '../support/local-copy';
 const START = '2026-11-28T09:00:00Z';
 let local: LocalCopy;
 let eventBridge: EventBridgeClient;
+let doors: ReturnType<typeof localDoors>;
 let n = 0;
+const api = (path: string, init?: RequestInit) => doors.api(path, init);
+const deadLetters = () => doors.deadLetters();
+const putRaw = (detailType: string, detail: string) => doors.putRaw(detailType, detail);
 
-const api = async (path: string, init?: RequestInit) => {
-  const response = await fetch(`${local.urls.api}${path}`, init);
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-};
-const barrier = () => api('/_local/clock', { method: 'POST', body: JSON.stringify({ advance: 'PT0S' }) });
-const deadLetters = async () =>
-  (await api('/_local/dead-letters')).body.items as { detailType: string; field?: string; error: string; event: { id: string } }[];
-
-/** Puts one raw entry and waits for its delivery; returns the PutEvents result entry. */
-async function putRaw(DetailType: string, Detail: string) {
-  const result = await eventBridge.send(new PutEventsCommand({ Entries: [{ Source: 'webshop', DetailType, Detail }] }));
-  await barrier();
-  return result.Entries?.[0] ?? {};
-}
-
-/** JSON nested `depth` levels, in arrays so 100 000 levels stay under the 256 KB entry limit. */
-const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
 const orderFor = (customerId: string, extra: Record<string, unknown> = {}) => ({
   orderId: `o-${customerId}`,
   customerId,
@@ -44,6 +31,7 @@ const orderFor = (customerId: string, extra: Record<string, unknown> = {}) => ({
 beforeAll(async () => {
   local = await startTestLocalCopy('bad-input', START);
   eventBridge = localEventBridge(local);
+  doors = localDoors(local, eventBridge);
 });
 
 afterAll(async () => {
@@ -55,13 +43,13 @@ describe('deep nesting is refused at PutEvents, as EventBridge does, not accepte
   it('measures depth without recursion, ignoring brackets in strings', () => {
     expect(jsonDepth('{"a":[1,{"b":"[[[{{{"}]}')).toBe(3);
     expect(jsonDepth('"\\"{"')).toBe(0);
-    expect(jsonDepth(nested(200_000))).toBe(200_000);
+    expect(jsonDepth(nestedJson(200_000))).toBe(200_000);
     expect(jsonDepth('{"a":{"b":[]}}')).toBe(3);
   });
 
   it('the dead-letter queue keeps a letter whose event is too deep to copy, with a note for the detail', () => {
     const queue = new InMemoryDeadLetterQueue();
-    const detail: unknown = JSON.parse(nested(50_000));
+    const detail: unknown = JSON.parse(nestedJson(50_000));
     queue.add({
       detailType: 'order.placed',
       source: 'webshop',
@@ -80,7 +68,7 @@ describe('deep nesting is refused at PutEvents, as EventBridge does, not accepte
     'an order with a field nested %i levels deep fails its entry with MalformedDetail',
     async (depth) => {
       const customerId = `deep-${++n}`;
-      const detail = JSON.stringify(orderFor(customerId)).replace(/}$/, `,"extra":${nested(depth - 1)}}`);
+      const detail = JSON.stringify(orderFor(customerId)).replace(/}$/, `,"extra":${nestedJson(depth - 1)}}`);
       expect(jsonDepth(detail)).toBe(depth);
       const entry = await putRaw('order.placed', detail);
       expect(entry).toMatchObject({ ErrorCode: 'MalformedDetail' });
@@ -90,7 +78,7 @@ describe('deep nesting is refused at PutEvents, as EventBridge does, not accepte
 
   it(`an order with a field nested ${MAX_DETAIL_DEPTH} levels deep is accepted and applied`, async () => {
     const customerId = `deep-${++n}`;
-    const detail = JSON.stringify(orderFor(customerId)).replace(/}$/, `,"extra":${nested(MAX_DETAIL_DEPTH - 1)}}`);
+    const detail = JSON.stringify(orderFor(customerId)).replace(/}$/, `,"extra":${nestedJson(MAX_DETAIL_DEPTH - 1)}}`);
     expect(jsonDepth(detail)).toBe(MAX_DETAIL_DEPTH);
     const entry = await putRaw('order.placed', detail);
     expect(entry).toHaveProperty('EventId');

@@ -51,7 +51,14 @@ describe('Mail in the local copy', () => {
     expect(mail).toMatchObject({ subject: 'Welcome to Lojal Demo Sport', from: '"Lojal Demo Sport" <hello@demo.lojal.dev>' });
     const messages = (await (await fetch(`${local.urls.api}/v1/members/c-1/messages`)).json()) as { items: unknown[] };
     expect(messages.items).toEqual([
-      { at: '2027-03-10T22:30:00.000Z', kind: 'welcome', subject: 'Welcome to Lojal Demo Sport', messageId: mail!.messageId },
+      {
+        at: '2027-03-10T22:30:00.000Z',
+        kind: 'welcome',
+        ref: 'welcome',
+        status: 'sent',
+        subject: 'Welcome to Lojal Demo Sport',
+        messageId: mail!.messageId,
+      },
     ]);
   });
 

@@ -1,7 +1,7 @@
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MailRecords } from '../../functions/adapters/dynamo/mail-records';
-import { SentMailLog } from '../../functions/adapters/dynamo/sent-mail-log';
+import { MailLog } from '../../functions/adapters/dynamo/mail-log';
 import type { MailJob } from '../../functions/contract/mail-job';
 import { silentLogger } from '../../functions/runtime/ports';
 import { LocalClock } from '../../local/clock';
@@ -86,8 +86,24 @@ beforeAll(async () => {
   await claim('released', at(T0, 2));
   await records.release('released', 'birthday', ['2027-03-11'], 'token-released', now);
   // with the mail deferred to before the restart, and to the next day,
-  await records.defer(birthday('deferred-due'), at(T0, 5), 'quiet-hours', now);
-  await records.defer(birthday('deferred-later'), at(T0, 24 * 60), 'quiet-hours', now);
+  const log = new MailLog(table.doc, table.tableName);
+  const deferral = (customerId: string, until: string) =>
+    log.entryItem(customerId, {
+      at: now.toISOString(),
+      kind: 'birthday',
+      refs: ['2027-03-11'],
+      status: 'deferred',
+      until,
+      reason: 'quiet-hours',
+    });
+  await records.defer(birthday('deferred-due'), at(T0, 5), 'quiet-hours', now, deferral('deferred-due', at(T0, 5).toISOString()));
+  await records.defer(
+    birthday('deferred-later'),
+    at(T0, 24 * 60),
+    'quiet-hours',
+    now,
+    deferral('deferred-later', at(T0, 24 * 60).toISOString()),
+  );
   // and after the mail was sent and recorded: nothing to do.
   await claim('sent', at(T0, 2));
   await records.markSent({
@@ -98,9 +114,10 @@ beforeAll(async () => {
     messageId: 'before-the-crash',
     subject: 'Happy birthday',
     sentAt: now,
-    logEntry: new SentMailLog(table.doc, table.tableName).entryItem('sent', {
+    logEntry: log.entryItem('sent', {
       at: T0,
       kind: 'birthday',
+      status: 'sent',
       subject: 'Happy birthday',
       messageId: 'before-the-crash',
       mailClass: 'marketing',

@@ -125,3 +125,30 @@ describe('event strings are checked, nothing stripped (issue 13)', () => {
     expect(rejected(OrderPlacedSchema, { ...order, lines: [{ ...line, name: 'x\ud800' }] })).toBe('detail.lines[0].name');
   });
 });
+
+describe('birthdays are real days of a real past (issue 13, found by the fuzz classes)', () => {
+  it.each([
+    ['29 February of a common year', { ...registered, birthday: '2001-02-29' }],
+    ['the year 0000', { ...registered, birthday: '0000-01-01' }],
+    ['a year before 1900', { ...registered, birthday: '1899-12-31' }],
+    ['a birthday after the registration', { ...registered, birthday: '2099-01-01' }],
+  ])('refuses %s, naming the birthday', (_name, value) => {
+    expect(rejected(CustomerRegisteredSchema, value)).toBe('detail.birthday');
+  });
+
+  it('refuses a birthday after the update that reports it', () => {
+    expect(rejected(CustomerUpdatedSchema, { customerId: 'c1', updatedAt: '2026-03-01T10:00:00Z', birthday: '2026-03-03' })).toBe(
+      'detail.birthday',
+    );
+  });
+
+  it.each([
+    ['29 February of a leap year', '2000-02-29'],
+    ['a day without a year', '--02-29'],
+    ['the day of the registration, on a clock ahead of UTC', '2026-03-02'],
+    ['1900', '1900-01-01'],
+  ])('accepts %s', (_name, birthday) => {
+    // 10:00 UTC on 1 March is 00:00 on 2 March in Kiritimati (UTC+14).
+    expect(rejected(CustomerRegisteredSchema, { ...registered, registeredAt: '2026-03-01T10:00:00Z', birthday })).toBeUndefined();
+  });
+});

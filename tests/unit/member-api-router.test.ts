@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { boardCursor, ledgerCursor, sentMailCursor } from '../../functions/adapters/dynamo/page-cursor';
+import { boardCursor, ledgerCursor, mailLogCursor } from '../../functions/adapters/dynamo/page-cursor';
 import { errorAnswer } from '../../functions/api/http';
 import { MAX_ID_LENGTH, PathIdSchema } from '../../functions/api/path-id';
 import { compileRouter, type OperationsOf, routeKeyOf } from '../../functions/api/router';
@@ -128,7 +128,7 @@ describe('Module: page-cursor', () => {
   it("refuses another member's cursor, and another list's", () => {
     const cursor = ledgerCursor.encode(ledgerKey) ?? '';
     expect(() => ledgerCursor.decode(cursor, 'c-2')).toThrow(ValidationError);
-    expect(() => sentMailCursor.decode(cursor, 'c-1')).toThrow(ValidationError);
+    expect(() => mailLogCursor.decode(cursor, 'c-1')).toThrow(ValidationError);
     expect(() => boardCursor.decode(cursor, 'summer')).toThrow(ValidationError);
   });
 

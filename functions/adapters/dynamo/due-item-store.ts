@@ -3,7 +3,7 @@ import { type DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from
 import { DueIndex, type DueIndexPage, type DueKey } from './due-index';
 import { dueMonth, duePk, dueShard, SWEEP_WATERMARK_KEY } from './keys';
 import type { StoredTimelineItem } from './timeline-store';
-import { cancellationReasons } from './transactions';
+import { cancellationReasons, runGuardedTransaction } from './transactions';
 
 /** The base-table key of a timeline item, as the `due` index returns it. */
 export type ItemKey = DueKey;
@@ -132,13 +132,26 @@ export class DueItemStore {
     return lost;
   }
 
-  /** Marks a claimed item skipped (too late to send) and takes it out of the index. */
-  async markSkipped(key: ItemKey, token: string, now: Date, reason: string): Promise<boolean> {
-    return this.finish(key, token, 'SET #status = :skipped, reason = :reason, updatedAt = :now', {
+  /**
+   * Marks a claimed item skipped (too late to send) and takes it out of the index, with the
+   * mail log's line for the mail it will never ask for (`logEntry`), in one transaction
+   * conditioned on the claim; false (nothing written) if the claim was lost.
+   */
+  async markSkipped(key: ItemKey, token: string, now: Date, reason: string, logEntry: Record<string, unknown>): Promise<boolean> {
+    const update = this.finishUpdate(key, token, 'SET #status = :skipped, reason = :reason, updatedAt = :now', {
       ':skipped': 'skipped',
       ':reason': reason,
       ':now': now.toISOString(),
     });
+    const outcome = await runGuardedTransaction(
+      this.doc,
+      [
+        { item: { Update: update }, failsAs: 'lost' as const },
+        { item: { Put: { TableName: this.tableName, Item: logEntry } }, failsAs: 'lost' as const },
+      ],
+      'lost',
+    );
+    return outcome === 'committed';
   }
 
   /** Gives a claimed item back as pending, to be looked at again at `retryAt` (its send failed). */

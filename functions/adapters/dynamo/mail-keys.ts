@@ -2,7 +2,7 @@
  * Keys of the mail items in Lojal's single table (documented with the others in
  * table-definition.ts):
  * - `MEMBER#<customerId>` / `MAIL#<kind>#<ref>`        one mail's record: deferred, claimed, sent, skipped or failed
- * - `MEMBER#<customerId>` / `MAILLOG#<sentAt>#<kind>#<ref>` one line of the sent-mail log, newest last
+ * - `MEMBER#<customerId>` / `MAILLOG#<sentAt>#<kind>#<ref>` one line of the mail log (a decision: sent, deferred, skipped, failed), newest last
  * - `MEMBER#<customerId>` / `MAILCAP`                  when the member's recent marketing mails went out
  * - `MEMBER#<customerId>` / `NPS#<orderId>`           the member's answer to a check-in
  * - `SUPPRESS#<address hash>` / `SUPPRESSION`         an address that bounced hard or complained

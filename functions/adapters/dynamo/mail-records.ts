@@ -11,6 +11,7 @@ import {
 import type { EmailKind } from '../../config/email-kinds';
 import type { MailJob } from '../../contract/mail-job';
 import { conditionalWrite } from './common';
+import { type GuardedWrite, runGuardedTransaction } from './transactions';
 import { memberPk } from './keys';
 import { mailDuePk, mailDueShard, mailSk } from './mail-keys';
 
@@ -19,11 +20,13 @@ import { mailDuePk, mailDueShard, mailSk } from './mail-keys';
  *
  *   (none) ──defer──▶ deferred ──claim──▶ claimed ──markSent──▶ sent
  *      │                 │                  │  ├──release──▶ open ──claim──▶ …
- *      ├──claim──────────┴──skip──▶ skipped └──markFailed──▶ failed
+ *      ├──claim──────────┴──skip──▶ skipped (or failed) └──markFailed──▶ failed
  *      └──open──▶ open (the local copy's queue, as it takes a request; see `open`)
  *
  * `claim` is the conditional write that makes a mail go out at most once: it succeeds only on
- * a mail that is new, open, deferred, or claimed by a sender whose lease ran out.
+ * a mail that is new, open, deferred, or claimed by a sender whose lease ran out. Every
+ * decision (skip, defer, markSent, markFailed) writes its line of the mail log (mail-log.ts)
+ * in the same transaction, so the member API can list every decision, newest first.
  */
 export type MailStatus = 'open' | 'deferred' | 'claimed' | 'sent' | 'skipped' | 'failed';
 
@@ -93,6 +96,8 @@ export const HELD_BY_CLAIMANT = 'claimToken = :token';
 export const OPEN = { to: 'open', when: 'attribute_not_exists(pk)' } as const;
 /** claimable → skipped (put). */
 export const SKIP = { to: 'skipped', when: CLAIMABLE } as const;
+/** claimable → failed (put): the mail cannot be made (its data fails the template), so it is never tried. */
+export const FAIL_UNSENT = { to: 'failed', when: CLAIMABLE } as const;
 /** claimable → deferred (put, indexed in `due`). */
 export const DEFER = { to: 'deferred', when: CLAIMABLE } as const;
 /** claimable → claimed (update, lease and token). */
@@ -113,6 +118,9 @@ export function cancellationCodes(error: unknown): (string | undefined)[] | unde
 }
 
 export const recordExpiresAt = (now: Date) => Math.floor(now.getTime() / 1000) + RECORD_TTL_DAYS * 86_400;
+
+/** Whether a mail asked for at `askedAt` (UTC ISO) may have had its settled record expire by `now`: its absence then tells nothing. */
+export const recordMayHaveExpired = (askedAt: string, now: Date) => Date.parse(askedAt) + RECORD_TTL_DAYS * 86_400_000 <= now.getTime();
 
 /** The key of one mail's record. */
 export const mailRecordKey = (customerId: string, kind: EmailKind, ref: string) => ({ pk: memberPk(customerId), sk: mailSk(kind, ref) });
@@ -182,26 +190,41 @@ export class MailRecords {
     return found;
   }
 
-  /** Records that the mail will never go out and why (no consent, a suppressed address…). False if it was settled or claimed meanwhile. */
-  async skip(customerId: string, kind: EmailKind, ref: string, reason: string, now: Date): Promise<boolean> {
-    return this.put(
-      { ...this.base(customerId, kind, ref), status: SKIP.to, reason, updatedAt: now.toISOString(), expiresAt: recordExpiresAt(now) },
-      SKIP.when,
+  /**
+   * Records that the mail will never go out and why (no consent, a suppressed address…; `failed`
+   * for data no retry can mend), with its line in the mail log (`logEntry`), in one transaction.
+   * False if it was settled or claimed meanwhile: then nothing is written.
+   */
+  async skip(input: {
+    customerId: string;
+    kind: EmailKind;
+    ref: string;
+    status: typeof SKIP.to | typeof FAIL_UNSENT.to;
+    reason: string;
+    now: Date;
+    logEntry: Record<string, unknown>;
+  }): Promise<boolean> {
+    const { customerId, kind, ref, status, reason, now } = input;
+    return this.putLogged(
+      { ...this.base(customerId, kind, ref), status, reason, updatedAt: now.toISOString(), expiresAt: recordExpiresAt(now) },
+      (status === FAIL_UNSENT.to ? FAIL_UNSENT : SKIP).when,
       { ...CLAIMABLE_VALUES, ':now': now.toISOString() },
+      input.logEntry,
     );
   }
 
   /**
    * Defers the mail to `notBefore` and indexes it there (in the `due` GSI, partitions the
-   * release job reads). Keeps the job, so the release job can queue it again as it was.
+   * release job reads), with its line in the mail log, in one transaction. Keeps the job, so
+   * the release job can queue it again as it was. False if it was settled or claimed meanwhile.
    */
-  async defer(job: MailJob, notBefore: Date, reason: string, now: Date): Promise<boolean> {
+  async defer(job: MailJob, notBefore: Date, reason: string, now: Date, logEntry: Record<string, unknown>): Promise<boolean> {
     const base = this.base(job.customerId, job.kind, job.ref);
     const at = notBefore.toISOString();
     const nowIso = now.toISOString();
     // Never index into a month before the current one: the release job may have left it behind.
     const month = (at > nowIso ? at : nowIso).slice(0, 7);
-    return this.put(
+    return this.putLogged(
       {
         ...base,
         status: DEFER.to,
@@ -214,6 +237,7 @@ export class MailRecords {
       },
       DEFER.when,
       { ...CLAIMABLE_VALUES, ':now': nowIso },
+      logEntry,
     );
   }
 
@@ -282,7 +306,7 @@ export class MailRecords {
   }
 
   /**
-   * Marks claimed mail sent and writes `logEntry` (the sent-mail log's line) in one
+   * Marks claimed mail sent and writes `logEntry` (the mail log's line) in one
    * transaction conditioned on this sender's claim. False when the claim was lost (the send
    * outlived its lease and another sender took over): the mail went out, so it is logged anyway.
    */
@@ -329,19 +353,45 @@ export class MailRecords {
     }
   }
 
-  /** Records that SES refused the mail for good; it will not be tried again. */
-  async markFailed(customerId: string, kind: EmailKind, refs: readonly string[], token: string, reason: string, now: Date): Promise<void> {
-    await Promise.all(
-      refs.map((ref) =>
-        this.update(
-          customerId,
-          kind,
-          ref,
-          'SET #status = :failed, reason = :reason, updatedAt = :now, expiresAt = :ttl REMOVE claimToken, leaseUntil',
-          MARK_FAILED.when,
-          { ':failed': MARK_FAILED.to, ':reason': reason, ':now': now.toISOString(), ':ttl': recordExpiresAt(now), ':token': token },
-        ),
-      ),
+  /**
+   * Records that SES refused the mail for good (it will not be tried again) and logs it, in one
+   * transaction conditioned on this sender's claim. When the claim was lost, nothing is written:
+   * the sender that took it over decides, and logs, the mail.
+   */
+  async markFailed(input: {
+    customerId: string;
+    kind: EmailKind;
+    refs: readonly string[];
+    token: string;
+    reason: string;
+    now: Date;
+    logEntry: Record<string, unknown>;
+  }): Promise<void> {
+    const { customerId, kind, token, reason } = input;
+    const now = input.now.toISOString();
+    const updates: GuardedWrite<'lost'>[] = input.refs.map((ref) => ({
+      item: {
+        Update: {
+          TableName: this.tableName,
+          Key: mailRecordKey(customerId, kind, ref),
+          UpdateExpression: 'SET #status = :failed, reason = :reason, updatedAt = :now, expiresAt = :ttl REMOVE claimToken, leaseUntil',
+          ConditionExpression: MARK_FAILED.when,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':failed': MARK_FAILED.to,
+            ':reason': reason,
+            ':now': now,
+            ':ttl': recordExpiresAt(input.now),
+            ':token': token,
+          },
+        },
+      },
+      failsAs: 'lost',
+    }));
+    await runGuardedTransaction(
+      this.doc,
+      [...updates, { item: { Put: { TableName: this.tableName, Item: input.logEntry } }, failsAs: 'lost' }],
+      'lost',
     );
   }
 
@@ -382,5 +432,34 @@ export class MailRecords {
         ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
       }),
     );
+  }
+
+  /** A conditional put of a record and its mail-log line in one transaction: true when both were written. */
+  private async putLogged(
+    item: Record<string, unknown>,
+    condition: string,
+    values: Record<string, unknown>,
+    logEntry: Record<string, unknown>,
+  ): Promise<boolean> {
+    const outcome = await runGuardedTransaction(
+      this.doc,
+      [
+        {
+          item: {
+            Put: {
+              TableName: this.tableName,
+              Item: item,
+              ConditionExpression: condition,
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: values,
+            },
+          },
+          failsAs: 'taken' as const,
+        },
+        { item: { Put: { TableName: this.tableName, Item: logEntry } }, failsAs: 'taken' as const },
+      ],
+      'taken',
+    );
+    return outcome === 'committed';
   }
 }

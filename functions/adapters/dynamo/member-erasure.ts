@@ -13,7 +13,7 @@ export interface ErasureOutcome {
  * The DynamoDB adapter that erases what is personal in a member's items besides the profile
  * (which `ProfileStore` erases through the profile's own tombstone): product names in ledger
  * entries and timeline items, the time zone an order was planned in, mail subjects (they name
- * products) in mail records and the sent-mail log, and the member's check-in answers, which are
+ * products) in mail records and the mail log, and the member's check-in answers, which are
  * deleted. The accounting stays: points, refs and times of every entry, the balance, the log
  * lines without their subjects.
  *

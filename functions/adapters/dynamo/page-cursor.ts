@@ -68,8 +68,8 @@ export const ledgerCursor = {
         ).key,
 };
 
-/** A member's sent-mail log. */
-export const sentMailCursor = {
+/** A member's mail log (every mail decision). */
+export const mailLogCursor = {
   encode: (key: Record<string, unknown> | undefined): string | null => (key ? encode(key) : null),
   decode: (cursor: string | undefined, customerId: string): Record<string, string> | undefined =>
     cursor === undefined

@@ -2,8 +2,8 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BOARD_START, type BoardPosition, type BoardRow } from '../../domain/challenges';
 import { ChallengeStore } from './challenge-store';
 import { LedgerStore } from './ledger-store';
-import { SentMailLog } from './sent-mail-log';
-import { boardCursor, ledgerCursor, sentMailCursor } from './page-cursor';
+import { MailLog } from './mail-log';
+import { boardCursor, ledgerCursor, mailLogCursor } from './page-cursor';
 
 /** A leaderboard page: its rows, where their places continue from, and the cursor for the place reached. */
 export interface BoardListPage {
@@ -19,12 +19,12 @@ export interface BoardListPage {
  */
 export class PagedLists {
   private readonly ledger: LedgerStore;
-  private readonly mailLog: SentMailLog;
+  private readonly mailLog: MailLog;
   private readonly challenges: ChallengeStore;
 
   constructor(doc: DynamoDBDocumentClient, tableName: string) {
     this.ledger = new LedgerStore(doc, tableName);
-    this.mailLog = new SentMailLog(doc, tableName);
+    this.mailLog = new MailLog(doc, tableName);
     this.challenges = new ChallengeStore(doc, tableName);
   }
 
@@ -35,11 +35,11 @@ export class PagedLists {
     return { items: page.items, nextCursor: ledgerCursor.encode(page.cursor), continued: start !== undefined };
   }
 
-  /** The sent-mail log, newest first. */
-  async sentMail(customerId: string, limit: number, cursor?: string) {
-    const start = sentMailCursor.decode(cursor, customerId);
+  /** The mail log: every mail decision about the member, newest first. */
+  async mailDecisions(customerId: string, limit: number, cursor?: string) {
+    const start = mailLogCursor.decode(cursor, customerId);
     const page = await this.mailLog.page(customerId, limit, start);
-    return { items: page.items, nextCursor: sentMailCursor.encode(page.cursor), continued: start !== undefined };
+    return { items: page.items, nextCursor: mailLogCursor.encode(page.cursor), continued: start !== undefined };
   }
 
   /** A challenge's board, best first. */

@@ -33,7 +33,7 @@
  *   as the profile they are derived from, deleted with it (functions/domain/calendar.ts)
  * - `JOB#calendar-daily` / `WATERMARK`           the last local date the daily calendar job finished
  * - mail (functions/adapters/dynamo/mail-keys.ts): `MEMBER#<id>` / `MAIL#<kind>#<ref>` one mail's
- *   claim record, `MAILLOG#<sentAt>#…` the sent-mail log, `MAILCAP` the marketing cap, `NPS#<orderId>`
+ *   claim record, `MAILLOG#<at>#…` the mail log (every mail decision), `MAILCAP` the marketing cap, `NPS#<orderId>`
  *   a check-in answer; `SUPPRESS#<address hash>` / `SUPPRESSION`; `SWEEP#mail` / `WATERMARK`; deferred
  *   mail sits in the `due` index under `MAILDUE#<yyyy-mm>#<0-3>`, partitions the timeline never reads
  * - `MEMBER#<customerId>` / `CHALLENGE#<challengeId>` the member's score in a challenge, written in

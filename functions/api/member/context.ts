@@ -2,6 +2,7 @@ import { ChallengeStore } from '../../adapters/dynamo/challenge-store';
 import { FlowStore } from '../../adapters/dynamo/flow-store';
 import { LedgerStore } from '../../adapters/dynamo/ledger-store';
 import { CheckinAnswers } from '../../adapters/dynamo/checkin-answers';
+import { MailRecords } from '../../adapters/dynamo/mail-records';
 import { PagedLists } from '../../adapters/dynamo/paged-lists';
 import { ProfileStore } from '../../adapters/dynamo/profile-store';
 import { TimelineStore } from '../../adapters/dynamo/timeline-store';
@@ -20,6 +21,8 @@ export interface MemberApiContext {
   readonly checkins: CheckinAnswers;
   readonly lists: PagedLists;
   readonly flows: FlowStore;
+  /** Mail records: what became of the mail an emitted timeline item asked for. */
+  readonly mail: MailRecords;
 }
 
 export function memberApiContext(deps: MemberApiDeps): MemberApiContext {
@@ -32,5 +35,6 @@ export function memberApiContext(deps: MemberApiDeps): MemberApiContext {
     checkins: new CheckinAnswers(deps.dynamo, deps.tableName),
     lists: new PagedLists(deps.dynamo, deps.tableName),
     flows: new FlowStore(deps.dynamo, deps.tableName),
+    mail: new MailRecords(deps.dynamo, deps.tableName),
   };
 }

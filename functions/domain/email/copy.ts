@@ -3,7 +3,7 @@ import type { TemplateLocale } from './locale';
 /**
  * The words of Lojal's mail, per language. Pure functions of already-validated data; the
  * templates (templates.ts) escape whatever they return before it reaches HTML, so copy is
- * plain text. Subjects never carry the member's name: the sent-mail log keeps subjects, and
+ * plain text. Subjects never carry the member's name: the mail log keeps subjects, and
  * names are personal data that a deletion must be able to erase.
  */
 export interface MailCopy {
