@@ -25,6 +25,7 @@ function echoRouter() {
     unsubscribe: echo('unsubscribe'),
     showCheckinAnswer: echo('showCheckinAnswer'),
     answerCheckin: echo('answerCheckin'),
+    getProgramReport: echo('getProgramReport'),
   };
   return compileRouter(MEMBER_API_ROUTES, operations);
 }
@@ -46,7 +47,9 @@ describe('Function: compileRouter', () => {
         ? { customerId: 'c-1' }
         : r.path.includes('{accountId}')
           ? { accountId: 'acme' }
-          : { challengeId: 'summer' };
+          : r.path.includes('{challengeId}')
+            ? { challengeId: 'summer' }
+            : {};
       expect(answer?.result).toEqual({ operation: r.operation, params: expected });
     }
   });

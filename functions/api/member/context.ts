@@ -3,6 +3,7 @@ import { LedgerStore } from '../../adapters/dynamo/ledger-store';
 import { CheckinAnswers } from '../../adapters/dynamo/checkin-answers';
 import { PagedLists } from '../../adapters/dynamo/paged-lists';
 import { ProfileStore } from '../../adapters/dynamo/profile-store';
+import { ReportCounters } from '../../adapters/dynamo/report-counters';
 import { TimelineStore } from '../../adapters/dynamo/timeline-store';
 import type { HandlerDeps } from '../../handlers/registry';
 
@@ -18,6 +19,7 @@ export interface MemberApiContext {
   readonly challenges: ChallengeStore;
   readonly checkins: CheckinAnswers;
   readonly lists: PagedLists;
+  readonly reportCounters: ReportCounters;
 }
 
 export function memberApiContext(deps: MemberApiDeps): MemberApiContext {
@@ -29,5 +31,6 @@ export function memberApiContext(deps: MemberApiDeps): MemberApiContext {
     challenges: new ChallengeStore(deps.dynamo, deps.tableName),
     checkins: new CheckinAnswers(deps.dynamo, deps.tableName),
     lists: new PagedLists(deps.dynamo, deps.tableName),
+    reportCounters: new ReportCounters(deps.dynamo, deps.tableName),
   };
 }
