@@ -226,5 +226,6 @@ export const LOJAL_DETAIL_TYPES = [
   'tier.expiring',
   'challenge.completed',
   'customer.unsubscribed',
+  'nps.answered',
 ] as const;
 export type LojalDetailType = (typeof LOJAL_DETAIL_TYPES)[number];
