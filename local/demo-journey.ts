@@ -1,4 +1,5 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { ProgramReport } from '../functions/domain/measurement/report';
 
 /**
  * The demo's story: one customer's year with the demo shop, played through the public doors a
@@ -33,6 +34,8 @@ export interface DemoResult {
   readonly rows: readonly Row[];
   readonly balance: number;
   readonly tier: string;
+  /** The program report at the end of the journey. */
+  readonly report: ProgramReport;
 }
 
 /** Plays the journey against a local copy's API and returns the timeline it printed. */
@@ -183,8 +186,16 @@ export async function playDemo(
   write(`${'─'.repeat(widths.reduce((s, w) => s + w + 2, 0) + Math.max(5, ...rows.map((r) => (r.email ?? '').length)))}\n`);
   for (const r of rows) write(`${line([r.at, r.what, r.points ?? ''])}  ${r.email ?? ''}\n`);
   write(`\nBalance now ${final.balance} points, tier ${final.tier} (${final.qualifyingPoints} qualifying points).\n`);
+  // The program's own figures, from the report counters the journey's writes kept.
+  const { body: report } = await http<ProgramReport>('GET', `${local.api}/v1/program/report`);
+  const p = report.points;
+  write(
+    `\nThe program so far (npm run report for all of it): ${report.groups.treated.members} members in it, ${report.groups.control.members} in the control group; ` +
+      `points issued ${p.issued} − redeemed ${p.redeemed} − expired ${p.expired} = outstanding ${p.outstanding}` +
+      `${p.liability ? ` (liability ${sek(p.liability.amount)})` : ''}${report.nps.score === null ? '' : `; NPS ${report.nps.score} from ${report.nps.answers} answers`}.\n`,
+  );
   write(`\nRead the emails:      ${local.ses ?? '(the SES inbox)'}   (as JSON: ${local.ses}/store)\n`);
   write(`The member API:       ${local.api}/v1/members/${customerId}  (…/ledger, …/timeline, …/messages)\n`);
   bus.destroy();
-  return { customerId, rows, balance: final.balance, tier: final.tier };
+  return { customerId, rows, balance: final.balance, tier: final.tier, report };
 }
