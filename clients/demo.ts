@@ -79,5 +79,22 @@ export default defineClient({
         { id: 'tell-shop', emit: 'member.win-back', detail: { offer: 'bonus-100' } },
       ],
     },
+    {
+      id: 'nps-detractor',
+      name: 'After a check-in answer of 0–6, tell the support desk',
+      trigger: { event: 'nps.answered', where: { category: ['detractor'] } },
+      key: 'orderId',
+      // A changed answer replaces the run of the order's earlier one.
+      reentry: 'replace',
+      steps: [{ id: 'tell-support', emit: 'nps.detractor' }],
+    },
+    {
+      id: 'nps-promoter',
+      name: 'After a check-in answer of 9–10, invite the member to refer a friend',
+      trigger: { event: 'nps.answered', where: { category: ['promoter'] } },
+      key: 'orderId',
+      goal: { event: 'activity.completed', where: { activity: ['referral'] }, within: 'P60D' },
+      steps: [{ id: 'invite', email: 'referral-invite' }],
+    },
   ],
 });

@@ -14,6 +14,8 @@ import { LojalEmail } from './lojal-email';
 import { JOB_TABLE } from './job-table';
 import { JOB_ACCESS } from './table-access';
 import { LojalJob } from './lojal-job';
+import { LojalFunction } from './lojal-function';
+import { LojalMonitoring } from './lojal-monitoring';
 import { LojalTable } from './lojal-table';
 import { MemberApi } from './member-api';
 import { WebshopPublisher } from './webshop-publisher';
@@ -57,6 +59,7 @@ export class LojalStack extends Stack {
   readonly jobs: ReadonlyMap<JobName, LojalJob>;
   readonly memberApi: MemberApi;
   readonly email: LojalEmail;
+  readonly monitoring: LojalMonitoring;
 
   constructor(scope: Construct, id: string, props: LojalStackProps) {
     super(scope, id, {
@@ -192,6 +195,22 @@ export class LojalStack extends Stack {
       key: this.failureKey,
     });
 
+    // Last, so it watches every function the stack made.
+    this.monitoring = new LojalMonitoring(this, 'Monitoring', {
+      clientId: config.clientId,
+      functions: this.node.findAll().filter((c): c is LojalFunction => c instanceof LojalFunction),
+      eventHandlers: [...this.routing.functions.values(), this.email.feedback],
+      deadLetterQueues: [
+        { name: 'RejectedEvents', queue: this.rejectedEvents.queue },
+        { name: 'DeliveryFailures', queue: this.routing.deliveryFailures.queue },
+        { name: 'ProcessingFailures', queue: this.routing.processingFailures.queue },
+        { name: 'MailDeadLetters', queue: this.email.deadLetters.queue },
+      ],
+      mailQueue: this.email.queue,
+      configurationSetName: this.email.configurationSet.configurationSetName,
+      alarmEmail: config.alarmEmail,
+    });
+
     // After every Lojal job is granted: only their roles may send Source `lojal`.
     this.eventBus.reserveLojalSource();
 
@@ -202,6 +221,10 @@ export class LojalStack extends Stack {
       description: 'The webshop assumes this role to call PutEvents',
     });
     new CfnOutput(this, 'RejectedEventsQueueUrl', { value: this.rejectedEvents.queue.queueUrl });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.monitoring.topic.topicArn,
+      description: 'Alarms go here (alarmEmail in the client file subscribes an address)',
+    });
     new CfnOutput(this, 'MemberApiUrl', { value: this.memberApi.url, description: 'Base URL of the member API' });
     new CfnOutput(this, 'MailDeadLetterQueueUrl', {
       value: this.email.deadLetters.queue.queueUrl,

@@ -62,7 +62,8 @@ export const MAIL_ACCESS = {
 
 /**
  * The member API: members' balances, ledgers, redemptions (with the reward stock and pooled
- * accounts), challenge boards and results, and the consent and check-in answers of the link routes.
+ * accounts), challenge boards and results, the consent and check-in answers of the link routes
+ * (an answer adds to the NPS counters, `REPORT#nps#…`), and the program report's counter reads.
  */
 export const MEMBER_API_ACCESS: TableAccess = {
   items: 'readWrite',

@@ -1,5 +1,6 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { MemberMessage } from '../functions/contract/member-api';
+import type { ProgramReport } from '../functions/domain/measurement/report';
 
 /**
  * The demo's story: one customer's year with the demo shop, played through the public doors a
@@ -34,6 +35,8 @@ export interface DemoResult {
   readonly rows: readonly Row[];
   readonly balance: number;
   readonly tier: string;
+  /** The program report at the end of the journey. */
+  readonly report: ProgramReport;
 }
 
 /** Plays the journey against a local copy's API and returns the timeline it printed. */
@@ -193,8 +196,16 @@ export async function playDemo(
         `  ${r.flowId} (${r.runKey}): ${r.status}${r.endReason ? `, ${r.endReason}` : ''}; steps ${r.path.join(' → ') || 'none yet'}\n`,
       );
   }
+  // The program's own figures, from the report counters the journey's writes kept.
+  const { body: report } = await http<ProgramReport>('GET', `${local.api}/v1/program/report`);
+  const p = report.points;
+  write(
+    `\nThe program so far (npm run report for all of it): ${report.groups.treated.members} members in it, ${report.groups.control.members} in the control group; ` +
+      `points issued ${p.issued} − redeemed ${p.redeemed} − expired ${p.expired} = outstanding ${p.outstanding}` +
+      `${p.liability ? ` (liability ${sek(p.liability.amount)})` : ''}${report.nps.score === null ? '' : `; NPS ${report.nps.score} from ${report.nps.answers} answers`}.\n`,
+  );
   write(`\nRead the emails:      ${local.ses ?? '(the SES inbox)'}   (as JSON: ${local.ses}/store)\n`);
   write(`The member API:       ${local.api}/v1/members/${customerId}  (…/ledger, …/timeline, …/messages, …/flows)\n`);
   bus.destroy();
-  return { customerId, rows, balance: final.balance, tier: final.tier };
+  return { customerId, rows, balance: final.balance, tier: final.tier, report };
 }

@@ -8,6 +8,7 @@ import { getLeaderboard } from './member/leaderboard';
 import { getLedger } from './member/ledger';
 import { mailPages } from './member/mail-pages';
 import { getMessages } from './member/messages';
+import { getProgramReport } from './member/program-report';
 import { redeem } from './member/redeem';
 import { getTimeline } from './member/timeline';
 import { showUnsubscribe, unsubscribe } from './member/unsubscribe';
@@ -42,6 +43,7 @@ export function createMemberApi(deps: MemberApiDeps): MemberApiHandler {
     unsubscribe: unsubscribe(context, pages),
     showCheckinAnswer: showCheckinAnswer(context, pages),
     answerCheckin: answerCheckin(context, pages),
+    getProgramReport: getProgramReport(context),
   });
 
   return async (event) => {

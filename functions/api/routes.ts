@@ -19,6 +19,8 @@ export const MEMBER_API_ROUTES = [
   { method: 'GET', path: '/v1/accounts/{accountId}', operation: 'getAccount' },
   // A challenge's leaderboard, best first (functions/domain/challenges.ts).
   { method: 'GET', path: '/v1/challenges/{challengeId}/leaderboard', operation: 'getLeaderboard' },
+  // The program report from the report counters (docs/measurement.md): the shop's credentials, like the routes above.
+  { method: 'GET', path: '/v1/program/report', operation: 'getProgramReport' },
   // Every mail decision about the member (the mail log).
   { method: 'GET', path: '/v1/members/{customerId}/messages', operation: 'getMessages' },
   // The pages the links in mail open: public, as a mail client cannot carry credentials; they

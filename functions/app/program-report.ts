@@ -11,10 +11,10 @@ export async function readProgramReport(
   config: Pick<ProgramConfig, 'pointValue' | 'earnRates'>,
   options: ReportOptions = {},
 ): Promise<ProgramReport> {
-  // Every bucket key sorts between '' and '~' (`ALL`, `D#…`, `M#…`); daily figures are cut to the period in the domain.
+  // Every bucket key sorts between '!' and '~' (`ALL`, `D#…`, `M#…`; DynamoDB refuses an empty key value); daily figures are cut to the period in the domain.
   const [treated, control, nps] = await Promise.all([
-    counters.read('treated', '', '~'),
-    counters.read('control', '', '~'),
+    counters.read('treated', '!', '~'),
+    counters.read('control', '!', '~'),
     counters.read('nps', 'D#', 'D#~'),
   ]);
   return programReport(config, { treated, control, nps }, options);

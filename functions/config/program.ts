@@ -378,6 +378,12 @@ export const ProgramConfigSchema = z
      * their orders still recorded, so the report can measure the program's lift (docs/measurement.md). @default 0
      */
     programHoldoutPercent: z.number().min(0).max(100).default(0),
+    /**
+     * Where the stack's alarms are mailed (dead letters, event age, errors, throttles, mail
+     * backlog, SES bounce and complaint rates; docs/measurement.md): an email subscription to the
+     * alarm topic, which AWS asks the address to confirm. @default none (the topic has no subscriber)
+     */
+    alarmEmail: z.email().optional(),
     /** What one point is worth in money, for the liability in the report: minor units of `currency`. @default none (liability in points only) */
     pointValue: z.object({ currency, minorUnits: z.number().nonnegative() }).optional(),
     /**

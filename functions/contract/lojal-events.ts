@@ -271,3 +271,23 @@ export const FlowActionDueSchema = z.object({
   ]),
 });
 export type FlowActionDue = z.output<typeof FlowActionDueSchema>;
+
+/**
+ * `nps.answered`: a member answered an order's check-in (0–10) through the link in the mail.
+ * Answering the same check-in again is a new answer (a new key, `previousScore` set); the same
+ * answer posted twice is announced once. Member API, after the answer and its NPS counters are written.
+ */
+export const NpsAnsweredSchema = z.object({
+  /** `nps:<customerId>:<orderId>:<answeredAt>`: the answer's id. */
+  idempotencyKey: key,
+  customerId: id,
+  orderId: id,
+  score: z.int().check(z.minimum(0), z.maximum(10)),
+  /** 9–10 `promoter`, 7–8 `passive`, 0–6 `detractor`. */
+  category: z.enum(['promoter', 'passive', 'detractor']),
+  /** UTC ISO. */
+  answeredAt: instant,
+  /** The score this answer replaced, or null for the order's first answer. */
+  previousScore: z.nullable(z.int().check(z.minimum(0), z.maximum(10))),
+});
+export type NpsAnswered = z.output<typeof NpsAnsweredSchema>;

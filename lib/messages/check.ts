@@ -1,6 +1,7 @@
 import { WEBSHOP_EVENTS } from '../../functions/contract/events';
 import {
   ChallengeCompletedSchema,
+  NpsAnsweredSchema,
   CheckinDueSchema,
   CustomerAnniversarySchema,
   CustomerBirthdaySchema,
@@ -60,6 +61,7 @@ export const TRIGGER_SCHEMAS: Readonly<Record<string, unknown>> = {
   'reward.earned': RewardEarnedSchema,
   'points.expiring': PointsExpiringSchema,
   'challenge.completed': ChallengeCompletedSchema,
+  'nps.answered': NpsAnsweredSchema,
 };
 
 interface ZodDef {

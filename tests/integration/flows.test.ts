@@ -48,6 +48,21 @@ const flows = [
       { id: 'tell-shop', emit: 'member.win-back', detail: { campaign: 'win-back' } },
     ],
   },
+  {
+    id: 'nps-detractor',
+    name: 'After a check-in answer of 0–6, tell the support desk',
+    trigger: { event: 'nps.answered', where: { category: ['detractor'] } },
+    key: 'orderId',
+    reentry: 'replace',
+    steps: [{ id: 'tell-support', emit: 'nps.detractor' }],
+  },
+  {
+    id: 'nps-promoter',
+    name: 'After a check-in answer of 9–10, invite the member to refer a friend',
+    trigger: { event: 'nps.answered', where: { category: ['promoter'] } },
+    key: 'orderId',
+    steps: [{ id: 'invite', email: 'referral-invite' }],
+  },
 ];
 
 const DEMO_MESSAGES = fileURLToPath(new URL('../../clients/demo/messages/', import.meta.url));
@@ -246,6 +261,38 @@ describe('Flows engine', () => {
     await f.tick('2027-03-22T10:20:00Z');
     expect((await inboxOf(to)).filter((m) => m.subject.includes('purchase'))).toHaveLength(1);
     expect(await f.store.actionPending('c1', 'flow:review-request:o9:1:ask')).toBe(false);
+  });
+
+  it('follows up an NPS answer: a detractor is announced to support once, a promoter is invited to refer a friend', async () => {
+    const f = await flowBed();
+    const to = addressFor('nps');
+    await f.register('n1', to);
+    const answered = (orderId: string, score: number, answeredAt: string, previousScore: number | null = null) =>
+      busEvent(
+        'nps.answered',
+        {
+          idempotencyKey: `nps:n1:${orderId}:${answeredAt}`,
+          customerId: 'n1',
+          orderId,
+          score,
+          category: score >= 9 ? 'promoter' : score >= 7 ? 'passive' : 'detractor',
+          answeredAt,
+          previousScore,
+        },
+        'lojal',
+      );
+    const low = answered('o1', 3, '2027-03-01T09:00:00.000Z');
+    await f.deliver(low);
+    await f.deliver(low);
+    await f.deliver(answered('o2', 10, '2027-03-01T09:30:00.000Z'));
+    await f.bed.drain();
+
+    expect(f.bed.published.filter((e) => e.detailType === 'nps.detractor').map((e) => e.detail)).toEqual([
+      expect.objectContaining({ customerId: 'n1', runKey: 'o1', idempotencyKey: 'flow:nps-detractor:o1:1:tell-support' }),
+    ]);
+    const invites = (await inboxOf(to)).filter((m) => m.subject.includes('refer a friend'));
+    expect(invites).toHaveLength(1);
+    expect(invites[0]?.body.html).toContain('10 out of 10');
   });
 
   it('duplicated and shuffled deliveries of the same history end in the runs, points and mail of one in-order delivery', async () => {

@@ -44,5 +44,9 @@ describe('npm run demo', () => {
     // 1 299 kr running shoes ×2 + 2 × 149 kr socks − one pair returned + review + birthday + win-back + anniversary
     expect(result.balance).toBe(2598 + 298 - 149 + 50 + 200 + 100 + 500);
     expect(printed).toContain('Read the emails:');
+    // The short program report at the end reconciles with what the journey did.
+    expect(result.report.points.outstanding).toBeGreaterThanOrEqual(result.balance);
+    expect(result.report.points.reconciles).toBe(true);
+    expect(printed).toMatch(/The program so far .*points issued \d+ − redeemed \d+ − expired \d+ = outstanding \d+/);
   });
 });

@@ -27,6 +27,7 @@ function echoRouter() {
     unsubscribe: echo('unsubscribe'),
     showCheckinAnswer: echo('showCheckinAnswer'),
     answerCheckin: echo('answerCheckin'),
+    getProgramReport: echo('getProgramReport'),
   };
   return compileRouter(MEMBER_API_ROUTES, operations);
 }
@@ -54,7 +55,9 @@ describe('Function: compileRouter', () => {
           ? { accountId: 'acme' }
           : r.path.includes('{flowId}')
             ? { flowId: 'win-back' }
-            : { challengeId: 'summer' };
+            : r.path.includes('{challengeId}')
+              ? { challengeId: 'summer' }
+              : {};
       expect(answer?.result).toEqual({ operation: r.operation, params: expected });
     }
   });

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { recordCheckinAnswer } from '../../app/record-checkin-answer';
 import { escapeHtml } from '../../domain/email/escape';
 import type { Operation } from '../router';
 import type { MemberApiContext } from './context';
@@ -25,14 +26,16 @@ export function showCheckinAnswer(_context: MemberApiContext, pages: MailPages):
   };
 }
 
-/** `POST /v1/members/{customerId}/checkin` (public, signed link): records the answer (0–10) to an order's check-in; answering again replaces it. */
+/**
+ * `POST /v1/members/{customerId}/checkin` (public, signed link): records the answer (0–10) to an
+ * order's check-in with its NPS counters, and announces it as `nps.answered`; answering again replaces it.
+ */
 export function answerCheckin({ deps, checkins }: MemberApiContext, pages: MailPages): Operation<'customerId'> {
   return async ({ params: { customerId }, event }) => {
     const query = CheckinQuerySchema.safeParse(event.queryStringParameters ?? {});
     if (!query.success || !pages.verified('checkin', customerId, query.data.order, query.data.t, query.data.score))
       return pages.invalid(customerId);
-    await checkins.record(customerId, query.data.order, query.data.score, deps.clock.now());
-    deps.metrics.addMetric('CheckinAnswers', 'Count', 1);
+    await recordCheckinAnswer({ ...deps, checkins }, customerId, query.data.order, query.data.score);
     const copy = await pages.copyFor(customerId);
     return pages.page(200, copy.pages.checkinThanks, `<p>${escapeHtml(copy.pages.checkinThanks)}</p>`);
   };

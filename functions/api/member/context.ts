@@ -5,6 +5,7 @@ import { CheckinAnswers } from '../../adapters/dynamo/checkin-answers';
 import { MailRecords } from '../../adapters/dynamo/mail-records';
 import { PagedLists } from '../../adapters/dynamo/paged-lists';
 import { ProfileStore } from '../../adapters/dynamo/profile-store';
+import { ReportCounters } from '../../adapters/dynamo/report-counters';
 import { TimelineStore } from '../../adapters/dynamo/timeline-store';
 import type { HandlerDeps } from '../../handlers/registry';
 
@@ -23,6 +24,7 @@ export interface MemberApiContext {
   readonly flows: FlowStore;
   /** Mail records: what became of the mail an emitted timeline item asked for. */
   readonly mail: MailRecords;
+  readonly reportCounters: ReportCounters;
 }
 
 export function memberApiContext(deps: MemberApiDeps): MemberApiContext {
@@ -36,5 +38,6 @@ export function memberApiContext(deps: MemberApiDeps): MemberApiContext {
     lists: new PagedLists(deps.dynamo, deps.tableName),
     flows: new FlowStore(deps.dynamo, deps.tableName),
     mail: new MailRecords(deps.dynamo, deps.tableName),
+    reportCounters: new ReportCounters(deps.dynamo, deps.tableName),
   };
 }
