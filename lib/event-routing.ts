@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { type EventPattern, type HandlerName, ROUTES, type Route, routePattern } from '../functions/contract/routes';
 import { EMAIL_HANDLER_NAMES } from '../functions/handlers/email-handlers';
 import { FailureQueue } from './failure-queue';
-import { EMAIL_ROUTE_ACCESS, ROUTE_HANDLER_ACCESS } from './table-access';
+import { EMAIL_ROUTE_ACCESS, FLOWS_ACCESS, ROUTE_HANDLER_ACCESS } from './table-access';
 import type { LojalEventBus } from './lojal-event-bus';
 import { LojalFunction } from './lojal-function';
 import type { LojalTable } from './lojal-table';
@@ -100,7 +100,7 @@ export class EventRouting extends Construct {
       description: `Handles ${handler} events of client ${props.clientId}`,
     });
     // Each handler gets what its code calls (lib/table-access.ts); most email handlers call no DynamoDB at all.
-    const access = isEmailHandler(handler) ? EMAIL_ROUTE_ACCESS[handler] : ROUTE_HANDLER_ACCESS;
+    const access = isEmailHandler(handler) ? EMAIL_ROUTE_ACCESS[handler] : handler === 'flows' ? FLOWS_ACCESS : ROUTE_HANDLER_ACCESS;
     fn.bindTable(props.table, access).bindRejectedEvents(props.rejectedEvents);
     // EventBridge invokes asynchronously: Lambda retries a throwing handler twice (transient
     // errors such as a lost optimistic-concurrency race), then records the event here.

@@ -34,6 +34,12 @@ export interface TableAccess {
 export const ROUTE_HANDLER_ACCESS: TableAccess = { items: 'readWrite', keySpaces: ['MEMBER#', 'ACCOUNT#', 'REPORT#'] };
 
 /**
+ * The flows handler (docs/flows.md): its members' runs, their ledgers (a `points` step, pooled
+ * accounts included), its counters, and the `calendar` index a broadcast enumerates members by.
+ */
+export const FLOWS_ACCESS: TableAccess = { items: 'readWrite', indexes: ['calendar'], keySpaces: ['MEMBER#', 'ACCOUNT#', 'REPORT#'] };
+
+/**
  * The email route handlers: none touches the table, except `welcome-email`, which applies the
  * registration to the profile first so the sender finds the address however the two handlers
  * race (functions/handlers/email-handlers.ts).

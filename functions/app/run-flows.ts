@@ -1,5 +1,8 @@
+import type { CalendarStore } from '../adapters/dynamo/calendar-store';
 import type { FlowStore, StoredFlowAction } from '../adapters/dynamo/flow-store';
+import { CALENDAR_SHARDS } from '../adapters/dynamo/keys';
 import type { LedgerStore } from '../adapters/dynamo/ledger-store';
+import pLimit from 'p-limit';
 import type { ProfileStore } from '../adapters/dynamo/profile-store';
 import type { Flow } from '../config/flows';
 import type { ProgramConfig } from '../config/program';
@@ -42,6 +45,8 @@ import { type LedgerDeps, recordLedgerEvent } from './record-ledger-event';
 export interface FlowDeps {
   readonly config: ProgramConfig;
   readonly flows: FlowStore;
+  /** The member index a broadcast enumerates (registered members, by registration month-day and shard). */
+  readonly members?: Pick<CalendarStore, 'members'> | undefined;
   readonly ledger: LedgerStore;
   readonly profiles: ProfileStore;
   readonly ledgerDeps: LedgerDeps;
@@ -128,6 +133,7 @@ export async function onFlowEvent(deps: FlowDeps, customerId: string, event: Flo
         r ? { skip: 'running' } : markExit(flow, customerId, key, `event:${event.detailType}`, eventAt, nowMs()),
       );
     }
+    if ('schedule' in flow.trigger) continue; // a broadcast enters by its own event (onBroadcastSlice)
     const triggered = 'event' in flow.trigger ? matches(flow.trigger, event) : event.detailType === 'order.placed';
     if (!triggered) continue;
     const runKey = 'inactive' in flow.trigger ? 'member' : runKeyOf(flow, event.detail);
@@ -157,6 +163,80 @@ export async function onFlowWake(
     if (run.waiting && run.waiting.until > deps.clock.now().toISOString()) return { skip: 'running' };
     return resumeRun(flow, run, await facts(), deps.clock.now().getTime());
   });
+  return report;
+}
+
+/** A broadcast delivered later than this after its instant sends nothing (as a timeline item more than 7 days late). */
+const BROADCAST_STALE_MS = 7 * 86_400_000;
+
+/** Every month-day a registration date can have, `01-01` to `12-31` with `02-29`. */
+const MONTH_DAYS = Array.from({ length: 366 }, (_, i) => new Date(Date.UTC(2024, 0, 1 + i)).toISOString().slice(5, 10));
+
+/**
+ * The sweeper's `flow.broadcast.due`: the broadcast is cut into one `flow.broadcast.slice` per
+ * partition of the member index (366 month-days × 4 shards), so the members are enumerated in
+ * parallel by as many invocations, each a Query of its partition, never a scan.
+ */
+export async function onBroadcastDue(deps: FlowDeps, due: { readonly flowId: string; readonly at: string }): Promise<number> {
+  const flow = deps.config.flows.find((f) => f.id === due.flowId);
+  if (!flow || !('schedule' in flow.trigger)) return 0;
+  if (deps.clock.now().getTime() - Date.parse(due.at) > BROADCAST_STALE_MS) {
+    deps.logger.warn('broadcast more than 7 days late: not sent', { flowId: flow.id, at: due.at });
+    return 0;
+  }
+  if (!deps.publisher) throw new Error('the flows handler was built without an event publisher');
+  const slices = MONTH_DAYS.flatMap((monthDay) =>
+    Array.from({ length: CALENDAR_SHARDS }, (_, shard) => ({
+      detailType: 'flow.broadcast.slice' as const,
+      detail: { flowId: flow.id, at: due.at, monthDay, shard },
+    })),
+  );
+  // Idempotent: a slice delivered twice enters nobody twice (each run is keyed by the broadcast).
+  const { failed } = await deps.publisher.publish(slices);
+  if (failed.length > 0) throw new Error(`the bus refused ${failed.length} broadcast slices; the whole broadcast is retried`);
+  return slices.length;
+}
+
+/** One slice of a broadcast: each member of the partition enters, unless already in (a redelivery) or outside the audience. */
+export async function onBroadcastSlice(
+  deps: FlowDeps,
+  slice: { readonly flowId: string; readonly at: string; readonly monthDay: string; readonly shard: number },
+): Promise<FlowReport> {
+  const report = { committed: 0, skipped: 0 };
+  const flow = deps.config.flows.find((f) => f.id === slice.flowId);
+  if (!flow || !('schedule' in flow.trigger) || !deps.members) return report;
+  const schedule = flow.trigger.schedule;
+  const campaign = 'campaign' in schedule ? deps.config.campaigns.find((c) => c.id === schedule.campaign) : undefined;
+  const event = {
+    flowId: flow.id,
+    at: slice.at,
+    campaignId: campaign?.id ?? null,
+    campaignName: campaign?.name ?? null,
+    campaignStart: campaign?.start ?? null,
+  };
+  const runKey = `broadcast:${slice.at}`;
+  const limit = pLimit(16);
+  let cursor: Record<string, unknown> | undefined;
+  do {
+    const page = await deps.members.members(slice.monthDay, slice.shard, 100, cursor);
+    await Promise.all(
+      page.customerIds.map((customerId) =>
+        limit(() =>
+          step(deps, report, customerId, flow.id, runKey, async (prior) =>
+            enterRun(flow, prior, {
+              customerId,
+              runKey,
+              event,
+              eventAt: slice.at,
+              facts: needsFacts(flow) ? await lazyFacts(deps, customerId)() : {},
+              nowMs: deps.clock.now().getTime(),
+            }),
+          ),
+        ),
+      ),
+    );
+    cursor = page.cursor;
+  } while (cursor);
   return report;
 }
 

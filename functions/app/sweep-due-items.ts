@@ -6,6 +6,7 @@ import { MailLog } from '../adapters/dynamo/mail-log';
 import { DUE_SHARDS, dueMonth } from '../adapters/dynamo/keys';
 import type { StoredTimelineItem } from '../adapters/dynamo/timeline-store';
 import type { ProgramConfig } from '../config/program';
+import { broadcastsOf } from '../domain/flows/listening';
 import { dueEventFor, isFlowDueItem, isStale } from '../domain/timeline';
 import { DAY_MS } from '../domain/time';
 import type { EventPublisher, LojalEvent } from '../runtime/event-publisher';
@@ -13,7 +14,8 @@ import type { Clock, LoggerPort, MetricsPort } from '../runtime/ports';
 
 /**
  * The timeline sweeper: every minute (an EventBridge schedule in AWS, the local clock's
- * scheduler locally) it emits `checkin.due` and `product.aged` for the items that fell due.
+ * scheduler locally) it emits `checkin.due` and `product.aged` for the items that fell due, and
+ * the flow engine's wake-ups (`flow.step.due`, `flow.action.due`, `flow.broadcast.due`).
  *
  * How it finds them without a scan: the `due` index holds only items not yet sent, keyed by
  * month bucket and one of 16 shards and sorted by when to look at them next. A sweep reads,
@@ -258,7 +260,8 @@ export interface TimelineSweeperDeps {
   readonly dynamo: DynamoDBDocumentClient;
   readonly tableName: string;
   /** How long the mail log keeps the line of a reminder skipped as too late (the client file's `mailLogRetentionDays`). */
-  readonly config: Pick<ProgramConfig, 'mailLogRetentionDays'>;
+  /** Also the flows and campaigns: the sweeper keeps a due item for each broadcast flow's instant. */
+  readonly config: Pick<ProgramConfig, 'mailLogRetentionDays' | 'flows' | 'campaigns'>;
   readonly clock: Clock;
   readonly logger: LoggerPort;
   readonly metrics: MetricsPort;
@@ -285,7 +288,18 @@ export function timelineSweeperJob(deps: TimelineSweeperDeps, publisher: EventPu
     metrics: deps.metrics,
     options,
   };
+  // Each broadcast's due item, put once per process (a conditional write: one per cold start and broadcast).
+  const ensured = new Set<string>();
+  const ensureBroadcasts = async (now: Date) => {
+    for (const { flowId, at } of broadcastsOf(deps.config)) {
+      const id = `${flowId}\n${at}`;
+      if (ensured.has(id)) continue;
+      await sweepDeps.dueItems.ensureBroadcast(flowId, at, now);
+      ensured.add(id);
+    }
+  };
   const sweep = async (): Promise<SweepReport> => {
+    await ensureBroadcasts(deps.clock.now());
     const report = await sweepDueItems(sweepDeps);
     if (report.claimed > 0 || !report.complete) {
       const { months, ...figures } = report;
@@ -296,7 +310,10 @@ export function timelineSweeperJob(deps: TimelineSweeperDeps, publisher: EventPu
   return {
     name: TIMELINE_SWEEPER_SCHEDULE.name,
     every: TIMELINE_SWEEPER_SCHEDULE.every,
-    nextDueAt: (now: Date): Promise<Date> => nextDueAt(sweepDeps, now),
+    nextDueAt: async (now: Date): Promise<Date> => {
+      await ensureBroadcasts(now);
+      return nextDueAt(sweepDeps, now);
+    },
     /** Sweeps once (the scheduler's entry point). */
     run: async (): Promise<void> => {
       await sweep();

@@ -62,6 +62,16 @@ export const FlowTriggerSchema = z.union([
   EventConditionSchema,
   /** No `order.placed` for `after` since the member's last order (a win-back). */
   z.strictObject({ inactive: z.strictObject({ after: duration }) }),
+  /**
+   * A broadcast: once, at an instant or `before` a campaign's start, every registered member the
+   * `audience` admits enters (docs/flows.md, "Broadcasts").
+   */
+  z.strictObject({
+    schedule: z.union([
+      z.strictObject({ at: z.iso.datetime({ offset: true }) }),
+      z.strictObject({ campaign: z.string().min(1), before: duration.default('PT0S') }),
+    ]),
+  }),
 ]);
 
 const stepId = flowId;

@@ -430,6 +430,19 @@ export const ProgramConfigSchema = z
     path: ['defaultLocale'],
   })
   .superRefine((c, ctx) => {
+    // A broadcast before a campaign names a campaign of the program.
+    c.flows.forEach((flow, i) => {
+      if (!('schedule' in flow.trigger) || !('campaign' in flow.trigger.schedule)) return;
+      const id = flow.trigger.schedule.campaign;
+      if (!c.campaigns.some((k) => k.id === id))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['flows', i, 'trigger', 'schedule', 'campaign'],
+          message: `${id} is not a campaign of this program (${c.campaigns.map((k) => k.id).join(', ') || 'none'})`,
+        });
+    });
+  })
+  .superRefine((c, ctx) => {
     // A display name for something the program does not have is a typo that would never show.
     const known = {
       activities: Object.keys(c.activities),

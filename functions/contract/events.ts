@@ -250,6 +250,8 @@ export const LOJAL_DETAIL_TYPES = [
   // The flow engine's own wake-ups from the timeline sweeper (docs/flows.md): internal, but on the bus like checkin.due.
   'flow.step.due',
   'flow.action.due',
+  'flow.broadcast.due',
+  'flow.broadcast.slice',
   'nps.answered',
 ] as const;
 export type LojalDetailType = (typeof LOJAL_DETAIL_TYPES)[number];

@@ -272,6 +272,37 @@ export const FlowActionDueSchema = z.object({
 });
 export type FlowActionDue = z.output<typeof FlowActionDueSchema>;
 
+/** `flow.broadcast.due`: a broadcast flow's instant came (the timeline sweeper); the flows handler cuts it into slices. Internal. */
+export const FlowBroadcastDueSchema = z.object({
+  itemId: key,
+  kind: z.literal('flow-broadcast'),
+  flowId: z.string().check(z.minLength(1), z.maxLength(63)),
+  at: z.string().check(z.minLength(1)),
+});
+export type FlowBroadcastDue = z.output<typeof FlowBroadcastDueSchema>;
+
+/** `flow.broadcast.slice`: one partition of the member index a broadcast enumerates, handled on its own. Internal. */
+export const FlowBroadcastSliceSchema = z.object({
+  flowId: z.string().check(z.minLength(1), z.maxLength(63)),
+  at: z.string().check(z.minLength(1)),
+  /** `MM-DD`: the month-day of the members' registration (the calendar index partition). */
+  monthDay: z.string().check(z.regex(/^\d{2}-\d{2}$/)),
+  shard: z.int().check(z.minimum(0), z.maximum(63)),
+});
+export type FlowBroadcastSlice = z.output<typeof FlowBroadcastSliceSchema>;
+
+/**
+ * What a broadcast run's `{{event.…}}` variables are (a message with `trigger: flow.broadcast`):
+ * the flow, the instant, and the campaign it announces.
+ */
+export const FlowBroadcastSchema = z.object({
+  flowId: z.string(),
+  at: z.string(),
+  campaignId: z.nullable(z.string()),
+  campaignName: z.nullable(z.string()),
+  campaignStart: z.nullable(z.string()),
+});
+
 /**
  * `nps.answered`: a member answered an order's check-in (0–10) through the link in the mail.
  * Answering the same check-in again is a new answer (a new key, `previousScore` set); the same

@@ -295,7 +295,7 @@ export const publicStatus = (status: TimelineStatus): PublicTimelineStatus => (s
 export type DueItem = Omit<PlannedItem, 'status'> & { readonly status: TimelineStatus };
 
 export interface DueEvent {
-  readonly detailType: Extract<LojalDetailType, 'checkin.due' | 'product.aged' | 'flow.step.due' | 'flow.action.due'>;
+  readonly detailType: Extract<LojalDetailType, 'checkin.due' | 'product.aged' | 'flow.step.due' | 'flow.action.due' | 'flow.broadcast.due'>;
   readonly detail: Readonly<Record<string, unknown>>;
 }
 
@@ -303,10 +303,13 @@ export interface DueEvent {
 const FLOW_DUE_FIELDS = {
   flow: ['itemId', 'kind', 'customerId', 'flowId', 'runKey', 'rev', 'dueAt'],
   'flow-action': ['itemId', 'kind', 'customerId', 'flowId', 'runKey', 'at', 'action'],
+  'flow-broadcast': ['itemId', 'kind', 'flowId', 'at'],
 } as const;
 
+const FLOW_DUE_TYPES = { flow: 'flow.step.due', 'flow-action': 'flow.action.due', 'flow-broadcast': 'flow.broadcast.due' } as const;
+
 /** Whether a due item belongs to the flow engine (the sweeper never skips those as stale: the engine decides). */
-export const isFlowDueItem = (item: { readonly kind: string }): boolean => item.kind === 'flow' || item.kind === 'flow-action';
+export const isFlowDueItem = (item: { readonly kind: string }): boolean => Object.hasOwn(FLOW_DUE_FIELDS, item.kind);
 
 /**
  * The event a due item becomes: what an email needs, and no personal data (the mailer reads
@@ -314,11 +317,11 @@ export const isFlowDueItem = (item: { readonly kind: string }): boolean => item.
  */
 export function dueEventFor(item: DueItem): DueEvent {
   const kind = (item as { readonly kind: string }).kind;
-  if (kind === 'flow' || kind === 'flow-action') {
+  if (kind === 'flow' || kind === 'flow-action' || kind === 'flow-broadcast') {
     const raw = item as unknown as Record<string, unknown>;
-    const fields = FLOW_DUE_FIELDS[kind];
+    const fields: readonly string[] = FLOW_DUE_FIELDS[kind];
     return {
-      detailType: kind === 'flow' ? 'flow.step.due' : 'flow.action.due',
+      detailType: FLOW_DUE_TYPES[kind],
       detail: Object.fromEntries(fields.filter((f) => raw[f] !== undefined).map((f) => [f, raw[f]])),
     };
   }

@@ -1,11 +1,12 @@
 import * as z from 'zod/mini';
+import { CalendarStore } from '../adapters/dynamo/calendar-store';
 import { FlowStore } from '../adapters/dynamo/flow-store';
 import { LedgerStore } from '../adapters/dynamo/ledger-store';
 import { ProfileStore } from '../adapters/dynamo/profile-store';
 import { LedgerCache } from '../app/ledger-cache';
-import { type FlowDeps, onFlowAction, onFlowEvent, onFlowWake } from '../app/run-flows';
+import { type FlowDeps, onBroadcastDue, onBroadcastSlice, onFlowAction, onFlowEvent, onFlowWake } from '../app/run-flows';
 import { LOJAL_SOURCE, WEBSHOP_EVENTS } from '../contract/events';
-import { FlowActionDueSchema, FlowStepDueSchema } from '../contract/lojal-events';
+import { FlowActionDueSchema, FlowBroadcastDueSchema, FlowBroadcastSliceSchema, FlowStepDueSchema } from '../contract/lojal-events';
 import { ValidationError } from '../runtime/errors';
 import { busEventHandler } from '../runtime/event-handler';
 import type { EventPublisher } from '../runtime/event-publisher';
@@ -21,8 +22,8 @@ export interface FlowsHandlerDeps extends LojalDeps {
   readonly events?: EventPublisher | undefined;
 }
 
-/** Any event a flow hears: it names its member. */
-const MemberEventSchema = z.looseObject({ customerId: z.string().check(z.minLength(1), z.maxLength(200)) });
+/** Any event a flow hears names its member, but a broadcast's (checked with their own schemas below). */
+const MemberEventSchema = z.looseObject({ customerId: z.optional(z.string().check(z.minLength(1), z.maxLength(200))) });
 
 /**
  * The `flows` route (functions/handlers/flow-routes.ts): every event some flow listens to, and
@@ -34,6 +35,7 @@ export function createFlowsHandler(deps: FlowsHandlerDeps): (event: BusEvent) =>
   const flowDeps: FlowDeps = {
     config: deps.config,
     flows: new FlowStore(deps.dynamo, deps.tableName),
+    members: new CalendarStore(deps.dynamo, deps.tableName),
     ledger,
     profiles: new ProfileStore(deps.dynamo, deps.tableName),
     ledgerDeps: { ...deps, ledger, cache: new LedgerCache(() => Date.now()) },
@@ -50,6 +52,13 @@ export function createFlowsHandler(deps: FlowsHandlerDeps): (event: BusEvent) =>
       const report = await onFlowWake(flowDeps, wake);
       return report.committed > 0 ? 'applied' : 'duplicate';
     }
+    if (event.source === LOJAL_SOURCE && detailType === 'flow.broadcast.due') {
+      return (await onBroadcastDue(flowDeps, parse(FlowBroadcastDueSchema, detail))) > 0 ? 'applied' : 'ignored';
+    }
+    if (event.source === LOJAL_SOURCE && detailType === 'flow.broadcast.slice') {
+      const report = await onBroadcastSlice(flowDeps, parse(FlowBroadcastSliceSchema, detail));
+      return report.committed > 0 ? 'applied' : 'duplicate';
+    }
     if (event.source === LOJAL_SOURCE && detailType === 'flow.action.due') {
       await onFlowAction(flowDeps, parse(FlowActionDueSchema, detail));
       return 'applied';
@@ -60,6 +69,7 @@ export function createFlowsHandler(deps: FlowsHandlerDeps): (event: BusEvent) =>
     const checked = schema ? z.safeParse(schema, detail) : undefined;
     if (checked && !checked.success) return 'ignored';
     const valid = checked ? (checked.data as Record<string, unknown>) : detail;
+    if (detail.customerId === undefined) throw new ValidationError('detail.customerId', 'is required');
     const report = await onFlowEvent(flowDeps, detail.customerId, { id: event.id, detailType, detail: valid, time: event.time });
     return report.committed > 0 ? 'applied' : 'ignored';
   });

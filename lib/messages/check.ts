@@ -1,6 +1,7 @@
 import { WEBSHOP_EVENTS } from '../../functions/contract/events';
 import {
   ChallengeCompletedSchema,
+  FlowBroadcastSchema,
   NpsAnsweredSchema,
   CheckinDueSchema,
   CustomerAnniversarySchema,
@@ -62,6 +63,7 @@ export const TRIGGER_SCHEMAS: Readonly<Record<string, unknown>> = {
   'points.expiring': PointsExpiringSchema,
   'challenge.completed': ChallengeCompletedSchema,
   'nps.answered': NpsAnsweredSchema,
+  'flow.broadcast': FlowBroadcastSchema,
 };
 
 interface ZodDef {

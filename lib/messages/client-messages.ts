@@ -1,5 +1,6 @@
 import { emailClass, EMAIL_KINDS, InvalidProgramConfigError, parseProgramConfig } from '../../functions/config/program';
 import { childPaths, type FlowStep } from '../../functions/config/flows';
+import { entryEvent } from '../../functions/domain/flows/steps';
 import { InvalidMessagesError, loadMessages } from './load-messages';
 
 /**
@@ -26,7 +27,7 @@ export function withClientMessages(input: unknown, messagesDir: string, source: 
   // A flow's email step sends one of the client's own messages (not a preset, whose variables
   // only its preset fills), written for the flow's trigger, so every `{{event.…}}` exists.
   const flowIssues = config.flows.flatMap((flow, i) => {
-    const trigger = 'event' in flow.trigger ? flow.trigger.event : 'order.placed';
+    const trigger = entryEvent(flow);
     const own = Object.keys(loaded.triggers).sort();
     const issues: { path: string; message: string }[] = [];
     const walk = (steps: readonly FlowStep[], path: string) =>

@@ -355,3 +355,59 @@ function orderDetail(customerId: string, orderId: string, placedAt: string) {
     lines: [{ sku: 'shoe-1', category: 'running-shoes', quantity: 1, unitPrice: 1000, name: 'Trail Runner 3' }],
   };
 }
+
+describe('Flows engine: broadcasts', () => {
+  it('enters every registered member the audience admits, once, enumerated by slices of the member index', async () => {
+    const broadcast = {
+      id: 'spring-news',
+      name: 'Spring news to members who consent',
+      trigger: { schedule: { at: '2027-03-10T08:00:00Z' } },
+      audience: { marketingConsent: [true] },
+      steps: [
+        { id: 'early-access', points: 10, reason: 'Early access to the spring range' },
+        { id: 'tell-shop', emit: 'member.spring-news' },
+      ],
+    };
+    const withBroadcast = parseProgramConfig(
+      withClientMessages({ ...demo, flows: [...flows, broadcast] }, DEMO_MESSAGES, 'broadcast test'),
+      'broadcast test',
+    );
+    const bed = await mailTestbed({ config: withBroadcast, start: '2027-03-01T10:00:00Z' });
+    const store = new FlowStore(bed.table.doc, bed.table.tableName);
+    // 30 members registered on 30 different days (30 partitions of the member index), 20 of them consenting.
+    const ids = Array.from({ length: 30 }, (_, i) => `b${i}`);
+    for (const [i, customerId] of ids.entries()) {
+      const registeredAt = new Date(Date.parse('2026-01-01T10:00:00Z') + i * 9 * 86_400_000).toISOString();
+      await bed.handlers['customer-registered'](
+        busEvent('customer.registered', { customerId, email: `${customerId}@example.com`, registeredAt, marketingConsent: i % 3 !== 0 }),
+      );
+    }
+    const sweeps = new RecordingPublisher();
+    const sweeper = timelineSweeperJob(bed.deps, sweeps);
+    await sweeper.sweep();
+    expect(sweeps.events.filter((e) => e.detailType === 'flow.broadcast.due')).toEqual([]); // not yet
+    // The local clock stops at the broadcast: nextDueAt names its instant.
+    expect((await sweeper.nextDueAt(bed.clock.now())).toISOString()).toBe('2027-03-10T08:00:00.000Z');
+
+    bed.clock.set('2027-03-10T08:00:30Z');
+    await sweeper.sweep();
+    await sweeper.sweep();
+    const due = sweeps.events.filter((e) => e.detailType === 'flow.broadcast.due');
+    expect(due).toHaveLength(1);
+    await bed.handlers.flows(busEvent('flow.broadcast.due', due[0]?.detail, 'lojal'));
+    const slices = bed.published.filter((e) => e.detailType === 'flow.broadcast.slice');
+    expect(slices).toHaveLength(366 * 4);
+    // Every slice delivered twice, the second time in reverse order.
+    for (const s of [...slices, ...[...slices].reverse()]) await bed.handlers.flows(busEvent('flow.broadcast.slice', s.detail, 'lojal'));
+
+    const runs = (await Promise.all(ids.map((id) => store.run(id, 'spring-news', 'broadcast:2027-03-10T08:00:00.000Z')))).filter(Boolean);
+    expect(runs).toHaveLength(20);
+    expect(runs.every((r) => r?.status === 'completed')).toBe(true);
+    const days = await store.counters('spring-news', '2027-03-01', '2027-03-31');
+    expect(days.reduce((n, d) => n + (d.counters.entered ?? 0), 0)).toBe(20);
+    expect(bed.published.filter((e) => e.detailType === 'member.spring-news')).toHaveLength(20);
+    const ledger = new LedgerStore(bed.table.doc, bed.table.tableName);
+    expect((await ledger.readState('b1'))?.view?.balance).toBe(10);
+    expect((await ledger.readState('b0'))?.view?.balance ?? 0).toBe(0); // no consent: not in the audience
+  }, 120_000);
+});

@@ -86,6 +86,29 @@ export class CalendarStore {
     };
   }
 
+  /**
+   * One page of the registered members of a calendar partition (month-day and shard of their
+   * registration date): the member index a broadcast enumerates, one index item per member.
+   */
+  async members(monthDay: string, shard: number, limit: number, cursor?: Record<string, unknown>) {
+    const result = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: CALENDAR_INDEX,
+        KeyConditionExpression: 'calPk = :pk AND begins_with(calSk, :prefix)',
+        ExpressionAttributeValues: { ':pk': calendarPk(monthDay, shard), ':prefix': 'A#' },
+        ProjectionExpression: 'customerId',
+        Limit: limit,
+        ExclusiveStartKey: cursor,
+      }),
+    );
+    return {
+      customerIds: (result.Items ?? []).flatMap((i) => (typeof i.customerId === 'string' ? [i.customerId] : [])),
+      read: result.ScannedCount ?? result.Count ?? 0,
+      ...(result.LastEvaluatedKey ? { cursor: result.LastEvaluatedKey } : {}),
+    };
+  }
+
   async readWatermark(): Promise<LocalDate | undefined> {
     return readWatermark(this.doc, this.tableName, { key: CALENDAR_WATERMARK_KEY, field: 'date' }) as Promise<LocalDate | undefined>;
   }

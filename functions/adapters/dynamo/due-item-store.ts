@@ -1,7 +1,7 @@
 import { advanceWatermark, conditionalWrite, isConditionFailure, readWatermark } from './common';
-import { type DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DueIndex, type DueIndexPage, type DueKey } from './due-index';
-import { dueMonth, duePk, dueShard, SWEEP_WATERMARK_KEY } from './keys';
+import { broadcastKey, dueMonth, duePk, dueShard, SWEEP_WATERMARK_KEY } from './keys';
 import type { StoredTimelineItem } from './timeline-store';
 import { cancellationReasons, runGuardedTransaction } from './transactions';
 
@@ -172,6 +172,38 @@ export class DueItemStore {
           ':now': now.toISOString(),
           ':token': token,
         },
+      }),
+    );
+  }
+
+  /**
+   * Puts a broadcast's due item unless it exists (sent or not): the sweeper then claims and emits
+   * it at its instant like any due item, once. True when this call created it.
+   */
+  async ensureBroadcast(flowId: string, at: string, now: Date): Promise<boolean> {
+    const key = broadcastKey(flowId, at);
+    const nowIso = now.toISOString();
+    // Never into a month the sweeper has left behind: an overdue broadcast goes into the current month.
+    const visitAt = at > nowIso ? at : nowIso;
+    return conditionalWrite(
+      this.doc,
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...key,
+          type: 'flow-broadcast',
+          kind: 'flow-broadcast',
+          itemId: `broadcast:${flowId}:${at}`,
+          flowId,
+          at,
+          dueAt: at,
+          status: 'pending',
+          scheduledAt: nowIso,
+          updatedAt: nowIso,
+          duePk: duePk(dueMonth(visitAt), dueShard(key.pk, key.sk)),
+          dueSk: at,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
   }

@@ -110,3 +110,5 @@ export const flowActionSk = (key: string): string => `FX#${keyPart(key)}`;
 export const FLOW_COUNTER_SHARDS = 8;
 export const flowCounterPk = (flowId: string, shard: number): string => `REPORT#FLOW#${flowId}#${shard}`;
 export const flowCounterSk = (day: string): string => `DAY#${day}`;
+/** A broadcast flow's due item (docs/flows.md, "Broadcasts"): one per flow and instant, under the sweeper's key space. */
+export const broadcastKey = (flowId: string, at: string) => ({ pk: `SWEEP#broadcast#${flowId}`, sk: `AT#${at}` }) as const;

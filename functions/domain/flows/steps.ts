@@ -29,7 +29,10 @@ export type FlowStep =
 
 /** What the engine reads of a flow besides its steps: the events it listens to. */
 export interface FlowEvents {
-  readonly trigger: { readonly event: string } | { readonly inactive: { readonly after: string } };
+  readonly trigger:
+    | { readonly event: string }
+    | { readonly inactive: { readonly after: string } }
+    | { readonly schedule: { readonly at: string } | { readonly campaign: string; readonly before: string } };
   readonly exitOn: readonly { readonly event: string }[];
   readonly goal?: { readonly event: string } | undefined;
   readonly steps: readonly FlowStep[];
@@ -56,11 +59,21 @@ export function allSteps(steps: readonly FlowStep[]): FlowStep[] {
 export function eventNames(flow: FlowEvents): [readonly (string | number)[], string][] {
   const names: [readonly (string | number)[], string][] = [];
   if ('event' in flow.trigger) names.push([['trigger', 'event'], flow.trigger.event]);
-  else names.push([['trigger', 'inactive'], 'order.placed']);
+  else if ('inactive' in flow.trigger) names.push([['trigger', 'inactive'], 'order.placed']);
   flow.exitOn.forEach((e, k) => {
     names.push([['exitOn', k, 'event'], e.event]);
   });
   if (flow.goal) names.push([['goal', 'event'], flow.goal.event]);
   for (const step of allSteps(flow.steps)) if ('waitFor' in step) names.push([['steps', step.id, 'waitFor'], step.waitFor.event]);
   return names;
+}
+
+/**
+ * The DetailType whose detail a run's `{{event.…}}` variables come from: the trigger's event,
+ * `order.placed` for an inactivity flow (the member's newest order), `flow.broadcast` for a
+ * broadcast (its flow id, instant and campaign).
+ */
+export function entryEvent(flow: Pick<FlowEvents, 'trigger'>): string {
+  if ('event' in flow.trigger) return flow.trigger.event;
+  return 'inactive' in flow.trigger ? 'order.placed' : 'flow.broadcast';
 }
