@@ -1,11 +1,13 @@
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import demo from '../clients/demo';
+import { CalendarStore, calendarRecord } from '../functions/adapters/dynamo/calendar-store';
 import { FlowStore } from '../functions/adapters/dynamo/flow-store';
 import { LedgerStore } from '../functions/adapters/dynamo/ledger-store';
 import { ProfileStore } from '../functions/adapters/dynamo/profile-store';
-import { type FlowDeps, onFlowEvent, onFlowWake } from '../functions/app/run-flows';
+import { type FlowDeps, onBroadcastDue, onBroadcastSlice, onFlowEvent, onFlowWake } from '../functions/app/run-flows';
 import { timelineSweeperJob } from '../functions/app/sweep-due-items';
 import { parseProgramConfig, type ProgramConfig } from '../functions/config/program';
+import type { CalendarEntry } from '../functions/domain/calendar';
 import type { EventPublisher, LojalEvent } from '../functions/runtime/event-publisher';
 import { type Clock, noMetrics, silentLogger } from '../functions/runtime/ports';
 import { ensureTable, localDynamoClients } from '../local/services/dynamodb';
@@ -19,6 +21,8 @@ export interface FlowBenchOptions {
   readonly waking?: number;
   /** Requests in flight. @default 16 */
   readonly concurrency?: number;
+  /** Registered members a broadcast enumerates. @default 200 000 */
+  readonly audience?: number;
 }
 
 export interface FlowIntake {
@@ -41,6 +45,17 @@ export interface FlowBenchResult {
     /** Every DynamoDB request of the handler per step: read the run, commit, strike the action from the outbox. */
     readonly handlerRoundTripsPerStep: number;
     readonly calls: Record<string, number>;
+  };
+  readonly broadcast: {
+    readonly members: number;
+    readonly seedSeconds: number;
+    readonly slices: number;
+    /** Members enumerated and entered per second, all slices handled 16 at a time. */
+    readonly membersPerSecond: number;
+    /** `calendar` index items read per member (the aim is 1.0). */
+    readonly indexItemsReadPerMember: number;
+    /** Every DynamoDB request per member entered (the index page's share, the run's read, the commit, the outbox). */
+    readonly roundTripsPerMember: number;
   };
 }
 
@@ -175,7 +190,78 @@ export async function benchFlows(options: FlowBenchOptions): Promise<FlowBenchRe
   });
   const calls = Object.fromEntries(meter.totals.calls);
   const engineTrips = meter.roundTrips();
+  // A broadcast: `audience` registered members in the calendar index, every slice handled once.
+  const audienceSize = options.audience ?? 200_000;
+  const broadcastTable = `bench-flows-broadcast-${Date.now()}`;
+  await ensureTable(doc, broadcastTable);
+  const seedStarted = performance.now();
+  const registrations = Array.from({ length: audienceSize }, (_, i) => {
+    const date = new Date(Date.UTC(2025, 0, 1) + (i % 366) * 86_400_000).toISOString().slice(0, 10);
+    return calendarRecord(`bm${i}`, {
+      kind: 'anniversary',
+      date,
+      registeredAt: `${date}T10:00:00Z`,
+      timeZone: 'Europe/Stockholm',
+    } as CalendarEntry);
+  });
+  await runPool(Math.ceil(registrations.length / 25), concurrency, async (b) => {
+    await doc.send(
+      new BatchWriteCommand({
+        RequestItems: { [broadcastTable]: registrations.slice(b * 25, b * 25 + 25).map((Item) => ({ PutRequest: { Item } })) },
+      }),
+    );
+  });
+  const seedSeconds = (performance.now() - seedStarted) / 1000;
+  const broadcastConfig = parseProgramConfig(
+    {
+      ...demo,
+      flows: [
+        { id: 'news', name: 'news', trigger: { schedule: { at: '2026-06-20T08:00:00Z' } }, steps: [{ id: 'tell', emit: 'bench.news' }] },
+      ],
+    },
+    'bench (broadcast)',
+  );
+  const slices: LojalEvent[] = [];
+  const broadcastDeps: FlowDeps = {
+    ...(await depsFor(broadcastConfig, broadcastTable)),
+    members: new CalendarStore(doc, broadcastTable),
+  };
+  now = Date.parse('2026-06-20T08:01:00Z');
+  await onBroadcastDue(
+    { ...broadcastDeps, publisher: { publish: async (batch) => (slices.push(...batch), { failed: [] }) } },
+    {
+      flowId: 'news',
+      at: '2026-06-20T08:00:00.000Z',
+    },
+  );
+  meter.reset();
+  let sliceIndexRead = 0;
+  const counting: FlowDeps = {
+    ...broadcastDeps,
+    members: {
+      members: async (...args) => {
+        const page = await broadcastDeps.members!.members(...args);
+        sliceIndexRead += page.read;
+        return page;
+      },
+    },
+  };
+  let entered = 0;
+  const broadcastMs = await runPool(slices.length, concurrency, async (i) => {
+    const detail = slices[i]?.detail as { flowId: string; at: string; monthDay: string; shard: number };
+    const report = await onBroadcastSlice(counting, detail);
+    entered += report.committed; // not `entered += await …`: that reads `entered` before the await
+  });
+
   return {
+    broadcast: {
+      members: entered,
+      seedSeconds,
+      slices: slices.length,
+      membersPerSecond: entered / (broadcastMs / 1000),
+      indexItemsReadPerMember: sliceIndexRead / Math.max(1, entered),
+      roundTripsPerMember: meter.roundTrips() / Math.max(1, entered),
+    },
     events,
     intake,
     wake: {

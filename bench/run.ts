@@ -122,7 +122,7 @@ try {
     console.log('');
   }
   if (runs('flows')) {
-    const flows = await benchFlows({ endpoint: dynamo.endpoint, ...(quick ? { events: 200, waking: 300 } : {}) });
+    const flows = await benchFlows({ endpoint: dynamo.endpoint, ...(quick ? { events: 200, waking: 300, audience: 5_000 } : {}) });
     console.log(`flows: ${flows.events} order.placed events into the flow engine (its share of each event, docs/flows.md)`);
     for (const f of flows.intake) {
       const raw = f.flows === 0 ? 'no flow: nothing to write' : `ratio to raw transactions of the same items ${fmt(f.ratio, 2)}`;
@@ -134,7 +134,12 @@ try {
       `  due steps: ${flows.wake.steps} runs woken; due-index items read per step ${fmt(flows.wake.indexItemsReadPerStep, 2)}, ` +
         `${fmt(flows.wake.handlerRoundTripsPerStep, 2)} handler round trips per step ${JSON.stringify(flows.wake.calls)}`,
     );
-    console.log('  broadcast to an audience: not built (docs/flows.md, "Not built yet")\n');
+    const b = flows.broadcast;
+    console.log(
+      `  broadcast to ${b.members} registered members (${b.slices} slices, 16 at a time; seeding took ${fmt(b.seedSeconds)} s): ` +
+        `${fmt(b.membersPerSecond)} members enumerated and entered per second, ${fmt(b.indexItemsReadPerMember, 2)} index items read per member, ` +
+        `${fmt(b.roundTripsPerMember, 2)} round trips per member\n`,
+    );
   }
   if (runs('emails')) {
     const ses = await startSesLocal();

@@ -80,6 +80,14 @@ export default defineClient({
       ],
     },
     {
+      id: 'black-friday-preview',
+      name: 'Announce Black Friday a week before, to Silver and Gold members',
+      trigger: { schedule: { at: '2027-11-19T08:00:00+01:00' } },
+      audience: { tier: ['Silver', 'Gold'], marketingConsent: [true] },
+      priority: 80,
+      steps: [{ id: 'announce', email: 'black-friday-preview' }],
+    },
+    {
       id: 'nps-detractor',
       name: 'After a check-in answer of 0–6, tell the support desk',
       trigger: { event: 'nps.answered', where: { category: ['detractor'] } },

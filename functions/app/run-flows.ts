@@ -23,12 +23,11 @@ import { matchesFacts, runKeyOf, type FlowAction } from '../domain/flows/plan';
 import { flowsListeningTo } from '../domain/flows/listening';
 import { allSteps } from '../domain/flows/steps';
 import { groupOf } from '../domain/measurement/groups';
-import { memberFiguresFromView, memberFiguresOf } from '../domain/member-view';
-import { foldLedger } from '../domain/points';
 import { ConcurrentUpdateError } from '../runtime/errors';
 import type { EventPublisher, FlowEventName } from '../runtime/event-publisher';
 import type { MailQueue } from '../runtime/mail-ports';
 import type { Clock, LoggerPort, MetricsPort } from '../runtime/ports';
+import { figuresNow } from './member-figures';
 import { type LedgerDeps, recordLedgerEvent } from './record-ledger-event';
 
 /**
@@ -336,17 +335,7 @@ function lazyFacts(deps: FlowDeps, customerId: string): () => Promise<Record<str
     facts ??= (async () => {
       const now = deps.clock.now().getTime();
       const [state, stored] = await Promise.all([deps.ledger.readState(customerId), deps.profiles.get(customerId, false)]);
-      const figures =
-        (state?.view ? memberFiguresFromView(deps.config, state.view, now) : undefined) ??
-        memberFiguresOf(
-          deps.config,
-          foldLedger(
-            deps.config,
-            (await deps.ledger.read(customerId)).entries.map((e) => e.input),
-            { asOf: now, control: groupOf(deps.config, customerId) === 'control' },
-          ),
-          now,
-        );
+      const figures = await figuresNow(deps.config, deps.ledger, customerId, state, now);
       const values = stored?.profile.values ?? {};
       return {
         tier: figures.tier,

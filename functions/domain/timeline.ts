@@ -295,7 +295,10 @@ export const publicStatus = (status: TimelineStatus): PublicTimelineStatus => (s
 export type DueItem = Omit<PlannedItem, 'status'> & { readonly status: TimelineStatus };
 
 export interface DueEvent {
-  readonly detailType: Extract<LojalDetailType, 'checkin.due' | 'product.aged' | 'flow.step.due' | 'flow.action.due' | 'flow.broadcast.due'>;
+  readonly detailType: Extract<
+    LojalDetailType,
+    'checkin.due' | 'product.aged' | 'flow.step.due' | 'flow.action.due' | 'flow.broadcast.due'
+  >;
   readonly detail: Readonly<Record<string, unknown>>;
 }
 

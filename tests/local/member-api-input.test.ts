@@ -42,7 +42,8 @@ const BAD_IDS: readonly [string, string][] = [
 ];
 
 describe('the member API through the local HTTP server', () => {
-  for (const route of MEMBER_API_ROUTES) {
+  // Every route with an id in its path (the program report has none).
+  for (const route of MEMBER_API_ROUTES.filter((r) => r.path.includes('{'))) {
     it(`answers 400 naming path.${parameterOf(route.path)} for every bad id on ${route.method} ${route.path}`, async () => {
       for (const [what, raw] of BAD_IDS) {
         const response = await send(route.method, pathWith(route.path, raw));

@@ -103,3 +103,46 @@ export async function queryMember(
   } while (cursor);
   return items;
 }
+
+/**
+ * Sums sharded counter items: for each partition of `pks`, every item whose sort key lies in
+ * [`from`, `to`], its number attributes added up per sort key across the partitions. The one
+ * copy of the reading of sharded counters (the report's, the flows').
+ */
+export async function sumShardedCounters(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  pks: readonly string[],
+  from: string,
+  to: string,
+  consistent = true,
+): Promise<Map<string, Record<string, number>>> {
+  const sums = new Map<string, Record<string, number>>();
+  await Promise.all(
+    pks.map(async (pk) => {
+      let cursor: Record<string, unknown> | undefined;
+      do {
+        const page = await doc.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+            ExpressionAttributeValues: { ':pk': pk, ':from': from, ':to': to },
+            ConsistentRead: consistent,
+            ExclusiveStartKey: cursor,
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          const key = String(item.sk);
+          const into = sums.get(key) ?? {};
+          for (const [field, value] of Object.entries(item)) {
+            if (field === 'pk' || field === 'sk' || field === 'type' || typeof value !== 'number') continue;
+            into[field] = (into[field] ?? 0) + value;
+          }
+          sums.set(key, into);
+        }
+        cursor = page.LastEvaluatedKey;
+      } while (cursor);
+    }),
+  );
+  return sums;
+}

@@ -1,7 +1,7 @@
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { FlowAction } from '../../domain/flows/plan';
 import type { FlowRun, Transition } from '../../domain/flows/engine';
-import { queryMember } from './common';
+import { queryMember, sumShardedCounters } from './common';
 import {
   dueMonth,
   duePk,
@@ -216,31 +216,9 @@ export class FlowStore {
 
   /** A flow's counters per day (UTC) from `from` to `to` (yyyy-mm-dd, both included), the shards added up. */
   async counters(flowId: string, from: string, to: string): Promise<FlowDayCounters[]> {
-    const byDay = new Map<string, Record<string, number>>();
-    await Promise.all(
-      Array.from({ length: FLOW_COUNTER_SHARDS }, async (_, shard) => {
-        let cursor: Record<string, unknown> | undefined;
-        do {
-          const page = await this.doc.send(
-            new QueryCommand({
-              TableName: this.tableName,
-              KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-              ExpressionAttributeValues: { ':pk': flowCounterPk(flowId, shard), ':from': flowCounterSk(from), ':to': flowCounterSk(to) },
-              ExclusiveStartKey: cursor,
-            }),
-          );
-          for (const item of page.Items ?? []) {
-            const day = String(item.sk).slice(4);
-            const sums = byDay.get(day) ?? {};
-            for (const [name, value] of Object.entries(item))
-              if (name !== 'pk' && name !== 'sk' && typeof value === 'number') sums[name] = (sums[name] ?? 0) + value;
-            byDay.set(day, sums);
-          }
-          cursor = page.LastEvaluatedKey;
-        } while (cursor);
-      }),
-    );
-    return [...byDay].sort(([a], [b]) => a.localeCompare(b)).map(([day, counters]) => ({ day, counters }));
+    const pks = Array.from({ length: FLOW_COUNTER_SHARDS }, (_, shard) => flowCounterPk(flowId, shard));
+    const byDay = await sumShardedCounters(this.doc, this.tableName, pks, flowCounterSk(from), flowCounterSk(to), false);
+    return [...byDay].sort(([a], [b]) => a.localeCompare(b)).map(([sk, counters]) => ({ day: sk.slice('DAY#'.length), counters }));
   }
 }
 

@@ -1,7 +1,8 @@
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { MeasurementGroup } from '../../domain/measurement/groups';
 import type { CounterChange } from '../../domain/measurement/outcomes';
 import type { TransactItem } from './transactions';
+import { sumShardedCounters } from './common';
 
 /**
  * The report counters (docs/measurement.md): `REPORT#<group>#<shard>` / `<bucket>` items whose
@@ -50,33 +51,7 @@ export class ReportCounters {
 
   /** Every bucket of `space` whose key lies in [`fromBucket`, `toBucket`], summed over the shards. */
   async read(space: ReportSpace, fromBucket: string, toBucket: string): Promise<CounterSums> {
-    const sums: CounterSums = new Map();
-    await Promise.all(
-      Array.from({ length: REPORT_SHARDS }, async (_, shard) => {
-        let cursor: Record<string, unknown> | undefined;
-        do {
-          const page = await this.doc.send(
-            new QueryCommand({
-              TableName: this.tableName,
-              KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-              ExpressionAttributeValues: { ':pk': reportPk(space, shard), ':from': fromBucket, ':to': toBucket },
-              ConsistentRead: true,
-              ExclusiveStartKey: cursor,
-            }),
-          );
-          for (const item of page.Items ?? []) {
-            const bucket = String(item.sk);
-            const into = sums.get(bucket) ?? {};
-            for (const [field, value] of Object.entries(item)) {
-              if (field === 'pk' || field === 'sk' || field === 'type' || typeof value !== 'number') continue;
-              into[field] = (into[field] ?? 0) + value;
-            }
-            sums.set(bucket, into);
-          }
-          cursor = page.LastEvaluatedKey;
-        } while (cursor);
-      }),
-    );
-    return sums;
+    const pks = Array.from({ length: REPORT_SHARDS }, (_, shard) => reportPk(space, shard));
+    return sumShardedCounters(this.doc, this.tableName, pks, fromBucket, toBucket);
   }
 }

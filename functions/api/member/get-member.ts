@@ -2,8 +2,7 @@ import { calendarEntriesOf, localDateAt, perksHeld } from '../../domain/calendar
 import { challengeStatus, scoringWindow } from '../../domain/challenges';
 import { memberDisplayNames } from '../../domain/email/display-names';
 import { groupOf } from '../../domain/measurement/groups';
-import { memberFiguresFromView, memberFiguresOf } from '../../domain/member-view';
-import { foldLedger } from '../../domain/points';
+import { figuresNow } from '../../app/member-figures';
 import { NotFoundError } from '../../runtime/errors';
 import type { Operation } from '../router';
 import type { MemberApiContext } from './context';
@@ -14,19 +13,7 @@ export function getMember({ deps, ledger, profiles }: MemberApiContext): Operati
     const now = deps.clock.now().getTime();
     const [state, stored] = await Promise.all([ledger.readState(customerId), profiles.get(customerId, false)]);
     if (!state && !stored) throw new NotFoundError(`no member ${customerId}`);
-    // From the view the last ledger write stored, one item; when it cannot tell (a review or an
-    // expiry has come since), the whole ledger folded to now: a review applies at once.
-    const figures =
-      (state?.view ? memberFiguresFromView(deps.config, state.view, now) : undefined) ??
-      memberFiguresOf(
-        deps.config,
-        foldLedger(
-          deps.config,
-          (await ledger.read(customerId)).entries.map((e) => e.input),
-          { asOf: now, control: groupOf(deps.config, customerId) === 'control' },
-        ),
-        now,
-      );
+    const figures = await figuresNow(deps.config, ledger, customerId, state, now);
     // Tenure perks from the registration's local date, as of the client's local today (the
     // day the calendar job emits `perk.earned`); a deleted member holds none.
     const anniversary = calendarEntriesOf(stored?.profile, deps.config.timeZone).find((e) => e.kind === 'anniversary');
