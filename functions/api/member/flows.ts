@@ -53,6 +53,6 @@ export function getFlow({ deps, flows }: MemberApiContext): Operation<'flowId'> 
     const to = query.to ?? today;
     const from = query.from ?? new Date(Date.parse(`${to}T00:00:00Z`) - 89 * 86_400_000).toISOString().slice(0, 10);
     const days = await flows.counters(flowId, from, to);
-    return { flowId, name: flow.name, version: flow.version, from, to, ...summarizeFlow(days), days };
+    return { flowId, name: flow.name, version: flow.version, from, to, ...summarizeFlow(days, flow), days };
   };
 }

@@ -1,6 +1,9 @@
+import { type Lift, rateLift, sampleSizeForRates, verdictOf } from '../measurement/statistics';
+
 /**
- * A flow's figures from its day counters (functions/adapters/dynamo/flow-store.ts): totals, and
- * the goal rate of treated and held-out entrants, which `docs/measurement.md` turns into lift.
+ * A flow's figures from its day counters (functions/adapters/dynamo/flow-store.ts): totals, the
+ * goal rate of treated and held-out entrants, and the lift of treated over held out with its
+ * 95 % interval (Newcombe's hybrid score method, docs/measurement.md).
  */
 export interface FlowSummary {
   readonly totals: Readonly<Record<string, number>>;
@@ -8,21 +11,35 @@ export interface FlowSummary {
   readonly heldOut: number;
   /** Goals reached per entrant, treated and held out; null without entrants in the group. */
   readonly goalRate: { readonly treated: number | null; readonly holdout: number | null };
+  /** Treated goal rate minus held out, with its interval; null for a flow without a goal or a holdout. */
+  readonly lift:
+    | (Lift & {
+        readonly verdict: string;
+        /** Entrants each group still needs to detect the difference seen (80 % power), or null once significant. */
+        readonly needed: number | null;
+      })
+    | null;
 }
 
-export function summarizeFlow(days: readonly { readonly counters: Readonly<Record<string, number>> }[]): FlowSummary {
+export function summarizeFlow(
+  days: readonly { readonly counters: Readonly<Record<string, number>> }[],
+  flow: { readonly goal?: unknown; readonly holdoutPercent: number } = { holdoutPercent: 0 },
+): FlowSummary {
   const totals: Record<string, number> = {};
   for (const day of days) for (const [name, value] of Object.entries(day.counters)) totals[name] = (totals[name] ?? 0) + value;
   const entered = totals.entered ?? 0;
   const heldOut = totals['entered:holdout'] ?? 0;
   const treated = entered - heldOut;
+  const treatedGoals = totals.goal ?? 0;
+  const heldOutGoals = totals['goal:holdout'] ?? 0;
+  const measured = flow.goal !== undefined && flow.holdoutPercent > 0;
+  const lift = measured ? rateLift({ successes: treatedGoals, trials: treated }, { successes: heldOutGoals, trials: heldOut }) : undefined;
+  const needed = lift && !lift.significant && treated > 0 && heldOut > 0 ? sampleSizeForRates(lift.treated, lift.control) : null;
   return {
     totals,
     entered,
     heldOut,
-    goalRate: {
-      treated: treated > 0 ? (totals.goal ?? 0) / treated : null,
-      holdout: heldOut > 0 ? (totals['goal:holdout'] ?? 0) / heldOut : null,
-    },
+    goalRate: { treated: treated > 0 ? treatedGoals / treated : null, holdout: heldOut > 0 ? heldOutGoals / heldOut : null },
+    lift: lift ? { ...lift, verdict: verdictOf(lift), needed: needed === null || Number.isFinite(needed) ? needed : null } : null,
   };
 }
