@@ -1,11 +1,16 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import demo from '../../clients/demo';
+import { parseProgramConfig } from '../../functions/config/program';
 import type { LocalCopy } from '../../local/local-copy';
+import { readNdjson, readProducts } from '../../scripts/history-file';
+import { importHistory } from '../../scripts/history-import';
+import { LojalClient } from '../../sdk';
 import { startTestLocalCopy } from '../support/local-copy';
 import type { StoredMail } from '../support/mail';
 
@@ -14,7 +19,8 @@ import type { StoredMail } from '../support/mail';
  * own process, PutEvents through the typed client, the production handlers, DynamoDB Local and
  * the local SES. The demo client's flows include a review request two weeks after a
  * running-shoe order, and its check-in comes 30 days after an order: an imported order must
- * start neither.
+ * start neither. Shopify records are the documented sample payloads of tests/fixtures (sources
+ * in its README).
  */
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -24,6 +30,14 @@ const dir = mkdtempSync(join(tmpdir(), 'lojal-import-'));
 const email = `hist+${randomUUID().slice(0, 8)}@example.com`;
 
 let local: LocalCopy;
+// The CLI reads clients/demo.ts (Lojal's own format needs no mapping); the in-process Shopify import reads this one.
+const config = parseProgramConfig({
+  ...demo,
+  integrations: {
+    shopify: { categories: { from: 'product_type', rename: { 'Running Shoes': 'running-shoes' } }, defaultCategory: 'other' },
+  },
+});
+const fixture = (name: string) => readFileSync(join(ROOT, 'tests', 'fixtures', name), 'utf8');
 
 /** Runs the CLI; resolves with its exit code and output instead of throwing on a non-zero exit. */
 async function importCli(...args: string[]) {
@@ -55,7 +69,7 @@ const order = (orderId: string, placedAt: string, category = 'running-shoes') =>
 const lines = (...values: unknown[]) => `${values.map((v) => JSON.stringify(v)).join('\n')}\n`;
 
 beforeAll(async () => {
-  local = await startTestLocalCopy('import', '2026-12-01T09:00:00Z');
+  local = await startTestLocalCopy('import', '2026-12-01T09:00:00Z', { config });
 });
 afterAll(() => local?.stop());
 
@@ -100,6 +114,38 @@ describe('npm run import into the local copy', () => {
     expect(messages.filter((m) => m.status === 'sent')).toEqual([]);
     const flows = (await api('/v1/members/h-1/flows')).body.runs as unknown[];
     expect(flows).toEqual([]);
+    expect(local.deadLetters.list()).toEqual([]);
+  }, 120_000);
+
+  it("a Shopify export (customer, order with its refund) imported twice: the webhooks' mapping, points once, no welcome, no mail", async () => {
+    const orderWithRefund = {
+      ...JSON.parse(fixture('shopify/orders-paid.json')),
+      refunds: [JSON.parse(fixture('shopify/refunds-create.json'))],
+    };
+    const file = `${JSON.stringify(JSON.parse(fixture('shopify/customers-create.json')))}\n${JSON.stringify(orderWithRefund)}\n`;
+    const products = await readProducts(
+      readNdjson(JSON.stringify({ id: 632910392, product_type: 'Running Shoes', tags: 'trail' })).records,
+      'shopify',
+      config.integrations,
+    );
+    const client = new LojalClient({
+      clientConfig: { endpoint: local.urls.api, region: 'eu-north-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } },
+    });
+    const options = { format: 'shopify' as const, integrations: config.integrations, products: products.facts, now: local.clock.now() };
+
+    const first = await importHistory(() => client, readNdjson(file).records, options);
+    await local.settle();
+    expect(first.plan.counts).toMatchObject({ orders: 1, refunds: 1, customers: 1 });
+    expect(first.accepted).toBe(3);
+    const refs = ((await api('/v1/members/207119551/ledger')).body.items as { ref: string }[]).map((i) => i.ref);
+    expect(refs).toEqual(expect.arrayContaining(['order:450789469', 'refund:929361464']));
+    const points = (await api('/v1/members/207119551')).body.balance;
+
+    await importHistory(() => client, readNdjson(file).records, options);
+    await local.settle();
+    expect((await api('/v1/members/207119551')).body.balance).toBe(points);
+    const { emails } = (await (await fetch(`${local.urls.ses}/store`)).json()) as { emails: StoredMail[] };
+    expect(emails.filter((e) => e.destination.to.includes('anna@example.com'))).toEqual([]);
     expect(local.deadLetters.list()).toEqual([]);
   }, 120_000);
 
