@@ -123,10 +123,16 @@ describe('Function: planHistory (shopify and woocommerce formats)', () => {
       'shopify',
       integrations,
     );
-    const { records } = readNdjson(ndjson({ ...fixture('shopify/orders-paid.json'), refunds: [refund] }));
+    const { records } = readNdjson(
+      ndjson(
+        { ...fixture('shopify/orders-paid.json'), refunds: [refund] },
+        { ...fixture('shopify/orders-paid.json'), id: 450789470, financial_status: 'voided' },
+      ),
+    );
     const plan = await planHistory(records, { format: 'shopify', integrations, products: products.facts, now });
     expect(plan.errors).toEqual([]);
-    expect(plan.counts).toMatchObject({ orders: 1, refunds: 1 });
+    expect(plan.counts).toMatchObject({ orders: 1, refunds: 1, ignored: 1 });
+    expect(plan.ignored).toEqual([{ where: 'line 2', reason: 'an order with financial_status voided is not paid' }]);
 
     // The same translator as the webhook receiver: the order's event is the webhook's, plus `imported`.
     const lookups = {
