@@ -4,6 +4,7 @@ import { benchCalendar } from './calendar';
 import { benchChallenges } from './challenges';
 import { benchEmails, formatEmailBench } from './emails';
 import { benchFlows } from './flows';
+import { benchImport } from './import';
 import { measureBundleSizes } from './bundle-sizes';
 import { benchPoints } from './points';
 import { benchTimeline } from './timeline';
@@ -14,7 +15,7 @@ import { benchTimeline } from './timeline';
  * `--only=` picks parts.
  */
 const quick = process.argv.includes('--quick');
-/** `--only=timeline,emails` runs just those parts (points, challenges, timeline, calendar, flows, emails, bundles). */
+/** `--only=timeline,emails` runs just those parts (points, challenges, timeline, calendar, flows, import, emails, bundles). */
 const only = process.argv
   .find((a) => a.startsWith('--only='))
   ?.slice('--only='.length)
@@ -140,6 +141,15 @@ try {
         `${fmt(b.membersPerSecond)} members enumerated and entered per second, ${fmt(b.indexItemsReadPerMember, 2)} index items read per member, ` +
         `${fmt(b.roundTripsPerMember, 2)} round trips per member\n`,
     );
+  }
+  if (runs('import')) {
+    const imp = await benchImport({ endpoint: dynamo.endpoint, ...(quick ? { orders: 300, members: 60 } : {}) });
+    console.log(`history import: ${imp.orders} Shopify orders over ${imp.members} members (npm run import -- --format shopify)`);
+    console.log(`  plan (parse, translate, validate the whole file)   ${fmt(imp.planPerSecond)} orders/s`);
+    console.log(
+      `  import into the local copy, every route done        ${fmt(imp.importPerSecond)} orders/s, ratio to the order handler alone ${fmt(imp.ratio, 2)}`,
+    );
+    console.log(`  order.placed handler alone, 16 in flight           ${fmt(imp.handlerPerSecond)} orders/s; ${imp.lost} events lost\n`);
   }
   if (runs('emails')) {
     const ses = await startSesLocal();

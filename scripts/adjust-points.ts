@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { Presets, SingleBar } from 'cli-progress';
 import { LedgerStore } from '../functions/adapters/dynamo/ledger-store';
 import { ProfileStore } from '../functions/adapters/dynamo/profile-store';
 import { applyAdjustments, type PointsAdjustment, PointsAdjustmentSchema } from '../functions/app/adjust-points';
@@ -11,6 +10,7 @@ import { noMetrics, silentLogger, systemClock } from '../functions/runtime/ports
 import { loadClientConfig } from '../local/client-config';
 import { localDynamoClients } from '../local/services/dynamodb';
 import { parseAdjustmentsCsv } from './adjustments-csv';
+import { progressBar } from './progress';
 
 const USAGE = `Adds or removes points by hand, each with a reason, once per adjustment id and member.
 
@@ -89,19 +89,7 @@ async function main(argv: string[]): Promise<number> {
     metrics: noMetrics,
   };
 
-  const bar = new SingleBar(
-    {
-      format: '{bar} {percentage}% | {value}/{total} | ETA {eta_formatted}',
-      stream: process.stderr,
-      hideCursor: true,
-      etaBuffer: 200,
-      // Not a terminal (CI, a log file): a line every few seconds instead of redrawing.
-      noTTYOutput: true,
-      notTTYSchedule: 5000,
-    },
-    Presets.shades_classic,
-  );
-  bar.start(adjustments.length, 0);
+  const bar = progressBar(adjustments.length);
   const report = await applyAdjustments(deps, adjustments, {
     concurrency,
     allowNewMembers: values['allow-new-members'],

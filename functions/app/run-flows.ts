@@ -134,7 +134,9 @@ export async function onFlowEvent(deps: FlowDeps, customerId: string, event: Flo
     }
     if ('schedule' in flow.trigger) continue; // a broadcast enters by its own event (onBroadcastSlice)
     const triggered = 'event' in flow.trigger ? matches(flow.trigger, event) : event.detailType === 'order.placed';
-    if (!triggered) continue;
+    // A history import's events (`imported: true`) happened before Lojal knew the shop: they may
+    // end runs, but start none and move no inactivity clock, so the import never mails the past.
+    if (!triggered || event.detail.imported === true) continue;
     const runKey = 'inactive' in flow.trigger ? 'member' : runKeyOf(flow, event.detail);
     if (runKey === undefined) {
       deps.logger.warn('flow trigger without its key field; no run started', { flowId: flow.id, key: flow.key, eventId: event.id });

@@ -240,6 +240,21 @@ describe('Flows engine', () => {
     expect((await f.balance('w1')) - before).toBe(100);
   });
 
+  it('an imported order (history import) starts no review request and no win-back clock, and still earns its points', async () => {
+    const f = await flowBed();
+    const to = addressFor('imported');
+    await f.register('i1', to);
+    await f.deliver(busEvent('order.placed', { ...orderDetail('i1', 'oi1', '2027-02-20T09:00:00Z'), imported: true }));
+
+    expect(await f.balance('i1')).toBeGreaterThan(0);
+    expect(await f.store.runsOf('i1', 'review-request')).toEqual([]);
+    expect(await f.store.runsOf('i1', 'win-back')).toEqual([]);
+    await f.tick('2027-03-15T10:00:00Z');
+    await f.tick('2027-07-30T10:00:00Z');
+    expect((await inboxOf(to)).filter((m) => m.subject.includes('purchase'))).toHaveLength(0);
+    expect(f.bed.published.filter((e) => e.detailType === 'member.win-back')).toEqual([]);
+  });
+
   it('a crash between the step and its mail loses nothing: the sweeper recovers the action from the outbox, once', async () => {
     const f = await flowBed();
     const to = addressFor('crash');
