@@ -8,6 +8,7 @@ import type { Flow } from '../config/flows';
 import type { ProgramConfig } from '../config/program';
 import {
   businessTimeOf,
+  countOutcome,
   endRun,
   enterRun,
   markExit,
@@ -115,6 +116,9 @@ export async function onFlowEvent(deps: FlowDeps, customerId: string, event: Flo
         await move(run.runKey, async (r) =>
           r?.status === 'active' ? endRun(r, `event:${event.detailType}`, nowMs()) : { skip: 'running' },
         );
+      const order = event.detailType === 'order.placed' && event.detail.imported !== true ? orderOutcome(event.detail) : undefined;
+      if (order && flow.holdoutPercent > 0 && run.enteredAt !== undefined)
+        await move(run.runKey, async (r) => (r ? (countOutcome(flow, r, order) ?? { skip: 'running' }) : { skip: 'running' }));
       if (
         flow.goal &&
         matches(flow.goal, event) &&
@@ -351,5 +355,19 @@ function lazyFacts(deps: FlowDeps, customerId: string): () => Promise<Record<str
       };
     })();
     return facts;
+  };
+}
+
+/** An order's id, time and amount (lines less discount, minor units) for the flows' outcomes. */
+function orderOutcome(detail: Record<string, unknown>): { orderId: string; placedAt: string; amount: number } | undefined {
+  const { orderId, placedAt, lines, discount } = detail as { orderId?: unknown; placedAt?: unknown; lines?: unknown; discount?: unknown };
+  if (typeof orderId !== 'string' || typeof placedAt !== 'string' || !Array.isArray(lines)) return undefined;
+  const gross = lines.reduce((sum: number, l: { unitPrice?: unknown; quantity?: unknown }) => {
+    return sum + (typeof l.unitPrice === 'number' && typeof l.quantity === 'number' ? l.unitPrice * l.quantity : 0);
+  }, 0);
+  return {
+    orderId,
+    placedAt: new Date(placedAt).toISOString(),
+    amount: Math.max(0, gross - (typeof discount === 'number' ? discount : 0)),
   };
 }

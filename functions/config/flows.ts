@@ -140,6 +140,11 @@ export const FlowSchema = z.strictObject({
   goal: EventConditionSchema.extend({ within: duration }).optional(),
   /** Share of entrants (deterministic per member and flow) that pass the timing but take no action. */
   holdoutPercent: z.number().min(0).max(100).default(0),
+  /**
+   * How long after entry a member's orders count as the flow's outcome (orders, revenue, buyers
+   * per group, docs/flows.md "Outcomes"); kept only for a flow with a holdout. @default P30D
+   */
+  outcomeWindow: duration.default('P30D'),
   /** Which mail waits when flows compete for the marketing cap: higher first. */
   priority: z.number().int().min(0).max(100).default(50),
   /** What a new `version` does to runs in flight: continue by step id, restart, or cancel. @default continue */

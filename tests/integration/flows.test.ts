@@ -7,6 +7,7 @@ import { FlowStore } from '../../functions/adapters/dynamo/flow-store';
 import { LedgerStore } from '../../functions/adapters/dynamo/ledger-store';
 import { timelineSweeperJob } from '../../functions/app/sweep-due-items';
 import { parseProgramConfig } from '../../functions/config/program';
+import { inFlowHoldout } from '../../functions/domain/flows/plan';
 import type { BusEvent } from '../../functions/runtime/ports';
 import { withClientMessages } from '../../lib/messages/client-messages';
 import { apiRequest } from '../support/api';
@@ -424,5 +425,59 @@ describe('Flows engine: broadcasts', () => {
     const ledger = new LedgerStore(bed.table.doc, bed.table.tableName);
     expect((await ledger.readState('b1'))?.view?.balance).toBe(10);
     expect((await ledger.readState('b0'))?.view?.balance ?? 0).toBe(0); // no consent: not in the audience
+  }, 120_000);
+});
+
+describe('Flows engine: outcomes', () => {
+  it('measures the orders after entry per group, and finds a known lift with an interval that covers it', async () => {
+    const offer = {
+      id: 'welcome-offer',
+      name: 'A welcome offer, half the members held out',
+      trigger: { event: 'customer.registered' },
+      holdoutPercent: 50,
+      outcomeWindow: 'P30D',
+      steps: [{ id: 'offer', points: 50, reason: 'Welcome offer' }],
+    };
+    const config = parseProgramConfig({ ...demo, flows: [offer] }, 'outcomes test');
+    const bed = await mailTestbed({ config, start: '2027-03-01T10:00:00Z' });
+    const flow = config.flows[0] as (typeof config.flows)[number];
+    // Treated members buy again 70 % of the time, held-out ones 20 %: a true lift of +50 pp.
+    const buys = (i: number, holdout: boolean) => (i * 7919) % 100 < (holdout ? 20 : 70);
+    let treated = 0;
+    let heldOut = 0;
+    for (let i = 0; i < 160; i++) {
+      const customerId = `oc${i}`;
+      const holdout = inFlowHoldout(flow, customerId);
+      if (holdout) heldOut++;
+      else treated++;
+      const registered = busEvent('customer.registered', {
+        customerId,
+        email: `${customerId}@example.com`,
+        registeredAt: '2027-03-01T09:00:00Z',
+      });
+      await bed.handlers['customer-registered'](registered);
+      await bed.handlers.flows(registered);
+      if (!buys(i, holdout)) continue;
+      const placed = busEvent('order.placed', {
+        orderId: `o-${customerId}`,
+        customerId,
+        placedAt: '2027-03-01T09:30:00Z',
+        currency: 'SEK',
+        lines: [{ sku: 's1', category: 'running-socks', quantity: 1, unitPrice: 14_900 }],
+      });
+      await bed.handlers.flows(placed);
+      await bed.handlers.flows(placed); // a redelivery counts once
+    }
+    const result = (await bed.api(apiRequest('GET', '/v1/flows/welcome-offer'))) as APIGatewayProxyStructuredResultV2;
+    const body = JSON.parse(String(result.body));
+    expect(body.outcomes.treated.entrants).toBe(treated);
+    expect(body.outcomes.holdout.entrants).toBe(heldOut);
+    expect(body.outcomes.treated.orders).toBe(body.outcomes.treated.buyers);
+    expect(body.outcomes.treated.revenue).toBe(body.outcomes.treated.orders * 14_900);
+    const lift = body.outcomes.buyerRateLift;
+    expect(lift.significant).toBe(true);
+    expect(lift.interval.low).toBeLessThan(0.5);
+    expect(lift.interval.high).toBeGreaterThan(0.5);
+    expect(body.outcomes.revenuePerEntrantLift.significant).toBe(true);
   }, 120_000);
 });

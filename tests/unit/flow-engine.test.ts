@@ -3,6 +3,7 @@ import demo from '../../clients/demo';
 import type { Flow } from '../../functions/config/flows';
 import { parseProgramConfig } from '../../functions/config/program';
 import {
+  countOutcome,
   endRun,
   enterRun,
   type FlowRun,
@@ -162,3 +163,30 @@ describe('Functions: reachGoal and endRun', () => {
 function rawOf(flow: Flow): Record<string, unknown> {
   return JSON.parse(JSON.stringify(flow));
 }
+
+describe('Function: countOutcome', () => {
+  const entered = run(enter(review, undefined, iso(T0)));
+  const order = (orderId: string, at: number, amount = 1000) => ({ orderId, placedAt: iso(at), amount });
+
+  it('counts an order after the trigger and within the window once, the first as a buyer', () => {
+    const first = countOutcome(review, entered, order('o2', T0 + DAY));
+    expect(first?.counters).toEqual({ orders: 1, revenue: 1000, revenueSq: 1_000_000, buyers: 1 });
+    const again = countOutcome(review, first?.run as FlowRun, order('o2', T0 + DAY));
+    expect(again).toBeUndefined();
+    const second = countOutcome(review, first?.run as FlowRun, order('o3', T0 + 2 * DAY, 500));
+    // The member's revenue goes from 1 000 to 1 500: the sum of squares grows by 1 500² − 1 000².
+    expect(second?.counters).toEqual({ orders: 1, revenue: 500, revenueSq: 1_250_000 });
+  });
+
+  it('leaves out the trigger itself, orders before it or after the window, and a run that never entered', () => {
+    expect(countOutcome(review, entered, order('o1', T0))).toBeUndefined();
+    expect(countOutcome(review, entered, order('o0', T0 - DAY))).toBeUndefined();
+    expect(countOutcome(review, entered, order('o9', T0 + 31 * DAY))).toBeUndefined();
+    const { enteredAt: _e, ...clock } = entered;
+    expect(countOutcome(review, clock, order('o2', T0 + DAY))).toBeUndefined();
+    expect(countOutcome(review, { ...entered, holdout: true }, order('o2', T0 + DAY))?.counters).toMatchObject({
+      'orders:holdout': 1,
+      'buyers:holdout': 1,
+    });
+  });
+});

@@ -55,6 +55,8 @@ export interface FlowRun {
   readonly event: Record<string, unknown>;
   /** The steps reached, in order (what `GET /v1/members/{id}/flows` shows). */
   readonly path: readonly string[];
+  /** The orders counted as this entry's outcome (ids, the last 50) and their revenue, minor units. */
+  readonly outcome?: { readonly orders: readonly string[]; readonly revenue: number };
 }
 
 /** A committed move: the run as it is after, the actions to perform, the counters to add. */
@@ -318,4 +320,35 @@ export function businessTimeOf(detail: Record<string, unknown>, envelopeTime: st
   }
   if (envelopeTime !== undefined && !Number.isNaN(Date.parse(envelopeTime))) return new Date(envelopeTime).toISOString();
   return new Date(nowMs).toISOString();
+}
+
+/**
+ * An order counts as a run's outcome (docs/flows.md, "Outcomes") when the run entered, the
+ * order is later in business time than the run's trigger and within `outcomeWindow` of it, and
+ * it was not counted before (a redelivery). The counters feed the flow's lift: orders, revenue
+ * (with its sum of squares per member, for Welch's interval) and buyers, for treated and
+ * held-out runs apart.
+ */
+export function countOutcome(
+  flow: Pick<Flow, 'outcomeWindow'>,
+  run: FlowRun,
+  order: { readonly orderId: string; readonly placedAt: string; readonly amount: number },
+): Transition | undefined {
+  if (run.enteredAt === undefined || order.placedAt <= run.triggerAt) return undefined;
+  const until = addDuration(new Date(run.triggerAt), parseDuration(flow.outcomeWindow)).toISOString();
+  if (order.placedAt > until) return undefined;
+  const counted = run.outcome ?? { orders: [], revenue: 0 };
+  if (counted.orders.includes(order.orderId)) return undefined;
+  const revenue = counted.revenue + order.amount;
+  const suffix = run.holdout ? ':holdout' : '';
+  return {
+    run: { ...run, rev: run.rev + 1, outcome: { orders: [...counted.orders, order.orderId].slice(-50), revenue } },
+    actions: [],
+    counters: {
+      [`orders${suffix}`]: 1,
+      [`revenue${suffix}`]: order.amount,
+      [`revenueSq${suffix}`]: revenue * revenue - counted.revenue * counted.revenue,
+      ...(counted.orders.length === 0 ? { [`buyers${suffix}`]: 1 } : {}),
+    },
+  };
 }

@@ -14,6 +14,8 @@ export function flowsListeningTo(flows: readonly Flow[], detailType: string): Fl
       ('event' in f.trigger ? f.trigger.event === detailType : 'inactive' in f.trigger && detailType === 'order.placed') ||
       f.exitOn.some((e) => e.event === detailType) ||
       f.goal?.event === detailType ||
+      // A flow with a holdout measures the orders after entry (outcomes).
+      (f.holdoutPercent > 0 && detailType === 'order.placed') ||
       detailType === 'customer.deleted',
   );
 }
@@ -26,6 +28,7 @@ export function flowDetailTypes(flows: readonly Flow[]): string[] {
     else if ('inactive' in f.trigger) types.add('order.placed');
     for (const e of f.exitOn) types.add(e.event);
     if (f.goal) types.add(f.goal.event);
+    if (f.holdoutPercent > 0) types.add('order.placed');
     for (const step of allSteps(f.steps)) if ('waitFor' in step) types.add(step.waitFor.event);
   }
   if (flows.length > 0) types.add('customer.deleted');

@@ -1,4 +1,4 @@
-import { type Lift, rateLift, sampleSizeForRates, verdictOf } from '../measurement/statistics';
+import { type Lift, meanLift, rateLift, sampleSizeForRates, verdictOf } from '../measurement/statistics';
 
 /**
  * A flow's figures from its day counters (functions/adapters/dynamo/flow-store.ts): totals, the
@@ -19,6 +19,24 @@ export interface FlowSummary {
         readonly needed: number | null;
       })
     | null;
+  /**
+   * Orders after entry (within the flow's `outcomeWindow`), for a flow with a holdout: per group
+   * entrants, buyers, orders and revenue (minor units); the buyer rate's lift (Newcombe) and the
+   * revenue per entrant's lift (Welch, normal approximation), each with its 95 % interval.
+   */
+  readonly outcomes: {
+    readonly treated: GroupOutcome;
+    readonly holdout: GroupOutcome;
+    readonly buyerRateLift: Lift & { readonly verdict: string };
+    readonly revenuePerEntrantLift: Lift & { readonly verdict: string };
+  } | null;
+}
+
+export interface GroupOutcome {
+  readonly entrants: number;
+  readonly buyers: number;
+  readonly orders: number;
+  readonly revenue: number;
 }
 
 export function summarizeFlow(
@@ -35,7 +53,31 @@ export function summarizeFlow(
   const measured = flow.goal !== undefined && flow.holdoutPercent > 0;
   const lift = measured ? rateLift({ successes: treatedGoals, trials: treated }, { successes: heldOutGoals, trials: heldOut }) : undefined;
   const needed = lift && !lift.significant && treated > 0 && heldOut > 0 ? sampleSizeForRates(lift.treated, lift.control) : null;
+  const group = (suffix: string, entrants: number): GroupOutcome => ({
+    entrants,
+    buyers: totals[`buyers${suffix}`] ?? 0,
+    orders: totals[`orders${suffix}`] ?? 0,
+    revenue: totals[`revenue${suffix}`] ?? 0,
+  });
+  const withVerdict = (lift: Lift) => ({ ...lift, verdict: verdictOf(lift) });
+  const outcomes =
+    flow.holdoutPercent > 0
+      ? {
+          treated: group('', treated),
+          holdout: group(':holdout', heldOut),
+          buyerRateLift: withVerdict(
+            rateLift({ successes: totals.buyers ?? 0, trials: treated }, { successes: totals['buyers:holdout'] ?? 0, trials: heldOut }),
+          ),
+          revenuePerEntrantLift: withVerdict(
+            meanLift(
+              { n: treated, sum: totals.revenue ?? 0, sumOfSquares: totals.revenueSq ?? 0 },
+              { n: heldOut, sum: totals['revenue:holdout'] ?? 0, sumOfSquares: totals['revenueSq:holdout'] ?? 0 },
+            ),
+          ),
+        }
+      : null;
   return {
+    outcomes,
     totals,
     entered,
     heldOut,
