@@ -168,6 +168,12 @@ export function formatReportText(report: ProgramReport, heading: ReportHeading):
     );
   }
 
+  const challengeRows = challengeTable(report);
+  if (challengeRows.length > 0) {
+    out.push('Challenge participation (members who scored, and their points; treated and control)');
+    out.push(table(['challenge', 'entrants', 'points'], challengeRows), '');
+  }
+
   const nps = report.nps;
   out.push(`NPS: ${nps.score === null ? 'no answers in the period' : `${nps.score} from ${thousands(nps.answers)} answers`}`);
   if (nps.answers > 0) {
@@ -344,6 +350,10 @@ export function formatReportHtml(report: ProgramReport, heading: ReportHeading):
     );
   }
 
+  const challengeRowsHtml = challengeTable(report);
+  if (challengeRowsHtml.length > 0)
+    parts.push('<h2>Challenge participation</h2>', htmlTable(['challenge', 'entrants', 'points'], challengeRowsHtml));
+
   parts.push('<h2>NPS</h2>');
   const nps = report.nps;
   parts.push(
@@ -364,4 +374,16 @@ export function formatReportHtml(report: ProgramReport, heading: ReportHeading):
     );
   }
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body>${parts.join('\n')}</body></html>\n`;
+}
+
+/** One row per challenge, both groups added: the members who scored and their points. */
+function challengeTable(report: ProgramReport): string[][] {
+  const sums = new Map<string, { entrants: number; score: number }>();
+  for (const group of [report.groups.treated, report.groups.control]) {
+    for (const [id, c] of Object.entries(group.challenges ?? {})) {
+      const into = sums.get(id) ?? { entrants: 0, score: 0 };
+      sums.set(id, { entrants: into.entrants + c.entrants, score: into.score + c.score });
+    }
+  }
+  return [...sums].sort(([a], [b]) => a.localeCompare(b)).map(([id, c]) => [id, thousands(c.entrants), points(c.score)]);
 }

@@ -322,7 +322,7 @@ export function planLedgerCommit(
     else delete challengeScoreMap[challengeId];
   }
   // The report counters: this member's contribution now, less the one counted before, added in this transaction.
-  const measured = contributionOf(config, after, withInput);
+  const measured = contributionOf(config, after, withInput, scores);
   const report = counterChanges(snapshot.state?.measured ?? {}, measured);
   const state = {
     balance: after.balance,

@@ -26,6 +26,25 @@ function apply(buckets: Map<string, Record<string, number>>, changes: ReturnType
 const contribution = (inputs: LedgerInput[]) => contributionOf(demoConfig, foldLedger(demoConfig, inputs), inputs);
 
 describe('Function: contributionOf', () => {
+  it('counts challenge participation: the members who scored and their points, per challenge', () => {
+    const inputs = [order('o1', '2026-01-10T10:00:00Z', 1000)];
+    const c = contributionOf(
+      demoConfig,
+      foldLedger(demoConfig, inputs),
+      inputs,
+      new Map([
+        ['jan', 120],
+        ['feb', 0],
+      ]),
+    );
+    expect(c['ALL|challenge:jan:entrants']).toBe(1);
+    expect(c['ALL|challenge:jan:score']).toBe(120);
+    expect(Object.keys(c).some((k) => k.includes('challenge:feb'))).toBe(false);
+    const counted = new Map([['ALL', { members: 2, 'challenge:jan:entrants': 2, 'challenge:jan:score': 300 }]]);
+    const report = programReport(demoConfig, { treated: counted, control: new Map(), nps: new Map() });
+    expect(report.groups.treated.challenges).toEqual({ jan: { entrants: 2, score: 300 } });
+  });
+
   it('counts orders, revenue net of refunds, repeat buyers and points by their day', () => {
     const c = contribution([
       order('o1', '2026-01-10T10:00:00Z', 1000),

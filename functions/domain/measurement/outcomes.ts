@@ -49,6 +49,8 @@ export function contributionOf(
   config: Pick<ProgramConfig, 'timeZone' | 'pointValue' | 'earnRates'>,
   fold: LedgerFold,
   inputs: readonly LedgerInput[],
+  /** The member's score per challenge (functions/domain/challenges.ts): participation is a score above 0. */
+  challengeScores: ReadonlyMap<string, number> = new Map(),
 ): Contribution {
   const out = new Map<string, number>();
   const add = (bucket: string, field: string, n: number) => {
@@ -114,6 +116,12 @@ export function contributionOf(
   }
   add(ALL_BUCKET, 'members', 1);
   add(ALL_BUCKET, `tier:${fold.status.name}`, 1);
+  // Challenge participation: the members who scored, and their points, per challenge.
+  for (const [challengeId, score] of challengeScores) {
+    if (score <= 0) continue;
+    add(ALL_BUCKET, `challenge:${challengeId}:entrants`, 1);
+    add(ALL_BUCKET, `challenge:${challengeId}:score`, score);
+  }
   add(ALL_BUCKET, 'outstanding', outstanding);
   return Object.fromEntries(out);
 }

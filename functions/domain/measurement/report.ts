@@ -43,6 +43,8 @@ export interface GroupFigures {
   /** In the period. */
   readonly period: PeriodFigures;
   readonly tiers: Readonly<Record<string, number>>;
+  /** Per challenge: the members who scored in it, and their points. */
+  readonly challenges: Readonly<Record<string, { readonly entrants: number; readonly score: number }>>;
 }
 
 export interface PeriodFigures {
@@ -135,6 +137,16 @@ function groupFigures(buckets: Buckets, o: ReportOptions): GroupFigures {
   const buyers = all.buyers ?? 0;
   const tiers: Record<string, number> = {};
   for (const [field, n] of Object.entries(all)) if (field.startsWith('tier:') && n !== 0) tiers[field.slice(5)] = n;
+  const challenges: Record<string, { entrants: number; score: number }> = {};
+  for (const [field, n] of Object.entries(all)) {
+    const m = /^challenge:(.+):(entrants|score)$/.exec(field);
+    if (!m || n === 0) continue;
+    const [, id = '', what] = m;
+    const figures = challenges[id] ?? { entrants: 0, score: 0 };
+    challenges[id] = figures;
+    if (what === 'entrants') figures.entrants = n;
+    else figures.score = n;
+  }
   return {
     members: all.members ?? 0,
     buyers,
@@ -145,6 +157,7 @@ function groupFigures(buckets: Buckets, o: ReportOptions): GroupFigures {
     revenuePerMember: (all.members ?? 0) > 0 ? (all.revenue ?? 0) / (all.members ?? 0) : null,
     period,
     tiers,
+    challenges,
   };
 }
 
