@@ -126,6 +126,7 @@ export class LojalStack extends Stack {
       auth: memberApi.auth,
       corsOrigins: memberApi.corsOrigins,
       throttle: memberApi.throttle,
+      linkThrottle: memberApi.linkThrottle,
       // The webshop that sends the events calls the API too: the same principal and external id.
       ...(memberApi.auth === 'iam'
         ? { callerPrincipal: props.publisherPrincipal ?? new AccountRootPrincipal(), callerExternalId: props.publisherExternalId }
@@ -209,6 +210,7 @@ export class LojalStack extends Stack {
       mailQueue: this.email.queue,
       configurationSetName: this.email.configurationSet.configurationSetName,
       alarmEmail: config.alarmEmail,
+      linkRoutes: { accessLogs: this.memberApi.accessLogs, routeKeys: this.memberApi.linkRouteKeys },
     });
 
     // After every Lojal job is granted: only their roles may send Source `lojal`.

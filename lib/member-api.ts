@@ -1,6 +1,7 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  type CfnStage,
   CorsHttpMethod,
   type CorsPreflightOptions,
   HttpApi,
@@ -19,6 +20,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { MEMBER_API_ROUTES } from '../functions/api/routes';
 import {
+  DEFAULT_LINK_ROUTE_THROTTLE,
   DEFAULT_MEMBER_API_THROTTLE,
   MEMBER_API_FUNCTION,
   MEMBER_API_KEY_AUTHORIZER_FUNCTION,
@@ -53,6 +55,11 @@ export interface MemberApiProps {
   readonly corsOrigins?: readonly string[];
   /** The stage's throttle, across all callers. @default DEFAULT_MEMBER_API_THROTTLE (50 requests a second, bursts of 100) */
   readonly throttle?: MemberApiThrottle;
+  /**
+   * Each public link route's own throttle, in place of the stage's (a route setting on the stage).
+   * @default DEFAULT_LINK_ROUTE_THROTTLE (10 requests a second, bursts of 20)
+   */
+  readonly linkThrottle?: MemberApiThrottle;
   /** How long the access log keeps requests. @default one month */
   readonly accessLogRetention?: RetentionDays;
   /** @default MEMBER_API_ROUTES from functions/api/routes.ts */
@@ -112,6 +119,8 @@ export class MemberApi extends Construct {
   readonly accessLogs: LogGroup;
   readonly auth: MemberApiAuth;
   readonly routes: readonly HttpRoute[];
+  /** The route keys of the public link routes (`GET /v1/members/{customerId}/unsubscribe`, …), throttled on their own. */
+  readonly linkRouteKeys: readonly string[];
   /** The role the shop assumes to sign its requests (auth `iam`). */
   readonly callerRole?: Role;
   /** The client's API key, as `{"apiKey":"…"}` (auth `apiKey`). */
@@ -170,6 +179,7 @@ export class MemberApi extends Construct {
       this.keyAuthorizer = key.function;
     }
     const integration = new HttpLambdaIntegration('Handler', this.function);
+    const linkRoutes: HttpRoute[] = [];
     this.routes = routes.flatMap((route) => {
       const added = this.httpApi.addRoutes({
         path: route.path,
@@ -178,6 +188,7 @@ export class MemberApi extends Construct {
         authorizer: isPublicRoute(route) ? new HttpNoneAuthorizer() : memberAuthorizer,
       });
       if (isPublicRoute(route)) {
+        linkRoutes.push(...added);
         for (const r of added) {
           Validations.of(r).acknowledge({
             id: 'AwsSolutions-APIG4',
@@ -188,6 +199,21 @@ export class MemberApi extends Construct {
       }
       return added;
     });
+
+    // The link routes are advertised in every mail: each gets its own throttle, so a flood of
+    // (forged) links is cut off at its route instead of sharing the stage's limit with the shop.
+    const publicRoutes = routes.filter(isPublicRoute);
+    this.linkRouteKeys = publicRoutes.map((route) => `${route.method} ${route.path}`);
+    const linkThrottle = props.linkThrottle ?? DEFAULT_LINK_ROUTE_THROTTLE;
+    const cfnStage = this.stage.node.defaultChild as CfnStage;
+    cfnStage.routeSettings = Object.fromEntries(
+      this.linkRouteKeys.map((key) => [
+        key,
+        { ThrottlingRateLimit: linkThrottle.rateLimit, ThrottlingBurstLimit: linkThrottle.burstLimit },
+      ]),
+    );
+    // A stage's route settings must name routes that exist when the stage is created or updated.
+    for (const route of linkRoutes) this.stage.node.addDependency(route);
 
     if (this.auth === 'iam') {
       this.callerRole = new Role(this, 'CallerRole', {
