@@ -35,6 +35,14 @@ export interface LojalStackProps extends StackProps {
   readonly publisherPrincipal?: IPrincipal;
   /** @default none; see `WebshopPublisherProps.externalId` */
   readonly publisherExternalId?: string;
+  /**
+   * Who may assume the member API's caller role (auth `iam`), when it is not the publisher: the
+   * identity that mints points (PutEvents) then cannot also spend them, and the reverse.
+   * @default `publisherPrincipal` (with `publisherExternalId`)
+   */
+  readonly callerPrincipal?: IPrincipal;
+  /** @default `publisherExternalId` when `callerPrincipal` is not given, else none */
+  readonly callerExternalId?: string;
   /** @default the AWS-managed key; see `LojalTableProps.encryptionKey` */
   readonly tableEncryptionKey?: IKey;
   /**
@@ -127,10 +135,13 @@ export class LojalStack extends Stack {
       corsOrigins: memberApi.corsOrigins,
       throttle: memberApi.throttle,
       linkThrottle: memberApi.linkThrottle,
-      // The webshop that sends the events calls the API too: the same principal and external id.
+      // Unless told otherwise, the webshop that sends the events calls the API too: the same principal and external id.
       ...(memberApi.auth === 'iam'
-        ? { callerPrincipal: props.publisherPrincipal ?? new AccountRootPrincipal(), callerExternalId: props.publisherExternalId }
-        : {}),
+        ? props.callerPrincipal
+          ? { callerPrincipal: props.callerPrincipal, callerExternalId: props.callerExternalId }
+          : { callerPrincipal: props.publisherPrincipal ?? new AccountRootPrincipal(), callerExternalId: props.publisherExternalId }
+        : // With API-key auth there is no caller role: MemberApi refuses a caller principal.
+          { callerPrincipal: props.callerPrincipal, callerExternalId: props.callerExternalId }),
     });
 
     // Lifecycle mail: its links point at the member API, which verifies them with the same secret.

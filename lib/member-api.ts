@@ -133,7 +133,9 @@ export class MemberApi extends Construct {
     super(scope, id);
     this.auth = props.auth ?? 'iam';
     if (this.auth !== 'iam' && (props.callerPrincipal !== undefined || props.callerExternalId !== undefined)) {
-      throw new InvalidMemberApiPropsError(`MemberApi ${id}: callerPrincipal and callerExternalId apply to auth 'iam' only`);
+      throw new InvalidMemberApiPropsError(
+        `MemberApi ${id}: a caller principal or external id (-c memberApiCallerAccount, -c memberApiCallerExternalId) applies to auth 'iam' only; this member API uses '${this.auth}'`,
+      );
     }
     const routes: readonly MemberApiRouteSpec[] = props.routes ?? MEMBER_API_ROUTES;
     this.memberRoutes = routes.filter((route) => !isPublicRoute(route));
@@ -222,10 +224,12 @@ export class MemberApi extends Construct {
         description: `Lets the webshop call the member API of client ${props.clientId}`,
       });
       this.grantInvoke(this.callerRole);
-      for (const arn of this.invokeArns()) {
+      for (const route of this.memberRoutes) {
+        const reason = wildcardReason(route, routes);
+        if (reason === undefined) continue;
         Validations.of(this.callerRole).acknowledge({
-          id: `AwsSolutions-IAM5[${nagResourceFinding(this, arn)}]`,
-          reason: 'The resource names one member route and its method, and its only wildcard stands for the customer id in the path.',
+          id: `AwsSolutions-IAM5[${nagResourceFinding(this, this.invokeArn(route))}]`,
+          reason,
         });
       }
     }
@@ -246,10 +250,42 @@ export class MemberApi extends Construct {
 
   /** One execute-api ARN per member route: its stage, method and path, with `*` for each path parameter. */
   private invokeArns(): string[] {
-    return this.memberRoutes.map((route) =>
-      this.httpApi.arnForExecuteApi(route.method, route.path.replace(/\{\w+\}/g, '*'), this.stage.stageName),
-    );
+    return this.memberRoutes.map((route) => this.invokeArn(route));
   }
+
+  private invokeArn(route: MemberApiRouteSpec): string {
+    return this.httpApi.arnForExecuteApi(route.method, invokePath(route), this.stage.stageName);
+  }
+}
+
+/** A route's path as an execute-api resource: `*` for each path parameter. */
+function invokePath(route: MemberApiRouteSpec): string {
+  return route.path.replace(/\{\w+\}/g, '*');
+}
+
+/**
+ * Why a route's execute-api resource may hold a wildcard, or undefined when it holds none. In an
+ * execute-api ARN `*` matches any characters, `/` included, so `GET/v1/members/*` stands for the
+ * customer id and also matches every GET route below `/v1/members/{customerId}`: the reason names
+ * those routes, which are member routes the role is granted anyway or public link routes.
+ */
+export function wildcardReason(route: MemberApiRouteSpec, routes: readonly MemberApiRouteSpec[]): string | undefined {
+  const params = route.path.match(/\{\w+\}/g);
+  if (params === null) return undefined;
+  const pattern = new RegExp(`^${route.method} ${invokePath(route).split('*').map(escapeRegExp).join('.*')}$`);
+  const alsoMatched = routes
+    .filter((other) => other !== route && pattern.test(`${other.method} ${other.path}`))
+    .map((other) => `${other.method} ${other.path}${isPublicRoute(other) ? ' (public)' : ''}`);
+  return (
+    `The resource names the member route ${route.method} ${route.path}; its wildcard stands for ${params.join(', ')}` +
+    (alsoMatched.length === 0
+      ? ' and matches no other route.'
+      : `, and since an execute-api wildcard also matches "/", it matches ${alsoMatched.join(', ')} too, each a member route this role may call anyway or a public link route.`)
+  );
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /**
