@@ -2,7 +2,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { InvalidProgramConfigError } from '../functions/config/program';
 import { type LoadedClient, UnknownClientError, loadClient } from '../lib/load-client';
-import { LojalStack } from '../lib/lojal-stack';
+import { InvalidDataKeyError, LojalStack } from '../lib/lojal-stack';
 import { InvalidMemberApiPropsError } from '../lib/member-api';
 import { type CrossAccountTrust, InvalidTrustContextError, trustFromContext } from '../lib/trust';
 
@@ -11,7 +11,8 @@ import { type CrossAccountTrust, InvalidTrustContextError, trustFromContext } fr
  * Optional context for a webshop in another AWS account (lib/trust.ts, docs/deploying.md):
  * `publisherAccount=<account id or role ARN>` with `publisherExternalId=<id>` (required for an
  * account id), and `memberApiCallerAccount` / `memberApiCallerExternalId` for a caller of the
- * member API other than the publisher.
+ * member API other than the publisher; `dataKeyArn=<KMS key ARN>` for the client's customer-managed
+ * key (table, queues, log groups; lib/data-key.ts).
  */
 const app = new App();
 const clientName = contextString('client') ?? 'demo';
@@ -38,10 +39,10 @@ try {
 }
 
 try {
-  new LojalStack(app, `Lojal-${client.config.clientId}`, { client, ...trust });
+  new LojalStack(app, `Lojal-${client.config.clientId}`, { client, ...trust, dataKeyArn: contextString('dataKeyArn') });
 } catch (error) {
-  // E.g. -c memberApiCallerAccount for a client whose member API uses an API key, so has no caller role.
-  if (!(error instanceof InvalidMemberApiPropsError)) throw error;
+  // E.g. -c memberApiCallerAccount for a client whose member API uses an API key (so no caller role), or a bad dataKeyArn.
+  if (!(error instanceof InvalidMemberApiPropsError || error instanceof InvalidDataKeyError)) throw error;
   console.error(error.message);
   process.exit(1);
 }
