@@ -15,11 +15,14 @@ export const FAILURE_QUEUE_READ_ACTIONS = ['sqs:ReceiveMessage', 'sqs:DeleteMess
  * on behalf of this account.
  */
 export function failureQueueKey(scope: Construct, id: string, given?: IKey): IKey {
-  if (given) return given;
-  const key = new Key(scope, id, {
-    enableKeyRotation: true,
-    description: `Encrypts the failure queues of ${Stack.of(scope).stackName}, which hold events with personal data`,
-  });
+  const key =
+    given ??
+    new Key(scope, id, {
+      enableKeyRotation: true,
+      description: `Encrypts the failure queues of ${Stack.of(scope).stackName}, which hold events with personal data`,
+    });
+  // The rule targets' dead letters are sent by EventBridge itself. An imported key's policy is the
+  // operator's to change (docs/security.md): then this adds nothing.
   key.addToResourcePolicy(
     new PolicyStatement({
       principals: [new ServicePrincipal('events.amazonaws.com')],
@@ -69,7 +72,8 @@ export class FailureQueueOperator extends Construct {
     for (const action of ['kms:ReEncrypt*', 'kms:GenerateDataKey*']) {
       Validations.of(this.role).acknowledge({
         id: `AwsSolutions-IAM5[Action::${action}]`,
-        reason: 'The queue grants of CDK name KMS action families, and they are limited to the failure-queue key alone.',
+        reason:
+          "The queue grants of CDK name KMS action families, and they are limited to the failure queues' key alone (the failure-queue key, or the client's data key).",
       });
     }
   }

@@ -6,6 +6,7 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { ConfigurationSet, EmailSendingEvent, EventDestination, SuppressionReasons } from 'aws-cdk-lib/aws-ses';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { MAIL_RELEASE_SCHEDULE } from '../functions/app/release-deferred-mail';
@@ -43,6 +44,8 @@ export interface LojalEmailProps {
    * @default both the address and its domain, whichever is verified
    */
   readonly sesIdentities?: readonly string[];
+  /** The client's customer-managed key for the mail queue and its dead letters (they hold mail requests). @default SQS-managed encryption */
+  readonly dataKey?: IKey | undefined;
 }
 
 /**
@@ -77,10 +80,13 @@ export class LojalEmail extends Construct {
 
     this.deadLetters = new FailureQueue(this, 'DeadLetters', {
       holds: 'It holds mail requests the sender failed on every attempt (throttled for long, SES unavailable), for an operator to redrive.',
+      ...(props.dataKey ? { encryptionKey: props.dataKey } : {}),
     });
     const senderTimeout = Duration.seconds(30);
     this.queue = new Queue(this, 'Queue', {
-      encryption: QueueEncryption.SQS_MANAGED,
+      ...(props.dataKey
+        ? { encryption: QueueEncryption.KMS, encryptionMasterKey: props.dataKey }
+        : { encryption: QueueEncryption.SQS_MANAGED }),
       enforceSSL: true,
       // AWS asks for six times the function timeout, so a batch is never visible twice while it runs.
       visibilityTimeout: Duration.seconds(senderTimeout.toSeconds() * 6),

@@ -9,6 +9,10 @@ import { lojalBundle, toCdkBundling } from './bundling';
 import type { LojalTable } from './lojal-table';
 import type { TableAccess } from './table-access';
 
+/** Why a function role may hold KMS action families: CDK's queue and table grants name them, on the stack's own keys only. */
+const KMS_FAMILIES_REASON =
+  "Sending to a KMS-encrypted queue, or writing a table under the client's data key, takes the KMS action families CDK grants for it, on that key alone (the failure-queue key or the client's data key).";
+
 /** The CloudWatch namespace of every Lojal metric; clients are told apart by the `clientId` dimension. */
 export const METRICS_NAMESPACE = 'Lojal';
 
@@ -79,11 +83,11 @@ export class LojalFunction extends NodejsFunction {
     });
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
-      reason: 'Sending to a KMS-encrypted failure queue takes the KMS action families CDK grants for it, on the failure-queue key alone.',
+      reason: KMS_FAMILIES_REASON,
     });
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
-      reason: 'Sending to a KMS-encrypted failure queue takes the KMS action families CDK grants for it, on the failure-queue key alone.',
+      reason: KMS_FAMILIES_REASON,
     });
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',

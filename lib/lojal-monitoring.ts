@@ -6,6 +6,7 @@ import {
   Dashboard,
   GraphWidget,
   type IMetric,
+  MathExpression,
   Metric,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
@@ -13,10 +14,12 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { FilterPattern, type ILogGroup, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from './lojal-function';
 
 /** SES's review threshold for bounces is 5 % and for complaints 0.1 %: alarm well before the first. */
 export const SES_BOUNCE_RATE_ALARM = 0.02;
@@ -43,7 +46,21 @@ export interface LojalMonitoringProps {
   readonly configurationSetName: string;
   /** An address subscribed to the alarm topic. @default none */
   readonly alarmEmail?: string | undefined;
+  /**
+   * The public link routes (unsubscribe and check-in) and the access log they are logged to:
+   * alarms on their 4xx and 429 rates, from metric filters on the log. @default none
+   */
+  readonly linkRoutes?: { readonly accessLogs: ILogGroup; readonly routeKeys: readonly string[] };
 }
+
+/**
+ * The link routes' 4xx rate alarm: above 25 % of at least 20 requests in 5 minutes means forged or
+ * broken links in bulk (a bad token is answered 403), not one mistyped link.
+ */
+export const LINK_4XX_RATE_ALARM_PERCENT = 25;
+export const LINK_4XX_MIN_REQUESTS = 20;
+/** The link routes' 429 rate alarm: above 1 %, real clicks (one-click unsubscribes among them) are being refused. */
+export const LINK_429_RATE_ALARM_PERCENT = 1;
 
 /**
  * One client's CloudWatch dashboard and alarms (docs/measurement.md): dead letters > 0, event age,
@@ -142,6 +159,7 @@ export class LojalMonitoring extends Construct {
     const complaintRate = ses('Reputation.ComplaintRate');
     alarm('SesBounceRate', bounceRate, SES_BOUNCE_RATE_ALARM, 'SES bounce rate above 2 % (SES reviews an account at 5 %)');
     alarm('SesComplaintRate', complaintRate, SES_COMPLAINT_RATE_ALARM, 'SES complaint rate above 0.1 % (SES reviews an account at 0.1 %)');
+    const linkWidgets = props.linkRoutes ? this.linkRouteAlarms(props.clientId, props.linkRoutes, alarm) : [];
     this.alarms = alarms;
 
     this.dashboard = new Dashboard(this, 'Dashboard', {
@@ -164,7 +182,69 @@ export class LojalMonitoring extends Construct {
             width: 12,
           }),
         ],
+        ...(linkWidgets.length > 0 ? [linkWidgets] : []),
       ],
     });
+  }
+
+  /**
+   * Counts the link routes' requests, 4xx and 429 answers from their access-log lines (HTTP APIs
+   * publish per-route metrics only with paid detailed metrics, and no 429 metric at all), and
+   * alarms on the two rates.
+   */
+  private linkRouteAlarms(
+    clientId: string,
+    links: NonNullable<LojalMonitoringProps['linkRoutes']>,
+    alarm: (id: string, metric: IMetric, threshold: number, description: string, evaluationPeriods?: number) => Alarm,
+  ): GraphWidget[] {
+    const namespace = `${METRICS_NAMESPACE}/${clientId}`;
+    const onLinkRoute = links.routeKeys.map((key) => `$.routeKey = ${JSON.stringify(key)}`).join(' || ');
+    const count = (id: string, metricName: string, status?: string) => {
+      new MetricFilter(this, id, {
+        logGroup: links.accessLogs,
+        metricNamespace: namespace,
+        metricName,
+        filterPattern: FilterPattern.literal(`{ (${onLinkRoute})${status === undefined ? '' : ` && $.status = "${status}"`} }`),
+        metricValue: '1',
+        defaultValue: 0,
+      });
+      return new Metric({ namespace, metricName, period: Duration.minutes(5), statistic: 'Sum' });
+    };
+    const requests = count('LinkRequestsFilter', 'LinkRequests');
+    const clientErrors = count('LinkClientErrorsFilter', 'LinkClientErrors', '4*');
+    const throttled = count('LinkThrottledFilter', 'LinkThrottled', '429');
+    const usingMetrics = { requests, errors: clientErrors };
+    const errorRate = new MathExpression({
+      expression: `IF(requests >= ${LINK_4XX_MIN_REQUESTS}, 100 * errors / requests, 0)`,
+      usingMetrics,
+      period: Duration.minutes(5),
+      label: 'link 4xx rate (%)',
+    });
+    const throttleRate = new MathExpression({
+      expression: 'IF(requests > 0, 100 * throttled / requests, 0)',
+      usingMetrics: { requests, throttled },
+      period: Duration.minutes(5),
+      label: 'link 429 rate (%)',
+    });
+    alarm(
+      'LinkRoutes4xxRate',
+      errorRate,
+      LINK_4XX_RATE_ALARM_PERCENT,
+      `more than ${LINK_4XX_RATE_ALARM_PERCENT} % of the email-link requests are refused (4xx): forged or broken links in bulk`,
+    );
+    alarm(
+      'LinkRoutes429Rate',
+      throttleRate,
+      LINK_429_RATE_ALARM_PERCENT,
+      `more than ${LINK_429_RATE_ALARM_PERCENT} % of the email-link requests are throttled (429): real unsubscribes may fail`,
+    );
+    return [
+      new GraphWidget({
+        title: 'Email-link routes',
+        left: [requests.with({ label: 'requests' }), clientErrors.with({ label: '4xx' }), throttled.with({ label: '429' })],
+        width: 12,
+      }),
+      new GraphWidget({ title: 'Email-link 4xx and 429 rates (%)', left: [errorRate, throttleRate], width: 12 }),
+    ];
   }
 }

@@ -2,9 +2,10 @@ import { CfnOutput, Duration, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import { Schedule } from 'aws-cdk-lib/aws-events';
 import type { JobName } from '../functions/contract/jobs';
 import { AccountRootPrincipal, type IPrincipal } from 'aws-cdk-lib/aws-iam';
-import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { routesFor } from '../functions/handlers/flow-routes';
+import { useDataKeyForLogs } from './data-key';
 import { EventRouting } from './event-routing';
 import { FailureQueue } from './failure-queue';
 import { FailureQueueOperator, failureQueueKey } from './failure-queue-operator';
@@ -35,13 +36,47 @@ export interface LojalStackProps extends StackProps {
   readonly publisherPrincipal?: IPrincipal;
   /** @default none; see `WebshopPublisherProps.externalId` */
   readonly publisherExternalId?: string;
-  /** @default the AWS-managed key; see `LojalTableProps.encryptionKey` */
+  /**
+   * Who may assume the member API's caller role (auth `iam`), when it is not the publisher: the
+   * identity that mints points (PutEvents) then cannot also spend them, and the reverse.
+   * @default `publisherPrincipal` (with `publisherExternalId`)
+   */
+  readonly callerPrincipal?: IPrincipal;
+  /** @default `publisherExternalId` when `callerPrincipal` is not given, else none */
+  readonly callerExternalId?: string;
+  /** @default `dataKey`, else the AWS-managed key; see `LojalTableProps.encryptionKey` */
   readonly tableEncryptionKey?: IKey;
   /**
-   * A customer-managed KMS key for the failure queues (and, unless `tableEncryptionKey` is given,
-   * the table). @default a key of this stack for the queues, the AWS-managed key for the table
+   * The client's customer-managed KMS key (docs/security.md, "Keys"): the table (unless
+   * `tableEncryptionKey` is given), every queue (failure queues, the mail queue and its dead
+   * letters) and every log group of the stack. bin/app.ts imports it from `-c dataKeyArn=…`.
+   * @default AWS-managed encryption: `aws/dynamodb` for the table, SQS-managed keys for the mail
+   *   queues, CloudWatch Logs' own encryption for the logs, and a key of this stack for the
+   *   failure queues (they hold whole events and deny reads to all but the operator role)
    */
   readonly dataKey?: IKey;
+  /** The ARN of `dataKey`, to import it (`-c dataKeyArn`). Give one of the two. @default none */
+  readonly dataKeyArn?: string;
+}
+
+/** A `dataKey` that cannot be used, e.g. a malformed `-c dataKeyArn`. */
+export class InvalidDataKeyError extends Error {
+  override readonly name = 'InvalidDataKeyError';
+}
+
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):(\d{12}):key\/[0-9a-f-]{36}$/;
+
+/**
+ * The stack's account and region, from the data key's ARN: a KMS key serves its own region, and
+ * a region-agnostic stack cannot name the table replica's key. @default undefined (no key, no env)
+ */
+function envOfKeyArn(arn: string | undefined): { account: string; region: string } | undefined {
+  if (arn === undefined) return undefined;
+  const match = KMS_KEY_ARN.exec(arn);
+  if (match === null) {
+    throw new InvalidDataKeyError(`Context dataKeyArn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>), got "${arn}"`);
+  }
+  return { region: match[1] as string, account: match[2] as string };
 }
 
 /** One client's Lojal: its bus, the rules and handlers behind it, the table, and the webshop's publisher role. */
@@ -60,20 +95,29 @@ export class LojalStack extends Stack {
   readonly memberApi: MemberApi;
   readonly email: LojalEmail;
   readonly monitoring: LojalMonitoring;
+  /** The client's customer-managed key, when given. */
+  readonly dataKey?: IKey;
 
   constructor(scope: Construct, id: string, props: LojalStackProps) {
     super(scope, id, {
       description: `Lojal loyalty backend for client ${props.client.config.clientId}`,
       ...props,
+      // A table under a customer-managed key needs its region at synthesis: the key's own.
+      env: props.env ?? envOfKeyArn(props.dataKeyArn),
     });
     const { config, configJson } = props.client;
     Tags.of(this).add('lojal:client', config.clientId);
 
-    this.table = new LojalTable(this, 'Data', { encryptionKey: props.tableEncryptionKey ?? props.dataKey });
+    if (props.dataKey !== undefined && props.dataKeyArn !== undefined) {
+      throw new InvalidDataKeyError('LojalStack: give dataKey or dataKeyArn, not both');
+    }
+    const dataKey = props.dataKey ?? (props.dataKeyArn === undefined ? undefined : Key.fromKeyArn(this, 'DataKey', props.dataKeyArn));
+    this.dataKey = dataKey;
+    this.table = new LojalTable(this, 'Data', { encryptionKey: props.tableEncryptionKey ?? dataKey });
     this.eventBus = new LojalEventBus(this, 'Events', { clientId: config.clientId, allowedSources: config.allowedSources });
     // The three failure queues hold whole events (addresses, names, birthdays): a KMS key, a
     // week's retention (long enough to replay after a weekend) and reads for the operator role only.
-    this.failureKey = failureQueueKey(this, 'FailureQueuesKey', props.dataKey);
+    this.failureKey = failureQueueKey(this, 'FailureQueuesKey', dataKey);
     this.rejectedEvents = new FailureQueue(this, 'RejectedEvents', {
       holds: 'It holds malformed events with the error naming the field, for an operator to inspect, fix and replay.',
       encryptionKey: this.failureKey,
@@ -126,10 +170,14 @@ export class LojalStack extends Stack {
       auth: memberApi.auth,
       corsOrigins: memberApi.corsOrigins,
       throttle: memberApi.throttle,
-      // The webshop that sends the events calls the API too: the same principal and external id.
+      linkThrottle: memberApi.linkThrottle,
+      // Unless told otherwise, the webshop that sends the events calls the API too: the same principal and external id.
       ...(memberApi.auth === 'iam'
-        ? { callerPrincipal: props.publisherPrincipal ?? new AccountRootPrincipal(), callerExternalId: props.publisherExternalId }
-        : {}),
+        ? props.callerPrincipal
+          ? { callerPrincipal: props.callerPrincipal, callerExternalId: props.callerExternalId }
+          : { callerPrincipal: props.publisherPrincipal ?? new AccountRootPrincipal(), callerExternalId: props.publisherExternalId }
+        : // With API-key auth there is no caller role: MemberApi refuses a caller principal.
+          { callerPrincipal: props.callerPrincipal, callerExternalId: props.callerExternalId }),
     });
 
     // Lifecycle mail: its links point at the member API, which verifies them with the same secret.
@@ -141,6 +189,7 @@ export class LojalStack extends Stack {
       routing: this.routing,
       rejectedEvents: this.rejectedEvents.queue,
       linkBaseUrl: this.memberApi.url,
+      dataKey,
     });
     this.email.grantLinkSecret(this.memberApi.function);
     // Flows mail through the mail queue and emit their events (Source `lojal`) on the bus.
@@ -166,6 +215,7 @@ export class LojalStack extends Stack {
         eventBus: this.eventBus,
         table: this.table,
         rejectedEvents: this.rejectedEvents.queue,
+        dataKey,
       });
     }
 
@@ -209,7 +259,11 @@ export class LojalStack extends Stack {
       mailQueue: this.email.queue,
       configurationSetName: this.email.configurationSet.configurationSetName,
       alarmEmail: config.alarmEmail,
+      linkRoutes: { accessLogs: this.memberApi.accessLogs, routeKeys: this.memberApi.linkRouteKeys },
     });
+
+    // Last but for the bus policy: every log group of the stack exists by now.
+    if (dataKey) useDataKeyForLogs(this, dataKey);
 
     // After every Lojal job is granted: only their roles may send Source `lojal`.
     this.eventBus.reserveLojalSource();

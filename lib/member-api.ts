@@ -1,6 +1,7 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  type CfnStage,
   CorsHttpMethod,
   type CorsPreflightOptions,
   HttpApi,
@@ -19,6 +20,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { MEMBER_API_ROUTES } from '../functions/api/routes';
 import {
+  DEFAULT_LINK_ROUTE_THROTTLE,
   DEFAULT_MEMBER_API_THROTTLE,
   MEMBER_API_FUNCTION,
   MEMBER_API_KEY_AUTHORIZER_FUNCTION,
@@ -53,6 +55,11 @@ export interface MemberApiProps {
   readonly corsOrigins?: readonly string[];
   /** The stage's throttle, across all callers. @default DEFAULT_MEMBER_API_THROTTLE (50 requests a second, bursts of 100) */
   readonly throttle?: MemberApiThrottle;
+  /**
+   * Each public link route's own throttle, in place of the stage's (a route setting on the stage).
+   * @default DEFAULT_LINK_ROUTE_THROTTLE (10 requests a second, bursts of 20)
+   */
+  readonly linkThrottle?: MemberApiThrottle;
   /** How long the access log keeps requests. @default one month */
   readonly accessLogRetention?: RetentionDays;
   /** @default MEMBER_API_ROUTES from functions/api/routes.ts */
@@ -112,6 +119,8 @@ export class MemberApi extends Construct {
   readonly accessLogs: LogGroup;
   readonly auth: MemberApiAuth;
   readonly routes: readonly HttpRoute[];
+  /** The route keys of the public link routes (`GET /v1/members/{customerId}/unsubscribe`, …), throttled on their own. */
+  readonly linkRouteKeys: readonly string[];
   /** The role the shop assumes to sign its requests (auth `iam`). */
   readonly callerRole?: Role;
   /** The client's API key, as `{"apiKey":"…"}` (auth `apiKey`). */
@@ -124,7 +133,9 @@ export class MemberApi extends Construct {
     super(scope, id);
     this.auth = props.auth ?? 'iam';
     if (this.auth !== 'iam' && (props.callerPrincipal !== undefined || props.callerExternalId !== undefined)) {
-      throw new InvalidMemberApiPropsError(`MemberApi ${id}: callerPrincipal and callerExternalId apply to auth 'iam' only`);
+      throw new InvalidMemberApiPropsError(
+        `MemberApi ${id}: a caller principal or external id (-c memberApiCallerAccount, -c memberApiCallerExternalId) applies to auth 'iam' only; this member API uses '${this.auth}'`,
+      );
     }
     const routes: readonly MemberApiRouteSpec[] = props.routes ?? MEMBER_API_ROUTES;
     this.memberRoutes = routes.filter((route) => !isPublicRoute(route));
@@ -170,6 +181,7 @@ export class MemberApi extends Construct {
       this.keyAuthorizer = key.function;
     }
     const integration = new HttpLambdaIntegration('Handler', this.function);
+    const linkRoutes: HttpRoute[] = [];
     this.routes = routes.flatMap((route) => {
       const added = this.httpApi.addRoutes({
         path: route.path,
@@ -178,6 +190,7 @@ export class MemberApi extends Construct {
         authorizer: isPublicRoute(route) ? new HttpNoneAuthorizer() : memberAuthorizer,
       });
       if (isPublicRoute(route)) {
+        linkRoutes.push(...added);
         for (const r of added) {
           Validations.of(r).acknowledge({
             id: 'AwsSolutions-APIG4',
@@ -189,6 +202,21 @@ export class MemberApi extends Construct {
       return added;
     });
 
+    // The link routes are advertised in every mail: each gets its own throttle, so a flood of
+    // (forged) links is cut off at its route instead of sharing the stage's limit with the shop.
+    const publicRoutes = routes.filter(isPublicRoute);
+    this.linkRouteKeys = publicRoutes.map((route) => `${route.method} ${route.path}`);
+    const linkThrottle = props.linkThrottle ?? DEFAULT_LINK_ROUTE_THROTTLE;
+    const cfnStage = this.stage.node.defaultChild as CfnStage;
+    cfnStage.routeSettings = Object.fromEntries(
+      this.linkRouteKeys.map((key) => [
+        key,
+        { ThrottlingRateLimit: linkThrottle.rateLimit, ThrottlingBurstLimit: linkThrottle.burstLimit },
+      ]),
+    );
+    // A stage's route settings must name routes that exist when the stage is created or updated.
+    for (const route of linkRoutes) this.stage.node.addDependency(route);
+
     if (this.auth === 'iam') {
       this.callerRole = new Role(this, 'CallerRole', {
         assumedBy: props.callerPrincipal ?? new AccountRootPrincipal(),
@@ -196,10 +224,12 @@ export class MemberApi extends Construct {
         description: `Lets the webshop call the member API of client ${props.clientId}`,
       });
       this.grantInvoke(this.callerRole);
-      for (const arn of this.invokeArns()) {
+      for (const route of this.memberRoutes) {
+        const reason = wildcardReason(route, routes);
+        if (reason === undefined) continue;
         Validations.of(this.callerRole).acknowledge({
-          id: `AwsSolutions-IAM5[${nagResourceFinding(this, arn)}]`,
-          reason: 'The resource names one member route and its method, and its only wildcard stands for the customer id in the path.',
+          id: `AwsSolutions-IAM5[${nagResourceFinding(this, this.invokeArn(route))}]`,
+          reason,
         });
       }
     }
@@ -220,10 +250,42 @@ export class MemberApi extends Construct {
 
   /** One execute-api ARN per member route: its stage, method and path, with `*` for each path parameter. */
   private invokeArns(): string[] {
-    return this.memberRoutes.map((route) =>
-      this.httpApi.arnForExecuteApi(route.method, route.path.replace(/\{\w+\}/g, '*'), this.stage.stageName),
-    );
+    return this.memberRoutes.map((route) => this.invokeArn(route));
   }
+
+  private invokeArn(route: MemberApiRouteSpec): string {
+    return this.httpApi.arnForExecuteApi(route.method, invokePath(route), this.stage.stageName);
+  }
+}
+
+/** A route's path as an execute-api resource: `*` for each path parameter. */
+function invokePath(route: MemberApiRouteSpec): string {
+  return route.path.replace(/\{\w+\}/g, '*');
+}
+
+/**
+ * Why a route's execute-api resource may hold a wildcard, or undefined when it holds none. In an
+ * execute-api ARN `*` matches any characters, `/` included, so `GET/v1/members/*` stands for the
+ * customer id and also matches every GET route below `/v1/members/{customerId}`: the reason names
+ * those routes, which are member routes the role is granted anyway or public link routes.
+ */
+export function wildcardReason(route: MemberApiRouteSpec, routes: readonly MemberApiRouteSpec[]): string | undefined {
+  const params = route.path.match(/\{\w+\}/g);
+  if (params === null) return undefined;
+  const pattern = new RegExp(`^${route.method} ${invokePath(route).split('*').map(escapeRegExp).join('.*')}$`);
+  const alsoMatched = routes
+    .filter((other) => other !== route && pattern.test(`${other.method} ${other.path}`))
+    .map((other) => `${other.method} ${other.path}${isPublicRoute(other) ? ' (public)' : ''}`);
+  return (
+    `The resource names the member route ${route.method} ${route.path}; its wildcard stands for ${params.join(', ')}` +
+    (alsoMatched.length === 0
+      ? ' and matches no other route.'
+      : `, and since an execute-api wildcard also matches "/", it matches ${alsoMatched.join(', ')} too, each a member route this role may call anyway or a public link route.`)
+  );
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /**

@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { shopifyPartnerPattern } from '../functions/integrations/shopify-eventbridge';
@@ -21,6 +22,8 @@ export interface ShopifyPartnerSourceProps {
   readonly table: LojalTable;
   /** Where payloads that cannot be mapped go, naming the field. */
   readonly rejectedEvents: IQueue;
+  /** The client's customer-managed key for the failures queue (whole Shopify payloads). @default SQS-managed encryption */
+  readonly dataKey?: IKey | undefined;
 }
 
 /**
@@ -42,6 +45,7 @@ export class ShopifyPartnerSource extends Construct {
     this.partnerBus = new EventBus(this, 'PartnerBus', { eventSourceName: props.partnerEventSource });
     this.failures = new FailureQueue(this, 'Failures', {
       holds: 'It holds Shopify partner events the translator could not deliver or process after its retries.',
+      ...(props.dataKey ? { encryptionKey: props.dataKey } : {}),
     });
     this.translator = new LojalFunction(this, 'Translator', {
       entry: `${LAMBDA_ENTRIES_DIR}shopify-partner.ts`,

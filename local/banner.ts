@@ -33,10 +33,10 @@ Try first:
   curl -s ${urls.api}/ -H 'Content-Type: application/x-amz-json-1.1' -H 'X-Amz-Target: AWSEvents.PutEvents' \\
     -d '${body.replace(/'/g, "'\\''")}'
   # wait until it is handled (delivery is asynchronous, as in AWS), then look them up
-  curl -s -X POST ${urls.api}/_local/clock -d '{"advance":"PT0S"}'
+  curl -s -X POST ${urls.api}/_local/clock -H 'content-type: application/json' -d '{"advance":"PT0S"}'
   curl -s ${urls.api}/v1/members/c-1
   # a month passes: due jobs run, and the answer comes when all their work is done
-  curl -s -X POST ${urls.api}/_local/clock -d '{"advance":"P30D"}'
+  curl -s -X POST ${urls.api}/_local/clock -H 'content-type: application/json' -d '{"advance":"P30D"}'
 
   From code, the real SDK:
     new EventBridgeClient({ endpoint: '${urls.api}', region: 'eu-north-1',

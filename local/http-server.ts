@@ -12,6 +12,7 @@ import { InvalidDurationError, parseDuration } from '../functions/domain/duratio
 import { matchMemberApiRoute, routeKey, toApiGatewayEvent } from './api-gateway-event';
 import { AwsProtocolError, parsePutEventsRequest, type PutEventsRequestEntry, type PutEventsResult } from './put-events';
 import { type MoveReport, type Scheduler, ScheduleRunawayError } from './schedule';
+import { isLoopbackHost } from './services/dynamodb';
 
 /**
  * The local copy's one HTTP server:
@@ -68,6 +69,14 @@ async function handle(deps: LocalHttpDeps, req: IncomingMessage, res: ServerResp
   const method = (req.method ?? 'GET').toUpperCase();
   const url = req.url ?? '/';
   const path = url.split('?')[0] ?? '/';
+  if (method === 'POST') {
+    const refusal = refusePost(req, path);
+    if (refusal) {
+      // The body is not read, so the connection cannot carry another request.
+      res.setHeader('connection', 'close');
+      return sendError(res, refusal.status, refusal.code, refusal.message);
+    }
+  }
   let body: string;
   let rawBody: Buffer;
   try {
@@ -143,6 +152,50 @@ async function handle(deps: LocalHttpDeps, req: IncomingMessage, res: ServerResp
     return writeApiResult(res, result);
   }
   return sendError(res, 404, 'NotFound', `No route for ${method} ${path}.`);
+}
+
+/** Content types of a JSON body: JSON itself, `+json` types, and AWS JSON 1.0/1.1 (the SDK's PutEvents). */
+const JSON_CONTENT_TYPE = /^application\/(json|[\w.+-]+\+json|x-amz-json-1\.[01])$/;
+
+/**
+ * Why a POST is refused, if it is. A web page the developer opens can make a browser POST to
+ * 127.0.0.1 without asking (forms, text/plain), or reach it under its own name by DNS rebinding:
+ * so a POST must name a loopback Host, and carry JSON, which a browser sends cross-origin only
+ * after a CORS preflight this server never grants. The email-link routes take forms (a mail
+ * client's one-click unsubscribe, RFC 8058) and the webhooks what their platform sends; both
+ * act only on a valid signature.
+ */
+export function refusePost(
+  req: Pick<IncomingMessage, 'headers'>,
+  path: string,
+): { status: 403 | 415; code: string; message: string } | undefined {
+  const host = header(req as IncomingMessage, 'host') ?? '';
+  if (!isLoopbackHostHeader(host)) {
+    return {
+      status: 403,
+      code: 'ForbiddenHost',
+      message: `The local copy takes POSTs only with a loopback Host (127.0.0.1, localhost or [::1]), not "${host}".`,
+    };
+  }
+  const route = matchMemberApiRoute('POST', path);
+  if (route !== undefined && 'auth' in route.route && route.route.auth === 'public') return undefined;
+  // Webhooks come as the platform sends them (WooCommerce's ping is a form) and are verified by signature.
+  if (path.startsWith('/webhooks/')) return undefined;
+  const contentType = (header(req as IncomingMessage, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (!JSON_CONTENT_TYPE.test(contentType)) {
+    return {
+      status: 415,
+      code: 'UnsupportedMediaType',
+      message: `POST bodies must be JSON: send Content-Type: application/json${contentType ? `, not "${contentType}"` : ''}.`,
+    };
+  }
+  return undefined;
+}
+
+/** A Host header naming a loopback address, with or without a port. */
+export function isLoopbackHostHeader(host: string): boolean {
+  const name = host.startsWith('[') ? host.slice(1, host.indexOf(']')) : (host.split(':')[0] ?? '');
+  return isLoopbackHost(name.toLowerCase());
 }
 
 function handleAwsJson(deps: LocalHttpDeps, res: ServerResponse, method: string, path: string, target: string, body: string): void {

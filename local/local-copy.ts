@@ -19,7 +19,15 @@ import { type LocalJobContext, lojalJobs } from './jobs';
 import { createLocalMail, type LocalMail } from './mail';
 import { parsePutEventsRequest, type PutEventsRequestEntry, type PutEventsResult } from './put-events';
 import { type MoveReport, type ScheduledJob, Scheduler } from './schedule';
-import { assertPortFree, ensureTable, LocalServiceError, localDynamoClients, startDynamoDbLocal } from './services/dynamodb';
+import {
+  assertLoopbackOnly,
+  assertPortFree,
+  ensureTable,
+  isLoopbackHost,
+  LocalServiceError,
+  localDynamoClients,
+  startDynamoDbLocal,
+} from './services/dynamodb';
 import { startSesLocal, urlHost } from './services/ses';
 import { WorkTracker } from './work-tracker';
 import { createLocalIntegrations, DEFAULT_LOCAL_WEBHOOK_SECRET } from './webshop-integrations';
@@ -41,7 +49,12 @@ export type { LocalJobContext } from './jobs';
 export interface LocalCopyOptions {
   /** The validated client configuration. @default clients/demo.ts */
   readonly config?: ProgramConfig;
-  /** Interface the HTTP server and the SES inbox listen on. @default '127.0.0.1' */
+  /**
+   * Interface the HTTP server and the SES inbox listen on. On a loopback address, start-up is
+   * refused if either answers on another address of the machine; any other address exposes
+   * the API, the clock and every member to the network (npm start warns loudly). DynamoDB Local
+   * listens on 127.0.0.1 whatever this says. @default '127.0.0.1'
+   */
   readonly host?: string;
   /** PutEvents, member API and clock. 0 picks a free port. @default 4010 */
   readonly port?: number;
@@ -254,6 +267,15 @@ export async function startLocalCopy(options: LocalCopyOptions = {}): Promise<Lo
       }),
     );
     const apiPort = await listen(server, port, host);
+    cleanups.push(() => {
+      server.close();
+      server.closeAllConnections();
+    });
+    // Meant for this laptop alone: refuse to run if either server answers from the network.
+    if (isLoopbackHost(host)) {
+      await assertLoopbackOnly(apiPort, 'The Lojal API');
+      await assertLoopbackOnly(ses.port, 'The local SES');
+    }
     apiUrl = `http://${urlHost(host)}:${apiPort}`;
     // What a previous run (with --persist) left unsettled, now that links in mail work.
     await mail.recover();

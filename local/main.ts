@@ -3,9 +3,9 @@ import { UnknownClientError } from '../lib/load-client';
 import { formatBanner } from './banner';
 import { ClientFileError, loadClientConfig } from './client-config';
 import { createConsoleLogger } from './console-logger';
-import { type LocalCopy, startLocalCopy } from './local-copy';
+import { DEFAULT_HOST, type LocalCopy, startLocalCopy } from './local-copy';
 import { LocalServiceError } from './services/dynamodb';
-import { LocalSettingsError, resolveLocalSettings, USAGE } from './settings';
+import { exposedHostWarning, LocalSettingsError, resolveLocalSettings, USAGE } from './settings';
 
 /**
  * `npm start`: the local copy in the foreground. Problems a developer can fix (a busy port,
@@ -36,6 +36,8 @@ async function main(): Promise<void> {
     return;
   }
   const logger = createConsoleLogger(settings.logLevel);
+  const exposed = exposedHostWarning(settings.options.host ?? DEFAULT_HOST);
+  if (exposed) process.stderr.write(exposed);
 
   let local: LocalCopy | undefined;
   let stopRequested = false;

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { LOG_LEVELS, type LogLevel } from './console-logger';
+import { isLoopbackHost } from './services/dynamodb';
 import { DEFAULT_DYNAMODB_PORT, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_SES_PORT, type LocalCopyOptions } from './local-copy';
 
 /**
@@ -17,7 +18,7 @@ Options:
   -h, --help      show this help
 
 Environment:
-  LOJAL_HOST           interface for the API and the SES inbox   (default ${DEFAULT_HOST})
+  LOJAL_HOST           interface for the API and the SES inbox   (default ${DEFAULT_HOST}; warns if not loopback)
   LOJAL_PORT           PutEvents, member API, /_local/*           (default ${DEFAULT_PORT}; 0 = any free port)
   LOJAL_SES_PORT       SES v2 endpoint and web inbox              (default ${DEFAULT_SES_PORT})
   LOJAL_DYNAMODB_PORT  DynamoDB Local                             (default ${DEFAULT_DYNAMODB_PORT})
@@ -25,6 +26,24 @@ Environment:
   LOJAL_CLOCK_START    where the clock starts, ISO-8601 with offset (default now)
   LOJAL_LOG_LEVEL      debug, info, warn or error                 (default info)
 `;
+
+/**
+ * The warning `npm start` prints when LOJAL_HOST is not a loopback address: the local copy has no
+ * authentication, so anyone who can reach that address can read and change every member.
+ */
+export function exposedHostWarning(host: string): string | undefined {
+  if (isLoopbackHost(host)) return undefined;
+  const line = '!'.repeat(78);
+  return [
+    line,
+    `!! WARNING: LOJAL_HOST=${host} is not a loopback address.`,
+    '!! The local API and the SES inbox listen there WITHOUT authentication: anyone who',
+    '!! can reach it can read every member, move the clock and send events. Use it only on',
+    '!! a network you trust, and unset LOJAL_HOST (127.0.0.1) when you are done.',
+    line,
+    '',
+  ].join('\n');
+}
 
 export class LocalSettingsError extends Error {
   override readonly name = 'LocalSettingsError';

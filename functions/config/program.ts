@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { formatPath } from '../runtime/errors';
 import { EMAIL_KINDS } from './email-kinds';
-import { DEFAULT_MEMBER_API_THROTTLE, MEMBER_API_AUTH_MODES } from '../contract/member-api';
+import { DEFAULT_LINK_ROUTE_THROTTLE, DEFAULT_MEMBER_API_THROTTLE, MEMBER_API_AUTH_MODES } from '../contract/member-api';
 import { DEFAULT_MESSAGES } from '../domain/email/default-messages';
 import { DEFAULT_THEME } from '../domain/email/layout';
 import type { CompiledMessage, CompiledMessages } from '../domain/email/message';
@@ -183,6 +183,12 @@ const webOrigin = z.string().refine((origin) => {
   }
 }, 'must be an origin such as https://shop.example.com: https, no path and no trailing slash');
 
+/** Requests per second and burst of an API Gateway throttle. */
+const throttleSchema = z.object({
+  rateLimit: z.number().int().positive().max(10_000),
+  burstLimit: z.number().int().positive().max(5_000),
+});
+
 /** The member API in AWS (docs/member-api.md; lib/member-api.ts). Locally the API is open. */
 export const MemberApiConfigSchema = z.object({
   /**
@@ -199,9 +205,13 @@ export const MemberApiConfigSchema = z.object({
     .default([])
     .refine((origins) => new Set(origins).size === origins.length, 'must not repeat an origin'),
   /** Stage-wide throttle, requests per second. @default { rateLimit: 50, burstLimit: 100 } */
-  throttle: z
-    .object({ rateLimit: z.number().int().positive().max(10_000), burstLimit: z.number().int().positive().max(5_000) })
-    .default({ ...DEFAULT_MEMBER_API_THROTTLE }),
+  throttle: throttleSchema.default({ ...DEFAULT_MEMBER_API_THROTTLE }),
+  /**
+   * The throttle of each public link route (unsubscribe and check-in pages), in place of the
+   * stage's: a flood of links neither uses up the shop's routes nor fails real clicks for long.
+   * @default { rateLimit: 10, burstLimit: 20 }
+   */
+  linkThrottle: throttleSchema.default({ ...DEFAULT_LINK_ROUTE_THROTTLE }),
 });
 
 const hexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour such as #1a7f37');
@@ -400,7 +410,12 @@ export const ProgramConfigSchema = z
      */
     maxClockSkewMinutes: z.number().int().min(0).max(1440).default(5),
     /** Auth, CORS and throttling of the member API in AWS. @default IAM, no CORS, 50/s with bursts of 100 */
-    memberApi: MemberApiConfigSchema.default({ auth: 'iam', corsOrigins: [], throttle: { ...DEFAULT_MEMBER_API_THROTTLE } }),
+    memberApi: MemberApiConfigSchema.default({
+      auth: 'iam',
+      corsOrigins: [],
+      throttle: { ...DEFAULT_MEMBER_API_THROTTLE },
+      linkThrottle: { ...DEFAULT_LINK_ROUTE_THROTTLE },
+    }),
     /** The look of every mail (docs/messages.md). @default Lojal's neutral theme, no logo and no address */
     theme: MailThemeSchema.optional(),
     /** Display names in the member's language for categories, activities, tiers, rewards and perks (docs/messages.md). @default {} */

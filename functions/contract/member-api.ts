@@ -49,6 +49,14 @@ export interface MemberApiThrottle {
 export const DEFAULT_MEMBER_API_THROTTLE: MemberApiThrottle = { rateLimit: 50, burstLimit: 100 };
 
 /**
+ * Each public link route's own throttle (unsubscribe and check-in, GET and POST): 10 requests a
+ * second, bursts of 20. A link is one person's click, so a campaign's clicks stay far below it,
+ * while a flood of forged links is cut off there, before it reaches the shop's routes' share of
+ * the stage or the function's concurrency.
+ */
+export const DEFAULT_LINK_ROUTE_THROTTLE: MemberApiThrottle = { rateLimit: 10, burstLimit: 20 };
+
+/**
  * Who may call a member API route in AWS. A route is a `member` route unless it says
  * `auth: 'public'`: the links in emails (unsubscribe, answering a check-in) must work from a mail
  * client without credentials, so they get no authorizer and prove themselves with the HMAC

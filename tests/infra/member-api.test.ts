@@ -8,6 +8,7 @@ import demo from '../../clients/demo';
 import { MEMBER_API_ROUTES } from '../../functions/api/member-api';
 import { InvalidProgramConfigError } from '../../functions/config/program';
 import {
+  DEFAULT_LINK_ROUTE_THROTTLE,
   DEFAULT_MEMBER_API_THROTTLE,
   MEMBER_API_FUNCTION,
   MEMBER_API_KEY_AUTHORIZER_FUNCTION,
@@ -117,6 +118,7 @@ beforeAll(async () => {
         auth: 'apiKey',
         corsOrigins: ['https://shop.example.com', 'http://localhost:3000'],
         throttle: { rateLimit: 10, burstLimit: 20 },
+        linkThrottle: { rateLimit: 3, burstLimit: 6 },
       },
     },
     'clients/demo.ts (API key variant)',
@@ -352,6 +354,33 @@ describe('Construct: MemberApi', () => {
       }
     });
 
+    it('gives each of them its own route throttle on the stage (the defaults for the demo), and the shop routes none', () => {
+      // Prepare
+      const stage = (synthesized: Synthesized) => Object.values(synthesized.resources('AWS::ApiGatewayV2::Stage'))[0]!;
+      const demoSettings = stage(demoStack).Properties.RouteSettings as Record<string, unknown>;
+
+      // Assess
+      expect(Object.keys(demoSettings).sort()).toEqual(publicRoutes.map(routeKey).sort());
+      for (const key of Object.keys(demoSettings)) {
+        expect(demoSettings[key]).toEqual({ ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 });
+      }
+      const keySettings = stage(keyStack).Properties.RouteSettings as Record<string, unknown>;
+      expect(Object.keys(keySettings).sort()).toEqual(publicRoutes.map(routeKey).sort());
+      for (const key of Object.keys(keySettings)) expect(keySettings[key]).toEqual({ ThrottlingRateLimit: 3, ThrottlingBurstLimit: 6 });
+      // The shop's routes keep the stage's throttle.
+      expect(stage(keyStack).Properties.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 });
+    });
+
+    it('deploys the stage after the link routes its route settings name', () => {
+      const [stageId] = Object.keys(demoStack.resources('AWS::ApiGatewayV2::Stage'));
+      const stage = demoStack.template.toJSON().Resources[stageId!] as { DependsOn?: string[] };
+      const routeIds = Object.entries(demoStack.resources('AWS::ApiGatewayV2::Route'))
+        .filter(([, r]) => publicRoutes.map(routeKey).includes(r.Properties.RouteKey))
+        .map(([id]) => id);
+      expect(routeIds).toHaveLength(publicRoutes.length);
+      expect(stage.DependsOn).toEqual(expect.arrayContaining(routeIds));
+    });
+
     it('leaves them out of the caller role, which needs no grant for them', () => {
       const invoke = Object.values(demoStack.resources('AWS::IAM::Policy'))
         .map((p) => JSON.stringify(p.Properties.PolicyDocument))
@@ -420,8 +449,14 @@ describe('Construct: MemberApi', () => {
 });
 
 describe('Schema: memberApi in the client configuration', () => {
-  it('defaults to IAM, no CORS and the documented throttle', () => {
-    expect(demoClient.config.memberApi).toEqual({ auth: 'iam', corsOrigins: [], throttle: DEFAULT_MEMBER_API_THROTTLE });
+  it('defaults to IAM, no CORS and the documented throttles', () => {
+    expect(demoClient.config.memberApi).toEqual({
+      auth: 'iam',
+      corsOrigins: [],
+      throttle: DEFAULT_MEMBER_API_THROTTLE,
+      linkThrottle: DEFAULT_LINK_ROUTE_THROTTLE,
+    });
+    expect(DEFAULT_LINK_ROUTE_THROTTLE).toEqual({ rateLimit: 10, burstLimit: 20 });
   });
 
   it.each([
@@ -440,6 +475,12 @@ describe('Schema: memberApi in the client configuration', () => {
 
     expect(error).toBeInstanceOf(InvalidProgramConfigError);
     expect((error as InvalidProgramConfigError).issues.map((i) => i.path)).toEqual(['memberApi.corsOrigins[0]']);
+  });
+
+  it('rejects a link throttle that is not a positive whole number, naming the field', () => {
+    expect(() => validateClient({ ...demo, memberApi: { linkThrottle: { rateLimit: 0, burstLimit: 5 } } }, 'clients/demo.ts')).toThrow(
+      /memberApi\.linkThrottle\.rateLimit/,
+    );
   });
 
   it('rejects an unknown auth mode', () => {

@@ -62,7 +62,11 @@ beforeAll(async () => {
       lines: [{ sku: 'CAP', category: 'caps', quantity: 1, unitPrice: sek * 100 }],
     });
   }
-  await api('/_local/clock', { method: 'POST', body: JSON.stringify({ advance: 'PT0S' }) });
+  await api('/_local/clock', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ advance: 'PT0S' }),
+  });
 });
 
 afterAll(async () => {
@@ -82,7 +86,11 @@ describe('A challenge on the local copy', () => {
     });
 
     // Scoring closes 7 days after registration closes (8 Feb), the result a day later.
-    await api('/_local/clock', { method: 'POST', body: JSON.stringify({ to: '2027-02-10T00:00:00Z' }) });
+    await api('/_local/clock', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ to: '2027-02-10T00:00:00Z' }),
+    });
     expect(announced.map((e) => [e.detailType, e.detail.winners])).toEqual([
       ['challenge.completed', [{ customerId: 'jon', rank: 1, score: 1500, prize: 500 }]],
     ]);

@@ -60,7 +60,11 @@ async function round(i: number): Promise<string | undefined> {
     }),
   );
   if (put.FailedEntryCount !== 0) return `round ${i}: PutEvents failed ${JSON.stringify(put.Entries)}`;
-  const barrier = await fetch(`${local.urls.api}/_local/clock`, { method: 'POST', body: JSON.stringify({ advance: 'PT0S' }) });
+  const barrier = await fetch(`${local.urls.api}/_local/clock`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ advance: 'PT0S' }),
+  });
   if (barrier.status !== 200) return `round ${i}: barrier answered ${barrier.status} ${await barrier.text()}`;
   const member = await fetch(`${local.urls.api}/v1/members/${customerId}`);
   const body = (await member.json()) as { balance?: number };

@@ -17,7 +17,8 @@ const api = async (path: string, init?: RequestInit) => {
   const response = await fetch(`${local.urls.api}${path}`, init);
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 };
-const moveClock = (body: unknown) => api('/_local/clock', { method: 'POST', body: JSON.stringify(body) });
+const moveClock = (body: unknown) =>
+  api('/_local/clock', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 const put = async (detailType: string, detail: unknown) => {
   const result = await eventBridge.send(
     new PutEventsCommand({ Entries: [{ Source: 'webshop', DetailType: detailType, Detail: JSON.stringify(detail) }] }),

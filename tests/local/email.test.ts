@@ -19,7 +19,13 @@ const inbox = async (address = to): Promise<StoredMail[]> => {
   return emails.filter((e) => e.destination.to.includes(address));
 };
 const moveClock = async (body: unknown) =>
-  (await fetch(`${local.urls.api}/_local/clock`, { method: 'POST', body: JSON.stringify(body) })).json();
+  (
+    await fetch(`${local.urls.api}/_local/clock`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
+  ).json();
 
 beforeAll(async () => {
   // 23:30 in Stockholm: inside quiet hours.

@@ -32,7 +32,8 @@ let behaviour: Partial<Record<HandlerName, (event: BusEvent) => Promise<void>>> 
 let memberApi: MemberApiHandler;
 
 const api = (path: string, init?: RequestInit) => fetch(`${local.urls.api}${path}`, init);
-const postJson = (path: string, body: unknown) => api(path, { method: 'POST', body: JSON.stringify(body) });
+const postJson = (path: string, body: unknown) =>
+  api(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 const put = (...entries: PutEventsRequestEntry[]) => eventBridge.send(new PutEventsCommand({ Entries: entries }));
 const settle = () => postJson('/_local/clock', { advance: 'PT0S' });
 const entry = (detailType: string, detail: unknown, source = 'webshop'): PutEventsRequestEntry => ({
@@ -335,7 +336,11 @@ describe('the clock', () => {
     [{ to: 'next tuesday' }, 'InvalidRequest'],
     ['not json', 'InvalidRequest'],
   ])('refuses %j with %s', async (body, code) => {
-    const response = await api('/_local/clock', { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) });
+    const response = await api('/_local/clock', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: { code } });
   });

@@ -19,7 +19,8 @@ const api = async (path: string, init?: RequestInit) => {
   const response = await fetch(`${local.urls.api}${path}`, init);
   return { status: response.status, body: (await response.json()) as Record<string, any> };
 };
-const moveClock = (body: unknown) => api('/_local/clock', { method: 'POST', body: JSON.stringify(body) });
+const moveClock = (body: unknown) =>
+  api('/_local/clock', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 const redeem = (body: unknown) =>
   api('/v1/members/c-7/redemptions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 

@@ -54,7 +54,11 @@ beforeAll(async () => {
       })),
     }),
   );
-  await fetch(`${before.urls.api}/_local/clock`, { method: 'POST', body: JSON.stringify({ advance: 'PT0S' }) });
+  await fetch(`${before.urls.api}/_local/clock`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ advance: 'PT0S' }),
+  });
   eventBridge.destroy();
   await before.stop();
 
@@ -126,7 +130,11 @@ beforeAll(async () => {
   });
 
   after = await startTestLocalCopy('mail-recovery', RESTART, { tableName: table.tableName });
-  await fetch(`${after.urls.api}/_local/clock`, { method: 'POST', body: JSON.stringify({ advance: 'PT0S' }) });
+  await fetch(`${after.urls.api}/_local/clock`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ advance: 'PT0S' }),
+  });
 });
 
 afterAll(async () => {
@@ -149,12 +157,20 @@ describe('A copy starting on a table a crash left behind', () => {
 
   it('sends a mail claimed under a live lease once the lease has run out, and a deferred one when it is due', async () => {
     expect((await records.get('claimed-live', 'birthday', '2027-03-11'))?.status).toBe('claimed');
-    await fetch(`${after.urls.api}/_local/clock`, { method: 'POST', body: JSON.stringify({ to: '2027-03-11T11:01:00Z' }) });
+    await fetch(`${after.urls.api}/_local/clock`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ to: '2027-03-11T11:01:00Z' }),
+    });
     expect(await birthdayMailsIn(after)).toContain('claimed-live');
     expect((await records.get('claimed-live', 'birthday', '2027-03-11'))?.status).toBe('sent');
 
     expect(await birthdayMailsIn(after)).not.toContain('deferred-later');
-    await fetch(`${after.urls.api}/_local/clock`, { method: 'POST', body: JSON.stringify({ to: '2027-03-12T10:05:00Z' }) });
+    await fetch(`${after.urls.api}/_local/clock`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ to: '2027-03-12T10:05:00Z' }),
+    });
     expect(await birthdayMailsIn(after)).toContain('deferred-later');
     expect(after.mail.queue.deadLetters).toEqual([]);
   });

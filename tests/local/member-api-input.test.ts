@@ -22,7 +22,9 @@ afterAll(async () => {
 const send = (method: string, path: string) =>
   fetch(`${local.urls.api}${path}`, {
     method,
-    ...(method === 'POST' ? { body: JSON.stringify({ redemptionId: 'r-1', points: 10 }) } : {}),
+    ...(method === 'POST'
+      ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redemptionId: 'r-1', points: 10 }) }
+      : {}),
   });
 
 /** The route's path with its one parameter, raw (already percent-encoded), in place. */

@@ -50,7 +50,11 @@ async function send(copy: LocalCopy, entries: { DetailType: string; Detail: obje
     }),
   );
   // The clock barrier: answers once all work from the calls before it is done.
-  await fetch(`${copy.urls.api}/_local/clock`, { method: 'POST', body: JSON.stringify({ advance: 'PT0S' }) });
+  await fetch(`${copy.urls.api}/_local/clock`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ advance: 'PT0S' }),
+  });
 }
 const ledger = async (copy: LocalCopy) => {
   const response = await fetch(`${copy.urls.api}/v1/members/c-1/ledger`);

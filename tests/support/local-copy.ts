@@ -47,7 +47,8 @@ export function localDoors(local: LocalCopy, eventBridge: EventBridgeClient) {
     const response = await fetch(`${local.urls.api}${path}`, init);
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
-  const barrier = () => api('/_local/clock', { method: 'POST', body: JSON.stringify({ advance: 'PT0S' }) });
+  const barrier = () =>
+    api('/_local/clock', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advance: 'PT0S' }) });
   const deadLetters = async () => (await api('/_local/dead-letters')).body.items as ListedDeadLetter[];
   /** Puts one raw entry and waits for its delivery; returns the PutEvents result entry. */
   const putRaw = async (DetailType: string, Detail: string, Source = 'webshop') => {
