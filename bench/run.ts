@@ -3,7 +3,9 @@ import { startSesLocal } from '../local/services/ses';
 import { benchCalendar } from './calendar';
 import { benchChallenges } from './challenges';
 import { benchEmails, formatEmailBench } from './emails';
+import { benchEndToEnd, formatEndToEndBench } from './end-to-end';
 import { benchFlows } from './flows';
+import { benchHistory, formatHistoryBench } from './history';
 import { measureBundleSizes } from './bundle-sizes';
 import { benchPoints } from './points';
 import { benchTimeline } from './timeline';
@@ -14,7 +16,7 @@ import { benchTimeline } from './timeline';
  * `--only=` picks parts.
  */
 const quick = process.argv.includes('--quick');
-/** `--only=timeline,emails` runs just those parts (points, challenges, timeline, calendar, flows, emails, bundles). */
+/** `--only=timeline,emails` runs just those parts (points, history, challenges, timeline, calendar, flows, emails, e2e, bundles). */
 const only = process.argv
   .find((a) => a.startsWith('--only='))
   ?.slice('--only='.length)
@@ -45,6 +47,10 @@ try {
       console.log(`    ${fmt(f.readUnits, 2)} RCU + ${fmt(f.writeUnits, 2)} WCU per order, as DynamoDB Local reports them`);
     }
     console.log('');
+  }
+  if (runs('history')) {
+    const history = await benchHistory({ endpoint: dynamo.endpoint, ...(quick ? { repeats: 1 } : {}) });
+    console.log(`${formatHistoryBench(history)}\n`);
   }
   if (runs('challenges')) {
     const challenges = await benchChallenges({
@@ -144,6 +150,10 @@ try {
     } finally {
       await ses.stop();
     }
+  }
+  if (runs('e2e')) {
+    const e2e = await benchEndToEnd({ dynamoEndpoint: dynamo.endpoint, ...(quick ? { events: 300, members: 60 } : {}) });
+    console.log(`${formatEndToEndBench(e2e)}\n`);
   }
   if (runs('bundles')) {
     console.log('Lambda bundles (minified ESM, @aws-sdk external)');
