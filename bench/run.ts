@@ -2,6 +2,8 @@ import { startDynamoDbLocal } from '../local/services/dynamodb';
 import { startSesLocal } from '../local/services/ses';
 import { benchCalendar } from './calendar';
 import { benchChallenges } from './challenges';
+import { formatCostModel, US_EAST_1_PRICES } from './cost-model';
+import { measuredCosts } from './cost-inputs';
 import { benchEmails, formatEmailBench } from './emails';
 import { benchEndToEnd, formatEndToEndBench } from './end-to-end';
 import { benchFlows } from './flows';
@@ -16,7 +18,7 @@ import { benchTimeline } from './timeline';
  * `--only=` picks parts.
  */
 const quick = process.argv.includes('--quick');
-/** `--only=timeline,emails` runs just those parts (points, history, challenges, timeline, calendar, flows, emails, e2e, bundles). */
+/** `--only=timeline,emails` runs just those parts (points, history, challenges, timeline, calendar, flows, emails, e2e, cost, bundles). */
 const only = process.argv
   .find((a) => a.startsWith('--only='))
   ?.slice('--only='.length)
@@ -25,11 +27,17 @@ const runs = (part: string) => only === undefined || only.includes(part);
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
 
 const dynamo = await startDynamoDbLocal();
+// Kept for the cost model, which prices what the other parts measured in this run.
+let points: Awaited<ReturnType<typeof benchPoints>> | undefined;
+let history: Awaited<ReturnType<typeof benchHistory>> | undefined;
+let timeline: Awaited<ReturnType<typeof benchTimeline>> | undefined;
+let flows: Awaited<ReturnType<typeof benchFlows>> | undefined;
+let emails: Awaited<ReturnType<typeof benchEmails>> | undefined;
 try {
   console.log(`Lojal benchmark — ${new Date().toISOString()} — node ${process.version}, DynamoDB Local (in memory)\n`);
 
   if (runs('points')) {
-    const points = await benchPoints({ endpoint: dynamo.endpoint, ...(quick ? { orders: 300, members: 60 } : {}) });
+    points = await benchPoints({ endpoint: dynamo.endpoint, ...(quick ? { orders: 300, members: 60 } : {}) });
     console.log(`order.placed → points (${points.orders} orders over ${points.members} members, ${points.concurrency} in flight)`);
     console.log(`  raw TransactWriteItems, points shape (entry + state)                      ${fmt(points.rawTransactionsPerSecond)} tx/s`);
     console.log(
@@ -49,7 +57,7 @@ try {
     console.log('');
   }
   if (runs('history')) {
-    const history = await benchHistory({ endpoint: dynamo.endpoint, ...(quick ? { repeats: 1 } : {}) });
+    history = await benchHistory({ endpoint: dynamo.endpoint, ...(quick ? { repeats: 1 } : {}) });
     console.log(`${formatHistoryBench(history)}\n`);
   }
   if (runs('challenges')) {
@@ -94,7 +102,7 @@ try {
     console.log(`  round trips in all           ${results.roundTrips}  ${JSON.stringify(results.calls)}, ${fmt(results.ms, 0)} ms\n`);
   }
   if (runs('timeline')) {
-    const timeline = await benchTimeline({ endpoint: dynamo.endpoint, ...(quick ? { scheduled: 20_000, due: 2_000 } : {}) });
+    timeline = await benchTimeline({ endpoint: dynamo.endpoint, ...(quick ? { scheduled: 20_000, due: 2_000 } : {}) });
     console.log(
       `timeline sweep (${timeline.due} due items spread over a day among ${timeline.scheduled} scheduled; seeding took ${fmt(timeline.seedSeconds)} s)`,
     );
@@ -128,7 +136,7 @@ try {
     console.log('');
   }
   if (runs('flows')) {
-    const flows = await benchFlows({ endpoint: dynamo.endpoint, ...(quick ? { events: 200, waking: 300 } : {}) });
+    flows = await benchFlows({ endpoint: dynamo.endpoint, ...(quick ? { events: 200, waking: 300 } : {}) });
     console.log(`flows: ${flows.events} order.placed events into the flow engine (its share of each event, docs/flows.md)`);
     for (const f of flows.intake) {
       const raw = f.flows === 0 ? 'no flow: nothing to write' : `ratio to raw transactions of the same items ${fmt(f.ratio, 2)}`;
@@ -145,7 +153,7 @@ try {
   if (runs('emails')) {
     const ses = await startSesLocal();
     try {
-      const emails = await benchEmails({ sesEndpoint: ses.endpoint, dynamoEndpoint: dynamo.endpoint, ...(quick ? { count: 300 } : {}) });
+      emails = await benchEmails({ sesEndpoint: ses.endpoint, dynamoEndpoint: dynamo.endpoint, ...(quick ? { count: 300 } : {}) });
       console.log(`${formatEmailBench(emails)}\n`);
     } finally {
       await ses.stop();
@@ -154,6 +162,11 @@ try {
   if (runs('e2e')) {
     const e2e = await benchEndToEnd({ dynamoEndpoint: dynamo.endpoint, ...(quick ? { events: 300, members: 60 } : {}) });
     console.log(`${formatEndToEndBench(e2e)}\n`);
+  }
+  if (runs('cost')) {
+    if (points && timeline && flows && emails) {
+      console.log(`${formatCostModel(US_EAST_1_PRICES, measuredCosts({ points, history, timeline, flows, emails }))}\n`);
+    } else console.log('cost model: needs the points, timeline, flows and emails parts in the same run\n');
   }
   if (runs('bundles')) {
     console.log('Lambda bundles (minified ESM, @aws-sdk external)');
