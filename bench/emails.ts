@@ -13,25 +13,17 @@ import { createHandlers } from '../functions/handlers/registry';
 import { type Clock, noMetrics, silentLogger } from '../functions/runtime/ports';
 import { ensureTable, localDynamoClients, startDynamoDbLocal } from '../local/services/dynamodb';
 import { startSesLocal } from '../local/services/ses';
+import { US_EAST_1_PRICES } from './cost-model';
 import { instrumentDynamo, runPool } from './instrument';
 
-/**
- * AWS prices the cost figures use: us-east-1 list prices as published on the services' pricing
- * pages (aws.amazon.com/lambda/pricing, /sqs/pricing, /ses/pricing, /dynamodb/pricing), without
- * free tiers. Other regions differ by a few percent.
- */
+/** The cost model's list prices (bench/cost-model.ts, one definition), per unit. */
 export const EMAIL_PRICES = {
-  /** Lambda, arm64, per GB-second of duration (first 6 billion GB-s a month). */
-  lambdaArmPerGbSecond: 0.0000133334,
-  /** Lambda, per request. */
-  lambdaPerRequest: 0.2 / 1_000_000,
-  /** SQS standard queue, per request (each 64 KB chunk of a request counts as one). */
-  sqsPerRequest: 0.4 / 1_000_000,
-  /** SES, per email sent (outbound, no attachments). */
-  sesPerEmail: 0.1 / 1_000,
-  /** DynamoDB on demand, per write request unit and per read request unit. */
-  dynamoPerWriteUnit: 0.625 / 1_000_000,
-  dynamoPerReadUnit: 0.125 / 1_000_000,
+  lambdaArmPerGbSecond: US_EAST_1_PRICES.lambdaArmPerGbSecond,
+  lambdaPerRequest: US_EAST_1_PRICES.lambdaPerMillionRequests / 1_000_000,
+  sqsPerRequest: US_EAST_1_PRICES.sqsPerMillionRequests / 1_000_000,
+  sesPerEmail: US_EAST_1_PRICES.sesPerThousandMails / 1_000,
+  dynamoPerWriteUnit: US_EAST_1_PRICES.dynamoPerMillionWriteUnits / 1_000_000,
+  dynamoPerReadUnit: US_EAST_1_PRICES.dynamoPerMillionReadUnits / 1_000_000,
 } as const;
 
 export interface EmailBenchOptions {

@@ -48,6 +48,11 @@ export interface FlowBenchResult {
     readonly indexItemsReadPerStep: number;
     /** Every DynamoDB request of the handler per step: read the run, commit, strike the action from the outbox. */
     readonly handlerRoundTripsPerStep: number;
+    /** The handler's time per step with `concurrency` in flight (elapsed × in flight / steps). */
+    readonly msPerStep: number;
+    /** Capacity the handler's calls consumed per step, as DynamoDB Local reports it (the cost model reads these). */
+    readonly readUnitsPerStep: number;
+    readonly writeUnitsPerStep: number;
     readonly calls: Record<string, number>;
   };
   readonly broadcast: {
@@ -188,7 +193,7 @@ export async function benchFlows(options: FlowBenchOptions): Promise<FlowBenchRe
     if (report.claimed === 0) break;
   }
   meter.reset();
-  await runPool(woken.length, concurrency, async (i) => {
+  const wakeMs = await runPool(woken.length, concurrency, async (i) => {
     const detail = woken[i]?.detail as { customerId: string; flowId: string; runKey: string; rev: number };
     await onFlowWake(deps, detail);
   });
@@ -272,6 +277,9 @@ export async function benchFlows(options: FlowBenchOptions): Promise<FlowBenchRe
       steps: woken.length,
       indexItemsReadPerStep: indexRead / Math.max(1, woken.length),
       handlerRoundTripsPerStep: engineTrips / Math.max(1, woken.length),
+      msPerStep: (wakeMs * concurrency) / Math.max(1, woken.length),
+      readUnitsPerStep: meter.totals.readUnits / Math.max(1, woken.length),
+      writeUnitsPerStep: meter.totals.writeUnits / Math.max(1, woken.length),
       calls,
     },
   };

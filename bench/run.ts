@@ -2,9 +2,13 @@ import { startDynamoDbLocal } from '../local/services/dynamodb';
 import { startSesLocal } from '../local/services/ses';
 import { benchCalendar } from './calendar';
 import { benchChallenges } from './challenges';
+import { formatCostModel, US_EAST_1_PRICES } from './cost-model';
+import { measuredCosts } from './cost-inputs';
 import { benchEmails, formatEmailBench } from './emails';
+import { benchEndToEnd, formatEndToEndBench } from './end-to-end';
 import { benchFlows } from './flows';
 import { benchImport } from './import';
+import { benchHistory, formatHistoryBench } from './history';
 import { measureBundleSizes } from './bundle-sizes';
 import { benchPoints } from './points';
 import { benchTimeline } from './timeline';
@@ -15,7 +19,7 @@ import { benchTimeline } from './timeline';
  * `--only=` picks parts.
  */
 const quick = process.argv.includes('--quick');
-/** `--only=timeline,emails` runs just those parts (points, challenges, timeline, calendar, flows, import, emails, bundles). */
+/** `--only=timeline,emails` runs just those parts (points, history, challenges, timeline, calendar, flows, import, emails, e2e, cost, bundles). */
 const only = process.argv
   .find((a) => a.startsWith('--only='))
   ?.slice('--only='.length)
@@ -24,11 +28,17 @@ const runs = (part: string) => only === undefined || only.includes(part);
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
 
 const dynamo = await startDynamoDbLocal();
+// Kept for the cost model, which prices what the other parts measured in this run.
+let points: Awaited<ReturnType<typeof benchPoints>> | undefined;
+let history: Awaited<ReturnType<typeof benchHistory>> | undefined;
+let timeline: Awaited<ReturnType<typeof benchTimeline>> | undefined;
+let flows: Awaited<ReturnType<typeof benchFlows>> | undefined;
+let emails: Awaited<ReturnType<typeof benchEmails>> | undefined;
 try {
   console.log(`Lojal benchmark — ${new Date().toISOString()} — node ${process.version}, DynamoDB Local (in memory)\n`);
 
   if (runs('points')) {
-    const points = await benchPoints({ endpoint: dynamo.endpoint, ...(quick ? { orders: 300, members: 60 } : {}) });
+    points = await benchPoints({ endpoint: dynamo.endpoint, ...(quick ? { orders: 300, members: 60 } : {}) });
     console.log(`order.placed → points (${points.orders} orders over ${points.members} members, ${points.concurrency} in flight)`);
     console.log(`  raw TransactWriteItems, points shape (entry + state)                      ${fmt(points.rawTransactionsPerSecond)} tx/s`);
     console.log(
@@ -46,6 +56,10 @@ try {
       console.log(`    ${fmt(f.readUnits, 2)} RCU + ${fmt(f.writeUnits, 2)} WCU per order, as DynamoDB Local reports them`);
     }
     console.log('');
+  }
+  if (runs('history')) {
+    history = await benchHistory({ endpoint: dynamo.endpoint, ...(quick ? { repeats: 1 } : {}) });
+    console.log(`${formatHistoryBench(history)}\n`);
   }
   if (runs('challenges')) {
     const challenges = await benchChallenges({
@@ -89,7 +103,7 @@ try {
     console.log(`  round trips in all           ${results.roundTrips}  ${JSON.stringify(results.calls)}, ${fmt(results.ms, 0)} ms\n`);
   }
   if (runs('timeline')) {
-    const timeline = await benchTimeline({ endpoint: dynamo.endpoint, ...(quick ? { scheduled: 20_000, due: 2_000 } : {}) });
+    timeline = await benchTimeline({ endpoint: dynamo.endpoint, ...(quick ? { scheduled: 20_000, due: 2_000 } : {}) });
     console.log(
       `timeline sweep (${timeline.due} due items spread over a day among ${timeline.scheduled} scheduled; seeding took ${fmt(timeline.seedSeconds)} s)`,
     );
@@ -123,7 +137,7 @@ try {
     console.log('');
   }
   if (runs('flows')) {
-    const flows = await benchFlows({ endpoint: dynamo.endpoint, ...(quick ? { events: 200, waking: 300, audience: 5_000 } : {}) });
+    flows = await benchFlows({ endpoint: dynamo.endpoint, ...(quick ? { events: 200, waking: 300, audience: 5_000 } : {}) });
     console.log(`flows: ${flows.events} order.placed events into the flow engine (its share of each event, docs/flows.md)`);
     for (const f of flows.intake) {
       const raw = f.flows === 0 ? 'no flow: nothing to write' : `ratio to raw transactions of the same items ${fmt(f.ratio, 2)}`;
@@ -154,11 +168,20 @@ try {
   if (runs('emails')) {
     const ses = await startSesLocal();
     try {
-      const emails = await benchEmails({ sesEndpoint: ses.endpoint, dynamoEndpoint: dynamo.endpoint, ...(quick ? { count: 300 } : {}) });
+      emails = await benchEmails({ sesEndpoint: ses.endpoint, dynamoEndpoint: dynamo.endpoint, ...(quick ? { count: 300 } : {}) });
       console.log(`${formatEmailBench(emails)}\n`);
     } finally {
       await ses.stop();
     }
+  }
+  if (runs('e2e')) {
+    const e2e = await benchEndToEnd({ dynamoEndpoint: dynamo.endpoint, ...(quick ? { events: 300, members: 60 } : {}) });
+    console.log(`${formatEndToEndBench(e2e)}\n`);
+  }
+  if (runs('cost')) {
+    if (points && timeline && flows && emails) {
+      console.log(`${formatCostModel(US_EAST_1_PRICES, measuredCosts({ points, history, timeline, flows, emails }))}\n`);
+    } else console.log('cost model: needs the points, timeline, flows and emails parts in the same run\n');
   }
   if (runs('bundles')) {
     console.log('Lambda bundles (minified ESM, @aws-sdk external)');
