@@ -170,12 +170,12 @@ describe('Function: countOutcome', () => {
 
   it('counts an order after the trigger and within the window once, the first as a buyer', () => {
     const first = countOutcome(review, entered, order('o2', T0 + DAY));
-    expect(first?.counters).toEqual({ orders: 1, revenue: 1000, revenueSq: 1_000_000, buyers: 1 });
+    expect(first?.counters).toEqual({ orders: 1, revenue: 1000, revenueSq: 100, buyers: 1 });
     const again = countOutcome(review, first?.run as FlowRun, order('o2', T0 + DAY));
     expect(again).toBeUndefined();
     const second = countOutcome(review, first?.run as FlowRun, order('o3', T0 + 2 * DAY, 500));
-    // The member's revenue goes from 1 000 to 1 500: the sum of squares grows by 1 500² − 1 000².
-    expect(second?.counters).toEqual({ orders: 1, revenue: 500, revenueSq: 1_250_000 });
+    // The member's revenue goes from 1 000 to 1 500 minor units: the square, kept in (minor ÷ 100)², grows by 15² − 10².
+    expect(second?.counters).toEqual({ orders: 1, revenue: 500, revenueSq: 125 });
   });
 
   it('leaves out the trigger itself, orders before it or after the window, and a run that never entered', () => {

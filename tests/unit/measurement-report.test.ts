@@ -26,6 +26,13 @@ function apply(buckets: Map<string, Record<string, number>>, changes: ReturnType
 const contribution = (inputs: LedgerInput[]) => contributionOf(demoConfig, foldLedger(demoConfig, inputs), inputs);
 
 describe('Function: contributionOf', () => {
+  it('keeps a big buyer’s counters exact numbers: 10 million SEK of orders still writes', () => {
+    const inputs = Array.from({ length: 10 }, (_, i) => order(`big${i}`, `2026-01-${String(i + 10)}T10:00:00Z`, 1_000_000));
+    const c = contribution(inputs);
+    expect(c['ALL|revenue']).toBe(1_000_000_000);
+    for (const value of Object.values(c)) expect(Number.isSafeInteger(value)).toBe(true);
+  });
+
   it('counts challenge participation: the members who scored and their points, per challenge', () => {
     const inputs = [order('o1', '2026-01-10T10:00:00Z', 1000)];
     const c = contributionOf(
@@ -55,7 +62,8 @@ describe('Function: contributionOf', () => {
     expect(c['D#2026-01-10|revenue']).toBe(100_000);
     expect(c['D#2026-02-11|revenue']).toBe(-20_000);
     expect(c['ALL|revenue']).toBe(130_000);
-    expect(c['ALL|revenueSq']).toBe(130_000 ** 2);
+    // Squares of money are kept in (minor ÷ 100)², so they stay exact numbers (squareForCounter).
+    expect(c['ALL|revenueSq']).toBe(1300 ** 2);
     expect(c['ALL|buyers']).toBe(1);
     expect(c['ALL|repeaters']).toBe(1);
     expect(c['M#2026-01|active']).toBe(1);
@@ -126,10 +134,8 @@ describe('Function: programReport', () => {
   });
 
   it('states the liability in money at the configured point value and says when a lift is not yet significant', () => {
-    const treated: Buckets = new Map([
-      ['ALL', { members: 10, buyers: 10, repeaters: 5, revenue: 1000, revenueSq: 120_000, outstanding: 300 }],
-    ]);
-    const control: Buckets = new Map([['ALL', { members: 10, buyers: 10, repeaters: 4, revenue: 900, revenueSq: 100_000 }]]);
+    const treated: Buckets = new Map([['ALL', { members: 10, buyers: 10, repeaters: 5, revenue: 1000, revenueSq: 12, outstanding: 300 }]]);
+    const control: Buckets = new Map([['ALL', { members: 10, buyers: 10, repeaters: 4, revenue: 900, revenueSq: 10 }]]);
     const report = programReport({ ...demoConfig, pointValue: { currency: 'SEK', minorUnits: 2.5 } }, { treated, control, nps: new Map() });
     expect(report.points.liability).toEqual({ currency: 'SEK', amount: 750 });
     expect(report.lift?.repeatRate.significant).toBe(false);

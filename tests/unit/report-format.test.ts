@@ -9,7 +9,7 @@ const heading = { clientId: 'demo', source: 'lojal-demo at http://127.0.0.1:8000
 /** 400 buyers a group: treated repeat 50 %, control 30 %, a clear effect; points on two days of two months. */
 function buckets(repeaters: number, extra: Record<string, Record<string, number>> = {}): Buckets {
   return new Map<string, Record<string, number>>([
-    ['ALL', { members: 500, buyers: 400, repeaters, revenue: 400 * 50_000, revenueSq: 400 * 50_000 ** 2 * 1.2, outstanding: 700 }],
+    ['ALL', { members: 500, buyers: 400, repeaters, revenue: 400 * 50_000, revenueSq: 400 * 500 ** 2 * 1.2, outstanding: 700 }],
     ['D#2026-01-31', { issued: 1000, orders: 10, revenue: 500_000 }],
     ['D#2026-02-01', { redeemed: 200, expired: 100, orders: 2, revenue: 100_000, 'campaign:<b>winter</b>': 300 }],
     ['M#2026-01', { active: 10 }],

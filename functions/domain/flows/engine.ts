@@ -1,5 +1,6 @@
 import type { Flow } from '../../config/flows';
 import { addDuration, parseDuration } from '../duration';
+import { squareDelta } from '../measurement/statistics';
 import { type FlowAction, inFlowHoldout, matchesFacts, planRun, type RunInput, type RunPosition, UnknownStepError } from './plan';
 
 /**
@@ -347,7 +348,8 @@ export function countOutcome(
     counters: {
       [`orders${suffix}`]: 1,
       [`revenue${suffix}`]: order.amount,
-      [`revenueSq${suffix}`]: revenue * revenue - counted.revenue * counted.revenue,
+      // In (minor ÷ 100)², so a big buyer's square stays an exact number (squareForCounter).
+      [`revenueSq${suffix}`]: squareDelta(counted.revenue, revenue),
       ...(counted.orders.length === 0 ? { [`buyers${suffix}`]: 1 } : {}),
     },
   };

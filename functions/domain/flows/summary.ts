@@ -1,4 +1,4 @@
-import { type Lift, meanLift, rateLift, sampleSizeForRates, verdictOf } from '../measurement/statistics';
+import { type Lift, meanLift, rateLift, SQUARE_SCALE, sampleSizeForRates, verdictOf } from '../measurement/statistics';
 
 /**
  * A flow's figures from its day counters (functions/adapters/dynamo/flow-store.ts): totals, the
@@ -70,8 +70,8 @@ export function summarizeFlow(
           ),
           revenuePerEntrantLift: withVerdict(
             meanLift(
-              { n: treated, sum: totals.revenue ?? 0, sumOfSquares: totals.revenueSq ?? 0 },
-              { n: heldOut, sum: totals['revenue:holdout'] ?? 0, sumOfSquares: totals['revenueSq:holdout'] ?? 0 },
+              { n: treated, sum: totals.revenue ?? 0, sumOfSquares: (totals.revenueSq ?? 0) * SQUARE_SCALE },
+              { n: heldOut, sum: totals['revenue:holdout'] ?? 0, sumOfSquares: (totals['revenueSq:holdout'] ?? 0) * SQUARE_SCALE },
             ),
           ),
         }

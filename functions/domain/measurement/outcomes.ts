@@ -1,5 +1,6 @@
 import type { ProgramConfig } from '../../config/program';
 import { localDateAt } from '../calendar';
+import { squareForCounter } from './statistics';
 import { type LedgerFold, type LedgerInput, type OrderInput, spreadDiscount } from '../points';
 
 /**
@@ -112,7 +113,7 @@ export function contributionOf(
     add(ALL_BUCKET, 'buyers', 1);
     if (orderCount >= 2) add(ALL_BUCKET, 'repeaters', 1);
     add(ALL_BUCKET, 'revenue', revenue);
-    add(ALL_BUCKET, 'revenueSq', revenue * revenue);
+    add(ALL_BUCKET, 'revenueSq', squareForCounter(revenue)); // in (minor ÷ 100)²: see squareForCounter
   }
   add(ALL_BUCKET, 'members', 1);
   add(ALL_BUCKET, `tier:${fold.status.name}`, 1);

@@ -1,7 +1,17 @@
 import type { ProgramConfig } from '../../config/program';
 import type { MeasurementGroup } from './groups';
 import { ALL_BUCKET, reportCurrency } from './outcomes';
-import { type Lift, meanLift, npsOf, rateLift, sampleSizeForMeans, sampleSizeForRates, varianceOf, verdictOf } from './statistics';
+import {
+  type Lift,
+  meanLift,
+  npsOf,
+  rateLift,
+  SQUARE_SCALE,
+  sampleSizeForMeans,
+  sampleSizeForRates,
+  varianceOf,
+  verdictOf,
+} from './statistics';
 
 /**
  * The program report (docs/measurement.md) from the report counters alone: figures per group,
@@ -172,8 +182,8 @@ function liftFigures(treated: Buckets, control: Buckets, effect: number): Progra
   const still = (perGroup: number | null) => (perGroup === null ? null : Math.max(0, perGroup - smaller));
   // Revenue per buyer and per member share the sums: a member without orders adds 0 to both sums.
   const revenueLift = (per: 'buyers' | 'members'): LiftFigure => {
-    const tm = { n: t[per] ?? 0, sum: t.revenue ?? 0, sumOfSquares: t.revenueSq ?? 0 };
-    const cm = { n: c[per] ?? 0, sum: c.revenue ?? 0, sumOfSquares: c.revenueSq ?? 0 };
+    const tm = { n: t[per] ?? 0, sum: t.revenue ?? 0, sumOfSquares: (t.revenueSq ?? 0) * SQUARE_SCALE };
+    const cm = { n: c[per] ?? 0, sum: c.revenue ?? 0, sumOfSquares: (c.revenueSq ?? 0) * SQUARE_SCALE };
     const lift = meanLift(tm, cm);
     const sd = Math.sqrt((varianceOf(tm) + varianceOf(cm)) / 2);
     const perGroup = lift.control > 0 && sd > 0 ? sampleSizeForMeans(sd, lift.control * effect) : null;

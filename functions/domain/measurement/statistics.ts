@@ -66,6 +66,18 @@ export function rateLift(treated: Rate, control: Rate): Lift {
   };
 }
 
+/**
+ * Sums of squares of money are kept in (minor units ÷ 100)², rounded: a member's revenue of
+ * 949 000 SEK is 9.0 × 10¹⁵ öre², past what a JavaScript number holds exactly (and what the
+ * DynamoDB client writes), which would stop that member's orders being recorded. In hundreds of
+ * minor units a member may reach 90 million SEK; the rounding moves a variance by far less than
+ * the interval shows. `SQUARE_SCALE` turns such a sum back into minor units².
+ */
+export const SQUARE_SCALE = 10_000;
+export const squareForCounter = (minor: number): number => Math.round((minor / 100) ** 2);
+/** The change of a counted square when a member's figure goes from `before` to `after` (minor units). */
+export const squareDelta = (before: number, after: number): number => squareForCounter(after) - squareForCounter(before);
+
 /** A metric per member as the counters keep it: how many members, the sum and the sum of squares. */
 export interface Moments {
   readonly n: number;
