@@ -11,6 +11,7 @@ import { loadClientConfig } from '../local/client-config';
 import { localDynamoClients } from '../local/services/dynamodb';
 import { parseAdjustmentsCsv } from './adjustments-csv';
 import { progressBar } from './progress';
+import { runCli, UsageError } from './cli';
 
 const USAGE = `Adds or removes points by hand, each with a reason, once per adjustment id and member.
 
@@ -34,9 +35,6 @@ Options:
   --help`;
 
 /** Thrown for a bad command line or file: printed as one line, exit code 2. */
-class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
 
 async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -152,19 +150,4 @@ function readAdjustments(values: { file?: string; customer?: string; points?: st
   return [parsed.data];
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    const code = (error as { code?: unknown }).code;
-    const usage = error instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'));
-    const client = error instanceof Error && ['UnknownClientError', 'InvalidProgramConfigError', 'ClientFileError'].includes(error.name);
-    console.error(
-      usage || client
-        ? (error as Error).message
-        : `adjust failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
-    );
-    process.exitCode = usage || client ? 2 : 1;
-  },
-);
+runCli('adjust', main);

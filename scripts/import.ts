@@ -5,6 +5,7 @@ import { loadClientConfig } from '../local/client-config';
 import { IMPORT_FORMATS, type ImportFormat, type ProductFactsRead, readNdjson, readOrdersCsv, readProducts } from './history-file';
 import { importHistory, summarize } from './history-import';
 import { progressBar } from './progress';
+import { runCli, UsageError } from './cli';
 
 const USAGE = `Imports a shop's order history into Lojal: points are earned, no mail about the past is sent.
 
@@ -32,9 +33,6 @@ Options:
   --help`;
 
 /** Thrown for a bad command line or file: printed as one line, exit code 2. */
-class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
 
 function readText(path: string): string {
   try {
@@ -132,23 +130,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    const code = (error as { code?: unknown }).code;
-    const usage = error instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'));
-    const known =
-      error instanceof Error &&
-      ['UnknownClientError', 'InvalidProgramConfigError', 'ClientFileError', 'IntegrationNotConfiguredError', 'ValidationError'].includes(
-        error.name,
-      );
-    console.error(
-      usage || known
-        ? (error as Error).message
-        : `import failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
-    );
-    process.exitCode = usage || known ? 2 : 1;
-  },
-);
+runCli('import', main, { known: ['IntegrationNotConfiguredError', 'ValidationError'] });

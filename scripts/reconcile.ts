@@ -4,6 +4,7 @@ import { loadClientConfig } from '../local/client-config';
 import { summarize } from './history-import';
 import { progressBar } from './progress';
 import { reconcileWooCommerce } from './reconcile-woocommerce';
+import { runCli, UsageError } from './cli';
 
 const USAGE = `Fetches the orders and refunds a shop changed since a time from its REST API and applies
 what Lojal missed (WooCommerce disables a webhook after 5 failed deliveries). Idempotent: what
@@ -23,10 +24,6 @@ Options:
   --client NAME           client file under clients/ with integrations.woocommerce (default: demo)
   --dry-run               fetch, map and count, send nothing
   --help`;
-
-class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
 
 function required(name: string): string {
   const value = process.env[name];
@@ -94,23 +91,4 @@ async function main(argv: string[]): Promise<number> {
   return report.plan.errors.length + report.failed.length === 0 ? 0 : 1;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    const code = (error as { code?: unknown }).code;
-    const usage = error instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'));
-    const known =
-      error instanceof Error &&
-      ['UnknownClientError', 'InvalidProgramConfigError', 'ClientFileError', 'ValidationError', 'WooCommerceRestError'].includes(
-        error.name,
-      );
-    console.error(
-      usage || known
-        ? (error as Error).message
-        : `reconcile failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
-    );
-    process.exitCode = usage || known ? 2 : 1;
-  },
-);
+runCli('reconcile', main, { known: ['ValidationError', 'WooCommerceRestError'] });

@@ -8,6 +8,7 @@ import { loadClientConfig } from '../local/client-config';
 import { localDynamoClients } from '../local/services/dynamodb';
 import { DEFAULT_DYNAMODB_PORT } from '../local/local-copy';
 import { formatReportHtml, formatReportText } from './report-format';
+import { runCli, UsageError } from './cli';
 
 const USAGE = `Prints the program report (docs/measurement.md) from the report counters: groups, the lift of
 treated over control with its 95 % interval, points issued, redeemed, expired and outstanding per
@@ -27,9 +28,6 @@ Options:
   --help`;
 
 /** Thrown for a bad command line: printed as one line, exit code 2. */
-class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
 
 const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 
@@ -85,22 +83,9 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    const code = (error as { code?: unknown }).code;
-    const usage = error instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'));
-    const client = error instanceof Error && ['UnknownClientError', 'InvalidProgramConfigError', 'ClientFileError'].includes(error.name);
-    const unreachable = error instanceof Error && /ECONNREFUSED/.test(`${error.message} ${String((error as { cause?: unknown }).cause)}`);
-    console.error(
-      usage || client
-        ? (error as Error).message
-        : unreachable
-          ? 'report: DynamoDB is not reachable; start the local copy (npm start) or give --endpoint / --aws'
-          : `report failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
-    );
-    process.exitCode = usage || client ? 2 : 1;
-  },
-);
+runCli('report', main, {
+  explain: (error) =>
+    error instanceof Error && /ECONNREFUSED/.test(`${error.message} ${String((error as { cause?: unknown }).cause)}`)
+      ? 'report: DynamoDB is not reachable; start the local copy (npm start) or give --endpoint / --aws'
+      : undefined,
+});
