@@ -84,8 +84,8 @@ export async function onFlowEvent(deps: FlowDeps, customerId: string, event: Flo
   const nowMs = () => deps.clock.now().getTime();
   const eventAt = businessTimeOf(event.detail, event.time, nowMs());
 
-  // Runs waiting for this event, found by its DetailType.
-  const waiting = await deps.flows.awaiting(customerId, event.detailType);
+  // Runs waiting for this event, found by its DetailType; no read when no flow waits for it.
+  const waiting = waitedFor(deps.config.flows).has(event.detailType) ? await deps.flows.awaiting(customerId, event.detailType) : [];
   for (const { flowId, runKey } of waiting) {
     const flow = deps.config.flows.find((f) => f.id === flowId);
     if (!flow) continue;
@@ -326,9 +326,26 @@ function waitForOf(flow: Flow, stepId: string) {
   return s && 'waitFor' in s ? s.waitFor : undefined;
 }
 
-/** Whether a flow's decisions read the member's facts: an `audience` or a `branch`. */
+/** Whether a flow's decisions read the member's facts: an `audience` or a `branch`. Worked out once per flow. */
+const factsNeeded = new WeakMap<Flow, boolean>();
 function needsFacts(flow: Flow): boolean {
-  return flow.audience !== undefined || allSteps(flow.steps).some((s) => 'branch' in s);
+  let needed = factsNeeded.get(flow);
+  if (needed === undefined) {
+    needed = flow.audience !== undefined || allSteps(flow.steps).some((s) => 'branch' in s);
+    factsNeeded.set(flow, needed);
+  }
+  return needed;
+}
+
+/** The DetailTypes some `waitFor` of the client's flows waits for. Worked out once per configuration. */
+const waitedForTypes = new WeakMap<readonly Flow[], ReadonlySet<string>>();
+function waitedFor(flows: readonly Flow[]): ReadonlySet<string> {
+  let types = waitedForTypes.get(flows);
+  if (!types) {
+    types = new Set(flows.flatMap((f) => allSteps(f.steps).flatMap((s) => ('waitFor' in s ? [s.waitFor.event] : []))));
+    waitedForTypes.set(flows, types);
+  }
+  return types;
 }
 
 /**
