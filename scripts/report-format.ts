@@ -96,21 +96,7 @@ export function formatReportText(report: ProgramReport, heading: ReportHeading):
 
   out.push('Groups (members, buyers, repeat rate and revenue: all time; orders: in the period)');
   out.push(
-    table(
-      ['group', 'members', 'buyers', 'orders', 'repeat rate', 'revenue/member', 'revenue/buyer'],
-      GROUPS.map((g) => {
-        const f = report.groups[g];
-        return [
-          g,
-          thousands(f.members),
-          thousands(f.buyers),
-          thousands(f.period.orders),
-          percent(f.repeatRate),
-          money(f.revenuePerMember === null ? null : Math.round(f.revenuePerMember), currency),
-          money(f.revenuePerBuyer === null ? null : Math.round(f.revenuePerBuyer), currency),
-        ];
-      }),
-    ),
+    table(['group', 'members', 'buyers', 'orders', 'repeat rate', 'revenue/member', 'revenue/buyer'], groupRows(report, currency)),
     '',
   );
 
@@ -277,18 +263,7 @@ export function formatReportHtml(report: ProgramReport, heading: ReportHeading):
   parts.push(
     htmlTable(
       ['group', 'members', 'buyers', 'orders in the period', 'repeat rate', 'revenue per member', 'revenue per buyer'],
-      GROUPS.map((g) => {
-        const f = report.groups[g];
-        return [
-          g,
-          thousands(f.members),
-          thousands(f.buyers),
-          thousands(f.period.orders),
-          percent(f.repeatRate),
-          money(f.revenuePerMember === null ? null : Math.round(f.revenuePerMember), currency),
-          money(f.revenuePerBuyer === null ? null : Math.round(f.revenuePerBuyer), currency),
-        ];
-      }),
+      groupRows(report, currency),
     ),
   );
 
@@ -386,4 +361,20 @@ function challengeTable(report: ProgramReport): string[][] {
     }
   }
   return [...sums].sort(([a], [b]) => a.localeCompare(b)).map(([id, c]) => [id, thousands(c.entrants), points(c.score)]);
+}
+
+/** One row per group, as the text table and the HTML table both show them. */
+function groupRows(report: ProgramReport, currency: string | null): string[][] {
+  return GROUPS.map((g) => {
+    const f = report.groups[g];
+    return [
+      g,
+      thousands(f.members),
+      thousands(f.buyers),
+      thousands(f.period.orders),
+      percent(f.repeatRate),
+      money(f.revenuePerMember === null ? null : Math.round(f.revenuePerMember), currency),
+      money(f.revenuePerBuyer === null ? null : Math.round(f.revenuePerBuyer), currency),
+    ];
+  });
 }
