@@ -2,11 +2,9 @@ import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from 
 import demo from '../clients/demo';
 import { LedgerStore } from '../functions/adapters/dynamo/ledger-store';
 import { parseProgramConfig } from '../functions/config/program';
-import { createHandlers } from '../functions/handlers/registry';
-import { noMetrics, silentLogger, systemClock } from '../functions/runtime/ports';
 import { startLocalCopy } from '../local/local-copy';
 import { ensureTable, localDynamoClients } from '../local/services/dynamodb';
-import { runPool } from './instrument';
+import { benchHandlers, runPool } from './instrument';
 
 export interface EndToEndBenchOptions {
   /** A running DynamoDB Local the local copy uses (a table of its own). */
@@ -108,15 +106,7 @@ export async function benchEndToEnd(options: EndToEndBenchOptions): Promise<EndT
     // The order handler alone on the same events, on a table of its own in the same DynamoDB Local.
     const tableName = `bench-e2e-handler-${now}`;
     await ensureTable(client, tableName);
-    const handlers = createHandlers({
-      config,
-      dynamo: doc,
-      tableName,
-      clock: systemClock,
-      logger: silentLogger,
-      metrics: noMetrics,
-      deadLetters: { deadLetter: async () => undefined },
-    });
+    const handlers = benchHandlers('end-to-end', doc, config, tableName);
     const event = (i: number, prefix: string) => ({
       id: `${prefix}-${i}`,
       source: 'webshop',

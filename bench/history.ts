@@ -6,10 +6,8 @@ import { LedgerStore, type StoredEntry } from '../functions/adapters/dynamo/ledg
 import { planLedgerCommit } from '../functions/app/record-ledger-event';
 import { parseProgramConfig } from '../functions/config/program';
 import { entryKey, foldLedger, type LedgerInput } from '../functions/domain/points';
-import { createHandlers } from '../functions/handlers/registry';
-import { noMetrics, silentLogger, systemClock } from '../functions/runtime/ports';
 import { ensureTable, localDynamoClients } from '../local/services/dynamodb';
-import { dynamoItemBytes, instrumentDynamo, runPool } from './instrument';
+import { benchHandlers, dynamoItemBytes, instrumentDynamo, runPool } from './instrument';
 
 export interface HistoryBenchOptions {
   readonly endpoint: string;
@@ -62,18 +60,8 @@ export async function benchHistory(options: HistoryBenchOptions): Promise<Histor
   // A dead-lettered order would measure a read without its write: the run stops instead.
   const deadLettered: string[] = [];
   const newHandlers = () =>
-    createHandlers({
-      config,
-      dynamo: doc,
-      tableName,
-      clock: systemClock,
-      logger: silentLogger,
-      metrics: noMetrics,
-      deadLetters: {
-        deadLetter: async (letter: { readonly error: string }) => {
-          deadLettered.push(letter.error);
-        },
-      },
+    benchHandlers('history', doc, config, tableName, async (letter) => {
+      deadLettered.push(letter.error);
     });
   const order = (customerId: string, orderId: string, placedAt: string) => ({
     id: `history-${orderId}`,

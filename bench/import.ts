@@ -1,13 +1,11 @@
 import demo from '../clients/demo';
 import { parseProgramConfig } from '../functions/config/program';
-import { createHandlers } from '../functions/handlers/registry';
-import { noMetrics, silentLogger, systemClock } from '../functions/runtime/ports';
 import { startLocalCopy } from '../local/local-copy';
 import { ensureTable, localDynamoClients } from '../local/services/dynamodb';
 import { LojalClient } from '../sdk';
 import type { HistoryRecord } from '../scripts/history-file';
 import { importHistory } from '../scripts/history-import';
-import { runPool } from './instrument';
+import { benchHandlers, runPool } from './instrument';
 
 export interface ImportBenchOptions {
   readonly endpoint: string;
@@ -98,15 +96,7 @@ export async function benchImport(options: ImportBenchOptions): Promise<ImportBe
   const { client, doc } = localDynamoClients(options.endpoint);
   const tableName = `bench-import-handler-${Date.now()}`;
   await ensureTable(client, tableName);
-  const handlers = createHandlers({
-    config,
-    dynamo: doc,
-    tableName,
-    clock: systemClock,
-    logger: silentLogger,
-    metrics: noMetrics,
-    deadLetters: { deadLetter: async () => undefined },
-  });
+  const handlers = benchHandlers('import', doc, config, tableName);
   const ms = await runPool(events.length, 16, async (i) => {
     const e = events[i];
     if (e) await handlers['order-placed']({ id: `b-${i}`, source: 'webshop', 'detail-type': e.detailType, detail: e.detail });

@@ -1,4 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ProgramConfig } from '../functions/config/program';
+import { createHandlers } from '../functions/handlers/registry';
+import { type DeadLetter, noMetrics, silentLogger, systemClock } from '../functions/runtime/ports';
 
 /**
  * The size DynamoDB bills an item at, estimated from its document form by the published rules
@@ -108,4 +111,28 @@ export async function runPool(count: number, concurrency: number, task: (i: numb
     }),
   );
   return performance.now() - started;
+}
+
+/**
+ * Lojal's real bus-event handlers on a bench table, with the deps every bench gives them. A
+ * dead-lettered event costs no write and would flatter a rate, so by default it stops the run.
+ */
+export function benchHandlers(
+  what: string,
+  doc: DynamoDBDocumentClient,
+  config: ProgramConfig,
+  tableName: string,
+  deadLetter: (letter: DeadLetter) => Promise<void> = async (letter) => {
+    throw new Error(`${what} bench: an event was dead-lettered: ${letter.error}`);
+  },
+) {
+  return createHandlers({
+    config,
+    dynamo: doc,
+    tableName,
+    clock: systemClock,
+    logger: silentLogger,
+    metrics: noMetrics,
+    deadLetters: { deadLetter },
+  });
 }

@@ -3,10 +3,8 @@ import demo from '../clients/demo';
 import { parseProgramConfig } from '../functions/config/program';
 import { timelineRecord } from '../functions/adapters/dynamo/timeline-store';
 import { planOrderTimeline } from '../functions/domain/timeline';
-import { createHandlers } from '../functions/handlers/registry';
-import { noMetrics, silentLogger, systemClock } from '../functions/runtime/ports';
 import { ensureTable, localDynamoClients } from '../local/services/dynamodb';
-import { instrumentDynamo, runPool } from './instrument';
+import { benchHandlers, instrumentDynamo, runPool } from './instrument';
 
 export interface PointsBenchOptions {
   readonly endpoint: string;
@@ -59,20 +57,8 @@ export async function benchPoints(options: PointsBenchOptions): Promise<PointsBe
   const tableName = `bench-points-${Date.now()}`;
   await ensureTable(client, tableName);
   const probe = instrumentDynamo(doc);
-  const handlers = createHandlers({
-    config,
-    dynamo: doc,
-    tableName,
-    clock: systemClock,
-    logger: silentLogger,
-    metrics: noMetrics,
-    // A dead-lettered order costs no write and would flatter the rate: the run stops instead.
-    deadLetters: {
-      deadLetter: async (letter) => {
-        throw new Error(`points bench: an order was dead-lettered: ${letter.error}`);
-      },
-    },
-  });
+  // A dead-lettered order costs no write and would flatter the rate: the run stops instead.
+  const handlers = benchHandlers('points', doc, config, tableName);
   const order = (i: number, memberCount = members, prefix = 'm') => ({
     id: `bench-${i}`,
     source: 'webshop',
