@@ -12,7 +12,7 @@ export const KEY_SPACES = ['MEMBER#', 'ACCOUNT#', 'REWARD#', 'CHALLENGE#', 'SUPP
 export type KeySpace = (typeof KEY_SPACES)[number];
 
 /** The table's global secondary indexes (LOJAL_TABLE.globalSecondaryIndexes). */
-export type IndexName = 'due' | 'calendar' | 'board';
+export type IndexName = 'due' | 'calendar' | 'audience' | 'board';
 
 /** What one function may do with the table: exactly what its code calls. */
 export interface TableAccess {
@@ -35,9 +35,14 @@ export const ROUTE_HANDLER_ACCESS: TableAccess = { items: 'readWrite', keySpaces
 
 /**
  * The flows handler (docs/flows.md): its members' runs, their ledgers (a `points` step, pooled
- * accounts included), its counters, and the `calendar` index a broadcast enumerates members by.
+ * accounts included), its counters, the `audience` index a broadcast enumerates members by (with
+ * their facts), and the `calendar` index of the members' dates.
  */
-export const FLOWS_ACCESS: TableAccess = { items: 'readWrite', indexes: ['calendar'], keySpaces: ['MEMBER#', 'ACCOUNT#', 'REPORT#'] };
+export const FLOWS_ACCESS: TableAccess = {
+  items: 'readWrite',
+  indexes: ['calendar', 'audience'],
+  keySpaces: ['MEMBER#', 'ACCOUNT#', 'REPORT#'],
+};
 
 /**
  * The email route handlers: none touches the table, except `welcome-email`, which applies the

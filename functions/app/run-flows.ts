@@ -1,4 +1,4 @@
-import type { CalendarStore } from '../adapters/dynamo/calendar-store';
+import { type AudienceFacts, type AudienceStore, audienceFactsOf } from '../adapters/dynamo/audience-store';
 import type { FlowStore, StoredFlowAction } from '../adapters/dynamo/flow-store';
 import { CALENDAR_SHARDS } from '../adapters/dynamo/keys';
 import type { LedgerStore } from '../adapters/dynamo/ledger-store';
@@ -24,12 +24,14 @@ import { matchesFacts, runKeyOf, type FlowAction } from '../domain/flows/plan';
 import { flowsListeningTo } from '../domain/flows/listening';
 import { allSteps } from '../domain/flows/steps';
 import { groupOf } from '../domain/measurement/groups';
+import { attributeFacts } from '../domain/attributes';
 import { ConcurrentUpdateError } from '../runtime/errors';
 import type { EventPublisher, FlowEventName } from '../runtime/event-publisher';
 import type { MailQueue } from '../runtime/mail-ports';
 import type { Clock, LoggerPort, MetricsPort } from '../runtime/ports';
 import { figuresNow } from './member-figures';
 import { type LedgerDeps, recordLedgerEvent } from './record-ledger-event';
+import { updateProfile } from './update-profile';
 
 /**
  * The flow engine's I/O (docs/flows.md): for a bus event, the runs it starts, moves, ends or
@@ -45,8 +47,8 @@ import { type LedgerDeps, recordLedgerEvent } from './record-ledger-event';
 export interface FlowDeps {
   readonly config: ProgramConfig;
   readonly flows: FlowStore;
-  /** The member index a broadcast enumerates (registered members, by registration month-day and shard). */
-  readonly members?: Pick<CalendarStore, 'members'> | undefined;
+  /** The member index a broadcast enumerates (registered members with their profile facts, by registration month-day and shard). */
+  readonly members?: Pick<AudienceStore, 'page'> | undefined;
   readonly ledger: LedgerStore;
   readonly profiles: ProfileStore;
   readonly ledgerDeps: LedgerDeps;
@@ -84,28 +86,37 @@ export async function onFlowEvent(deps: FlowDeps, customerId: string, event: Flo
   const nowMs = () => deps.clock.now().getTime();
   const eventAt = businessTimeOf(event.detail, event.time, nowMs());
 
-  // Runs waiting for this event, found by its DetailType; no read when no flow waits for it.
-  const waiting = waitedFor(deps.config.flows).has(event.detailType) ? await deps.flows.awaiting(customerId, event.detailType) : [];
-  for (const { flowId, runKey } of waiting) {
-    const flow = deps.config.flows.find((f) => f.id === flowId);
-    if (!flow) continue;
-    await step(deps, report, customerId, flow.id, runKey, async (run) => {
-      if (!run || run.status !== 'active' || run.waiting?.event !== event.detailType) return { skip: 'running' };
-      const spec = waitForOf(flow, run.waiting.stepId);
-      if (!spec || !matchesFacts(spec.where, event.detail) || (spec.sameKey === true && !sameKey(flow, run, event.detail)))
-        return { skip: 'running' };
-      return matchRun(flow, run, await factsFor(flow), nowMs());
-    });
-  }
+  const listening = flowsListeningTo(deps.config.flows, event.detailType);
+  const waits = waitedFor(deps.config.flows).has(event.detailType);
+  if (listening.length === 0 && !waits) return report;
+  // Every run of the member, of every flow, in ONE Query: what each flow decides from, the runs
+  // waiting for this event among them. A run's first read comes from it, until this cause has moved the run.
+  const runsByFlow = new Map<string, FlowRun[]>();
+  for (const run of await deps.flows.allRuns(customerId, true)) runsByFlow.set(run.flowId, [...(runsByFlow.get(run.flowId) ?? []), run]);
+  const moved = new Set<string>();
+  const moveRun = async (flowId: string, runKey: string, decide: (run: FlowRun | undefined) => Promise<Transition | NoEntry>) => {
+    const id = `${flowId}\n${runKey}`;
+    const known = moved.has(id) ? undefined : (runsByFlow.get(flowId)?.find((r) => r.runKey === runKey) ?? null);
+    if (await step(deps, report, customerId, flowId, runKey, decide, known)) moved.add(id);
+  };
 
-  for (const flow of flowsListeningTo(deps.config.flows, event.detailType)) {
-    const runs = await deps.flows.runsOf(customerId, flow.id);
-    // The runs as this Query read them save each run's first read, until this cause has moved the run.
-    const moved = new Set<string>();
-    const move = async (runKey: string, decide: (run: FlowRun | undefined) => Promise<Transition | NoEntry>) => {
-      const known = moved.has(runKey) ? undefined : (runs.find((r) => r.runKey === runKey) ?? null);
-      if (await step(deps, report, customerId, flow.id, runKey, decide, known)) moved.add(runKey);
-    };
+  // Runs waiting for this event: their `waitFor` hears it.
+  if (waits)
+    for (const flow of deps.config.flows)
+      for (const waiting of runsByFlow.get(flow.id) ?? []) {
+        if (waiting.status !== 'active' || waiting.waiting?.event !== event.detailType) continue;
+        await moveRun(flow.id, waiting.runKey, async (run) => {
+          if (run?.status !== 'active' || run.waiting?.event !== event.detailType) return { skip: 'running' };
+          const spec = waitForOf(flow, run.waiting.stepId);
+          if (!spec || !matchesFacts(spec.where, event.detail) || (spec.sameKey === true && !sameKey(flow, run, event.detail)))
+            return { skip: 'running' };
+          return matchRun(flow, run, await factsFor(flow), nowMs());
+        });
+      }
+
+  for (const flow of listening) {
+    const runs = runsByFlow.get(flow.id) ?? [];
+    const move = (runKey: string, decide: (run: FlowRun | undefined) => Promise<Transition | NoEntry>) => moveRun(flow.id, runKey, decide);
     for (const run of runs) {
       if (event.detailType === 'customer.deleted' && run.status === 'active') {
         await move(run.runKey, async (r) => (r?.status === 'active' ? endRun(r, 'deleted', nowMs()) : { skip: 'running' }));
@@ -221,23 +232,26 @@ export async function onBroadcastSlice(
   };
   const runKey = `broadcast:${slice.at}`;
   const limit = pLimit(16);
+  // The index item carries the profile facts: a member they rule out costs nothing more; the
+  // ledger's figures are read only when the audience or a branch names one (docs/flows.md).
+  const byIndex = profileAudience(flow);
+  const readsLedger = needsLedgerFacts(flow);
   let cursor: Record<string, unknown> | undefined;
   do {
-    const page = await deps.members.members(slice.monthDay, slice.shard, 100, cursor);
+    const page = await deps.members.page(slice.monthDay, slice.shard, 100, cursor);
     await Promise.all(
-      page.customerIds.map((customerId) =>
-        limit(() =>
-          step(deps, report, customerId, flow.id, runKey, async (prior) =>
-            enterRun(flow, prior, {
-              customerId,
-              runKey,
-              event,
-              eventAt: slice.at,
-              facts: needsFacts(flow) ? await lazyFacts(deps, customerId)() : {},
-              nowMs: deps.clock.now().getTime(),
-            }),
-          ),
-        ),
+      page.members.map(({ customerId, facts: indexed }) =>
+        limit(async () => {
+          const known = profileFacts(deps.config, customerId, indexed);
+          if (!matchesFacts(byIndex, known)) {
+            report.skipped++;
+            return;
+          }
+          const facts = readsLedger ? { ...known, ...(await ledgerFacts(deps, customerId)) } : known;
+          await step(deps, report, customerId, flow.id, runKey, async (prior) =>
+            enterRun(flow, prior, { customerId, runKey, event, eventAt: slice.at, facts, nowMs: deps.clock.now().getTime() }),
+          );
+        }),
       ),
     );
     cursor = page.cursor;
@@ -273,16 +287,34 @@ async function step(
     const now = deps.clock.now();
     if ((await deps.flows.commit(prior, t, now)) === 'committed') {
       report.committed++;
-      const at = now.toISOString();
-      for (const action of t.actions) {
-        await perform(deps, { customerId, flowId, runKey, action, at });
-        await deps.flows.actionDone(customerId, action.key);
-      }
+      await performAll(deps, { customerId, flowId, runKey, at: now.toISOString() }, t.actions);
       if (t.counters.entered) deps.metrics.addMetric('FlowRunsEntered', 'Count', 1);
       return true;
     }
   }
   throw new ConcurrentUpdateError(`flow ${flowId}: the run moved ${MAX_ROUNDS} times while it was being moved`);
+}
+
+/**
+ * Performs a step's actions and strikes each from the outbox. They are independent (each is
+ * idempotent by its key and writes its own items), so they run concurrently, except that the
+ * ledger's (`points`) and the profile's (`set`) go one after another: two writes to the same
+ * member's ledger or profile at once would only make each other retry.
+ */
+async function performAll(deps: FlowDeps, run: Omit<StoredFlowAction, 'action'>, actions: readonly FlowAction[]): Promise<void> {
+  const lanes = new Map<string, FlowAction[]>();
+  for (const action of actions) {
+    const lane = action.kind === 'points' || action.kind === 'set' ? action.kind : action.key;
+    lanes.set(lane, [...(lanes.get(lane) ?? []), action]);
+  }
+  await Promise.all(
+    [...lanes.values()].map(async (lane) => {
+      for (const action of lane) {
+        await perform(deps, { ...run, action });
+        await deps.flows.actionDone(run.customerId, action.key);
+      }
+    }),
+  );
 }
 
 /** Performs one action; each is idempotent by `action.key`. */
@@ -312,6 +344,17 @@ async function perform(deps: FlowDeps, stored: StoredFlowAction): Promise<void> 
       if (failed.length > 0) throw new Error(`the bus refused ${action.detailType}: ${failed[0]?.errorCode ?? 'unknown'}`);
       return;
     }
+    case 'set':
+      // A change at the step's instant, per attribute newest business time wins: a customer.updated
+      // later than the step overwrites it, an older one delivered late does not (docs/flows.md).
+      // Applying it again (a recovered action) is a duplicate the profile ignores.
+      await updateProfile(
+        deps.profiles,
+        customerId,
+        { type: 'set', at: Date.parse(stored.at), values: {}, attributes: action.attributes },
+        { clientTimeZone: deps.config.timeZone },
+      );
+      return;
     default:
       assertNever(action);
   }
@@ -350,29 +393,75 @@ function waitedFor(flows: readonly Flow[]): ReadonlySet<string> {
 
 /**
  * The member's facts for `audience` and `branch` (docs/flows.md), read once per cause and only
- * when a decision needs them: the member view's figures, consent, language and group.
+ * when a decision needs them: the member view's figures (the ledger's state), and consent,
+ * language and attributes (the profile), and the group.
  */
 function lazyFacts(deps: FlowDeps, customerId: string): () => Promise<Record<string, unknown>> {
   let facts: Promise<Record<string, unknown>> | undefined;
   return () => {
     facts ??= (async () => {
-      const now = deps.clock.now().getTime();
-      const [state, stored] = await Promise.all([deps.ledger.readState(customerId), deps.profiles.get(customerId, false)]);
-      const figures = await figuresNow(deps.config, deps.ledger, customerId, state, now);
-      const values = stored?.profile.values ?? {};
+      const [figures, stored] = await Promise.all([ledgerFacts(deps, customerId), deps.profiles.get(customerId, false)]);
       return {
-        tier: figures.tier,
-        balance: figures.balance,
-        spendablePoints: figures.spendablePoints,
-        lifetimePoints: figures.lifetimePoints,
-        qualifyingPoints: figures.qualifyingPoints,
-        marketingConsent: values.marketingConsent === true && stored?.profile.unsubscribedAt === undefined,
-        ...(values.locale !== undefined ? { locale: values.locale } : {}),
-        group: groupOf(deps.config, customerId),
+        ...figures,
+        ...profileFacts(deps.config, customerId, stored ? audienceFactsOf(stored.profile) : { marketingConsent: false }),
       };
     })();
     return facts;
   };
+}
+
+/** The facts the ledger's state gives: the member view's figures now (one read of the state item, a fold only when its view has run out). */
+async function ledgerFacts(deps: FlowDeps, customerId: string): Promise<Record<string, unknown>> {
+  const state = await deps.ledger.readState(customerId);
+  const figures = await figuresNow(deps.config, deps.ledger, customerId, state, deps.clock.now().getTime());
+  return {
+    tier: figures.tier,
+    balance: figures.balance,
+    spendablePoints: figures.spendablePoints,
+    lifetimePoints: figures.lifetimePoints,
+    qualifyingPoints: figures.qualifyingPoints,
+  };
+}
+
+/** The facts the profile gives (as the profile item or the audience index item carries them), with the group. */
+function profileFacts(config: ProgramConfig, customerId: string, facts: AudienceFacts): Record<string, unknown> {
+  return {
+    marketingConsent: facts.marketingConsent,
+    ...(facts.locale !== undefined ? { locale: facts.locale } : {}),
+    attributes: attributeFacts(config.attributes, facts.attributes),
+    group: groupOf(config, customerId),
+  };
+}
+
+/** The facts only the ledger's state gives; every other fact is on the profile and the audience index item. */
+const LEDGER_FACTS: ReadonlySet<string> = new Set(['tier', 'balance', 'spendablePoints', 'lifetimePoints', 'qualifyingPoints']);
+
+/** Whether a pattern names a ledger fact, at its top level or in a top-level `$or`. */
+function namesLedgerFact(pattern: Record<string, unknown> | undefined): boolean {
+  if (!pattern) return false;
+  const alternatives = Array.isArray(pattern.$or) ? (pattern.$or as Record<string, unknown>[]) : [];
+  return Object.keys(pattern).some((k) => LEDGER_FACTS.has(k)) || alternatives.some((p) => namesLedgerFact(p));
+}
+
+/** Whether a broadcast's entry reads the ledger's state: its audience or a branch names a ledger fact. */
+function needsLedgerFacts(flow: Flow): boolean {
+  return namesLedgerFact(flow.audience) || allSteps(flow.steps).some((s) => 'branch' in s && s.branch.some((p) => namesLedgerFact(p.when)));
+}
+
+/**
+ * The part of a flow's audience the profile facts decide: the pattern without its ledger facts
+ * (the top-level fields of a pattern must all match, so a member this part rules out is out).
+ * A `$or` naming a ledger fact is left to the full check. Undefined: the index cannot rule anyone out.
+ */
+const profileAudiences = new WeakMap<Flow, Record<string, unknown> | undefined>();
+function profileAudience(flow: Flow): Record<string, unknown> | undefined {
+  if (profileAudiences.has(flow)) return profileAudiences.get(flow);
+  const part = Object.fromEntries(
+    Object.entries(flow.audience ?? {}).filter(([k, v]) => !LEDGER_FACTS.has(k) && !(k === '$or' && namesLedgerFact({ $or: v }))),
+  );
+  const result = Object.keys(part).length > 0 ? part : undefined;
+  profileAudiences.set(flow, result);
+  return result;
 }
 
 /** An order's id, time and amount (lines less discount, minor units) for the flows' outcomes. */

@@ -3,6 +3,7 @@ import { InvalidDurationError, parseDuration } from '../domain/duration';
 import { compileEventPattern, InvalidEventPatternError } from '../domain/event-pattern';
 import { allSteps, childPaths, eventNames, type FlowStep } from '../domain/flows/steps';
 import { LOJAL_DETAIL_TYPES, WEBSHOP_DETAIL_TYPES } from '../contract/events';
+import { ATTRIBUTE_NAME, type AttributeDeclarations, attributeIssue } from '../domain/attributes';
 
 export { allSteps, childPaths, type FlowStep } from '../domain/flows/steps';
 
@@ -112,6 +113,16 @@ export const FlowStepSchema: z.ZodType<FlowStep> = z.lazy(() =>
       emit: z.string().regex(/^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/, 'must be a dotted name such as nps.detractor'),
       detail: z.record(z.string(), z.unknown()).optional(),
     }),
+    z.strictObject({
+      id: stepId,
+      /** Declared member attributes to set (`null` clears one); checked against `attributes` with the whole client file. */
+      set: z
+        .record(
+          z.string().regex(ATTRIBUTE_NAME, 'must be an attribute name'),
+          z.union([z.string().max(200), z.number(), z.boolean(), z.null()]),
+        )
+        .refine((values) => Object.keys(values).length > 0, 'sets at least one attribute'),
+    }),
     z.strictObject({ id: stepId, exit: z.literal(true) }),
   ]),
 );
@@ -200,3 +211,44 @@ export const FlowsSchema = z
         ctx.addIssue({ code: 'custom', path: [i, 'steps'], message: `has ${count} steps; at most ${FLOW_LIMITS.steps}` });
     });
   });
+
+/**
+ * The checks of a client's flows against its declared `attributes` (they need the whole client
+ * file): a `set` step sets declared attributes to values of their type, and an `audience` or a
+ * `branch.when` that matches `attributes` names declared ones. Paths are from `flows`.
+ */
+export function flowAttributeIssues(
+  flows: readonly Flow[],
+  declared: AttributeDeclarations,
+): { path: (string | number)[]; message: string }[] {
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  const known = Object.keys(declared).join(', ') || 'none declared';
+  const conditionIssues = (pattern: Record<string, unknown> | undefined, path: (string | number)[]) => {
+    const alternatives = [pattern, ...(Array.isArray(pattern?.$or) ? (pattern.$or as Record<string, unknown>[]) : [])];
+    for (const p of alternatives) {
+      const attributes = p?.attributes;
+      if (attributes === undefined || typeof attributes !== 'object' || attributes === null || Array.isArray(attributes)) continue;
+      for (const name of Object.keys(attributes))
+        if (!Object.hasOwn(declared, name))
+          issues.push({ path: [...path, 'attributes', name], message: `is not an attribute of this program (${known})` });
+    }
+  };
+  flows.forEach((flow, i) => {
+    conditionIssues(flow.audience, [i, 'audience']);
+    const walk = (steps: readonly FlowStep[], path: (string | number)[]) =>
+      steps.forEach((step, j) => {
+        const at = [...path, j];
+        if ('set' in step) {
+          const issue = attributeIssue(declared, step.set);
+          if (issue) issues.push({ path: [...at, 'set', issue.name], message: issue.reason });
+        }
+        if ('branch' in step)
+          step.branch.forEach((p, k) => {
+            conditionIssues(p.when, [...at, 'branch', k, 'when']);
+          });
+        for (const [name, sub] of childPaths(step)) walk(sub, [...at, ...name]);
+      });
+    walk(flow.steps, [i, 'steps']);
+  });
+  return issues;
+}

@@ -6,7 +6,8 @@ import { DEFAULT_MESSAGES } from '../domain/email/default-messages';
 import { DEFAULT_THEME } from '../domain/email/layout';
 import type { CompiledMessage, CompiledMessages } from '../domain/email/message';
 import { IntegrationsSchema } from '../integrations/config';
-import { FlowsSchema } from './flows';
+import { FlowsSchema, flowAttributeIssues } from './flows';
+import { ATTRIBUTE_NAME, MAX_ATTRIBUTES } from '../domain/attributes';
 
 /**
  * The program configuration of one client (docs/client-file.md). A client file under `clients/`
@@ -36,6 +37,15 @@ const ianaTimeZone = z.string().refine((tz) => {
 }, 'must be an IANA time zone such as Europe/Stockholm');
 const locale = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a BCP-47 tag such as sv or sv-SE');
 const currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO-4217 code such as SEK');
+/**
+ * A member attribute's type (functions/domain/attributes.ts): `string`, `number`, `boolean`,
+ * `date` (`YYYY-MM-DD`), or `{ enum: [...] }` for one of a list of strings.
+ */
+export const AttributeTypeSchema = z.union([
+  z.enum(['string', 'number', 'boolean', 'date']),
+  z.strictObject({ enum: z.array(z.string().min(1).max(200)).min(1).max(100) }),
+]);
+
 const rewardId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes');
 
 import { revisionIssues } from './rule-revisions';
@@ -430,6 +440,14 @@ export const ProgramConfigSchema = z
     messageTriggers: z.record(z.string(), z.string()).default({}),
     /** Shopify and WooCommerce mappings (functions/integrations/config.ts). @default {} (none) */
     integrations: IntegrationsSchema,
+    /**
+     * Member attributes the shop sends with `customer.registered` / `customer.updated` and flows
+     * `set` and match (`audience: { attributes: { shoeSize: [44] } }`), by name and type (docs/client-file.md). @default {}
+     */
+    attributes: z
+      .record(z.string().regex(ATTRIBUTE_NAME, 'must be a letter, then letters, digits or _ (at most 40)'), AttributeTypeSchema)
+      .refine((a) => Object.keys(a).length <= MAX_ATTRIBUTES, `at most ${MAX_ATTRIBUTES} attributes`)
+      .default({}),
     /** The client's own workflows (functions/config/flows.ts, docs/flows.md). @default [] */
     flows: FlowsSchema,
   })
@@ -443,6 +461,11 @@ export const ProgramConfigSchema = z
   .refine((c) => c.locales.includes(c.defaultLocale), {
     message: 'must be one of locales',
     path: ['defaultLocale'],
+  })
+  .superRefine((c, ctx) => {
+    // A `set` step sets declared attributes to values of their type; conditions name declared attributes.
+    for (const issue of flowAttributeIssues(c.flows, c.attributes))
+      ctx.addIssue({ code: 'custom', ...issue, path: ['flows', ...issue.path] });
   })
   .superRefine((c, ctx) => {
     // A broadcast before a campaign names a campaign of the program.

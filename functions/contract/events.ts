@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { ATTRIBUTE_NAME, MAX_ATTRIBUTES } from '../domain/attributes';
 
 /**
  * The webshop event contract (docs/events.md): one zod schema per DetailType. These schemas
@@ -101,6 +102,19 @@ const locale = z.string().check(
   }, 'must be a BCP-47 tag such as sv or sv-SE'),
 );
 
+/**
+ * The client's declared member attributes (docs/events.md, "Member attributes"): a name and a
+ * string, number or boolean, or `null` to clear it. Whether a name is declared and its value of
+ * the declared type is checked against the client file by the handler (the contract is one for
+ * every client), naming the field: `detail.attributes.shoeSize: must be a number`.
+ */
+const attributes = z
+  .record(
+    z.string().check(z.regex(ATTRIBUTE_NAME, 'must be an attribute name (a letter, then letters, digits or _)')),
+    z.nullable(z.union([text(200), z.number().check(z.minimum(-1e15), z.maximum(1e15)), z.boolean()])),
+  )
+  .check(z.refine((a) => Object.keys(a).length <= MAX_ATTRIBUTES, `at most ${MAX_ATTRIBUTES} attributes`));
+
 const profileFields = {
   email: z.optional(email),
   firstName: z.optional(text(200)),
@@ -111,6 +125,7 @@ const profileFields = {
   marketingConsent: z.optional(z.boolean()),
   /** When the customer gave the consent `marketingConsent: true` reports: needed to re-subscribe after an opt-out Lojal recorded. */
   marketingConsentAt: z.optional(isoDateTime),
+  attributes: z.optional(attributes),
 };
 
 export const CustomerRegisteredSchema = z

@@ -1,3 +1,5 @@
+import type { AttributeChange, AttributeValue } from './attributes';
+
 /**
  * A member's profile as a per-field last-writer-wins register in business time: each field
  * keeps the time of the change that set it, so registrations and updates commute and an
@@ -56,6 +58,13 @@ export interface Profile {
    */
   readonly unsubscribedAt?: number;
   readonly unsubscribeReason?: OptOutReason;
+  /**
+   * The client-declared attributes (functions/domain/attributes.ts), each a last-writer-wins
+   * register like the fields: `attributeAt` keeps the business time that set it. `null` is a
+   * clear, kept so an older value delivered late cannot come back. Erased by a deletion.
+   */
+  readonly attributes?: Readonly<Record<string, AttributeValue | null>>;
+  readonly attributeAt?: Readonly<Record<string, number>>;
 }
 
 /** How an opt-out reached Lojal: its unsubscribe link or page (one-click included), a complaint, a hard bounce. */
@@ -68,6 +77,8 @@ export type ProfileChange =
       readonly values: ProfileValues;
       /** When the customer gave the consent this change reports (`marketingConsentAt`), if the shop says; never after now. */
       readonly consentAt?: number | undefined;
+      /** Client-declared attributes this change sets (`null` clears one), already checked against the declaration. */
+      readonly attributes?: AttributeChange | undefined;
     }
   | { readonly type: 'delete'; readonly at: number }
   /** An opt-out Lojal itself recorded: sticky (docs/events.md, "Consent"). */
@@ -87,7 +98,23 @@ export function applyProfileChange(customerId: string, current: Profile | undefi
         delete fieldAt[field];
       }
     }
-    return { ...base, customerId, values, fieldAt, deletedAt: change.at };
+    // Attributes are the customer's own data too: those set before the deletion go.
+    const attributes = { ...base.attributes };
+    const attributeAt = { ...base.attributeAt };
+    for (const [name, at] of Object.entries(attributeAt))
+      if (at <= change.at) {
+        delete attributes[name];
+        delete attributeAt[name];
+      }
+    const { attributes: _a, attributeAt: _t, ...rest } = base;
+    return {
+      ...rest,
+      customerId,
+      values,
+      fieldAt,
+      deletedAt: change.at,
+      ...(Object.keys(attributeAt).length > 0 ? { attributes, attributeAt } : {}),
+    };
   }
   if (change.type === 'opt-out') return applyOptOut(base, change.at, change.reason);
   // Changes from before the latest deletion may only fill in non-personal fields.
@@ -95,7 +122,25 @@ export function applyProfileChange(customerId: string, current: Profile | undefi
     base.deletedAt !== undefined && change.at <= base.deletedAt
       ? (Object.fromEntries(Object.entries(change.values).filter(([k]) => !PERSONAL_FIELDS.includes(k as ProfileField))) as ProfileValues)
       : change.values;
-  return setFields(base, change.at, stickyConsent(base, change, values));
+  const beforeDeletion = base.deletedAt !== undefined && change.at <= base.deletedAt;
+  const fields = setFields(base, change.at, stickyConsent(base, change, values));
+  return beforeDeletion || change.attributes === undefined ? fields : setAttributes(fields, change.at, change.attributes);
+}
+
+/** Sets attributes, each only when this change is newer than the one that set it (ties: the larger value), like `setFields`. */
+function setAttributes(base: Profile, at: number, change: AttributeChange): Profile {
+  let changed = false;
+  const attributes: Record<string, AttributeValue | null> = { ...base.attributes };
+  const attributeAt: Record<string, number> = { ...base.attributeAt };
+  for (const [name, value] of Object.entries(change)) {
+    const setAt = attributeAt[name];
+    if (setAt === undefined || at > setAt || (at === setAt && String(value) > String(attributes[name]))) {
+      if (attributes[name] !== value || setAt !== at) changed = true;
+      attributes[name] = value;
+      attributeAt[name] = at;
+    }
+  }
+  return changed ? { ...base, attributes, attributeAt } : base;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { consentInstant } from '../domain/consent-instant';
 import { ProfileStore } from '../adapters/dynamo/profile-store';
-import { updateProfile } from '../app/update-profile';
+import { checkedAttributes, updateProfile } from '../app/update-profile';
 import { CustomerRegisteredSchema } from '../contract/events';
 import {
   ChallengeCompletedSchema,
@@ -73,12 +73,19 @@ export function createEmailHandlers(deps: EmailHandlerDeps): Record<EmailHandler
     // Runs beside the profile handler on the same event; it applies the same registration
     // (idempotent, last-writer-wins) first, so the sender finds the address however the two race.
     'welcome-email': busEventHandler(deps, CustomerRegisteredSchema, async (d, event) => {
-      const { customerId, registeredAt, marketingConsentAt, imported: _imported, ...values } = d;
+      const { customerId, registeredAt, marketingConsentAt, imported: _imported, attributes, ...values } = d;
       const consentAt = consentInstant(marketingConsentAt, deps.clock.now());
+      // The same registration as the profile handler's, attributes checked the same way: a bad one writes nothing here either.
       await updateProfile(
         profiles,
         customerId,
-        { type: 'set', at: Date.parse(registeredAt), values: { ...values, registeredAt }, consentAt },
+        {
+          type: 'set',
+          at: Date.parse(registeredAt),
+          values: { ...values, registeredAt },
+          consentAt,
+          ...checkedAttributes(deps.config.attributes, attributes),
+        },
         { clientTimeZone: deps.config.timeZone },
       );
       // A member from a history import joined long ago: no welcome (docs/integrations.md, history import).

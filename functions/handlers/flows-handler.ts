@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { CalendarStore } from '../adapters/dynamo/calendar-store';
+import { AudienceStore } from '../adapters/dynamo/audience-store';
 import { FlowStore } from '../adapters/dynamo/flow-store';
 import { LedgerStore } from '../adapters/dynamo/ledger-store';
 import { ProfileStore } from '../adapters/dynamo/profile-store';
@@ -35,7 +35,7 @@ export function createFlowsHandler(deps: FlowsHandlerDeps): (event: BusEvent) =>
   const flowDeps: FlowDeps = {
     config: deps.config,
     flows: new FlowStore(deps.dynamo, deps.tableName),
-    members: new CalendarStore(deps.dynamo, deps.tableName),
+    members: new AudienceStore(deps.dynamo, deps.tableName),
     ledger,
     profiles: new ProfileStore(deps.dynamo, deps.tableName),
     ledgerDeps: { ...deps, ledger, cache: new LedgerCache(() => Date.now()) },

@@ -8,7 +8,7 @@ import { awardOccasionBonus } from '../app/award-occasion-bonus';
 import { LedgerCache } from '../app/ledger-cache';
 import { recordLedgerEvent, recordMembership } from '../app/record-ledger-event';
 import { cancelCustomerTimeline } from '../app/cancel-timeline';
-import { updateProfile } from '../app/update-profile';
+import { checkedAttributes, updateProfile } from '../app/update-profile';
 import {
   ActivityCompletedSchema,
   CustomerDeletedSchema,
@@ -26,6 +26,7 @@ import { createEmailHandlers, type EmailHandlerName, type EmailPorts } from './e
 import type { BusEvent, DeadLetterSink, LojalDeps } from '../runtime/ports';
 import type { EventPublisher } from '../runtime/event-publisher';
 import { consentInstant } from '../domain/consent-instant';
+import type { AttributeChange } from '../domain/attributes';
 
 /** Everything a handler needs; Lambda, the local copy and tests each build one. */
 export interface HandlerDeps extends LojalDeps {
@@ -81,14 +82,16 @@ export function createMemberHandlers(deps: HandlerDeps): Record<MemberHandlerNam
     return 'applied' as const;
   };
 
+  const declaredAttributes = (given: AttributeChange | undefined) => checkedAttributes(deps.config.attributes, given);
+
   return {
     'customer-registered': busEventHandler(deps, CustomerRegisteredSchema, async (d) => {
-      const { customerId, registeredAt, marketingConsentAt, imported: _imported, ...values } = d;
+      const { customerId, registeredAt, marketingConsentAt, imported: _imported, attributes, ...values } = d;
       const consentAt = consentInstant(marketingConsentAt, deps.clock.now());
       const outcome = await updateProfile(
         profiles,
         customerId,
-        { type: 'set', at: Date.parse(registeredAt), values: { ...values, registeredAt }, consentAt },
+        { type: 'set', at: Date.parse(registeredAt), values: { ...values, registeredAt }, consentAt, ...declaredAttributes(attributes) },
         profileOptions,
       );
       // Also on a duplicate: an earlier attempt may have failed between the two writes.
@@ -101,12 +104,12 @@ export function createMemberHandlers(deps: HandlerDeps): Record<MemberHandlerNam
     }),
 
     'customer-updated': busEventHandler(deps, CustomerUpdatedSchema, async (d) => {
-      const { customerId, updatedAt, marketingConsentAt, ...values } = d;
+      const { customerId, updatedAt, marketingConsentAt, attributes, ...values } = d;
       const consentAt = consentInstant(marketingConsentAt, deps.clock.now());
       const outcome = await updateProfile(
         profiles,
         customerId,
-        { type: 'set', at: Date.parse(updatedAt), values, consentAt },
+        { type: 'set', at: Date.parse(updatedAt), values, consentAt, ...declaredAttributes(attributes) },
         profileOptions,
       );
       // The ledger state keeps the time zone the member's orders are planned in (newest change

@@ -9,8 +9,6 @@ import {
   FLOW_COUNTER_SHARDS,
   FLOW_RUN_PREFIX,
   flowActionSk,
-  flowAwaitPrefix,
-  flowAwaitSk,
   flowCounterPk,
   flowCounterSk,
   flowRunPrefix,
@@ -26,8 +24,6 @@ import { type GuardedWrite, runGuardedTransaction, type TransactItem } from './t
  * - `FR#<flow>#<run key>`: the run (functions/domain/flows/engine.ts, `FlowRun`), with `rev`;
  * - `FW#<flow>#<run key>`: its wake-up, a due item in the timeline sweeper's sharded `due`
  *   index (`kind: 'flow'`), which the sweeper turns into `flow.step.due`;
- * - `FA#<DetailType>#<flow>#<run key>`: present while the run waits for that event, so an
- *   event finds the runs waiting for it with one Query of the member's partition, no scan;
  * - `FX#<action key>`: an action a transition committed (the outbox), indexed as due a lease
  *   later, so a crash before the action is done is recovered by the sweeper (`flow.action.due`).
  * Counters are `REPORT#FLOW#<flow>#<shard>` / `DAY#<yyyy-mm-dd>`, added in the same transaction.
@@ -76,16 +72,11 @@ export class FlowStore {
     return (await queryMember(this.doc, this.tableName, customerId, FLOW_RUN_PREFIX, consistent)).map(toRun);
   }
 
-  /** The runs waiting for `detailType`: (flow, run key) pairs, from the awaiting items (one Query). */
-  async awaiting(customerId: string, detailType: string): Promise<{ flowId: string; runKey: string }[]> {
-    const items = await queryMember(this.doc, this.tableName, customerId, flowAwaitPrefix(detailType), true);
-    return items.map((i) => ({ flowId: String(i.flowId), runKey: String(i.runKey) }));
-  }
-
   /**
    * Writes a transition as ONE transaction: the run (conditioned on the revision it was computed
-   * from, or on not existing), its wake-up and awaiting items, the outbox of its actions and the
-   * flow's counters. `conflict` when the run moved meanwhile: read it again and recompute.
+   * from, or on not existing), its wake-up, the outbox of its actions and the flow's counters. A
+   * run waiting for an event needs no item of its own: an event reads all the member's runs in
+   * one Query (`allRuns`) and finds the waiting ones among them. `conflict` when the run moved meanwhile: read it again and recompute.
    */
   async commit(prior: FlowRun | undefined, t: Transition, now: Date): Promise<CommitOutcome> {
     const pk = memberPk(t.run.customerId);
@@ -135,25 +126,6 @@ export class FlowStore {
         },
       });
     } else if (prior?.waiting) plain({ Delete: { TableName: this.tableName, Key: wakeKey } });
-
-    const before = prior?.status === 'active' ? prior.waiting?.event : undefined;
-    const after = run.waiting?.event;
-    if (after !== undefined)
-      plain({
-        Put: {
-          TableName: this.tableName,
-          Item: {
-            pk,
-            sk: flowAwaitSk(after, run.flowId, run.runKey),
-            type: 'flow-await',
-            flowId: run.flowId,
-            runKey: run.runKey,
-            rev: run.rev,
-          },
-        },
-      });
-    if (before !== undefined && before !== after)
-      plain({ Delete: { TableName: this.tableName, Key: { pk, sk: flowAwaitSk(before, run.flowId, run.runKey) } } });
 
     const recoverAt = new Date(now.getTime() + ACTION_LEASE_MS).toISOString();
     for (const action of t.actions) {

@@ -100,10 +100,6 @@ export const flowRunPrefix = (flowId: string): string => `${FLOW_RUN_PREFIX}${fl
 export const flowRunSk = (flowId: string, runKey: string): string => `${flowRunPrefix(flowId)}${keyPart(runKey)}`;
 /** The run's wake-up in the `due` index (its wait, its waitFor's time, its inactivity clock): one per run. */
 export const flowWakeSk = (flowId: string, runKey: string): string => `FW#${flowId}#${keyPart(runKey)}`;
-/** A run waiting for an event: found by the event's DetailType with one Query in the member's partition. */
-export const flowAwaitPrefix = (detailType: string): string => `FA#${detailType}#`;
-export const flowAwaitSk = (detailType: string, flowId: string, runKey: string): string =>
-  `${flowAwaitPrefix(detailType)}${flowId}#${keyPart(runKey)}`;
 /** An action a transition committed and not yet confirmed done (the outbox); in the `due` index for recovery. */
 export const flowActionSk = (key: string): string => `FX#${keyPart(key)}`;
 /** Shards of a flow's counters: spread one popular flow's writes over several partitions. */
@@ -112,3 +108,13 @@ export const flowCounterPk = (flowId: string, shard: number): string => `REPORT#
 export const flowCounterSk = (day: string): string => `DAY#${day}`;
 /** A broadcast flow's due item (docs/flows.md, "Broadcasts"): one per flow and instant, under the sweeper's key space. */
 export const broadcastKey = (flowId: string, at: string) => ({ pk: `SWEEP#broadcast#${flowId}`, sk: `AT#${at}` }) as const;
+
+/**
+ * A registered member's entry in the `audience` index (docs/flows.md, "Broadcasts"): one item per
+ * member carrying the profile facts a broadcast's `audience` filters on, written in the profile's
+ * transaction. Partitioned like the calendar's anniversary entries (registration month-day and
+ * the member's calendar shard), so a broadcast's 1 464 slices each read one partition.
+ */
+export const AUDIENCE_SK = 'AUDIENCE';
+export const audiencePk = (monthDay: string, shard: number): string => `AUD#${monthDay}#${shard}`;
+export const audienceSk = (customerId: string): string => keyPart(customerId);

@@ -29,6 +29,9 @@ export function storedProfileOf(customerId: string, Item: Record<string, unknown
       ...(Item.unsubscribeReason === 'unsubscribe' || Item.unsubscribeReason === 'complaint' || Item.unsubscribeReason === 'bounce'
         ? { unsubscribeReason: Item.unsubscribeReason }
         : {}),
+      ...(Item.attributes && typeof Item.attributes === 'object'
+        ? { attributes: Item.attributes as Profile['attributes'], attributeAt: (Item.attributeAt ?? {}) as Profile['attributeAt'] }
+        : {}),
     },
     version: Number(Item.version ?? 0),
   };
@@ -67,6 +70,7 @@ export class ProfileStore {
         ...(profile.unsubscribedAt !== undefined
           ? { unsubscribedAt: profile.unsubscribedAt, unsubscribeReason: profile.unsubscribeReason }
           : {}),
+        ...(profile.attributes !== undefined ? { attributes: profile.attributes, attributeAt: profile.attributeAt ?? {} } : {}),
         version: expectedVersion + 1,
       },
       ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : '#v = :v',

@@ -32,6 +32,9 @@
  *   membership anniversary, and `CAL#birthday` for the birthday: written in the same transaction
  *   as the profile they are derived from, deleted with it (functions/domain/calendar.ts)
  * - `JOB#calendar-daily` / `WATERMARK`           the last local date the daily calendar job finished
+ * - `MEMBER#<customerId>` / `AUDIENCE`           a registered member's entry in the `audience` index
+ *   with the profile facts a broadcast's audience reads (consent, language, attributes): written
+ *   in the same transaction as the profile, deleted with it (functions/adapters/dynamo/audience-store.ts)
  * - mail (functions/adapters/dynamo/mail-keys.ts): `MEMBER#<id>` / `MAIL#<kind>#<ref>` one mail's
  *   claim record, `MAILLOG#<at>#…` the mail log (every mail decision), `MAILCAP` the marketing cap, `NPS#<orderId>`
  *   a check-in answer; `SUPPRESS#<address hash>` / `SUPPRESSION`; `SWEEP#mail` / `WATERMARK`; deferred
@@ -88,6 +91,16 @@ export const LOJAL_TABLE: TableDefinition = {
       partitionKey: { name: 'calPk', type: 'S' },
       sortKey: { name: 'calSk', type: 'S' },
       nonKeyAttributes: ['customerId', 'registeredAt', 'birthday'],
+    },
+    {
+      // Registered members by registration month-day (`AUD#<MM-DD>#<0-3>`, the calendar's
+      // partitions), each item carrying the facts a broadcast's `audience` filters on, so a
+      // broadcast slice reads one index item per member and nothing else when the audience names
+      // only profile facts (docs/flows.md, "Broadcasts"). Sparse: only `AUDIENCE` items carry `audPk`.
+      indexName: 'audience',
+      partitionKey: { name: 'audPk', type: 'S' },
+      sortKey: { name: 'audSk', type: 'S' },
+      nonKeyAttributes: ['customerId', 'facts'],
     },
     {
       // Challenge leaderboards: `BOARD#<challengeId>`, sorted by zero-padded score then member,

@@ -24,6 +24,12 @@ export type FlowAction =
       readonly key: string;
       readonly detailType: string;
       readonly detail: Record<string, unknown>;
+    }
+  | {
+      readonly kind: 'set';
+      readonly stepId: string;
+      readonly key: string;
+      readonly attributes: Readonly<Record<string, string | number | boolean | null>>;
     };
 
 /** Where a run stands after a plan. */
@@ -200,6 +206,7 @@ function actionOf(step: FlowStep, key: string, context: RunContext): FlowAction 
       detailType: step.emit,
       detail: { ...(step.detail ?? {}), customerId: context.customerId, runKey: context.runKey, idempotencyKey: key },
     };
+  if ('set' in step) return { kind: 'set', stepId: step.id, key, attributes: step.set };
   throw new Error(`step ${step.id} is not an action`);
 }
 

@@ -3,7 +3,7 @@
  * the engine in Lambda needs, kept free of the full zod the schema is written in.
  */
 
-/** One step. Actions (`email`, `points`, `emit`) and control (`wait`, `waitFor`, `branch`, `split`, `exit`). */
+/** One step. Actions (`email`, `points`, `emit`, `set`) and control (`wait`, `waitFor`, `branch`, `split`, `exit`). */
 export type FlowStep =
   | { readonly id: string; readonly wait: string }
   | {
@@ -25,6 +25,8 @@ export type FlowStep =
   | { readonly id: string; readonly email: string }
   | { readonly id: string; readonly points: number; readonly reason: string }
   | { readonly id: string; readonly emit: string; readonly detail?: Record<string, unknown> }
+  /** Sets client-declared member attributes (`null` clears one), in business-time order with `customer.updated`. */
+  | { readonly id: string; readonly set: Readonly<Record<string, string | number | boolean | null>> }
   | { readonly id: string; readonly exit: true };
 
 /** What the engine reads of a flow besides its steps: the events it listens to. */
