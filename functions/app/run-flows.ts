@@ -243,11 +243,12 @@ export async function onBroadcastSlice(
       page.members.map(({ customerId, facts: indexed }) =>
         limit(async () => {
           const known = profileFacts(deps.config, customerId, indexed);
-          if (!matchesFacts(byIndex, known)) {
+          const facts = matchesFacts(byIndex, known) && readsLedger ? { ...known, ...(await ledgerFacts(deps, customerId)) } : known;
+          // Outside the audience: not even the run is read (enterRun would say the same).
+          if (!matchesFacts(flow.audience, facts)) {
             report.skipped++;
             return;
           }
-          const facts = readsLedger ? { ...known, ...(await ledgerFacts(deps, customerId)) } : known;
           await step(deps, report, customerId, flow.id, runKey, async (prior) =>
             enterRun(flow, prior, { customerId, runKey, event, eventAt: slice.at, facts, nowMs: deps.clock.now().getTime() }),
           );

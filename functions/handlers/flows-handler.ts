@@ -7,6 +7,7 @@ import { LedgerCache } from '../app/ledger-cache';
 import { type FlowDeps, onBroadcastDue, onBroadcastSlice, onFlowAction, onFlowEvent, onFlowWake } from '../app/run-flows';
 import { LOJAL_SOURCE, WEBSHOP_EVENTS } from '../contract/events';
 import { FlowActionDueSchema, FlowBroadcastDueSchema, FlowBroadcastSliceSchema, FlowStepDueSchema } from '../contract/lojal-events';
+import { attributeIssue } from '../domain/attributes';
 import { ValidationError } from '../runtime/errors';
 import { busEventHandler } from '../runtime/event-handler';
 import type { EventPublisher } from '../runtime/event-publisher';
@@ -68,6 +69,9 @@ export function createFlowsHandler(deps: FlowsHandlerDeps): (event: BusEvent) =>
     const schema = event.source === LOJAL_SOURCE ? undefined : WEBSHOP_EVENTS[detailType as keyof typeof WEBSHOP_EVENTS];
     const checked = schema ? z.safeParse(schema, detail) : undefined;
     if (checked && !checked.success) return 'ignored';
+    // So is one whose member attributes the client did not declare or typed otherwise.
+    if (checked && attributeIssue(deps.config.attributes, (checked.data as { attributes?: Record<string, unknown> }).attributes ?? {}))
+      return 'ignored';
     const valid = checked ? (checked.data as Record<string, unknown>) : detail;
     if (detail.customerId === undefined) throw new ValidationError('detail.customerId', 'is required');
     const report = await onFlowEvent(flowDeps, detail.customerId, { id: event.id, detailType, detail: valid, time: event.time });
