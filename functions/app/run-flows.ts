@@ -186,7 +186,7 @@ export async function onFlowWake(
 const BROADCAST_STALE_MS = 7 * 86_400_000;
 
 /** Every month-day a registration date can have, `01-01` to `12-31` with `02-29`. */
-const MONTH_DAYS = Array.from({ length: 366 }, (_, i) => new Date(Date.UTC(2024, 0, 1 + i)).toISOString().slice(5, 10));
+export const MONTH_DAYS = Array.from({ length: 366 }, (_, i) => new Date(Date.UTC(2024, 0, 1 + i)).toISOString().slice(5, 10));
 
 /**
  * The sweeper's `flow.broadcast.due`: the broadcast is cut into one `flow.broadcast.slice` per

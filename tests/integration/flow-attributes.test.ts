@@ -1,9 +1,12 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import demo from '../../clients/demo';
 import { instrumentDynamo } from '../../bench/instrument';
+import { AudienceStore } from '../../functions/adapters/dynamo/audience-store';
+import { CalendarStore } from '../../functions/adapters/dynamo/calendar-store';
 import { FlowStore } from '../../functions/adapters/dynamo/flow-store';
 import { ProfileStore } from '../../functions/adapters/dynamo/profile-store';
+import { backfillAudience } from '../../functions/app/backfill-audience';
 import { parseProgramConfig } from '../../functions/config/program';
 import type { BusEvent } from '../../functions/runtime/ports';
 import { busEvent } from '../support/deps';
@@ -267,4 +270,37 @@ describe('Flows: reads per event and per broadcast member', () => {
     expect(meter.totals.calls.get('GetItemCommand')).toBe(vips); // each VIP's state item, none of the others'
     expect(b.published.filter((e) => e.detailType === 'member.gold-news')).toHaveLength(0); // nobody is Gold
   }, 120_000);
+});
+
+describe('Function: backfillAudience', () => {
+  it('gives members registered before the audience index their item, once, and none to a deleted member', async () => {
+    const b = await bed();
+    const ids = ['old1', 'old2', 'old3', 'gone'];
+    for (const [i, customerId] of ids.entries())
+      await b.deliver(
+        busEvent('customer.registered', {
+          customerId,
+          email: `${customerId}@example.com`,
+          registeredAt: `2026-0${i + 1}-15T10:00:00Z`,
+          marketingConsent: true,
+          attributes: { vip: true },
+        }),
+      );
+    const written = await Promise.all(ids.map(async (id) => (await b.partition(id)).find((item) => item.sk === 'AUDIENCE')));
+    // As a stack deployed before the index has them: no audience items.
+    for (const id of ids)
+      await b.table.doc.send(new DeleteCommand({ TableName: b.table.tableName, Key: { pk: `MEMBER#${id}`, sk: 'AUDIENCE' } }));
+    await b.handlers['customer-deleted'](busEvent('customer.deleted', { customerId: 'gone', deletedAt: '2027-03-01T09:00:00Z' }));
+    const deps = {
+      calendar: new CalendarStore(b.table.doc, b.table.tableName),
+      audience: new AudienceStore(b.table.doc, b.table.tableName),
+      profiles: b.profiles,
+      clientTimeZone: config.timeZone,
+    };
+    expect(await backfillAudience(deps)).toEqual({ members: 3, written: 3 });
+    for (const [i, id] of ids.slice(0, 3).entries())
+      expect((await b.partition(id)).find((item) => item.sk === 'AUDIENCE')).toEqual(written[i]);
+    expect((await b.partition('gone')).map((item) => item.sk)).not.toContain('AUDIENCE');
+    expect(await backfillAudience(deps)).toEqual({ members: 3, written: 0 });
+  }, 60_000);
 });

@@ -3,7 +3,8 @@ import type { AttributeValue } from '../../domain/attributes';
 import { calendarEntriesOf, monthDayOf } from '../../domain/calendar';
 import type { Profile } from '../../domain/profile';
 import type { ItemKey } from './calendar-store';
-import { AUDIENCE_SK, audiencePk, audienceSk, calendarShard, memberPk } from './keys';
+import { runGuardedTransaction } from './transactions';
+import { AUDIENCE_SK, audiencePk, audienceSk, calendarShard, memberPk, PROFILE_SK } from './keys';
 
 export const AUDIENCE_INDEX = 'audience';
 
@@ -103,5 +104,36 @@ export class AudienceStore {
       read: result.ScannedCount ?? result.Count ?? 0,
       ...(result.LastEvaluatedKey ? { cursor: result.LastEvaluatedKey } : {}),
     };
+  }
+
+  /**
+   * Writes a member's audience item if it has none, as long as the profile is still at `version`
+   * (one transaction): a profile write racing it has written the item itself, or found nothing
+   * to change, and a deletion racing it leaves no item behind: `moved` (read the profile again).
+   * `exists` when the member has an item already.
+   */
+  async putIfAbsent(record: Record<string, unknown>, profileVersion: number): Promise<'committed' | 'moved' | 'exists'> {
+    return runGuardedTransaction<'moved' | 'exists'>(
+      this.doc,
+      [
+        {
+          item: {
+            ConditionCheck: {
+              TableName: this.tableName,
+              Key: { pk: record.pk, sk: PROFILE_SK },
+              ConditionExpression: '#v = :v',
+              ExpressionAttributeNames: { '#v': 'version' },
+              ExpressionAttributeValues: { ':v': profileVersion },
+            },
+          },
+          failsAs: 'moved',
+        },
+        {
+          item: { Put: { TableName: this.tableName, Item: record, ConditionExpression: 'attribute_not_exists(pk)' } },
+          failsAs: 'exists',
+        },
+      ],
+      'moved',
+    );
   }
 }
