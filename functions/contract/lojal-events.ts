@@ -268,6 +268,12 @@ export const FlowActionDueSchema = z.object({
     z.object({ kind: z.literal('email'), stepId: z.string(), key, message: z.string() }),
     z.object({ kind: z.literal('points'), stepId: z.string(), key, points: z.int(), reason: z.string() }),
     z.object({ kind: z.literal('emit'), stepId: z.string(), key, detailType: z.string(), detail: z.record(z.string(), z.unknown()) }),
+    z.object({
+      kind: z.literal('set'),
+      stepId: z.string(),
+      key,
+      attributes: z.record(z.string(), z.nullable(z.union([z.string(), z.number(), z.boolean()]))),
+    }),
   ]),
 });
 export type FlowActionDue = z.output<typeof FlowActionDueSchema>;

@@ -7,9 +7,12 @@ import { CalendarStore } from '../../functions/adapters/dynamo/calendar-store';
 import { FlowStore } from '../../functions/adapters/dynamo/flow-store';
 import { ProfileStore } from '../../functions/adapters/dynamo/profile-store';
 import { backfillAudience } from '../../functions/app/backfill-audience';
+import { timelineSweeperJob } from '../../functions/app/sweep-due-items';
 import { parseProgramConfig } from '../../functions/config/program';
 import type { BusEvent } from '../../functions/runtime/ports';
 import { busEvent } from '../support/deps';
+import { injectFault, timeoutError } from '../support/faults';
+import { RecordingPublisher } from '../support/timeline';
 import { mailTestbed } from '../support/mail';
 
 /**
@@ -179,6 +182,62 @@ describe('Flows: the set step', () => {
     await b.deliver(b.shoeOrder('older', 'o1', '2027-03-01T09:00:00Z'));
     expect((await b.profiles.get('older'))?.profile).toEqual(set?.profile);
     expect((await b.store.allRuns('older', true)).map((r) => r.path)).toEqual([['mark', 'tell', 'size']]);
+  });
+});
+
+describe('Flows: a set step recovered after a crash', () => {
+  it('keeps the step’s instant: a webshop update newer than the step still wins, an older one still loses', async () => {
+    const marking = parseProgramConfig(
+      {
+        ...demo,
+        attributes,
+        flows: [
+          {
+            id: 'mark',
+            name: 'mark runners',
+            trigger: { event: 'order.placed' },
+            key: 'orderId',
+            steps: [{ id: 'mark', set: { favouriteSport: 'running' } }],
+          },
+        ],
+      },
+      'set recovery test',
+    );
+    const b = await mailTestbed({ config: marking, start: '2027-03-01T10:00:00Z' });
+    const profiles = new ProfileStore(b.table.doc, b.table.tableName);
+    const sweeps = new RecordingPublisher();
+    const sweeper = timelineSweeperJob(b.deps, sweeps);
+    const order = (customerId: string) =>
+      busEvent('order.placed', {
+        orderId: 'o1',
+        customerId,
+        placedAt: '2027-03-01T09:00:00Z',
+        currency: 'SEK',
+        lines: [{ sku: 's1', category: 'socks', quantity: 1, unitPrice: 100 }],
+      });
+    for (const customerId of ['newer', 'older']) {
+      // The step commits, then the profile read before its write times out: the set stays in the outbox.
+      const fault = injectFault(b.table.doc, { command: 'GetItemCommand', when: 'before', times: 1, error: timeoutError });
+      await expect(b.handlers.flows(order(customerId))).rejects.toThrow('socket hang up');
+      fault.remove();
+    }
+    expect(await profiles.get('newer')).toBeUndefined();
+    // Meanwhile the shop updates both: one a minute after the step ran, one a minute before it.
+    await b.handlers['customer-updated'](
+      busEvent('customer.updated', { customerId: 'newer', updatedAt: '2027-03-01T10:01:00Z', attributes: { favouriteSport: 'gym' } }),
+    );
+    await b.handlers['customer-updated'](
+      busEvent('customer.updated', { customerId: 'older', updatedAt: '2027-03-01T09:59:00Z', attributes: { favouriteSport: 'trail' } }),
+    );
+    b.clock.set('2027-03-01T10:05:00Z'); // past the action's lease
+    await sweeper.sweep();
+    const due = sweeps.events.filter((e) => e.detailType === 'flow.action.due');
+    expect(due).toHaveLength(2);
+    for (const e of [...due, ...due]) await b.handlers.flows(busEvent(e.detailType, e.detail, 'lojal'));
+    expect(b.deps.deadLettered).toEqual([]);
+    expect((await profiles.get('newer'))?.profile.attributes).toEqual({ favouriteSport: 'gym' });
+    expect((await profiles.get('older'))?.profile.attributes).toEqual({ favouriteSport: 'running' });
+    expect((await profiles.get('older'))?.profile.attributeAt).toEqual({ favouriteSport: Date.parse('2027-03-01T10:00:00Z') });
   });
 });
 
