@@ -185,6 +185,50 @@ describe('Flows: the set step', () => {
   });
 });
 
+describe('Flows: the set step under duplicated and reordered deliveries', () => {
+  it('any order and duplicates of the same events end in the runs and attributes of one in-order delivery', async () => {
+    const b = await bed('2027-03-01T10:00:00Z');
+    const history = (id: string) => [
+      busEvent('customer.registered', {
+        customerId: id,
+        email: `${id}@example.com`,
+        registeredAt: '2027-02-01T10:00:00Z',
+        attributes: { favouriteSport: 'trail', shoeSize: 42 },
+      }),
+      busEvent('customer.updated', { customerId: id, updatedAt: '2027-03-01T09:00:00Z', attributes: { vip: true, shoeSize: 43 } }),
+      b.shoeOrder(id, 'o1', '2027-03-01T09:10:00Z'),
+      busEvent('customer.updated', { customerId: id, updatedAt: '2027-03-01T10:02:00Z', attributes: { favouriteSport: 'gym' } }),
+      b.shoeOrder(id, 'o2', '2027-03-01T09:20:00Z'),
+      busEvent('customer.updated', {
+        customerId: id,
+        updatedAt: '2027-03-01T08:00:00Z',
+        attributes: { favouriteSport: 'running', vip: false },
+      }),
+    ];
+    const outcome = async (id: string) => ({
+      attributes: (await b.profiles.get(id))?.profile.attributes,
+      runs: (await b.store.allRuns(id, true)).map((r) => ({ flowId: r.flowId, runKey: r.runKey, status: r.status, path: r.path })),
+    });
+    for (const event of history('inorder')) await b.deliver(event);
+    const expected = await outcome('inorder');
+    expect(expected.attributes).toEqual({ favouriteSport: 'gym', shoeSize: 43, vip: true });
+    expect(expected.runs).toHaveLength(2);
+    // A fixed set of shuffles (a seeded permutation each), every event delivered twice.
+    for (let seed = 1; seed <= 4; seed++) {
+      const id = `shuffled${seed}`;
+      const events = [...history(id), ...history(id)];
+      let state = seed;
+      const random = () => (state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+      for (let i = events.length - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1));
+        [events[i], events[j]] = [events[j] as BusEvent, events[i] as BusEvent];
+      }
+      for (const event of events) await b.deliver(event);
+      expect(await outcome(id)).toEqual(expected);
+    }
+  }, 60_000);
+});
+
 describe('Flows: a set step recovered after a crash', () => {
   it('keeps the step’s instant: a webshop update newer than the step still wins, an older one still loses', async () => {
     const marking = parseProgramConfig(
