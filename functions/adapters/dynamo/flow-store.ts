@@ -67,7 +67,7 @@ export class FlowStore {
     return (await queryMember(this.doc, this.tableName, customerId, flowRunPrefix(flowId), true)).map(toRun);
   }
 
-  /** Every run of a member, of every flow (the member API). */
+  /** Every run of a member, of every flow: what an event decides from (consistent), and the member API. */
   async allRuns(customerId: string, consistent = false): Promise<FlowRun[]> {
     return (await queryMember(this.doc, this.tableName, customerId, FLOW_RUN_PREFIX, consistent)).map(toRun);
   }
@@ -76,7 +76,8 @@ export class FlowStore {
    * Writes a transition as ONE transaction: the run (conditioned on the revision it was computed
    * from, or on not existing), its wake-up, the outbox of its actions and the flow's counters. A
    * run waiting for an event needs no item of its own: an event reads all the member's runs in
-   * one Query (`allRuns`) and finds the waiting ones among them. `conflict` when the run moved meanwhile: read it again and recompute.
+   * one Query (`allRuns`) and finds the waiting ones among them. `conflict` when the run moved
+   * meanwhile: read it again and recompute.
    */
   async commit(prior: FlowRun | undefined, t: Transition, now: Date): Promise<CommitOutcome> {
     const pk = memberPk(t.run.customerId);
