@@ -9,6 +9,8 @@ import { ProfileStore } from '../../functions/adapters/dynamo/profile-store';
 import { backfillAudience } from '../../functions/app/backfill-audience';
 import { timelineSweeperJob } from '../../functions/app/sweep-due-items';
 import { parseProgramConfig } from '../../functions/config/program';
+import { fileURLToPath } from 'node:url';
+import { withClientMessages } from '../../lib/messages/client-messages';
 import type { BusEvent } from '../../functions/runtime/ports';
 import { busEvent } from '../support/deps';
 import { injectFault, timeoutError } from '../support/faults';
@@ -227,6 +229,58 @@ describe('Flows: the set step under duplicated and reordered deliveries', () => 
       expect(await outcome(id)).toEqual(expected);
     }
   }, 60_000);
+});
+
+describe('Flows: a step’s actions', () => {
+  it('run concurrently: the mail is queued while the event of the same step goes out, each once', async () => {
+    const messages = fileURLToPath(new URL('../../clients/demo/messages/', import.meta.url));
+    const both = parseProgramConfig(
+      withClientMessages(
+        {
+          ...demo,
+          attributes,
+          flows: [
+            {
+              id: 'ask-and-tell',
+              name: 'ask and tell',
+              trigger: { event: 'order.placed' },
+              key: 'orderId',
+              steps: [
+                { id: 'ask', email: 'review-request' },
+                { id: 'tell', emit: 'member.asked' },
+                { id: 'mark', set: { vip: true } },
+              ],
+            },
+          ],
+        },
+        messages,
+        'concurrent actions test',
+      ),
+      'concurrent actions test',
+    );
+    const b = await mailTestbed({ config: both, start: '2027-03-01T10:00:00Z' });
+    // The mail queue answers only once the step's event is on the bus: one after the other, it never would.
+    const enqueue = b.queue.enqueue.bind(b.queue);
+    b.queue.enqueue = async (jobs) => {
+      for (let i = 0; i < 100 && !b.published.some((e) => e.detailType === 'member.asked'); i++)
+        await new Promise((r) => setTimeout(r, 10));
+      if (!b.published.some((e) => e.detailType === 'member.asked')) throw new Error('the actions ran one after another');
+      return enqueue(jobs);
+    };
+    const order = busEvent('order.placed', {
+      orderId: 'o1',
+      customerId: 'both',
+      placedAt: '2027-03-01T09:00:00Z',
+      currency: 'SEK',
+      lines: [{ sku: 's1', category: 'socks', quantity: 1, unitPrice: 100 }],
+    });
+    await b.handlers.flows(order);
+    await b.handlers.flows(order);
+    expect(b.queue.take().map((j) => j.ref)).toEqual(['flow:ask-and-tell:o1:1:ask']);
+    expect(b.published.filter((e) => e.detailType === 'member.asked')).toHaveLength(1);
+    expect((await new ProfileStore(b.table.doc, b.table.tableName).get('both'))?.profile.attributes).toEqual({ vip: true });
+    expect(await new FlowStore(b.table.doc, b.table.tableName).actionPending('both', 'flow:ask-and-tell:o1:1:ask')).toBe(false);
+  });
 });
 
 describe('Flows: a set step recovered after a crash', () => {
