@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import { CalendarStore } from '../adapters/dynamo/calendar-store';
 import { CALENDAR_SHARDS } from '../adapters/dynamo/keys';
 import type { ProgramConfig } from '../config/program';
-import type { CustomerAnniversary, CustomerBirthday, PerkEarned } from '../contract/lojal-events';
+import type { CustomerAnniversary, CustomerBirthday, FlowDateDue, PerkEarned } from '../contract/lojal-events';
 import {
   addDays,
   datesBetween,
@@ -14,6 +14,7 @@ import {
   occasionsOn,
   planDay,
 } from '../domain/calendar';
+import { DATE_LOOKAHEAD_DAYS, dateRunsDue, dateTriggerReads } from '../domain/flows/schedule';
 import type { EventPublisher, LojalEvent } from '../runtime/event-publisher';
 import type { LojalDeps } from '../runtime/ports';
 
@@ -58,6 +59,8 @@ export interface CalendarDateReport {
   readonly anniversaries: number;
   readonly birthdays: number;
   readonly perks: number;
+  /** `flow.date.due` events: members whose member-date flow fires the day after (docs/flows.md, "Member dates"). */
+  readonly flowDates: number;
   /** Events the bus refused after the publisher's retries. */
   readonly refused: number;
 }
@@ -140,21 +143,31 @@ export async function emitCalendarDate(
   let read = 0;
   let queries = 0;
   const found: FoundEntry[] = [];
-  const readAll = async (indexRead: IndexRead, shard: number) => {
+  const readAll = async (indexRead: IndexRead, shard: number, into = found) => {
     let cursor: Record<string, unknown> | undefined;
     do {
       const page = await limit(() => store.page(indexRead, shard, pageSize, cursor));
       queries++;
       read += page.read;
-      found.push(...page.entries);
+      into.push(...page.entries);
       cursor = page.cursor;
     } while (cursor);
   };
   const reads = planDay(date, deps.config.perks);
-  await Promise.all(reads.flatMap((r) => Array.from({ length: CALENDAR_SHARDS }, (_, shard) => readAll(r, shard))));
+  // Member-date flows look a day ahead: the members whose run enters tomorrow, at its local time.
+  const fireOn = addDays(date, DATE_LOOKAHEAD_DAYS);
+  const dateReads = dateTriggerReads(fireOn, deps.config.flows).map((d) => ({ ...d, found: [] as FoundEntry[] }));
+  await Promise.all([
+    ...reads.flatMap((r) => Array.from({ length: CALENDAR_SHARDS }, (_, shard) => readAll(r, shard))),
+    ...dateReads.flatMap((d) => d.reads.flatMap((r) => Array.from({ length: CALENDAR_SHARDS }, (_, shard) => readAll(r, shard, d.found)))),
+  ]);
 
   const occasions = occasionsOn(date, found, deps.config.perks);
-  const events = occasions.map((o) => occasionEvent(o, deps.config));
+  const dateRuns = dateReads.flatMap((d) => dateRunsDue(fireOn, d.occasionDate, d.found, deps.config.flows, d.flowIds));
+  const events = [
+    ...occasions.map((o) => occasionEvent(o, deps.config)),
+    ...dateRuns.map((detail): LojalEvent => ({ detailType: 'flow.date.due', detail: { ...(detail satisfies FlowDateDue) } })),
+  ];
   const { failed } = events.length > 0 ? await publisher.publish(events) : { failed: [] };
   const count = (type: Occasion['type']) => occasions.filter((o) => o.type === type).length;
   return {
@@ -164,6 +177,7 @@ export async function emitCalendarDate(
     anniversaries: count('anniversary'),
     birthdays: count('birthday'),
     perks: count('perk'),
+    flowDates: dateRuns.length,
     refused: failed.length,
   };
 }
@@ -198,7 +212,11 @@ export async function runCalendarJob(
     }
     const report = await emitCalendarDate(deps, store, publisher, date, settings);
     reports.push(report);
-    deps.metrics.addMetric('CalendarEventsEmitted', 'Count', report.anniversaries + report.birthdays + report.perks - report.refused);
+    deps.metrics.addMetric(
+      'CalendarEventsEmitted',
+      'Count',
+      report.anniversaries + report.birthdays + report.perks + report.flowDates - report.refused,
+    );
     if (report.refused > 0) {
       deps.metrics.addMetric('CalendarEventsRefused', 'Count', report.refused);
       throw new CalendarEventsRefusedError(
@@ -224,7 +242,7 @@ export function calendarDailyJob(deps: CalendarJobDeps, publisher: EventPublishe
   const runOnce = async (): Promise<CalendarRunReport> => {
     const report = await runCalendarJob(deps, watermarkCached(store), publisher, options);
     for (const d of report.dates) {
-      if (d.anniversaries + d.birthdays + d.perks > 0) {
+      if (d.anniversaries + d.birthdays + d.perks + d.flowDates > 0) {
         deps.logger.info('calendar date emitted', { ...d });
       }
     }

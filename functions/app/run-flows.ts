@@ -7,6 +7,7 @@ import type { ProfileStore } from '../adapters/dynamo/profile-store';
 import type { Flow } from '../config/flows';
 import type { ProgramConfig } from '../config/program';
 import {
+  awaitDate,
   businessTimeOf,
   countOutcome,
   endRun,
@@ -21,7 +22,8 @@ import {
   type Transition,
 } from '../domain/flows/engine';
 import { matchesFacts, runKeyOf, type FlowAction } from '../domain/flows/plan';
-import { flowsListeningTo } from '../domain/flows/listening';
+import { BROADCAST_STALE_MS, flowsListeningTo } from '../domain/flows/listening';
+import { fireDateFor, isOccurrence, localTimeOn, offsetDays } from '../domain/flows/schedule';
 import { allSteps } from '../domain/flows/steps';
 import { groupOf } from '../domain/measurement/groups';
 import { attributeFacts } from '../domain/attributes';
@@ -182,9 +184,6 @@ export async function onFlowWake(
   return report;
 }
 
-/** A broadcast delivered later than this after its instant sends nothing (as a timeline item more than 7 days late). */
-const BROADCAST_STALE_MS = 7 * 86_400_000;
-
 /** Every month-day a registration date can have, `01-01` to `12-31` with `02-29`. */
 export const MONTH_DAYS = Array.from({ length: 366 }, (_, i) => new Date(Date.UTC(2024, 0, 1 + i)).toISOString().slice(5, 10));
 
@@ -196,6 +195,9 @@ export const MONTH_DAYS = Array.from({ length: 366 }, (_, i) => new Date(Date.UT
 export async function onBroadcastDue(deps: FlowDeps, due: { readonly flowId: string; readonly at: string }): Promise<number> {
   const flow = deps.config.flows.find((f) => f.id === due.flowId);
   if (!flow || !('schedule' in flow.trigger)) return 0;
+  const schedule = flow.trigger.schedule;
+  // An occurrence of a recurring schedule the client file has changed since it was chained: not sent.
+  if ('every' in schedule && !isOccurrence(schedule, deps.config.timeZone, due.at)) return 0;
   if (deps.clock.now().getTime() - Date.parse(due.at) > BROADCAST_STALE_MS) {
     deps.logger.warn('broadcast more than 7 days late: not sent', { flowId: flow.id, at: due.at });
     return 0;
@@ -257,6 +259,50 @@ export async function onBroadcastSlice(
     );
     cursor = page.cursor;
   } while (cursor);
+  return report;
+}
+
+/**
+ * The daily calendar job's `flow.date.due` (functions/app/calendar-daily.ts): a member's
+ * birthday or anniversary is `offset` away from `fireOn`. The run of that year's key waits for
+ * `at` on `fireOn` on the member's clock (their profile's time zone, else the client's) and
+ * enters then; a delivery more than 7 days after that instant enters nobody.
+ */
+export async function onDateDue(
+  deps: FlowDeps,
+  due: {
+    readonly flowId: string;
+    readonly customerId: string;
+    readonly kind: 'birthday' | 'anniversary';
+    readonly date: string;
+    readonly fireOn: string;
+    readonly years?: number | undefined;
+  },
+): Promise<FlowReport> {
+  const report = { committed: 0, skipped: 0 };
+  const flow = deps.config.flows.find((f) => f.id === due.flowId);
+  const trigger = flow && 'date' in flow.trigger ? flow.trigger : undefined;
+  // The flow was removed, or its date or offset changed since the job found the member.
+  if (!flow || !trigger || trigger.date !== due.kind || fireDateFor(due.date, offsetDays(trigger.offset)) !== due.fireOn) {
+    report.skipped++;
+    return report;
+  }
+  const stored = await deps.profiles.get(due.customerId, false);
+  const until = localTimeOn(due.fireOn, trigger.at, stored?.profile.values.timeZone ?? deps.config.timeZone);
+  if (deps.clock.now().getTime() - until > BROADCAST_STALE_MS) {
+    report.skipped++;
+    return report;
+  }
+  const runKey = `${due.kind}:${due.date.slice(0, 4)}`;
+  const event = { flowId: flow.id, kind: due.kind, date: due.date, years: due.years ?? null };
+  await step(deps, report, due.customerId, flow.id, runKey, async (prior) =>
+    awaitDate(
+      flow,
+      prior,
+      { customerId: due.customerId, runKey, event, eventAt: `${due.date}T00:00:00.000Z`, nowMs: deps.clock.now().getTime() },
+      new Date(until).toISOString(),
+    ),
+  );
   return report;
 }
 

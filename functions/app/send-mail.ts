@@ -14,6 +14,7 @@ import { type MailContent, type MailContext, type MailDecision, decideMail, need
 import type { MailLinks } from '../domain/email/links';
 import { eligibility, localDay, type MailClass } from '../domain/email/policy';
 import { memberTag } from '../domain/email/member-tag';
+import { mailPriority } from '../domain/email/priority';
 import { addressHash } from '../domain/email/suppression';
 import { DAY_MS } from '../domain/time';
 import { MailBusyError, type MailHeader, type Mailer, MailRejectedError, MailThrottledError } from '../runtime/mail-ports';
@@ -166,7 +167,17 @@ async function perform(deps: MailSenderDeps, ctx: SenderContext, decision: MailD
         until,
         reason: decision.reason,
       });
-      if (!(await deps.records.defer(job, decision.until, decision.reason, now, logEntry))) return 'contended';
+      // A marketing mail's deferral leaves its hold on the cap, in the same transaction (priority, docs/flows.md).
+      const hold = ctx.capState
+        ? deps.cap.holdItem(
+            job.customerId,
+            ctx.capState,
+            { ref: job.ref, kind: job.kind, priority: mailPriority(deps.config, job) },
+            decision.until,
+            now,
+          )
+        : undefined;
+      if (!(await deps.records.defer(job, decision.until, decision.reason, now, logEntry, hold))) return 'contended';
       return { outcome: 'deferred', until, reason: decision.reason };
     }
     case 'send':
@@ -199,6 +210,7 @@ async function readMailContext(deps: MailSenderDeps, job: MailJob, now: Date): P
     },
     suppressed: undefined,
     marketingSentAt: (stored.cap?.sends ?? []).map((s) => s.at),
+    capHolds: stored.cap?.holds ?? [],
     unsubscribeUrl: deps.links.unsubscribeUrl(job.customerId),
   };
   // Gather the content only for a mail that may go out: a settled or ineligible one needs none.

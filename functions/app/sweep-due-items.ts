@@ -6,7 +6,7 @@ import { MailLog } from '../adapters/dynamo/mail-log';
 import { DUE_SHARDS, dueMonth } from '../adapters/dynamo/keys';
 import type { StoredTimelineItem } from '../adapters/dynamo/timeline-store';
 import type { ProgramConfig } from '../config/program';
-import { broadcastsOf } from '../domain/flows/listening';
+import { broadcastsOf, nextBroadcastAt } from '../domain/flows/listening';
 import { dueEventFor, isFlowDueItem, isStale } from '../domain/timeline';
 import { DAY_MS } from '../domain/time';
 import type { EventPublisher, LojalEvent } from '../runtime/event-publisher';
@@ -77,6 +77,11 @@ export interface SweepDeps {
   readonly logger: LoggerPort;
   readonly metrics: MetricsPort;
   readonly options?: SweepOptions;
+  /**
+   * A recurring broadcast's next occurrence after the one being sent (functions/domain/flows/listening.ts,
+   * `nextBroadcastAt`), written in the transaction that marks this one sent; none for other items.
+   */
+  readonly nextBroadcastAt?: (flowId: string, at: string, now: Date) => string | undefined;
 }
 
 export interface SweepReport {
@@ -164,15 +169,28 @@ export async function sweepDueItems(deps: SweepDeps): Promise<SweepReport> {
     const { failed } = await deps.publisher.publish([...events.keys()]);
     const refused = new Set(failed.map((f) => f.event));
     const doneAt = clock.now();
-    const sent = [...events].filter(([event]) => !refused.has(event)).map(([, item]) => keyOf(item));
+    const accepted = [...events].filter(([event]) => !refused.has(event)).map(([, item]) => item);
+    // A recurring broadcast's occurrence is marked sent together with its next occurrence's due item.
+    const chained = accepted.flatMap((item) => {
+      const raw = item as unknown as Readonly<Record<string, unknown>>;
+      const next = raw.kind === 'flow-broadcast' ? deps.nextBroadcastAt?.(String(raw.flowId), String(raw.at), doneAt) : undefined;
+      return next === undefined ? [] : [{ item, next }];
+    });
+    const sent = accepted.filter((item) => !chained.some((c) => c.item === item)).map(keyOf);
     const retried = [...events].filter(([event]) => refused.has(event)).map(([, item]) => item);
-    counts.emitted += sent.length;
+    counts.emitted += accepted.length;
     counts.retrying += retried.length;
     await Promise.all([
       // One transaction per 100 items rather than a write each: the sweep's round trips per item emitted stay near one (the claim).
       limit(async () => {
         counts.superseded += (await dueItems.markAllSent(sent, token, doneAt)).length;
       }),
+      ...chained.map(({ item, next }) =>
+        limit(async () => {
+          const flowId = String((item as unknown as Readonly<Record<string, unknown>>).flowId);
+          if (!(await dueItems.markSentAndSchedule(keyOf(item), token, doneAt, { flowId, at: next }))) counts.superseded++;
+        }),
+      ),
       ...retried.map((item) =>
         limit(() =>
           dueItems.release(keyOf(item), token, new Date(doneAt.getTime() + options.retryDelayMs(Number(item.attempts ?? 1))), doneAt),
@@ -261,7 +279,7 @@ export interface TimelineSweeperDeps {
   readonly tableName: string;
   /** How long the mail log keeps the line of a reminder skipped as too late (the client file's `mailLogRetentionDays`). */
   /** Also the flows and campaigns: the sweeper keeps a due item for each broadcast flow's instant. */
-  readonly config: Pick<ProgramConfig, 'mailLogRetentionDays' | 'flows' | 'campaigns'>;
+  readonly config: Pick<ProgramConfig, 'mailLogRetentionDays' | 'flows' | 'campaigns' | 'timeZone'>;
   readonly clock: Clock;
   readonly logger: LoggerPort;
   readonly metrics: MetricsPort;
@@ -287,11 +305,12 @@ export function timelineSweeperJob(deps: TimelineSweeperDeps, publisher: EventPu
     logger: deps.logger,
     metrics: deps.metrics,
     options,
+    nextBroadcastAt: (flowId, at, now) => nextBroadcastAt(deps.config, flowId, at, now),
   };
   // Each broadcast's due item, put once per process (a conditional write: one per cold start and broadcast).
   const ensured = new Set<string>();
   const ensureBroadcasts = async (now: Date) => {
-    for (const { flowId, at } of broadcastsOf(deps.config)) {
+    for (const { flowId, at } of broadcastsOf(deps.config, now)) {
       const id = `${flowId}\n${at}`;
       if (ensured.has(id)) continue;
       await sweepDeps.dueItems.ensureBroadcast(flowId, at, now);

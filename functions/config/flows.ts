@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { InvalidDurationError, parseDuration } from '../domain/duration';
 import { compileEventPattern, InvalidEventPatternError } from '../domain/event-pattern';
+import { isDayOffset, offsetDays } from '../domain/flows/schedule';
 import { allSteps, childPaths, eventNames, type FlowStep } from '../domain/flows/steps';
 import { LOJAL_DETAIL_TYPES, WEBSHOP_DETAIL_TYPES } from '../contract/events';
 import { ATTRIBUTE_NAME, type AttributeDeclarations, attributeIssue } from '../domain/attributes';
@@ -27,6 +28,10 @@ export const FLOW_LIMITS = {
   depth: 5,
   /** Paths of one `split` or `branch`. */
   paths: 10,
+  /** Days a member-date trigger may lie before or after the date. */
+  offsetDays: 90,
+  /** The shortest `every` of a recurring broadcast, in days: each occurrence reads the whole member index. */
+  everyDays: 1,
 } as const;
 
 /** Lower-case words and dashes: flow and step ids appear in keys, counters and URLs. */
@@ -58,19 +63,50 @@ const EventConditionSchema = z.strictObject({
   where: pattern.optional(),
 });
 
+/** A member-date offset in whole days or weeks, before (`-P3D`) or after (`P1W`) the date. */
+const dayOffset = z
+  .string()
+  .refine(isDayOffset, 'must be whole days or weeks, such as -P3D, P0D or P1W')
+  .refine((o) => !isDayOffset(o) || Math.abs(offsetDays(o)) <= FLOW_LIMITS.offsetDays, `at most ${FLOW_LIMITS.offsetDays} days either way`);
+
+/** A time of day on the member's clock, `HH:MM`. */
+const localTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day HH:MM');
+
+/** A recurring schedule's `every`: at least a day. */
+const recurrence = duration.refine((value) => {
+  try {
+    const d = parseDuration(value);
+    return d.years * 365 + d.months * 28 + d.weeks * 7 + d.days + d.hours / 24 + d.minutes / 1440 >= FLOW_LIMITS.everyDays;
+  } catch {
+    return true; // the duration check names the error
+  }
+}, `must be at least ${FLOW_LIMITS.everyDays} day: each occurrence enumerates every member`);
+
 export const FlowTriggerSchema = z.union([
   /** A bus event (a webshop's or Lojal's own) starts a run for the event's `customerId`. */
   EventConditionSchema,
   /** No `order.placed` for `after` since the member's last order (a win-back). */
   z.strictObject({ inactive: z.strictObject({ after: duration }) }),
   /**
-   * A broadcast: once, at an instant or `before` a campaign's start, every registered member the
-   * `audience` admits enters (docs/flows.md, "Broadcasts").
+   * A member date: the member's `birthday` or membership `anniversary` (from year 1), `offset`
+   * days away (`-P3D`: three days before), at `at` on the member's clock; once per member and
+   * year (docs/flows.md, "Member dates"). @default offset P0D, at 09:00
+   */
+  z.strictObject({ date: z.enum(['birthday', 'anniversary']), offset: dayOffset.default('P0D'), at: localTime.default('09:00') }),
+  /**
+   * A broadcast: once, at an instant or `before` a campaign's start, or recurring `every` a
+   * duration from `starting` (on the client's clock, optionally `until` an instant); every
+   * registered member the `audience` admits enters, once per occurrence (docs/flows.md, "Broadcasts").
    */
   z.strictObject({
     schedule: z.union([
       z.strictObject({ at: z.iso.datetime({ offset: true }) }),
       z.strictObject({ campaign: z.string().min(1), before: duration.default('PT0S') }),
+      z.strictObject({
+        every: recurrence,
+        starting: z.iso.datetime({ offset: true }),
+        until: z.iso.datetime({ offset: true }).optional(),
+      }),
     ]),
   }),
 ]);
@@ -156,7 +192,10 @@ export const FlowSchema = z.strictObject({
    * per group, docs/flows.md "Outcomes"); kept only for a flow with a holdout. @default P30D
    */
   outcomeWindow: duration.default('P30D'),
-  /** Which mail waits when flows compete for the marketing cap: higher first. */
+  /**
+   * Which mail waits when flows compete for the marketing cap or a quiet-hours release: the
+   * higher first (docs/flows.md, "Priority"). Mails that are not a flow's count as 50. @default 50
+   */
   priority: z.number().int().min(0).max(100).default(50),
   /** What a new `version` does to runs in flight: continue by step id, restart, or cancel. @default continue */
   onChange: z.enum(['continue', 'restart', 'cancel']).default('continue'),

@@ -267,6 +267,7 @@ export const LOJAL_DETAIL_TYPES = [
   'flow.action.due',
   'flow.broadcast.due',
   'flow.broadcast.slice',
+  'flow.date.due',
   'nps.answered',
 ] as const;
 export type LojalDetailType = (typeof LOJAL_DETAIL_TYPES)[number];

@@ -298,6 +298,35 @@ export const FlowBroadcastSliceSchema = z.object({
 export type FlowBroadcastSlice = z.output<typeof FlowBroadcastSliceSchema>;
 
 /**
+ * `flow.date.due`: the daily calendar job found a member whose birthday or anniversary (`date`,
+ * this year's) is a member-date flow's offset away from `fireOn` (a local date a day ahead);
+ * the flows handler sets the run to enter at the flow's local time that day. Internal.
+ */
+export const FlowDateDueSchema = z.object({
+  flowId: z.string().check(z.minLength(1), z.maxLength(63)),
+  customerId: id,
+  kind: z.enum(['birthday', 'anniversary']),
+  /** `YYYY-MM-DD`: the occasion this year (a 29 February birthday is the 28th in common years). */
+  date: z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/)),
+  /** `YYYY-MM-DD`: the member's local day the run enters on. */
+  fireOn: z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/)),
+  /** Years of membership, for an anniversary. */
+  years: z.optional(z.int().check(z.positive())),
+});
+export type FlowDateDue = z.output<typeof FlowDateDueSchema>;
+
+/**
+ * What a member-date run's `{{event.…}}` variables are (a message with `trigger: flow.date`):
+ * the flow, which date, the occasion's date this year and, for an anniversary, the years.
+ */
+export const FlowDateSchema = z.object({
+  flowId: z.string(),
+  kind: z.enum(['birthday', 'anniversary']),
+  date: z.string(),
+  years: z.nullable(z.int()),
+});
+
+/**
  * What a broadcast run's `{{event.…}}` variables are (a message with `trigger: flow.broadcast`):
  * the flow, the instant, and the campaign it announces.
  */

@@ -13,13 +13,18 @@ export function routesFor(config: { readonly flows: readonly Flow[] }): Route[] 
   const types = flowDetailTypes(config.flows);
   if (config.flows.length === 0) return [...ROUTES];
   const webshop = new Set<string>(WEBSHOP_DETAIL_TYPES);
-  const flowRoutes: Route[] = [...types, 'flow.step.due', 'flow.action.due', 'flow.broadcast.due', 'flow.broadcast.slice'].map(
-    (detailType) => ({
-      id: `Flows${detailType.replace(/(^|[.-])([a-z0-9])/g, (_, _sep: string, c: string) => c.toUpperCase())}`,
-      detailType: detailType as FlowEventName,
-      from: webshop.has(detailType) ? 'webshop' : 'lojal',
-      handler: 'flows',
-    }),
-  );
+  const flowRoutes: Route[] = [
+    ...types,
+    'flow.step.due',
+    'flow.action.due',
+    'flow.broadcast.due',
+    'flow.broadcast.slice',
+    'flow.date.due',
+  ].map((detailType) => ({
+    id: `Flows${detailType.replace(/(^|[.-])([a-z0-9])/g, (_, _sep: string, c: string) => c.toUpperCase())}`,
+    detailType: detailType as FlowEventName,
+    from: webshop.has(detailType) ? 'webshop' : 'lojal',
+    handler: 'flows',
+  }));
   return [...ROUTES, ...flowRoutes];
 }

@@ -4,9 +4,15 @@ import { FlowStore } from '../adapters/dynamo/flow-store';
 import { LedgerStore } from '../adapters/dynamo/ledger-store';
 import { ProfileStore } from '../adapters/dynamo/profile-store';
 import { LedgerCache } from '../app/ledger-cache';
-import { type FlowDeps, onBroadcastDue, onBroadcastSlice, onFlowAction, onFlowEvent, onFlowWake } from '../app/run-flows';
+import { type FlowDeps, onBroadcastDue, onBroadcastSlice, onDateDue, onFlowAction, onFlowEvent, onFlowWake } from '../app/run-flows';
 import { LOJAL_SOURCE, WEBSHOP_EVENTS } from '../contract/events';
-import { FlowActionDueSchema, FlowBroadcastDueSchema, FlowBroadcastSliceSchema, FlowStepDueSchema } from '../contract/lojal-events';
+import {
+  FlowActionDueSchema,
+  FlowBroadcastDueSchema,
+  FlowBroadcastSliceSchema,
+  FlowDateDueSchema,
+  FlowStepDueSchema,
+} from '../contract/lojal-events';
 import { attributeIssue } from '../domain/attributes';
 import { ValidationError } from '../runtime/errors';
 import { busEventHandler } from '../runtime/event-handler';
@@ -58,6 +64,10 @@ export function createFlowsHandler(deps: FlowsHandlerDeps): (event: BusEvent) =>
     }
     if (event.source === LOJAL_SOURCE && detailType === 'flow.broadcast.slice') {
       const report = await onBroadcastSlice(flowDeps, parse(FlowBroadcastSliceSchema, detail));
+      return report.committed > 0 ? 'applied' : 'duplicate';
+    }
+    if (event.source === LOJAL_SOURCE && detailType === 'flow.date.due') {
+      const report = await onDateDue(flowDeps, parse(FlowDateDueSchema, detail));
       return report.committed > 0 ? 'applied' : 'duplicate';
     }
     if (event.source === LOJAL_SOURCE && detailType === 'flow.action.due') {

@@ -2,6 +2,7 @@ import { WEBSHOP_EVENTS } from '../../functions/contract/events';
 import {
   ChallengeCompletedSchema,
   FlowBroadcastSchema,
+  FlowDateSchema,
   NpsAnsweredSchema,
   CheckinDueSchema,
   CustomerAnniversarySchema,
@@ -64,6 +65,7 @@ export const TRIGGER_SCHEMAS: Readonly<Record<string, unknown>> = {
   'challenge.completed': ChallengeCompletedSchema,
   'nps.answered': NpsAnsweredSchema,
   'flow.broadcast': FlowBroadcastSchema,
+  'flow.date': FlowDateSchema,
 };
 
 interface ZodDef {

@@ -181,31 +181,55 @@ export class DueItemStore {
    * it at its instant like any due item, once. True when this call created it.
    */
   async ensureBroadcast(flowId: string, at: string, now: Date): Promise<boolean> {
+    return conditionalWrite(this.doc, new PutCommand({ ...this.broadcastPut(flowId, at, now) }));
+  }
+
+  /**
+   * Marks a recurring broadcast's occurrence sent and puts its next occurrence's due item, in
+   * ONE transaction conditioned on this sweep's claim: a crash leaves either both or neither,
+   * so no occurrence is lost or fired twice. A next item that exists already (put by a cold
+   * start's `ensureBroadcast`) is left as it is and the occurrence is marked sent alone.
+   * False when the claim was lost (nothing written).
+   */
+  async markSentAndSchedule(key: ItemKey, token: string, now: Date, next: { flowId: string; at: string }): Promise<boolean> {
+    const values = { ':sent': 'sent', ':now': now.toISOString() };
+    const sent = this.finishUpdate(key, token, 'SET #status = :sent, sentAt = :now, updatedAt = :now', values);
+    const outcome = await runGuardedTransaction(
+      this.doc,
+      [
+        { item: { Update: sent }, failsAs: 'lost' as const },
+        { item: { Put: this.broadcastPut(next.flowId, next.at, now) }, failsAs: 'next-exists' as const },
+      ],
+      'lost',
+    );
+    if (outcome === 'next-exists') return this.markSent(key, token, now);
+    return outcome === 'committed';
+  }
+
+  /** A broadcast occurrence's due item, put only where none is. */
+  private broadcastPut(flowId: string, at: string, now: Date) {
     const key = broadcastKey(flowId, at);
     const nowIso = now.toISOString();
     // Never into a month the sweeper has left behind: an overdue broadcast goes into the current month.
     const visitAt = at > nowIso ? at : nowIso;
-    return conditionalWrite(
-      this.doc,
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          ...key,
-          type: 'flow-broadcast',
-          kind: 'flow-broadcast',
-          itemId: `broadcast:${flowId}:${at}`,
-          flowId,
-          at,
-          dueAt: at,
-          status: 'pending',
-          scheduledAt: nowIso,
-          updatedAt: nowIso,
-          duePk: duePk(dueMonth(visitAt), dueShard(key.pk, key.sk)),
-          dueSk: at,
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+    return {
+      TableName: this.tableName,
+      Item: {
+        ...key,
+        type: 'flow-broadcast',
+        kind: 'flow-broadcast',
+        itemId: `broadcast:${flowId}:${at}`,
+        flowId,
+        at,
+        dueAt: at,
+        status: 'pending',
+        scheduledAt: nowIso,
+        updatedAt: nowIso,
+        duePk: duePk(dueMonth(visitAt), dueShard(key.pk, key.sk)),
+        dueSk: at,
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    };
   }
 
   async readWatermark(): Promise<string | undefined> {

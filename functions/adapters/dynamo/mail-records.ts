@@ -218,7 +218,15 @@ export class MailRecords {
    * release job reads), with its line in the mail log, in one transaction. Keeps the job, so
    * the release job can queue it again as it was. False if it was settled or claimed meanwhile.
    */
-  async defer(job: MailJob, notBefore: Date, reason: string, now: Date, logEntry: Record<string, unknown>): Promise<boolean> {
+  async defer(
+    job: MailJob,
+    notBefore: Date,
+    reason: string,
+    now: Date,
+    logEntry: Record<string, unknown>,
+    /** Written in the same transaction: the marketing cap's hold for the mail (its priority). */
+    also?: TransactItem,
+  ): Promise<boolean> {
     const base = this.base(job.customerId, job.kind, job.ref);
     const at = notBefore.toISOString();
     const nowIso = now.toISOString();
@@ -238,6 +246,7 @@ export class MailRecords {
       DEFER.when,
       { ...CLAIMABLE_VALUES, ':now': nowIso },
       logEntry,
+      also,
     );
   }
 
@@ -440,6 +449,7 @@ export class MailRecords {
     condition: string,
     values: Record<string, unknown>,
     logEntry: Record<string, unknown>,
+    also?: TransactItem,
   ): Promise<boolean> {
     const outcome = await runGuardedTransaction(
       this.doc,
@@ -457,6 +467,7 @@ export class MailRecords {
           failsAs: 'taken' as const,
         },
         { item: { Put: { TableName: this.tableName, Item: logEntry } }, failsAs: 'taken' as const },
+        ...(also ? [{ item: also, failsAs: 'taken' as const }] : []),
       ],
       'taken',
     );

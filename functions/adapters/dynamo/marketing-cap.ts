@@ -1,4 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type CapHold, type PrioritisedMail, withHold, withoutHold } from '../../domain/email/priority';
 import { conditionalWrite } from './common';
 import { memberPk } from './keys';
 import { MAIL_CAP_SK } from './mail-keys';
@@ -14,6 +15,8 @@ export interface CapSend {
 export interface CapState {
   /** Recent marketing sends. */
   readonly sends: readonly CapSend[];
+  /** Deferred marketing mails waiting for a slot, with their priority (functions/domain/email/priority.ts). */
+  readonly holds: readonly CapHold[];
   /** 0 when the member has none yet. */
   readonly version: number;
 }
@@ -22,7 +25,11 @@ export const marketingCapKey = (customerId: string) => ({ pk: memberPk(customerI
 
 /** The cap item as stored, read back (absent → no sends, version 0). */
 export function capStateOf(item: Record<string, unknown> | undefined): CapState {
-  return { sends: (item?.sends ?? []) as CapState['sends'], version: Number(item?.version ?? 0) };
+  return {
+    sends: (item?.sends ?? []) as CapState['sends'],
+    holds: (item?.holds ?? []) as CapState['holds'],
+    version: Number(item?.version ?? 0),
+  };
 }
 
 /**
@@ -45,7 +52,8 @@ export class MarketingCap {
   /**
    * The write that adds one send to the cap as it was `read`, dropping sends older than
    * `keepAfter`: for the claim's transaction, so the cap counts a mail exactly when it is
-   * claimed. Its condition fails when another send changed the cap since the read.
+   * claimed, and its hold (if it was deferred) comes off. Its condition fails when another
+   * send or hold changed the cap since the read.
    */
   addSendItem(customerId: string, read: CapState, keepAfter: Date, add: CapSend, now: Date): TransactItem {
     const after = keepAfter.toISOString();
@@ -56,6 +64,31 @@ export class MarketingCap {
           ...marketingCapKey(customerId),
           type: 'mail-cap',
           sends: [...read.sends.filter((s) => s.at > after), add],
+          holds: withoutHold(read.holds, add, now.getTime()),
+          version: read.version + 1,
+          updatedAt: now.toISOString(),
+        },
+        ConditionExpression: read.version === 0 ? 'attribute_not_exists(pk)' : 'version = :v',
+        ...(read.version === 0 ? {} : { ExpressionAttributeValues: { ':v': read.version } }),
+      },
+    };
+  }
+
+  /**
+   * The write that leaves a deferred mail's hold on the cap as it was `read` (its priority and
+   * the instant it wants a slot): for the deferral's transaction, conditioned like a send, so a
+   * lower-priority mail deciding at the same moment either sees the hold or fails its claim
+   * and decides again.
+   */
+  holdItem(customerId: string, read: CapState, mail: PrioritisedMail, until: Date, now: Date): TransactItem {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: {
+          ...marketingCapKey(customerId),
+          type: 'mail-cap',
+          sends: read.sends,
+          holds: withHold(read.holds, mail, until.toISOString(), now.getTime()),
           version: read.version + 1,
           updatedAt: now.toISOString(),
         },
@@ -80,6 +113,7 @@ export class MarketingCap {
           ...marketingCapKey(customerId),
           type: 'mail-cap',
           sends: cap.sends.filter((s) => !(s.ref === ref && s.kind === kind)),
+          holds: cap.holds,
           version: cap.version + 1,
           updatedAt: now.toISOString(),
         },

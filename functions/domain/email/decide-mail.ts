@@ -3,6 +3,7 @@ import type { ProgramConfig } from '../../config/program';
 import type { MailJob } from '../../contract/mail-job';
 import { mailLocale } from './locale';
 import { earliestSendTime, eligibility, type MailClass } from './policy';
+import { type CapHold, mailPriority, slotsHeldAhead } from './priority';
 import { isRenderable, type RenderedMail, renderClientMail, renderFlowMail, TemplateDataError } from './templates';
 
 /**
@@ -49,6 +50,8 @@ export interface MailContext {
   readonly suppressed: boolean | undefined;
   /** When the member's recent marketing mails went out (UTC ISO); empty for service mail. */
   readonly marketingSentAt: readonly string[];
+  /** Deferred marketing mails waiting for a slot: a lower-priority mail leaves their slots free (domain/email/priority.ts). */
+  readonly capHolds?: readonly CapHold[] | undefined;
   /** Absent when the record was already settled (nothing was gathered). */
   readonly content?: MailContent | undefined;
   /** The member's signed unsubscribe link (marketing mail carries it). */
@@ -120,7 +123,10 @@ export function decideMail(config: ProgramConfig, ctx: MailContext, now: Date): 
     now: now.getTime(),
     kind: job.kind,
     mailClass: allowed.mailClass,
-    marketingSentAt: ctx.marketingSentAt.map((at) => Date.parse(at)),
+    marketingSentAt: [
+      ...ctx.marketingSentAt.map((at) => Date.parse(at)),
+      ...slotsHeldAhead(ctx.capHolds ?? [], { ref: job.ref, kind: job.kind, priority: mailPriority(config, job) }, now.getTime()),
+    ],
     timeZone,
   };
   const sendAt = earliestSendTime(config, input);

@@ -74,6 +74,9 @@ export type NoEntry = { readonly skip: 'not-newer' | 'running' | 'once' | 'too-s
 /** The inactivity clock's pseudo step: the run waits here until the member has been inactive long enough. */
 export const INACTIVITY_STEP = '$inactive';
 
+/** A member-date run's pseudo step: it waits here for its local time on the day (`trigger.date`), then enters. */
+export const DATE_STEP = '$date';
+
 /** Steps after which the run continues (`planRun` returns where the run stands next). */
 function apply(flow: Flow, run: FlowRun, position: RunPosition, reached: readonly string[], nowIso: string): FlowRun {
   const path = [...run.path, ...reached].slice(-50);
@@ -189,6 +192,34 @@ export function enterRun(flow: Flow, prior: FlowRun | undefined, ctx: EntryConte
 }
 
 /**
+ * A member's date is near (`trigger.date`): the run of this year's key (`birthday:2027`) is put
+ * to wait for its instant, the day's local `at`, and enters the steps then (`resumeRun`), with
+ * the audience checked on the facts of that moment. A run of the key that exists already (a
+ * duplicated or late delivery of the same day) is left alone: once per flow, member and year.
+ */
+export function awaitDate(flow: Flow, prior: FlowRun | undefined, ctx: Omit<EntryContext, 'facts'>, until: string): Transition | NoEntry {
+  if (prior) return { skip: 'once' };
+  return {
+    run: {
+      flowId: flow.id,
+      customerId: ctx.customerId,
+      runKey: ctx.runKey,
+      entry: 1,
+      version: flow.version,
+      rev: 1,
+      status: 'active',
+      triggerAt: ctx.eventAt,
+      holdout: false,
+      event: ctx.event,
+      path: [],
+      waiting: { stepId: DATE_STEP, until },
+    },
+    actions: [],
+    counters: {},
+  };
+}
+
+/**
  * An exit event with `sameKey` for a run key that has no run yet (a refund delivered before its
  * order): remembered as an exit mark (entry 0), so the trigger, when it comes, ends at once.
  */
@@ -227,7 +258,7 @@ export function resumeRun(flow: Flow | undefined, run: FlowRun, facts: Record<st
   const waiting = run.waiting;
   if (run.status !== 'active' || !waiting) return { skip: 'running' };
   if (!flow) return endRun(run, 'flow-removed', nowMs);
-  if (waiting.stepId === INACTIVITY_STEP) {
+  if (waiting.stepId === INACTIVITY_STEP || waiting.stepId === DATE_STEP) {
     if (!matchesFacts(flow.audience, facts)) return endRun(run, 'audience', nowMs);
     return enterSteps(flow, { ...run, rev: run.rev + 1 }, facts, nowMs, {});
   }

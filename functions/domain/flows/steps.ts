@@ -34,7 +34,13 @@ export interface FlowEvents {
   readonly trigger:
     | { readonly event: string }
     | { readonly inactive: { readonly after: string } }
-    | { readonly schedule: { readonly at: string } | { readonly campaign: string; readonly before: string } };
+    | { readonly date: 'birthday' | 'anniversary'; readonly offset: string; readonly at: string }
+    | {
+        readonly schedule:
+          | { readonly at: string }
+          | { readonly campaign: string; readonly before: string }
+          | { readonly every: string; readonly starting: string; readonly until?: string | undefined };
+      };
   readonly exitOn: readonly { readonly event: string }[];
   readonly goal?: { readonly event: string } | undefined;
   readonly steps: readonly FlowStep[];
@@ -73,9 +79,10 @@ export function eventNames(flow: FlowEvents): [readonly (string | number)[], str
 /**
  * The DetailType whose detail a run's `{{event.…}}` variables come from: the trigger's event,
  * `order.placed` for an inactivity flow (the member's newest order), `flow.broadcast` for a
- * broadcast (its flow id, instant and campaign).
+ * broadcast (its flow id, instant and campaign), `flow.date` for a member date (the date, the years).
  */
 export function entryEvent(flow: Pick<FlowEvents, 'trigger'>): string {
   if ('event' in flow.trigger) return flow.trigger.event;
+  if ('date' in flow.trigger) return 'flow.date';
   return 'inactive' in flow.trigger ? 'order.placed' : 'flow.broadcast';
 }
