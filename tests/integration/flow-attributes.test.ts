@@ -220,7 +220,10 @@ describe('Flows: the set step under duplicated and reordered deliveries', () => 
       const id = `shuffled${seed}`;
       const events = [...history(id), ...history(id)];
       let state = seed;
-      const random = () => (state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+      const random = () => {
+        state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+        return state / 2 ** 31;
+      };
       for (let i = events.length - 1; i > 0; i--) {
         const j = Math.floor(random() * (i + 1));
         [events[i], events[j]] = [events[j] as BusEvent, events[i] as BusEvent];
