@@ -57,21 +57,13 @@ export class MarketingCap {
    */
   addSendItem(customerId: string, read: CapState, keepAfter: Date, add: CapSend, now: Date): TransactItem {
     const after = keepAfter.toISOString();
-    return {
-      Put: {
-        TableName: this.tableName,
-        Item: {
-          ...marketingCapKey(customerId),
-          type: 'mail-cap',
-          sends: [...read.sends.filter((s) => s.at > after), add],
-          holds: withoutHold(read.holds, add, now.getTime()),
-          version: read.version + 1,
-          updatedAt: now.toISOString(),
-        },
-        ConditionExpression: read.version === 0 ? 'attribute_not_exists(pk)' : 'version = :v',
-        ...(read.version === 0 ? {} : { ExpressionAttributeValues: { ':v': read.version } }),
-      },
-    };
+    return this.capPut(
+      customerId,
+      read,
+      [...read.sends.filter((s) => s.at > after), add],
+      withoutHold(read.holds, add, now.getTime()),
+      now,
+    );
   }
 
   /**
@@ -81,17 +73,15 @@ export class MarketingCap {
    * and decides again.
    */
   holdItem(customerId: string, read: CapState, mail: PrioritisedMail, until: Date, now: Date): TransactItem {
+    return this.capPut(customerId, read, read.sends, withHold(read.holds, mail, until.toISOString(), now.getTime()), now);
+  }
+
+  /** The cap item with new sends and holds, written only over the version it was `read` at. */
+  private capPut(customerId: string, read: CapState, sends: CapState['sends'], holds: CapState['holds'], now: Date): TransactItem {
     return {
       Put: {
         TableName: this.tableName,
-        Item: {
-          ...marketingCapKey(customerId),
-          type: 'mail-cap',
-          sends: read.sends,
-          holds: withHold(read.holds, mail, until.toISOString(), now.getTime()),
-          version: read.version + 1,
-          updatedAt: now.toISOString(),
-        },
+        Item: { ...marketingCapKey(customerId), type: 'mail-cap', sends, holds, version: read.version + 1, updatedAt: now.toISOString() },
         ConditionExpression: read.version === 0 ? 'attribute_not_exists(pk)' : 'version = :v',
         ...(read.version === 0 ? {} : { ExpressionAttributeValues: { ':v': read.version } }),
       },
