@@ -22,6 +22,7 @@ const birthdayWeek = {
   id: 'birthday-week',
   name: 'Three days before the birthday, at nine on the member’s clock',
   trigger: { date: 'birthday', offset: '-P3D', at: '09:00' },
+  exitOn: [{ event: 'order.placed' }], // so the flow also hears orders: they end a live run, and start none
   steps: [
     { id: 'gift', points: 30, reason: 'Your birthday week' },
     { id: 'tell-shop', emit: 'member.birthday-soon' },
@@ -96,6 +97,16 @@ describe('Flows: member-date triggers', () => {
     // A late redelivery of the day's events after the runs completed enters nobody again.
     await deliverTwice(bed.handlers.flows, due);
     expect(await store.run('tokyo', 'birthday-week', 'birthday:2027')).toMatchObject({ status: 'completed', entry: 1 });
+    await bed.handlers.flows(
+      busEvent('order.placed', {
+        orderId: 'o1',
+        customerId: 'tokyo',
+        placedAt: '2027-06-07T07:00:00Z',
+        currency: 'SEK',
+        lines: [{ sku: 's1', category: 'running-socks', quantity: 1, unitPrice: 14_900 }],
+      }),
+    );
+    expect((await store.runsOf('tokyo', 'birthday-week')).map((r) => r.runKey)).toEqual(['birthday:2027']);
     const days = await store.counters('birthday-week', '2027-06-01', '2027-06-30');
     expect(days.reduce((n, d) => n + (d.counters.entered ?? 0), 0)).toBe(2);
     expect(bed.published.filter((e) => e.detailType === 'member.birthday-soon')).toHaveLength(2);
