@@ -149,7 +149,8 @@ export async function onFlowEvent(deps: FlowDeps, customerId: string, event: Flo
         r ? { skip: 'running' } : markExit(flow, customerId, key, `event:${event.detailType}`, eventAt, nowMs()),
       );
     }
-    if ('schedule' in flow.trigger) continue; // a broadcast enters by its own event (onBroadcastSlice)
+    // A broadcast enters by its own event (onBroadcastSlice), a member date by the calendar job's (onDateDue).
+    if ('schedule' in flow.trigger || 'date' in flow.trigger) continue;
     const triggered = 'event' in flow.trigger ? matches(flow.trigger, event) : event.detailType === 'order.placed';
     // A history import's events (`imported: true`) happened before Lojal knew the shop: they may
     // end runs, but start none and move no inactivity clock, so the import never mails the past.

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { InvalidDurationError, parseDuration } from '../domain/duration';
 import { compileEventPattern, InvalidEventPatternError } from '../domain/event-pattern';
-import { isDayOffset, offsetDays } from '../domain/flows/schedule';
+import { isDayOffset, offsetDays } from '../domain/flows/offset';
 import { allSteps, childPaths, eventNames, type FlowStep } from '../domain/flows/steps';
 import { LOJAL_DETAIL_TYPES, WEBSHOP_DETAIL_TYPES } from '../contract/events';
 import { ATTRIBUTE_NAME, type AttributeDeclarations, attributeIssue } from '../domain/attributes';

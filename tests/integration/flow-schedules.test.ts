@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import demo from '../../clients/demo';
 import { FlowStore } from '../../functions/adapters/dynamo/flow-store';
@@ -22,6 +23,7 @@ const birthdayWeek = {
   id: 'birthday-week',
   name: 'Three days before the birthday, at nine on the member’s clock',
   trigger: { date: 'birthday', offset: '-P3D', at: '09:00' },
+  exitOn: [{ event: 'order.placed' }], // so the flow also hears orders: they end a live run, and start none
   steps: [
     { id: 'gift', points: 30, reason: 'Your birthday week' },
     { id: 'tell-shop', emit: 'member.birthday-soon' },
@@ -96,10 +98,79 @@ describe('Flows: member-date triggers', () => {
     // A late redelivery of the day's events after the runs completed enters nobody again.
     await deliverTwice(bed.handlers.flows, due);
     expect(await store.run('tokyo', 'birthday-week', 'birthday:2027')).toMatchObject({ status: 'completed', entry: 1 });
+    await bed.handlers.flows(
+      busEvent('order.placed', {
+        orderId: 'o1',
+        customerId: 'tokyo',
+        placedAt: '2027-06-07T07:00:00Z',
+        currency: 'SEK',
+        lines: [{ sku: 's1', category: 'running-socks', quantity: 1, unitPrice: 14_900 }],
+      }),
+    );
+    expect((await store.runsOf('tokyo', 'birthday-week')).map((r) => r.runKey)).toEqual(['birthday:2027']);
     const days = await store.counters('birthday-week', '2027-06-01', '2027-06-30');
     expect(days.reduce((n, d) => n + (d.counters.entered ?? 0), 0)).toBe(2);
     expect(bed.published.filter((e) => e.detailType === 'member.birthday-soon')).toHaveLength(2);
   }, 120_000);
+});
+
+describe('Flows: member-date triggers under generated deliveries', () => {
+  // Property: however the job's events and the wake-ups are duplicated, shuffled and delivered late, each member enters once and gets one gift.
+  it('gives the same run and points as one in-order delivery', async () => {
+    const bed = await mailTestbed({ config, start: '2027-06-01T10:00:00Z' });
+    const store = new FlowStore(bed.table.doc, bed.table.tableName);
+    const ledger = new LedgerStore(bed.table.doc, bed.table.tableName);
+    const sweeps = new RecordingPublisher();
+    const sweeper = timelineSweeperJob(bed.deps, sweeps);
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('Asia/Tokyo', 'Europe/Stockholm', 'America/New_York', 'Pacific/Auckland', 'Pacific/Honolulu'),
+        fc.array(fc.nat({ max: 5 }), { minLength: 1, maxLength: 6 }),
+        fc.infiniteStream(fc.double({ min: 0, max: 1, noNaN: true })),
+        async (timeZone, copies, randoms) => {
+          const customerId = `gen${n++}`;
+          await bed.handlers['customer-registered'](
+            busEvent('customer.registered', {
+              customerId,
+              email: `${customerId}@example.com`,
+              registeredAt: '2026-01-01T10:00:00Z',
+              birthday: '1991-06-10',
+              timeZone,
+            }),
+          );
+          const shuffle = <T>(xs: readonly T[]) =>
+            xs
+              .map((x) => [x, randoms.take(1).next().value ?? 0] as const)
+              .sort((a, b) => a[1] - b[1])
+              .map(([x]) => x);
+          bed.clock.set('2027-06-05T22:00:30Z');
+          const jobEvents = new RecordingPublisher();
+          await calendarDailyJob(bed.deps, jobEvents).emitDate('2027-06-06');
+          const due = jobEvents.events.filter((e) => e.detailType === 'flow.date.due' && e.detail.customerId === customerId);
+          expect(due).toHaveLength(1);
+          const copiesOf = (events: readonly LojalEvent[], i: number) =>
+            events.flatMap((e) => Array.from({ length: 1 + (copies[i % copies.length] ?? 0) }, () => e));
+          for (const e of shuffle(copiesOf(due, 0))) await bed.handlers.flows(busEvent(e.detailType, e.detail, 'lojal'));
+          bed.clock.set('2027-06-07T23:00:00Z'); // past nine on 7 June in every zone above
+          const before = sweeps.events.length;
+          await sweeper.sweep();
+          // The wake-ups, duplicated, shuffled in with late copies of the job's event.
+          const later = [...sweeps.events.slice(before), ...due];
+          for (const e of shuffle(copiesOf(later, 1))) await bed.handlers.flows(busEvent(e.detailType, e.detail, 'lojal'));
+
+          expect(await store.runsOf(customerId, 'birthday-week')).toEqual([
+            expect.objectContaining({ runKey: 'birthday:2027', status: 'completed', entry: 1, path: ['gift', 'tell-shop'] }),
+          ]);
+          expect((await ledger.readState(customerId))?.view?.balance).toBe(30);
+          expect(bed.published.filter((e) => e.detailType === 'member.birthday-soon' && e.detail.customerId === customerId)).toHaveLength(
+            1,
+          );
+        },
+      ),
+      { numRuns: 6 },
+    );
+  }, 240_000);
 });
 
 describe('Flows: recurring broadcasts', () => {

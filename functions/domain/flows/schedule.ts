@@ -1,5 +1,6 @@
 import { addDays, celebratedOn, type IndexRead, type LocalDate, monthDayOf, monthDaysCelebratedOn, parseDate } from '../calendar';
 import { parseDuration } from '../duration';
+import { offsetDays } from './offset';
 import { instantOfWallTime, wallTimeAt } from '../zoned-time';
 
 /**
@@ -15,16 +16,7 @@ import { instantOfWallTime, wallTimeAt } from '../zoned-time';
  *   monthly schedule from the 31st falls on each month's last day without drifting.
  */
 
-/** `-P3D` → -3, `P1W` → 7, `P0D` → 0: a member-date offset in whole days. */
-export function offsetDays(offset: string): number {
-  const negative = offset.startsWith('-');
-  const d = parseDuration(negative ? offset.slice(1) : offset);
-  const days = d.weeks * 7 + d.days;
-  return negative ? -days : days;
-}
-
-/** Whether an offset is whole days or weeks only (the member-date syntax): `P3D`, `-P1W`, `P0D`. */
-export const isDayOffset = (offset: string): boolean => /^-?P(\d+W)?(\d+D)?$/.test(offset) && offset.replace('-', '') !== 'P';
+export { isDayOffset, offsetDays } from './offset';
 
 /**
  * The daily job looks ahead: on local date `D` it finds the members whose date-triggered runs
